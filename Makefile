@@ -1,0 +1,48 @@
+# CFJL: one entry point for building, testing, benchmarking and the demo.
+LIBDIRS = imsg common
+PROGDIRS = frontd stored sealerd auditd cfjlctl cfjl-verify
+SUBDIRS = $(LIBDIRS) $(PROGDIRS)
+PREFIX ?= /usr/local
+
+all:
+	@for d in $(SUBDIRS); do \
+		$(MAKE) -C $$d all || exit 1; \
+	done
+
+# Every test, unit and end to end; ends with "N passed, M failed".
+test: all
+	$(MAKE) -C regress all
+	regress/run
+
+fuzz:
+	$(MAKE) -C fuzz
+
+bench: all
+	bench/run $(if $(QUICK),-q)
+
+demo: all
+	scripts/demo up
+
+demo-down:
+	scripts/demo down
+
+install: all
+	@for d in $(SUBDIRS); do \
+		$(MAKE) -C $$d install PREFIX=$(PREFIX) || exit 1; \
+	done
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/examples/cfjl
+	for m in man/*.[1-8]; do \
+		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
+	done
+	install -m 0644 etc/cfjl.conf $(DESTDIR)$(PREFIX)/share/examples/cfjl/
+	install -m 0755 scripts/cfjl-suite $(DESTDIR)$(PREFIX)/sbin/cfjl-suite
+
+clean:
+	@for d in $(SUBDIRS) regress; do \
+		$(MAKE) -C $$d clean; \
+	done
+	-$(MAKE) -C fuzz clean
+
+.PHONY: all test fuzz bench demo demo-down install clean

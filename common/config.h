@@ -1,0 +1,124 @@
+/*
+ * The parsed cfjl.conf: one structure shared by every daemon, each of
+ * which reads its own part.  See cfjl.conf(5).
+ */
+#ifndef CFJL_CONFIG_H
+#define CFJL_CONFIG_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+#include <limits.h>
+
+#define CFJL_CONF_FILE		"/etc/cfjl/cfjl.conf"
+#define CFJL_SUBJECT_MAX	512
+
+enum cfjl_role {
+	ROLE_NONE = 0,
+	ROLE_DEPOSITOR,
+	ROLE_READER
+};
+
+struct cfjl_role_entry {
+	TAILQ_ENTRY(cfjl_role_entry) entry;
+	enum cfjl_role	 role;
+	char		 subject[CFJL_SUBJECT_MAX];	/* RFC 2253 DN */
+};
+TAILQ_HEAD(cfjl_roles, cfjl_role_entry);
+
+struct cfjl_listen {
+	TAILQ_ENTRY(cfjl_listen) entry;
+	char		 host[256];
+	char		 port[16];
+};
+TAILQ_HEAD(cfjl_listens, cfjl_listen);
+
+struct cfjl_frontd_conf {
+	struct cfjl_listens listens;
+	char		 tls_cert[PATH_MAX];
+	char		 tls_key[PATH_MAX];
+	char		 tls_ca[PATH_MAX];	/* CA bundle for client certs */
+	char		 tls_crl[PATH_MAX];	/* optional */
+	size_t		 max_body;		/* bytes */
+	unsigned int	 max_batch;		/* traces in one batch */
+	unsigned int	 max_headers;
+	size_t		 max_header_size;	/* bytes, all headers */
+	unsigned int	 max_conns;
+	unsigned int	 max_conns_per_client;	/* per source address */
+	unsigned int	 idle_timeout;		/* seconds */
+	unsigned int	 header_timeout;	/* seconds, slow clients */
+	unsigned int	 max_xml_depth;
+	char		 user[64];
+	char		 chroot[PATH_MAX];
+};
+
+struct cfjl_stored_conf {
+	char		 database[1024];	/* libpq conninfo, sans dbname */
+	char		 regulator_cert[PATH_MAX];
+	char		 cipher[32];		/* aes-256-gcm or aes-256-cbc */
+	unsigned int	 commit_delay_us;	/* group commit window */
+	unsigned int	 commit_max;		/* events per transaction */
+	char		 user[64];
+	char		 chroot[PATH_MAX];
+};
+
+struct cfjl_lot_conf {
+	unsigned int	 max_events;		/* default 1000 */
+	unsigned int	 max_age_ms;		/* default 1000 */
+};
+
+struct cfjl_sealerd_conf {
+	char		 pkcs11_module[PATH_MAX];
+	char		 pkcs11_token[64];	/* token label */
+	char		 pkcs11_pin_file[PATH_MAX];
+	char		 seal_key[64];		/* key label in the token */
+	char		 seal_cert[PATH_MAX];	/* certificate and chain, PEM */
+	char		 tsa_key[64];
+	char		 tsa_cert[PATH_MAX];
+	char		 tsa_policy[128];	/* dotted OID */
+	unsigned int	 tsa_accuracy_ms;
+	char		 state_dir[PATH_MAX];	/* time-stamp serial counter */
+	long		 clock_max_error_us;	/* bound on ntp_adjtime errors */
+	int		 clock_relaxed;		/* demo machines only */
+	char		 user[64];
+	char		 chroot[PATH_MAX];
+};
+
+struct cfjl_auditd_conf {
+	char		 journal_dir[PATH_MAX];
+	unsigned int	 rotate_interval;	/* seconds, 0: never */
+	size_t		 rotate_size;		/* bytes, 0: never */
+	char		 auditors_group[64];
+	char		 user[64];
+	char		 chroot[PATH_MAX];
+};
+
+struct cfjl_control_conf {
+	char		 technical_group[64];
+	char		 functional_group[64];
+};
+
+struct cfjl_conf {
+	char		 file[PATH_MAX];	/* the file it was read from */
+	uint32_t	 operator_id;		/* operator number */
+	uint32_t	 vault_id;		/* vault number */
+	char		 runtime_dir[PATH_MAX];	/* Unix sockets */
+	char		 schemas[PATH_MAX];	/* ARJEL XSD directory */
+	struct cfjl_roles roles;
+	struct cfjl_lot_conf	 lot;
+	struct cfjl_frontd_conf	 frontd;
+	struct cfjl_stored_conf	 stored;
+	struct cfjl_sealerd_conf sealerd;
+	struct cfjl_auditd_conf	 auditd;
+	struct cfjl_control_conf control;
+};
+
+/* parse.y */
+struct cfjl_conf	*config_parse(const char *file);	/* NULL on error */
+void			 config_free(struct cfjl_conf *);
+void			 config_print(const struct cfjl_conf *);
+void			 config_defaults(struct cfjl_conf *);
+enum cfjl_role		 config_role_lookup(const struct cfjl_conf *,
+			    const char *subject);
+const char		*config_role_name(enum cfjl_role);
+
+#endif
