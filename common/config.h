@@ -53,6 +53,7 @@ struct cfjl_frontd_conf {
 
 struct cfjl_stored_conf {
 	char		 database[1024];	/* libpq conninfo, sans dbname */
+	char		 database_owner[1024];	/* conninfo for schema set-up */
 	char		 regulator_cert[PATH_MAX];
 	char		 cipher[32];		/* aes-256-gcm or aes-256-cbc */
 	unsigned int	 commit_delay_us;	/* group commit window */

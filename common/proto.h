@@ -10,7 +10,9 @@
  *	stored  --sealer.sock-->  sealerd   lots to seal, status
  *	auditd  --sealer.sock-->  sealerd   journal digests to sign
  *	frontd, stored, sealerd --audit.sock--> auditd   journal records
- *	cfjlctl --control.sock--> stored    administration (forwarded)
+ *	cfjlctl --NAME.ctl--> each daemon   administration (common/control.c):
+ *	    status: all; role, lot seal-now: stored (which pushes roles to
+ *	    frontd); journal: auditd; reload, stop: each.
  */
 #ifndef CFJL_PROTO_H
 #define CFJL_PROTO_H
@@ -23,7 +25,7 @@
 #define SOCK_STORED		"stored.sock"
 #define SOCK_SEALER		"sealer.sock"
 #define SOCK_AUDIT		"audit.sock"
-#define SOCK_CONTROL		"control.sock"
+#define SOCK_CONTROL_SUFFIX	".ctl"	/* frontd.ctl, stored.ctl, ... */
 
 /* The largest message any peer may send: a batch or a chunk of a lot. */
 #define CFJL_MSG_MAX		(4 * 1024 * 1024)
@@ -70,7 +72,7 @@ enum imsg_type {
 	IMSG_AUDIT_ACK,		/* struct audit_ack */
 	IMSG_AUDIT_CLOSE,	/* close the current journal file now */
 
-	/* cfjlctl <-> stored (and forwarded) */
+	/* cfjlctl <-> a daemon's control socket */
 	IMSG_CTL_REQUEST,	/* struct ctl_request */
 	IMSG_CTL_REPLY,		/* struct ctl_reply + text */
 
