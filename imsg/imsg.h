@@ -7,6 +7,15 @@
  * bytes of payload.  A message longer than the buffer's bound
  * (imsgbuf_set_maxsize, default CFJL_MSG_MAX + header) is an error: the
  * reader fails with EMSGSIZE and the connection must be dropped.
+ *
+ * A descriptor given to imsg_compose() belongs to the write queue: it is
+ * sent with the first byte of its message and closed once sent.  A
+ * received descriptor belongs to whoever takes the message (imsg.fd).
+ *
+ * Return values: imsg_read() and msgbuf_write() return -1 with errno
+ * EAGAIN when the socket would block (not an error); imsg_get() fails
+ * with EMSGSIZE (too long), EBADMSG (malformed header or a missing
+ * descriptor) or ENOMEM.
  */
 #ifndef CFJL_IMSG_H
 #define CFJL_IMSG_H
@@ -16,8 +25,10 @@
 #include <sys/uio.h>
 #include <stdint.h>
 
-#define IBUF_READ_SIZE		65535
+#define IBUF_READ_SIZE		65536	/* read buffer outside large messages */
 #define IMSG_HEADER_SIZE	sizeof(struct imsg_hdr)
+#define IMSG_FD_MAX		16	/* received, not yet claimed */
+#define IMSGF_HASFD		0x1	/* a descriptor rides with the message */
 
 struct ibuf {
 	TAILQ_ENTRY(ibuf)	 entry;
@@ -39,11 +50,13 @@ struct ibuf_read {
 	unsigned char		*buf;	/* grows up to the bound */
 	size_t			 size;
 	size_t			 wpos;
+	size_t			 rpos;	/* start of the next message */
 };
 
 struct imsg_fd;
 struct imsgbuf {
 	TAILQ_HEAD(, imsg_fd)	 fds;	/* received, not yet taken */
+	size_t			 nfds;
 	struct ibuf_read	 r;
 	struct msgbuf		 w;
 	int			 fd;
@@ -54,6 +67,7 @@ struct imsgbuf {
 struct imsg_hdr {
 	uint32_t	 type;
 	uint32_t	 len;		/* header included */
+	uint32_t	 flags;		/* IMSGF_* */
 	uint32_t	 peerid;
 	uint32_t	 pid;
 };
@@ -75,7 +89,7 @@ void		 ibuf_close(struct msgbuf *, struct ibuf *);
 
 void		 msgbuf_init(struct msgbuf *);
 void		 msgbuf_clear(struct msgbuf *);
-int		 msgbuf_write(struct msgbuf *);	/* 1 ok, 0 EOF, -1 error */
+int		 msgbuf_write(struct msgbuf *);	/* 1 ok, 0 EOF, -1 errno */
 
 /* imsg */
 void	 imsg_init(struct imsgbuf *, int fd);
