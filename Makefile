@@ -1,6 +1,6 @@
 # CFJL: one entry point for building, testing, benchmarking and the demo.
 LIBDIRS = imsg common
-PROGDIRS = frontd stored sealerd auditd cfjlctl cfjl-verify
+PROGDIRS = frontd stored sealerd auditd cfjlctl cfjl-verify cfjl-keys
 SUBDIRS = $(LIBDIRS) $(PROGDIRS)
 PREFIX ?= /usr/local
 
