@@ -79,8 +79,8 @@ const int sandbox_base_syscalls[] = {
 	SCMP_SYS(getrandom),
 	/* stdio on stderr with -d: fstat on the first write. */
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat),
-	/* log.c and syslog(3) stamp lines with the pid. */
-	SCMP_SYS(getpid),
+	/* log.c and syslog(3) stamp lines with the pid; abort() needs both. */
+	SCMP_SYS(getpid), SCMP_SYS(gettid),
 	/* Signals delivered by libevent, exit paths, interrupted sleeps. */
 	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
