@@ -9,7 +9,7 @@
 #	t_ok "what" cmd args...
 #	t_done			# exit status from the counts
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 SHARED=${CFJL_SHARED:-$(cd "$TOP/.." && pwd)/shared}
 ARJEL=$SHARED/arjel
 TEST_USER=${CFJL_TEST_USER:-cfjltest}
