@@ -8,6 +8,7 @@
 #include <sys/queue.h>
 #include <stdint.h>
 #include <limits.h>
+#include <stddef.h>
 
 #define CFJL_CONF_FILE		"/etc/cfjl/cfjl.conf"
 #define CFJL_SUBJECT_MAX	512
@@ -115,11 +116,19 @@ struct cfjl_conf {
 
 /* parse.y */
 struct cfjl_conf	*config_parse(const char *file);	/* NULL on error */
+
+/* config.c */
 void			 config_free(struct cfjl_conf *);
 void			 config_print(const struct cfjl_conf *);
 void			 config_defaults(struct cfjl_conf *);
 enum cfjl_role		 config_role_lookup(const struct cfjl_conf *,
 			    const char *subject);
 const char		*config_role_name(enum cfjl_role);
+int			 config_role_add(struct cfjl_conf *, enum cfjl_role,
+			    const char *subject);	/* -1: no memory */
+struct cfjl_listen	*config_listen_find(const struct cfjl_conf *,
+			    const char *host, const char *port);
+void			 config_fmt_size(char *, size_t, unsigned long long);
+void			 config_fmt_duration(char *, size_t, long long us);
 
 #endif
