@@ -213,24 +213,26 @@ rolename	: DEPOSITOR	{ $$ = ROLE_DEPOSITOR; }
 		;
 
 global		: OPERATOR NUMBER {
+			/* Set even when refused: one error is enough. */
 			if (check_number($2, 1, 999999, "operator") == 0) {
 				if (operator_set && conf->operator_id != $2)
 					conf_error("operator %lld conflicts with "
 					    "operator %u given before", $2,
 					    conf->operator_id);
 				conf->operator_id = $2;
-				operator_set = 1;
 			}
+			operator_set = 1;
 		}
 		| VAULT NUMBER {
+			/* Set even when refused: one error is enough. */
 			if (check_number($2, 1, 999999, "vault") == 0) {
 				if (vault_set && conf->vault_id != $2)
 					conf_error("vault %lld conflicts with "
 					    "vault %u given before", $2,
 					    conf->vault_id);
 				conf->vault_id = $2;
-				vault_set = 1;
 			}
+			vault_set = 1;
 		}
 		| RUNTIMEDIR string {
 			set_string(conf->runtime_dir, sizeof(conf->runtime_dir),

@@ -1,0 +1,50 @@
+#!/bin/sh
+# cfjl.conf parser: every numbered NN-name.conf is parsed by conftest and
+# its output (stdout and stderr, then the exit status) compared with
+# NN-name.out.  NN-name.args, when present, lists subjects (one a line)
+# whose role is looked up.  A configuration that parses must also read
+# back unchanged from its own printed form.
+# CFJL_UPDATE=1 rewrites the .out files from the current parser.
+. "$(dirname "$0")/../lib/common.sh"
+t_tmpdir
+
+dir=$TOP/regress/config
+cd "$dir" || exit 2
+if [ ! -x ./conftest ]; then
+	make -s >"$T/make.log" 2>&1 || { cat "$T/make.log"; t_skip "cannot build conftest"; }
+fi
+
+for conf in [0-9][0-9]-*.conf; do
+	name=${conf%.conf}
+	set --
+	if [ -f "$name.args" ]; then
+		while IFS= read -r subject; do
+			set -- "$@" "$subject"
+		done <"$name.args"
+	fi
+	./conftest "$conf" "$@" >"$T/out" 2>&1
+	echo "exit $?" >>"$T/out"
+	if [ -n "${CFJL_UPDATE:-}" ]; then
+		cp "$T/out" "$name.out"
+	fi
+	if [ ! -f "$name.out" ]; then
+		t_fail "$name: no $name.out"
+	elif diff -u "$name.out" "$T/out"; then
+		t_pass "$name"
+	else
+		t_fail "$name: output differs"
+	fi
+
+	# The printed form is itself a valid file that prints the same.
+	if ./conftest "$conf" >"$T/a.conf" 2>/dev/null; then
+		if ./conftest "$T/a.conf" >"$T/b.conf" 2>&1 &&
+		    cmp -s "$T/a.conf" "$T/b.conf"; then
+			t_pass "$name: reads back"
+		else
+			diff -u "$T/a.conf" "$T/b.conf"
+			t_fail "$name: does not read back"
+		fi
+	fi
+done
+
+t_done
