@@ -1,6 +1,7 @@
 /*
  * libevent glue for imsg: one non-persistent event per peer, re-armed
  * after each wake-up, watching for writes only while something is queued.
+ * The struct imsgev must start zeroed (its event not yet set).
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -15,7 +16,8 @@ imsg_event_add(struct imsgev *iev)
 	iev->events = EV_READ;
 	if (iev->ibuf.w.queued > 0)
 		iev->events |= EV_WRITE;
-	event_del(&iev->ev);
+	if (event_initialized(&iev->ev))
+		event_del(&iev->ev);
 	event_set(&iev->ev, iev->ibuf.fd, iev->events, iev->handler,
 	    iev->data);
 	event_add(&iev->ev, NULL);
