@@ -82,7 +82,10 @@ static struct file *pushfile(const char *, int);
 static int	 popfile(void);
 static int	 lgetc(int);
 static void	 lungetc(int);
+static int	 allowed_in_word(int);
+static void	 set_toktext(const char *);
 static int	 kw_lookup(const char *);
+static void	 files_free(void);
 static int	 macro_set(const char *, const char *);
 static const char *macro_get(const char *);
 static void	 macros_free(void);
@@ -850,7 +853,10 @@ top:
 	bol = file->atbol;
 	file->atbol = 0;
 
-	/* A macro stands for exactly one value, never for keywords. */
+	/*
+	 * A macro stands for exactly one value, never for keywords: its
+	 * text is not read again by the lexer.
+	 */
 	if (c == '$') {
 		len = 0;
 		while ((c = lgetc(0)) != EOF &&
@@ -876,10 +882,27 @@ top:
 			conf_error("macro \"%s\" is not defined", buf);
 			return (ERROR);
 		}
-		yylval.number = strtonum(val, LLONG_MIN, LLONG_MAX, &errstr);
+		/* Word characters right after it extend it: $dir/file. */
+		if (strlcpy(buf, val, sizeof(buf)) >= sizeof(buf)) {
+			lexerr = 1;
+			conf_error("macro \"%s\" expands too long", toktext + 1);
+			return (ERROR);
+		}
+		len = strlen(buf);
+		while ((c = lgetc(0)) != EOF && allowed_in_word(c)) {
+			if (len >= sizeof(buf) - 1) {
+				lexerr = 1;
+				conf_error("word too long");
+				return (ERROR);
+			}
+			buf[len++] = c;
+		}
+		lungetc(c);
+		buf[len] = '\0';
+		yylval.number = strtonum(buf, LLONG_MIN, LLONG_MAX, &errstr);
 		if (errstr == NULL)
 			return (NUMBER);
-		if ((yylval.string = strdup(val)) == NULL) {
+		if ((yylval.string = strdup(buf)) == NULL) {
 			lexerr = 1;
 			conf_error("out of memory");
 			return (ERROR);

@@ -47,4 +47,21 @@ for conf in [0-9][0-9]-*.conf; do
 	fi
 done
 
+# The sample configuration parses, and it and the manual name every keyword.
+if ./conftest "$TOP/etc/cfjl.conf" >"$T/sample" 2>&1; then
+	t_pass "etc/cfjl.conf parses"
+else
+	cat "$T/sample"
+	t_fail "etc/cfjl.conf does not parse"
+fi
+keywords=$(sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)",.*/\1/p' "$TOP/common/parse.y")
+[ -n "$keywords" ] || t_fail "no keywords found in common/parse.y"
+for kw in $keywords; do
+	grep -Eq "(^|[^a-z0-9-])$kw([^a-z0-9-]|\$)" "$TOP/etc/cfjl.conf" ||
+	    t_fail "keyword $kw missing from etc/cfjl.conf"
+	grep -Eq "^\.(Ic|It Ic|Cm|It Cm) .*(^|[ ])$kw([ ]|\$)" "$TOP/man/cfjl.conf.5" ||
+	    t_fail "keyword $kw missing from man/cfjl.conf.5"
+done
+t_pass "keywords documented"
+
 t_done
