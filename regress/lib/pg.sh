@@ -1,0 +1,90 @@
+# A throwaway PostgreSQL cluster for the tests, run by the current
+# (unprivileged) user: data in DIR/data, the server's Unix socket in DIR
+# itself (mode 0700, no TCP listener), so trust authentication reaches
+# nobody but us.  Durability settings stay real (fsync on,
+# synchronous_commit on): the crash tests depend on them.
+#
+#	. "$TOP/regress/lib/pg.sh"
+#	pg_start "$T/pg"	# exports PGHOST, PGPORT, PGUSER, PGBIN
+#	pg_psql -d postgres -c 'select 1'
+#	pg_stop "$T/pg"		# also registered to run at exit
+
+PG_PORT=${CFJL_PG_PORT:-5432}
+
+# The newest server binaries installed (Debian: /usr/lib/postgresql/N/bin).
+pg_bin()
+{
+	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+		if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then
+			echo "$d"
+			return 0
+		fi
+	done
+	if command -v initdb >/dev/null 2>&1; then
+		dirname "$(command -v initdb)"
+		return 0
+	fi
+	return 1
+}
+
+# pg_start DIR: create the cluster on first use, start it, wait for it.
+pg_start()
+{
+	_pgdir=$1
+	PGBIN=$(pg_bin) || { echo "PostgreSQL server binaries not found"; return 1; }
+	[ "$(id -u)" -ne 0 ] || { echo "pg_start: PostgreSQL refuses root"; return 1; }
+	mkdir -p "$_pgdir" && chmod 0700 "$_pgdir" || return 1
+	if [ ! -f "$_pgdir/data/PG_VERSION" ]; then
+		"$PGBIN/initdb" -D "$_pgdir/data" -A trust -U "$(id -un)" \
+		    -E UTF8 --locale=C --no-sync >"$_pgdir/initdb.log" 2>&1 || {
+			cat "$_pgdir/initdb.log"
+			return 1
+		}
+		cat >>"$_pgdir/data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$_pgdir'
+unix_socket_permissions = 0700
+port = $PG_PORT
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+max_connections = 30
+shared_buffers = 32MB
+log_min_messages = warning
+EOF
+	fi
+	"$PGBIN/pg_ctl" -D "$_pgdir/data" -l "$_pgdir/server.log" -w -t 30 \
+	    start >/dev/null || { cat "$_pgdir/server.log"; return 1; }
+	PGHOST=$_pgdir
+	PGPORT=$PG_PORT
+	PGUSER=$(id -un)
+	export PGHOST PGPORT PGUSER PGBIN
+	PG_DIRS="${PG_DIRS:-} $_pgdir"
+	t_cleanup_add pg_stop_all 2>/dev/null || true
+}
+
+# pg_stop DIR: fast shutdown (active sessions are ended).
+pg_stop()
+{
+	[ -f "$1/data/postmaster.pid" ] || return 0
+	"$PGBIN/pg_ctl" -D "$1/data" -m fast -w -t 30 stop >/dev/null
+}
+
+# pg_crash DIR: stop the way a power cut would, as far as a test can.
+pg_crash()
+{
+	[ -f "$1/data/postmaster.pid" ] || return 0
+	"$PGBIN/pg_ctl" -D "$1/data" -m immediate -w -t 30 stop >/dev/null
+}
+
+pg_stop_all()
+{
+	for _d in ${PG_DIRS:-}; do pg_stop "$_d" || true; done
+	PG_DIRS=""
+}
+
+# psql that stops at the first error and prints bare values.
+pg_psql()
+{
+	"$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$@"
+}

@@ -1,0 +1,498 @@
+/*
+ * The database of a vault, made ready at start with the owner's
+ * connection: the database itself, the runtime role, the schema and its
+ * migrations, and the identity (operator, vault) fixed at first start.
+ *
+ * Evidence is append-only in the database itself, whoever connects:
+ * statement triggers refuse UPDATE, DELETE and TRUNCATE on every table,
+ * even for the owner, and the runtime role holds INSERT and SELECT only.
+ * IDEvt and lot numbers are checked gapless by constraint triggers.
+ */
+#include <sys/types.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "log.h"
+#include "stored.h"
+
+static PGconn	*schema_connect(const char *, const char *);
+static PGresult	*schema_exec(PGconn *, const char *, int, const char *const *);
+static void	 schema_cmd(PGconn *, const char *);
+static void	 schema_database(const struct cfjl_conf *, const char *,
+		    const char *, const char *);
+static void	 schema_role(PGconn *, const char *);
+static void	 schema_migrate(PGconn *);
+static void	 schema_grant(PGconn *, const char *);
+static void	 schema_identity(PGconn *, const struct cfjl_conf *,
+		    const char *);
+static char	*schema_user(const char *);
+
+/* Tables that hold evidence: all of them, append-only. */
+static const char *schema_tables[] = {
+	"schema_version", "identity", "events", "client_ids", "lots",
+	"lot_seals", "roles", "exports", NULL
+};
+
+/*
+ * Migrations, applied in order inside one transaction each; a version is
+ * never edited once released: a change is a new entry.
+ */
+static const char *schema_migrations[] = {
+	/* 1: the first schema. */
+	"CREATE TABLE schema_version ("
+	"  version integer PRIMARY KEY,"
+	"  applied timestamptz NOT NULL DEFAULT now());"
+
+	"CREATE TABLE identity ("
+	"  one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+	"  operator integer NOT NULL,"
+	"  vault integer NOT NULL,"
+	"  created timestamptz NOT NULL DEFAULT now());"
+
+	"CREATE TABLE events ("
+	"  idevt bigint PRIMARY KEY CHECK (idevt > 0),"
+	"  lot bigint NOT NULL CHECK (lot > 0),"
+	"  type text NOT NULL,"
+	"  dateevt text NOT NULL,"
+	"  received timestamptz NOT NULL,"
+	"  depositor bytea NOT NULL CHECK (length(depositor) = 32),"
+	"  client_id text,"
+	"  body_sha256 bytea NOT NULL CHECK (length(body_sha256) = 32),"
+	"  digest bytea NOT NULL CHECK (length(digest) = 32),"
+	"  p7m bytea NOT NULL,"
+	"  p7m_sha256 bytea NOT NULL CHECK (length(p7m_sha256) = 32));"
+	"CREATE INDEX events_lot ON events (lot);"
+	"CREATE INDEX events_received ON events (received);"
+
+	"CREATE TABLE client_ids ("
+	"  client_id text PRIMARY KEY,"
+	"  idevt bigint NOT NULL UNIQUE REFERENCES events (idevt));"
+
+	"CREATE TABLE lots ("
+	"  numero bigint PRIMARY KEY CHECK (numero > 0),"
+	"  first bigint NOT NULL,"
+	"  last bigint NOT NULL,"
+	"  nevents integer NOT NULL CHECK (nevents = last - first + 1),"
+	"  opened timestamptz NOT NULL,"
+	"  closed timestamptz NOT NULL);"
+
+	"CREATE TABLE lot_seals ("
+	"  numero bigint PRIMARY KEY REFERENCES lots (numero),"
+	"  xml bytea NOT NULL,"
+	"  sigvalue_sha256 bytea NOT NULL CHECK (length(sigvalue_sha256) = 32),"
+	"  sealed timestamptz NOT NULL DEFAULT now());"
+
+	"CREATE TABLE roles ("
+	"  seq bigserial PRIMARY KEY,"
+	"  subject text NOT NULL,"
+	"  role text NOT NULL CHECK (role IN ('depositor', 'reader')),"
+	"  action text NOT NULL CHECK (action IN ('add', 'remove')),"
+	"  by text NOT NULL DEFAULT '',"
+	"  at timestamptz NOT NULL DEFAULT now());"
+
+	"CREATE TABLE exports ("
+	"  seq bigserial PRIMARY KEY,"
+	"  subject text NOT NULL,"
+	"  at timestamptz NOT NULL DEFAULT now(),"
+	"  by_time boolean NOT NULL,"
+	"  req_from bigint NOT NULL,"
+	"  req_to bigint NOT NULL,"
+	"  inc_from bigint,"
+	"  inc_to bigint,"
+	"  nevents bigint NOT NULL DEFAULT 0,"
+	"  bundle_sha256 bytea,"
+	"  outcome text NOT NULL);"
+
+	/* Evidence is never changed nor removed, whoever asks. */
+	"CREATE FUNCTION cfjl_append_only() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ BEGIN"
+	"  RAISE EXCEPTION 'CFJL: % on % refused: the vault is append-only',"
+	"   TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';"
+	" END $$;"
+
+	/*
+	 * IDEvt 1, 2, 3...: each new event follows one that exists, in the
+	 * same lot or the next one, and never joins a lot already closed.
+	 */
+	"CREATE FUNCTION cfjl_events_gapless() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ DECLARE prev bigint; BEGIN"
+	"  IF NEW.idevt = 1 THEN"
+	"   IF NEW.lot <> 1 THEN"
+	"    RAISE EXCEPTION 'CFJL: IDEvt 1 must be in lot 1';"
+	"   END IF;"
+	"  ELSE"
+	"   SELECT lot INTO prev FROM events WHERE idevt = NEW.idevt - 1;"
+	"   IF NOT FOUND THEN"
+	"    RAISE EXCEPTION 'CFJL: IDEvt % would leave a gap', NEW.idevt;"
+	"   END IF;"
+	"   IF NEW.lot <> prev AND NEW.lot <> prev + 1 THEN"
+	"    RAISE EXCEPTION 'CFJL: IDEvt % in lot % after lot %',"
+	"     NEW.idevt, NEW.lot, prev;"
+	"   END IF;"
+	"  END IF;"
+	"  IF EXISTS (SELECT 1 FROM lots WHERE numero >= NEW.lot) THEN"
+	"   RAISE EXCEPTION 'CFJL: lot % is closed', NEW.lot;"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$;"
+	"CREATE CONSTRAINT TRIGGER events_gapless AFTER INSERT ON events"
+	" FOR EACH ROW EXECUTE FUNCTION cfjl_events_gapless();"
+
+	/*
+	 * A closed lot follows the previous one and holds exactly the
+	 * events it names (checked at commit: the lot's last events may
+	 * come in the same transaction).
+	 */
+	"CREATE FUNCTION cfjl_lots_check() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ DECLARE n bigint; lo bigint; hi bigint;"
+	" BEGIN"
+	"  IF NEW.numero = 1 THEN"
+	"   IF NEW.first <> 1 THEN"
+	"    RAISE EXCEPTION 'CFJL: lot 1 must begin at IDEvt 1';"
+	"   END IF;"
+	"  ELSIF NOT EXISTS (SELECT 1 FROM lots WHERE numero = NEW.numero - 1"
+	"    AND last = NEW.first - 1) THEN"
+	"   RAISE EXCEPTION 'CFJL: lot % does not follow lot %',"
+	"    NEW.numero, NEW.numero - 1;"
+	"  END IF;"
+	"  SELECT count(*), min(idevt), max(idevt) INTO n, lo, hi"
+	"   FROM events WHERE lot = NEW.numero;"
+	"  IF n <> NEW.nevents OR lo <> NEW.first OR hi <> NEW.last THEN"
+	"   RAISE EXCEPTION 'CFJL: lot % does not hold IDEvt % to %',"
+	"    NEW.numero, NEW.first, NEW.last;"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$;"
+	"CREATE CONSTRAINT TRIGGER lots_check AFTER INSERT ON lots"
+	" DEFERRABLE INITIALLY DEFERRED"
+	" FOR EACH ROW EXECUTE FUNCTION cfjl_lots_check();"
+
+	"CREATE FUNCTION cfjl_client_id_check() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ BEGIN"
+	"  IF NOT EXISTS (SELECT 1 FROM events WHERE idevt = NEW.idevt"
+	"    AND client_id = NEW.client_id) THEN"
+	"   RAISE EXCEPTION 'CFJL: Client-Id % does not name IDEvt %',"
+	"    NEW.client_id, NEW.idevt;"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$;"
+	"CREATE CONSTRAINT TRIGGER client_ids_check AFTER INSERT ON client_ids"
+	" DEFERRABLE INITIALLY DEFERRED"
+	" FOR EACH ROW EXECUTE FUNCTION cfjl_client_id_check();",
+
+	NULL
+};
+
+/* Taken during migrations, so that two starts never migrate at once. */
+#define SCHEMA_LOCK_KEY	"4339464a4c01"
+
+static PGconn *
+schema_connect(const char *conninfo, const char *dbname)
+{
+	const char	*keys[] = { "dbname", "dbname",
+			    "fallback_application_name", NULL };
+	const char	*vals[] = { conninfo, dbname, "stored", NULL };
+	PGconn		*conn;
+
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (conn == NULL)
+		fatalx("out of memory connecting to the database");
+	if (PQstatus(conn) != CONNECTION_OK)
+		fatalx("cannot connect to database %s: %s", dbname,
+		    PQerrorMessage(conn));
+	return conn;
+}
+
+static PGresult *
+schema_exec(PGconn *conn, const char *sql, int n, const char *const *vals)
+{
+	PGresult	*res;
+
+	res = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
+	if (res == NULL)
+		fatalx("database: %s", PQerrorMessage(conn));
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		fatalx("database schema set-up failed: %s",
+		    PQresultErrorMessage(res));
+	return res;
+}
+
+static void
+schema_cmd(PGconn *conn, const char *sql)
+{
+	PQclear(schema_exec(conn, sql, 0, NULL));
+}
+
+/*
+ * The runtime user named in a conninfo; NULL when it names none (libpq
+ * then uses the system user, the same for both connections).
+ */
+static char *
+schema_user(const char *conninfo)
+{
+	PQconninfoOption	*opts, *o;
+	char			*err = NULL, *user = NULL;
+
+	if ((opts = PQconninfoParse(conninfo, &err)) == NULL)
+		fatalx("database connection string: %s",
+		    err != NULL ? err : "out of memory");
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "user") == 0 && o->val != NULL &&
+		    o->val[0] != '\0')
+			user = strdup(o->val);
+	PQconninfoFree(opts);
+	return user;
+}
+
+/* The database name: dbname= in the conninfo, else cfjl_<operator>. */
+void
+schema_dbname(const struct cfjl_conf *conf, char *buf, size_t len)
+{
+	PQconninfoOption	*opts, *o;
+	char			*err = NULL;
+
+	snprintf(buf, len, "cfjl_%" PRIu32, conf->operator_id);
+	if ((opts = PQconninfoParse(conf->stored.database, &err)) == NULL)
+		fatalx("database connection string: %s",
+		    err != NULL ? err : "out of memory");
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "dbname") == 0 && o->val != NULL &&
+		    o->val[0] != '\0')
+			strlcpy(buf, o->val, len);
+	PQconninfoFree(opts);
+}
+
+/*
+ * Create the database when missing.  Under the default name, a cluster
+ * that already holds another operator's vault is refused: the operator
+ * number is fixed at first start, and a changed number would otherwise
+ * silently start a new, empty vault beside the old one.
+ */
+static void
+schema_database(const struct cfjl_conf *conf, const char *owner,
+    const char *dbname, const char *runtime_user)
+{
+	PGconn		*conn;
+	PGresult	*res;
+	const char	*v[1];
+	char		 defname[64], *q, sql[512];
+
+	conn = schema_connect(owner, "postgres");
+	if (runtime_user != NULL)
+		schema_role(conn, runtime_user);
+
+	v[0] = dbname;
+	res = schema_exec(conn, "SELECT 1 FROM pg_database WHERE datname = $1",
+	    1, v);
+	if (PQntuples(res) == 1) {
+		PQclear(res);
+		PQfinish(conn);
+		return;
+	}
+	PQclear(res);
+
+	snprintf(defname, sizeof(defname), "cfjl_%" PRIu32, conf->operator_id);
+	if (strcmp(defname, dbname) == 0) {
+		res = schema_exec(conn, "SELECT datname FROM pg_database"
+		    " WHERE datname ~ '^cfjl_[0-9]+$' ORDER BY datname", 0,
+		    NULL);
+		if (PQntuples(res) > 0)
+			fatalx("the database cluster already holds the vault "
+			    "of another operator (database %s) and operator "
+			    "%" PRIu32 " has none: the operator number is "
+			    "fixed at first start; to keep a second vault in "
+			    "this cluster, name its database with dbname= in "
+			    "the stored database setting",
+			    PQgetvalue(res, 0, 0), conf->operator_id);
+		PQclear(res);
+	}
+
+	if ((q = PQescapeIdentifier(conn, dbname, strlen(dbname))) == NULL)
+		fatalx("database name %s: %s", dbname, PQerrorMessage(conn));
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s ENCODING 'UTF8' "
+	    "TEMPLATE template0", q);
+	PQfreemem(q);
+	schema_cmd(conn, sql);
+	log_info("created database %s", dbname);
+	PQfinish(conn);
+}
+
+/* The runtime role logs in and can do nothing until granted. */
+static void
+schema_role(PGconn *conn, const char *user)
+{
+	PGresult	*res;
+	const char	*v[1];
+	char		*q, sql[256];
+
+	v[0] = user;
+	res = schema_exec(conn, "SELECT 1 FROM pg_roles WHERE rolname = $1",
+	    1, v);
+	if (PQntuples(res) == 1) {
+		PQclear(res);
+		return;
+	}
+	PQclear(res);
+	if ((q = PQescapeIdentifier(conn, user, strlen(user))) == NULL)
+		fatalx("role name %s: %s", user, PQerrorMessage(conn));
+	snprintf(sql, sizeof(sql), "CREATE ROLE %s LOGIN NOSUPERUSER "
+	    "NOCREATEDB NOCREATEROLE NOINHERIT", q);
+	PQfreemem(q);
+	schema_cmd(conn, sql);
+	log_info("created database role %s", user);
+}
+
+static void
+schema_migrate(PGconn *conn)
+{
+	PGresult	*res;
+	const char	*v[1];
+	char		 num[16], sql[512];
+	int		 have, i;
+	const char	**t;
+
+	schema_cmd(conn, "BEGIN");
+	schema_cmd(conn, "SELECT pg_advisory_xact_lock(x'" SCHEMA_LOCK_KEY
+	    "'::bigint)");
+	res = schema_exec(conn, "SELECT to_regclass('schema_version') IS NULL",
+	    0, NULL);
+	have = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 0 : -1;
+	PQclear(res);
+	if (have == -1) {
+		res = schema_exec(conn, "SELECT coalesce(max(version), 0)"
+		    " FROM schema_version", 0, NULL);
+		have = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	for (i = 0; schema_migrations[i] != NULL; i++)
+		;
+	if (have > i)
+		fatalx("database schema version %d is newer than this stored "
+		    "knows (%d): refusing to start", have, i);
+
+	for (i = have; schema_migrations[i] != NULL; i++) {
+		schema_cmd(conn, schema_migrations[i]);
+		if (i == 0) {
+			/* The first schema: protect every table. */
+			for (t = schema_tables; *t != NULL; t++) {
+				snprintf(sql, sizeof(sql),
+				    "CREATE TRIGGER %s_append_only BEFORE "
+				    "UPDATE OR DELETE OR TRUNCATE ON %s FOR "
+				    "EACH STATEMENT EXECUTE FUNCTION "
+				    "cfjl_append_only()", *t, *t);
+				schema_cmd(conn, sql);
+				snprintf(sql, sizeof(sql),
+				    "REVOKE ALL ON %s FROM PUBLIC", *t);
+				schema_cmd(conn, sql);
+			}
+		}
+		snprintf(num, sizeof(num), "%d", i + 1);
+		v[0] = num;
+		PQclear(schema_exec(conn, "INSERT INTO schema_version "
+		    "(version) VALUES ($1)", 1, v));
+		log_info("database schema migrated to version %d", i + 1);
+	}
+	schema_cmd(conn, "COMMIT");
+}
+
+/* The runtime role: INSERT and SELECT on evidence, nothing else. */
+static void
+schema_grant(PGconn *conn, const char *user)
+{
+	char		*q, sql[512];
+	const char	**t;
+
+	if ((q = PQescapeIdentifier(conn, user, strlen(user))) == NULL)
+		fatalx("role name %s: %s", user, PQerrorMessage(conn));
+	schema_cmd(conn, "BEGIN");
+	for (t = schema_tables; *t != NULL; t++) {
+		snprintf(sql, sizeof(sql), "REVOKE ALL ON %s FROM %s", *t, q);
+		schema_cmd(conn, sql);
+		snprintf(sql, sizeof(sql), "GRANT INSERT, SELECT ON %s TO %s",
+		    *t, q);
+		schema_cmd(conn, sql);
+	}
+	snprintf(sql, sizeof(sql), "GRANT USAGE ON SEQUENCE roles_seq_seq, "
+	    "exports_seq_seq TO %s", q);
+	schema_cmd(conn, sql);
+	schema_cmd(conn, "COMMIT");
+	PQfreemem(q);
+}
+
+/* Recorded at first start; any later start must agree. */
+static void
+schema_identity(PGconn *conn, const struct cfjl_conf *conf,
+    const char *dbname)
+{
+	PGresult	*res;
+	const char	*v[2];
+	char		 op[16], vault[16];
+	long long	 dop, dvault;
+
+	snprintf(op, sizeof(op), "%" PRIu32, conf->operator_id);
+	snprintf(vault, sizeof(vault), "%" PRIu32, conf->vault_id);
+	v[0] = op;
+	v[1] = vault;
+	PQclear(schema_exec(conn, "INSERT INTO identity (operator, vault) "
+	    "VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, v));
+	res = schema_exec(conn, "SELECT operator, vault, created FROM identity",
+	    0, NULL);
+	if (PQntuples(res) != 1)
+		fatalx("database %s: no identity row", dbname);
+	dop = atoll(PQgetvalue(res, 0, 0));
+	dvault = atoll(PQgetvalue(res, 0, 1));
+	if (dop != conf->operator_id || dvault != conf->vault_id)
+		fatalx("database %s holds the vault of operator %lld, vault "
+		    "%lld, created %s; the configuration says operator "
+		    "%" PRIu32 ", vault %" PRIu32 ": the operator and vault "
+		    "numbers are fixed at first start, refusing to start",
+		    dbname, dop, dvault, PQgetvalue(res, 0, 2),
+		    conf->operator_id, conf->vault_id);
+	PQclear(res);
+}
+
+/*
+ * Everything stored needs before it serves: fatal with a sentence a
+ * person can act on when anything is wrong.
+ */
+void
+schema_setup(const struct cfjl_conf *conf, const char *dbname)
+{
+	const char	*owner;
+	char		*ouser, *ruser;
+	PGconn		*conn;
+
+	owner = conf->stored.database_owner[0] != '\0' ?
+	    conf->stored.database_owner : conf->stored.database;
+	ouser = schema_user(owner);
+	ruser = schema_user(conf->stored.database);
+	/* A runtime role of its own only when it differs from the owner. */
+	if (ruser != NULL && ouser != NULL && strcmp(ouser, ruser) == 0) {
+		free(ruser);
+		ruser = NULL;
+	}
+	if (ruser != NULL && ouser == NULL && owner == conf->stored.database) {
+		free(ruser);
+		ruser = NULL;
+	}
+
+	schema_database(conf, owner, dbname, ruser);
+	conn = schema_connect(owner, dbname);
+	/* Messages from the migrations are for us, not the client. */
+	schema_cmd(conn, "SET client_min_messages = warning");
+	schema_migrate(conn);
+	if (ruser != NULL)
+		schema_grant(conn, ruser);
+	schema_identity(conn, conf, dbname);
+	PQfinish(conn);
+	free(ouser);
+	free(ruser);
+}

@@ -1,0 +1,167 @@
+/*
+ * stored: the only CFJL process that talks to PostgreSQL.  It numbers
+ * traces (IDEvt), encrypts them for the regulator, stores them with group
+ * commit, groups them into lots and hands closed lots to sealerd.
+ *
+ *	stored.c	start-up only
+ *	schema.c	database, roles, migrations, identity (at start)
+ *	db.c		the runtime connection: asynchronous, pipelined
+ *	crypt.c		CMS encryption for the regulator
+ *	deposit.c	requests, Client-Id, group commit
+ *	lot.c		numbering state, lots closing, sealing in order
+ *	front.c		frontd's connections: deposits, queries, roles
+ *	sealer.c	the connection to sealerd
+ *	journal.c	records for auditd
+ */
+#ifndef CFJL_STORED_H
+#define CFJL_STORED_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event.h>
+#include <libpq-fe.h>
+
+#include "proto.h"
+
+struct cfjl_conf;
+struct front;
+
+struct stored {
+	struct cfjl_conf	*conf;
+	char			 dbname[64];
+	int64_t			 started_ms;
+	uid_t			 front_uid;	/* expected frontd peer */
+	int			 stopping;
+};
+extern struct stored	*stored_env;
+
+int64_t		 stored_now_ms(void);
+
+/* schema.c */
+void		 schema_dbname(const struct cfjl_conf *, char *, size_t);
+void		 schema_setup(const struct cfjl_conf *, const char *dbname);
+
+/* db.c */
+struct db_job;
+struct db_params {
+	int		  n;
+	int		  max;
+	const char	**vals;
+	int		 *lens;
+	int		 *fmts;
+	char		**owned;	/* formatted numbers, freed with it */
+};
+typedef void	(*db_rows_cb)(PGresult *, void *);
+typedef void	(*db_done_cb)(int ok, const char *err, void *);
+
+void		 db_init(const char *conninfo, const char *dbname,
+		    void (*up)(void), void (*down)(void));
+void		 db_start(void);
+int		 db_ready(void);
+const char	*db_state(void);
+struct db_job	*db_job_begin(db_done_cb, void *);
+void		 db_job_query(struct db_job *, const char *,
+		    const struct db_params *, db_rows_cb, void *);
+void		 db_job_end(struct db_job *);
+void		 db_close(void);
+
+void		 db_params_init(struct db_params *);
+void		 db_params_free(struct db_params *);
+void		 db_param_u64(struct db_params *, uint64_t);
+void		 db_param_text(struct db_params *, const char *);
+void		 db_param_bytes(struct db_params *, const void *, size_t);
+void		 db_param_time_ms(struct db_params *, int64_t);
+void		 db_param_null(struct db_params *);
+
+uint64_t	 db_get_u64(const PGresult *, int, int);
+int64_t		 db_get_time_ms(const PGresult *, int, int);
+const uint8_t	*db_get_bytes(const PGresult *, int, int, size_t *);
+void		 db_get_text(const PGresult *, int, int, char *, size_t);
+
+/* crypt.c */
+void		 crypt_init(const char *certfile, const char *cipher);
+int		 crypt_encrypt(const uint8_t *, size_t, uint8_t **, size_t *);
+const char	*crypt_cipher(void);
+
+/* trace.c */
+int		 trace_number(const uint8_t *, size_t, uint32_t, uint32_t, uint64_t,
+		    uint8_t **, size_t *);
+
+/* deposit.c */
+void		 deposit_init(void);
+void		 deposit_request(struct front *, const void *, size_t);
+void		 deposit_front_gone(struct front *);
+void		 deposit_db_up(void);
+void		 deposit_db_down(void);
+void		 deposit_kick(void);
+int		 deposit_writing(void);
+size_t		 deposit_pending(void);
+
+/* lot.c */
+struct lot_closed {
+	uint64_t	 numero;
+	uint64_t	 first;
+	uint64_t	 last;
+	int64_t		 opened_ms;
+	int64_t		 closed_ms;
+};
+struct lot_mark {
+	uint64_t	 next_idevt;
+	uint64_t	 lot;
+	uint64_t	 lot_first;
+	uint32_t	 lot_count;
+	int64_t		 lot_opened_ms;
+};
+
+void		 lot_init(void);
+void		 lot_db_up(void (*ready)(void));
+void		 lot_db_down(void);
+int		 lot_ready(void);
+void		 lot_mark(struct lot_mark *);
+void		 lot_rewind(const struct lot_mark *);
+uint64_t	 lot_assign(int64_t received_ms, uint64_t *lot,
+		    struct lot_closed *, int *closed);
+int		 lot_close_due(struct lot_closed *);
+void		 lot_committed(const struct lot_closed *, size_t,
+		    uint64_t last_idevt);
+void		 lot_add_close(struct db_job *, const struct lot_closed *);
+void		 lot_seal_kick(void);
+void		 lot_seal_done(const void *, size_t);
+void		 lot_seal_fail(const void *, size_t);
+void		 lot_sealer_up(void);
+void		 lot_sealer_down(void);
+void		 lot_get(struct front *, const void *, size_t);
+uint64_t	 lot_last_idevt(void);
+uint64_t	 lot_last_sealed(void);
+uint64_t	 lot_current(void);
+void		 lot_lag(uint64_t *events, int64_t *oldest_ms, uint64_t *lots);
+
+/* front.c */
+void		 front_init(const char *dir);
+void		 front_compose(struct front *, uint32_t, const void *, size_t);
+void		 front_composev(struct front *, uint32_t,
+		    const struct iovec *, int);
+void		 front_roles_push(struct front *);
+void		 front_close_all(void);
+
+/* sealer.c */
+void		 sealer_init(const char *dir);
+int		 sealer_ready(void);
+int		 sealer_send(uint32_t, const struct iovec *, int);
+void		 sealer_close(void);
+
+/* journal.c */
+void		 journal_init(const char *dir);
+void		 journal_record(const char *event, const char *subject,
+		    const char *outcome, const char *fmt, ...)
+		    __attribute__((__format__(printf, 4, 5)));
+void		 journal_flush(void);
+
+/* status.c */
+void		 status_get(struct front *, const void *, size_t);
+
+#endif
