@@ -1,0 +1,39 @@
+/*
+ * A lexical walk over the raw bytes of a document that libxml2 has
+ * already found well-formed: where each tag starts and ends, so that
+ * frontd can cut and splice the deposited bytes without re-serializing.
+ */
+#ifndef FRONTD_XMLSCAN_H
+#define FRONTD_XMLSCAN_H
+
+#include <stddef.h>
+
+enum xmlscan_kind {
+	XS_START = 1,		/* <name ...> */
+	XS_EMPTY,		/* <name .../> */
+	XS_END			/* </name> */
+};
+
+struct xmlscan_tok {
+	enum xmlscan_kind kind;
+	size_t		 start;		/* offset of '<' */
+	size_t		 end;		/* offset after '>' */
+	size_t		 name;		/* offset of the name */
+	size_t		 namelen;
+	unsigned int	 depth;		/* elements open around this tag */
+};
+
+struct xmlscan {
+	const char	*buf;
+	size_t		 len;
+	size_t		 pos;
+	unsigned int	 depth;
+};
+
+void	xmlscan_init(struct xmlscan *, const char *, size_t);
+/* 1: a tag in *tok; 0: end of input; -1: not well-formed. */
+int	xmlscan_next(struct xmlscan *, struct xmlscan_tok *);
+int	xmlscan_name_is(const struct xmlscan *, const struct xmlscan_tok *,
+	    const char *);
+
+#endif
