@@ -54,12 +54,13 @@ else
 	cat "$T/sample"
 	t_fail "etc/cfjl.conf does not parse"
 fi
-keywords=$(sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)",.*/\1/p' "$TOP/common/parse.y")
+keywords=$(sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)",[[:space:]]*[A-Z][A-Z0-9]* },$/\1/p' \
+    "$TOP/common/parse.y")
 [ -n "$keywords" ] || t_fail "no keywords found in common/parse.y"
 for kw in $keywords; do
 	grep -Eq "(^|[^a-z0-9-])$kw([^a-z0-9-]|\$)" "$TOP/etc/cfjl.conf" ||
 	    t_fail "keyword $kw missing from etc/cfjl.conf"
-	grep -Eq "^\.(Ic|It Ic|Cm|It Cm) .*(^|[ ])$kw([ ]|\$)" "$TOP/man/cfjl.conf.5" ||
+	grep -Eq "^\\..*(Ic|Cm)( .*)? $kw( |\$)" "$TOP/man/cfjl.conf.5" ||
 	    t_fail "keyword $kw missing from man/cfjl.conf.5"
 done
 t_pass "keywords documented"
