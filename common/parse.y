@@ -1020,14 +1020,6 @@ pushfile(const char *name, int included)
 	char		*path;
 	int		 depth = 0;
 
-	TAILQ_FOREACH(f, &files, entry)
-		depth++;
-	if (depth >= MAXINCLUDE) {
-		conf_error("include \"%s\": includes nested more than %d "
-		    "deep", name, MAXINCLUDE - 1);
-		return (NULL);
-	}
-
 	if (included && name[0] != '/' &&
 	    (slash = strrchr(file->name, '/')) != NULL) {
 		if (asprintf(&path, "%.*s/%s", (int)(slash - file->name),
@@ -1037,6 +1029,15 @@ pushfile(const char *name, int included)
 		path = strdup(name);
 	if (path == NULL) {
 		conf_error("out of memory");
+		return (NULL);
+	}
+
+	TAILQ_FOREACH(f, &files, entry)
+		depth++;
+	if (depth >= MAXINCLUDE) {
+		conf_error("include \"%s\": includes nested more than %d "
+		    "deep", path, MAXINCLUDE - 1);
+		free(path);
 		return (NULL);
 	}
 
