@@ -276,6 +276,7 @@ config_print(const struct cfjl_conf *conf)
 
 	printf("\nstored {\n");
 	print_opt("\t", "database", st->database);
+	print_opt("\t", "database owner", st->database_owner);
 	print_opt("\t", "regulator certificate", st->regulator_cert);
 	printf("\tcipher %s\n", st->cipher);
 	print_duration("\t", "commit-delay", st->commit_delay_us);

@@ -111,6 +111,7 @@ static void	 conf_validate(void);
 }
 
 %token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHROOT CIPHER CLOCK
+%token	OWNER
 %token	COMMITDELAY COMMITMAX CONTROL CRL DATABASE DEPOSITOR EVERY FRONTD
 %token	FUNCGROUP HEADERTIMEOUT IDLETIMEOUT INCLUDE JOURNAL KEY LISTEN LOT
 %token	MAXAGE MAXBATCH MAXBODY MAXCONNS MAXCONNSCLIENT MAXERROR MAXEVENTS
@@ -413,6 +414,12 @@ storedopt	: DATABASE string {
 			    sizeof(conf->stored.database), $2, "database");
 			free($2);
 		}
+		| DATABASE OWNER string {
+			set_string(conf->stored.database_owner,
+			    sizeof(conf->stored.database_owner), $3,
+			    "database owner");
+			free($3);
+		}
 		| REGULATOR CERTIFICATE string {
 			set_string(conf->stored.regulator_cert,
 			    sizeof(conf->stored.regulator_cert), $3,
@@ -688,6 +695,7 @@ static const struct keyword {
 	{ "module",			MODULE },
 	{ "on",				ON },
 	{ "operator",			OPERATOR },
+	{ "owner",			OWNER },
 	{ "pin-file",			PINFILE },
 	{ "pkcs11",			PKCS11 },
 	{ "policy",			POLICY },
