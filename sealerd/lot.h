@@ -1,0 +1,30 @@
+/*
+ * The lot document (SPEC "The lot document"): built from what stored
+ * sends in IMSG_SEAL_LOT, before it is signed.
+ */
+#ifndef CFJL_LOT_H
+#define CFJL_LOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libxml/tree.h>
+
+#define LOT_NS		"urn:cfjl:lot:1"
+#define LOT_ID_MAX	32
+
+struct seal_lot;
+struct seal_event;
+
+/* "lot-000000000017" */
+void		 lot_id(char *, size_t, uint64_t lot);
+/*
+ * Check the lot and its events (count, IDEvt consecutive from first to
+ * last, field syntax) and build the unsigned document; NULL with a
+ * sentence in err.
+ */
+xmlDocPtr	 lot_build(const struct seal_lot *, const struct seal_event *,
+		    size_t nevents, char *err, size_t errlen);
+/* 2026-11-24T10:00:00.123Z */
+int		 lot_time_ms(char *, size_t, int64_t ms);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * One seal from start to end: the lot document, its XAdES-T signature
+ * and time-stamp, or the journal file's CMS signature.  A failure of the
+ * HSM closes the link so that the next request opens it again; stored
+ * keeps the lot pending and asks later.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/tree.h>
+
+#include "proto.h"
+#include "log.h"
+#include "journal.h"
+#include "lot.h"
+#include "xades.h"
+#include "sealer.h"
+
+struct seal_stamp {
+	struct sealer	*s;
+	int		 clock;
+};
+
+static int	 seal_stamp_cb(void *, const unsigned char *,
+		    unsigned char **, size_t *, char *, size_t);
+
+int
+seal_hsm_ready(struct sealer *s)
+{
+	if (s->hsm.up)
+		return 0;
+	if (hsm_open(&s->hsm) == -1) {
+		tsa_set_signer(&s->tsa, NULL, NULL, NULL);
+		return -1;
+	}
+	tsa_set_signer(&s->tsa, s->hsm.tsa.key, s->hsm.tsa.cert,
+	    s->hsm.tsa.chain);
+	return 0;
+}
+
+static int
+seal_stamp_cb(void *arg, const unsigned char *imprint, unsigned char **tok,
+    size_t *len, char *err, size_t errlen)
+{
+	struct seal_stamp	*ss = arg;
+
+	return tsa_stamp(&ss->s->tsa, imprint, tok, len, &ss->clock, err,
+	    errlen);
+}
+
+enum seal_result
+seal_lot_make(struct sealer *s, const struct seal_lot *sl,
+    const struct seal_event *ev, size_t nevents, unsigned char **xml,
+    size_t *xmllen, unsigned char sigvalue_sha256[32], char *err,
+    size_t errlen)
+{
+	struct xades_signer	 sg;
+	struct seal_stamp	 ss = { s, 0 };
+	xmlDocPtr		 doc;
+	xmlChar			*buf = NULL;
+	char			 id[LOT_ID_MAX];
+	int			 n;
+
+	*xml = NULL;
+	if ((doc = lot_build(sl, ev, nevents, err, errlen)) == NULL)
+		return SEAL_INVALID;
+	if (seal_hsm_ready(s) == -1) {
+		snprintf(err, errlen, "HSM unavailable: %s", s->hsm.err);
+		xmlFreeDoc(doc);
+		return SEAL_RETRY;
+	}
+	sg.key = s->hsm.seal.key;
+	sg.cert = s->hsm.seal.cert;
+	sg.chain = s->hsm.seal.chain;
+	sg.stamp = seal_stamp_cb;
+	sg.stamp_arg = &ss;
+	lot_id(id, sizeof(id), sl->lot);
+	if (xades_sign(doc, id, &sg, time(NULL), sigvalue_sha256, err,
+	    errlen) == -1) {
+		xmlFreeDoc(doc);
+		if (ss.clock) {
+			s->clock_refusing = 1;
+			return SEAL_RETRY;
+		}
+		/* The token may have gone: open it again next time. */
+		log_warnx("lot %llu: %s", (unsigned long long)sl->lot, err);
+		hsm_close(&s->hsm);
+		tsa_set_signer(&s->tsa, NULL, NULL, NULL);
+		return SEAL_RETRY;
+	}
+	s->clock_refusing = 0;
+	xmlDocDumpMemoryEnc(doc, &buf, &n, "UTF-8");
+	xmlFreeDoc(doc);
+	if (buf == NULL || n <= 0) {
+		snprintf(err, errlen, "cannot serialise the lot");
+		xmlFree(buf);
+		return SEAL_RETRY;
+	}
+	if ((*xml = malloc(n)) == NULL) {
+		xmlFree(buf);
+		snprintf(err, errlen, "out of memory");
+		return SEAL_RETRY;
+	}
+	memcpy(*xml, buf, n);
+	*xmllen = n;
+	xmlFree(buf);
+	s->seals++;
+	s->last_lot = sl->lot;
+	return SEAL_OK;
+}
+
+enum seal_result
+seal_journal_make(struct sealer *s, int fd, unsigned char **der,
+    size_t *len, char *err, size_t errlen)
+{
+	if (seal_hsm_ready(s) == -1) {
+		snprintf(err, errlen, "HSM unavailable: %s", s->hsm.err);
+		return SEAL_RETRY;
+	}
+	if (journal_sign(fd, s->hsm.seal.key, s->hsm.seal.cert,
+	    s->hsm.seal.chain, der, len, err, errlen) == -1) {
+		log_warnx("journal seal: %s", err);
+		hsm_close(&s->hsm);
+		tsa_set_signer(&s->tsa, NULL, NULL, NULL);
+		return SEAL_RETRY;
+	}
+	s->journal_seals++;
+	return SEAL_OK;
+}
