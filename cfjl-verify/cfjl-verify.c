@@ -1,0 +1,158 @@
+/*
+ * cfjl-verify: the regulator's offline verifier.  It checks export
+ * bundles (a conformant copy of a range of events, with every seal and
+ * time-stamp) and journal directories, with nothing but the trust
+ * anchors it is given.  Exit 0: everything holds; 1: something was
+ * tampered with or is missing; 2: it could not check.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "verify.h"
+
+static __attribute__((__noreturn__)) void	usage(void);
+static const char	*pass_arg(const char *);
+
+static __attribute__((__noreturn__)) void
+usage(void)
+{
+	fprintf(stderr, "usage: cfjl-verify [-j] -t trust.pem "
+	    "[-k regulator-key [-p pass]] [-x xsd-dir]\n"
+	    "                   [-o out-dir] bundle ...\n"
+	    "       cfjl-verify journal [-j] -t trust.pem dir\n");
+	exit(2);
+}
+
+/* -p: "pass:TEXT", "env:VAR", "file:PATH" (first line), or the text. */
+static const char *
+pass_arg(const char *arg)
+{
+	static char	 buf[1024];
+	const char	*v;
+	FILE		*fp;
+
+	if (strncmp(arg, "pass:", 5) == 0)
+		return (arg + 5);
+	if (strncmp(arg, "env:", 4) == 0) {
+		if ((v = getenv(arg + 4)) == NULL)
+			errx(2, "-p: %s is not set", arg + 4);
+		return (v);
+	}
+	if (strncmp(arg, "file:", 5) == 0) {
+		if ((fp = fopen(arg + 5, "r")) == NULL)
+			err(2, "-p: %s", arg + 5);
+		if (fgets(buf, sizeof(buf), fp) == NULL)
+			buf[0] = '\0';
+		fclose(fp);
+		buf[strcspn(buf, "\r\n")] = '\0';
+		return (buf);
+	}
+	return (arg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct vctx	 ctx;
+	struct bundle	*bs;
+	struct stat	 st;
+	int		 ch, journal = 0, i, rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	if (argc > 1 && strcmp(argv[1], "journal") == 0) {
+		journal = 1;
+		argv++;
+		argc--;
+	}
+	while ((ch = getopt(argc, argv, journal ? "jt:" :
+	    "jt:k:p:x:o:")) != -1) {
+		switch (ch) {
+		case 'j':
+			ctx.json = 1;
+			break;
+		case 't':
+			ctx.trust_path = optarg;
+			break;
+		case 'k':
+			ctx.key_path = optarg;
+			break;
+		case 'p':
+			ctx.pass = pass_arg(optarg);
+			break;
+		case 'x':
+			ctx.xsd_dir = optarg;
+			break;
+		case 'o':
+			ctx.out_dir = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (ctx.trust_path == NULL || argc < 1 || (journal && argc != 1))
+		usage();
+	if ((ctx.xsd_dir != NULL || ctx.out_dir != NULL) &&
+	    ctx.key_path == NULL) {
+		fprintf(stderr, "cfjl-verify: -x and -o need the regulator "
+		    "key (-k) to read the traces\n");
+		usage();
+	}
+
+	report_init(ctx.json);
+	if (xades_init() == -1)
+		errx(2, "cannot initialise xmlsec");
+	if (certs_trust_load(&ctx) == -1)
+		return (report_finish());
+
+	if (journal) {
+		report_scope(argv[0]);
+		journal_verify(&ctx, argv[0]);
+		return (report_finish());
+	}
+
+	if (ctx.key_path != NULL && event_key_load(&ctx) == -1)
+		return (report_finish());
+	if (ctx.xsd_dir != NULL && xsd_load(&ctx) == -1)
+		return (report_finish());
+	if (ctx.out_dir != NULL) {
+		if (stat(ctx.out_dir, &st) == -1 && errno == ENOENT &&
+		    mkdir(ctx.out_dir, 0755) == -1) {
+			v_error("cannot create %s: %s", ctx.out_dir,
+			    strerror(errno));
+			return (report_finish());
+		}
+		if (stat(ctx.out_dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			v_error("%s is not a directory", ctx.out_dir);
+			return (report_finish());
+		}
+	}
+
+	bs = xcalloc(argc, sizeof(*bs));
+	for (i = 0; i < argc; i++) {
+		report_scope(argv[i]);
+		if (bundle_read(&ctx, &bs[i], argv[i]) == 0)
+			chain_bundle(&ctx, &bs[i]);
+	}
+	if (argc > 1)
+		chain_bundles(&ctx, bs, argc);
+	report_scope(NULL);
+	rc = report_finish();
+	for (i = 0; i < argc; i++)
+		bundle_free(&bs[i]);
+	free(bs);
+	xsd_free(&ctx);
+	EVP_PKEY_free(ctx.regkey);
+	X509_free(ctx.regcert);
+	sk_X509_pop_free(ctx.trust_certs, X509_free);
+	X509_STORE_free(ctx.trust);
+	xades_cleanup();
+	return (rc);
+}

@@ -1,0 +1,298 @@
+/*
+ * With the regulator's key (-k): every event file is decrypted (CMS
+ * enveloped data), its trace parsed, its root element and its IDEvt and
+ * DateEvt compared later with the lot entry (chain.c), the trace
+ * validated against the schema that declares its root element (-x),
+ * and written as NNNNNNNNNNNN.xml in the output directory (-o).
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+
+#include "verify.h"
+
+#define XSD_FILES_MAX	32
+#define XSD_ROOTS_MAX	256
+
+struct xsdset {
+	size_t		 nschemas;
+	xmlSchemaPtr	 schemas[XSD_FILES_MAX];
+	char		*files[XSD_FILES_MAX];
+	size_t		 nroots;
+	struct {
+		char	 name[V_ROOT_MAX];
+		size_t	 schema;
+	}		 roots[XSD_ROOTS_MAX];
+};
+
+static void	 xsd_roots(struct xsdset *, size_t, const char *);
+static void	 xml_silent(void *, const char *, ...);
+static void	 event_write(struct vctx *, struct vevent *, const uint8_t *,
+		    size_t);
+
+static void
+xml_silent(void *ctx, const char *fmt, ...)
+{
+}
+
+int
+event_key_load(struct vctx *ctx)
+{
+	FILE		*fp;
+	PKCS12		*p12;
+	EVP_PKEY	*pk = NULL;
+	X509		*x = NULL;
+
+	if ((fp = fopen(ctx->key_path, "rb")) == NULL) {
+		v_error("regulator key %s: %s", ctx->key_path,
+		    strerror(errno));
+		return (-1);
+	}
+	pk = PEM_read_PrivateKey(fp, NULL, NULL, (void *)ctx->pass);
+	if (pk != NULL) {
+		/* a PEM file may hold the certificate too */
+		rewind(fp);
+		x = PEM_read_X509(fp, NULL, NULL, NULL);
+	} else {
+		rewind(fp);
+		if ((p12 = d2i_PKCS12_fp(fp, NULL)) != NULL) {
+			if (!PKCS12_parse(p12, ctx->pass ? ctx->pass : "",
+			    &pk, &x, NULL))
+				pk = NULL;
+			PKCS12_free(p12);
+		}
+	}
+	fclose(fp);
+	ERR_clear_error();
+	if (pk == NULL) {
+		v_error("regulator key %s: not a PEM private key nor a PKCS#12 "
+		    "file (or wrong pass phrase)", ctx->key_path);
+		return (-1);
+	}
+	ctx->regkey = pk;
+	ctx->regcert = x;
+	return (0);
+}
+
+/* The global elements a schema file declares, read from its text. */
+static void
+xsd_roots(struct xsdset *set, size_t idx, const char *path)
+{
+	xmlDocPtr	 doc;
+	xmlNodePtr	 n;
+	xmlChar		*name;
+
+	if ((doc = xmlReadFile(path, NULL, XML_PARSE_NONET |
+	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL)
+		return;
+	for (n = xmlDocGetRootElement(doc)->children; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE ||
+		    strcmp((char *)n->name, "element") != 0)
+			continue;
+		if ((name = xmlGetNoNsProp(n, (const xmlChar *)"name")) ==
+		    NULL)
+			continue;
+		if (set->nroots < XSD_ROOTS_MAX &&
+		    strlen((char *)name) < V_ROOT_MAX) {
+			strlcpy(set->roots[set->nroots].name, (char *)name,
+			    V_ROOT_MAX);
+			set->roots[set->nroots].schema = idx;
+			set->nroots++;
+		}
+		xmlFree(name);
+	}
+	xmlFreeDoc(doc);
+}
+
+/* Every *.xsd at the top of the directory (include/ is for includes). */
+int
+xsd_load(struct vctx *ctx)
+{
+	struct xsdset		*set;
+	struct dirent		*de;
+	DIR			*d;
+	xmlSchemaParserCtxtPtr	 pctx;
+	char			 path[PATH_MAX];
+	size_t			 l;
+
+	if ((d = opendir(ctx->xsd_dir)) == NULL) {
+		v_error("schema directory %s: %s", ctx->xsd_dir,
+		    strerror(errno));
+		return (-1);
+	}
+	set = xcalloc(1, sizeof(*set));
+	while ((de = readdir(d)) != NULL) {
+		l = strlen(de->d_name);
+		if (l < 5 || strcmp(de->d_name + l - 4, ".xsd") != 0)
+			continue;
+		if (set->nschemas == XSD_FILES_MAX)
+			break;
+		snprintf(path, sizeof(path), "%s/%s", ctx->xsd_dir,
+		    de->d_name);
+		if ((pctx = xmlSchemaNewParserCtxt(path)) == NULL)
+			continue;
+		xmlSchemaSetParserErrors(pctx, xml_silent, xml_silent, NULL);
+		set->schemas[set->nschemas] = xmlSchemaParse(pctx);
+		xmlSchemaFreeParserCtxt(pctx);
+		if (set->schemas[set->nschemas] == NULL) {
+			v_error("schema %s does not load", path);
+			continue;
+		}
+		set->files[set->nschemas] = xstrdup(de->d_name);
+		xsd_roots(set, set->nschemas, path);
+		set->nschemas++;
+	}
+	closedir(d);
+	if (set->nroots == 0) {
+		v_error("schema directory %s: no schema declares an element",
+		    ctx->xsd_dir);
+		xsd_free(ctx);
+		free(set);
+		return (-1);
+	}
+	ctx->xsd = set;
+	return (0);
+}
+
+void
+xsd_free(struct vctx *ctx)
+{
+	size_t	 i;
+
+	if (ctx->xsd == NULL)
+		return;
+	for (i = 0; i < ctx->xsd->nschemas; i++) {
+		xmlSchemaFree(ctx->xsd->schemas[i]);
+		free(ctx->xsd->files[i]);
+	}
+	free(ctx->xsd);
+	ctx->xsd = NULL;
+}
+
+static void
+event_write(struct vctx *ctx, struct vevent *ev, const uint8_t *buf,
+    size_t len)
+{
+	char	 path[PATH_MAX];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/%012llu.xml", ctx->out_dir,
+	    (unsigned long long)ev->idevt);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
+	    0644)) == -1 || write(fd, buf, len) != (ssize_t)len) {
+		v_error("cannot write %s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	if (close(fd) == -1)
+		v_error("cannot write %s: %s", path, strerror(errno));
+}
+
+void
+event_decrypt(struct vctx *ctx, struct bundle *b, struct vevent *ev,
+    const uint8_t *der, size_t len)
+{
+	CMS_ContentInfo		*cms = NULL;
+	BIO			*in = NULL, *out = NULL;
+	xmlDocPtr		 doc = NULL;
+	xmlNodePtr		 root, n;
+	xmlSchemaValidCtxtPtr	 vc;
+	xmlChar			*c;
+	char			*plain;
+	long			 plen;
+	size_t			 i;
+
+	ev->dec = DEC_FAIL;
+	if ((in = BIO_new_mem_buf(der, (int)len)) == NULL ||
+	    (cms = d2i_CMS_bio(in, NULL)) == NULL) {
+		snprintf(ev->why, sizeof(ev->why), "not a CMS structure");
+		goto done;
+	}
+	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped &&
+	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_id_smime_ct_authEnvelopedData) {
+		snprintf(ev->why, sizeof(ev->why), "not CMS enveloped data");
+		goto done;
+	}
+	if ((out = BIO_new(BIO_s_mem())) == NULL ||
+	    !CMS_decrypt(cms, ctx->regkey, ctx->regcert, NULL, out,
+	    CMS_BINARY | CMS_DEBUG_DECRYPT)) {
+		snprintf(ev->why, sizeof(ev->why), "cannot be decrypted with "
+		    "the regulator key");
+		goto done;
+	}
+	plen = BIO_get_mem_data(out, &plain);
+	ev->dec = DEC_OK;
+	if (ctx->out_dir != NULL)
+		event_write(ctx, ev, (const uint8_t *)plain, (size_t)plen);
+
+	doc = xmlReadMemory(plain, (int)plen, NULL, NULL, XML_PARSE_NONET |
+	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL || doc->intSubset != NULL ||
+	    (root = xmlDocGetRootElement(doc)) == NULL) {
+		snprintf(ev->why, sizeof(ev->why), "the trace is not "
+		    "well-formed XML");
+		ev->dec = DEC_FAIL;
+		goto done;
+	}
+	strlcpy(ev->root, (const char *)root->name, sizeof(ev->root));
+	for (n = root->children; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((char *)n->name, "IDEvt") == 0 && !ev->has_idevt) {
+			c = xmlNodeGetContent(n);
+			if (c != NULL && parse_u64((char *)c,
+			    &ev->inner_idevt) == 0)
+				ev->has_idevt = 1;
+			xmlFree(c);
+		} else if (strcmp((char *)n->name, "DateEvt") == 0) {
+			c = xmlNodeGetContent(n);
+			if (c != NULL)
+				strlcpy(ev->inner_dateevt, (char *)c,
+				    sizeof(ev->inner_dateevt));
+			xmlFree(c);
+		}
+	}
+	if (ctx->xsd != NULL) {
+		ev->xsd = -1;
+		for (i = 0; i < ctx->xsd->nroots; i++)
+			if (strcmp(ctx->xsd->roots[i].name, ev->root) == 0)
+				break;
+		if (i == ctx->xsd->nroots)
+			snprintf(ev->why, sizeof(ev->why), "no schema declares "
+			    "the element %s", ev->root);
+		else if ((vc = xmlSchemaNewValidCtxt(
+		    ctx->xsd->schemas[ctx->xsd->roots[i].schema])) != NULL) {
+			xmlSchemaSetValidErrors(vc, xml_silent, xml_silent,
+			    NULL);
+			if (xmlSchemaValidateDoc(vc, doc) == 0)
+				ev->xsd = 1;
+			else
+				snprintf(ev->why, sizeof(ev->why), "the trace "
+				    "is not valid against %s",
+				    ctx->xsd->files[ctx->xsd->roots[i].schema]);
+			xmlSchemaFreeValidCtxt(vc);
+		}
+	}
+done:
+	ERR_clear_error();
+	xmlFreeDoc(doc);
+	BIO_free(out);
+	BIO_free(in);
+	CMS_ContentInfo_free(cms);
+}

@@ -1,0 +1,173 @@
+/*
+ * The RFC 3161 time-stamp token of a lot seal: signed by the certificate
+ * of certs/tsa.pem, which chains to the trust anchors at genTime and has
+ * the critical timeStamping extended key usage; its imprint is SHA-256
+ * of the canonical ds:SignatureValue; its genTime falls in the lot's
+ * plausible window (see cfjl-export(5)).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pkcs7.h>
+#include <openssl/ts.h>
+#include <openssl/x509.h>
+
+#include "verify.h"
+
+static X509_STORE	*tsa_store(struct vctx *, time_t);
+
+/* A store of the trust anchors that validates at time t. */
+static X509_STORE *
+tsa_store(struct vctx *ctx, time_t t)
+{
+	X509_STORE	*st;
+	int		 i;
+
+	if ((st = X509_STORE_new()) == NULL)
+		return (NULL);
+	for (i = 0; i < sk_X509_num(ctx->trust_certs); i++)
+		X509_STORE_add_cert(st, sk_X509_value(ctx->trust_certs, i));
+	X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(st), t);
+	X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN);
+	return (st);
+}
+
+int
+tsa_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
+    const uint8_t *der, size_t len, const uint8_t *imprint)
+{
+	PKCS7		*tok = NULL;
+	TS_TST_INFO	*tst = NULL;
+	TS_MSG_IMPRINT	*mi;
+	TS_VERIFY_CTX	*vctx = NULL;
+	X509_STORE	*st = NULL;
+	STACK_OF(X509)	*signers = NULL, *certs = NULL;
+	const ASN1_GENERALIZEDTIME *gt;
+	ASN1_OCTET_STRING *md;
+	X509_ALGOR	*alg;
+	X509		*tsacert;
+	struct tm	 tm;
+	unsigned char	*copy;
+	const unsigned char *p = der;
+	char		 err[256], name[256], when[40];
+	unsigned long long num = lot->numero;
+	int64_t		 last_recu = 0;
+	size_t		 i;
+	int		 rc = -1;
+
+	if ((tok = d2i_PKCS7(NULL, &p, (long)len)) == NULL ||
+	    p != der + len || (tst = PKCS7_to_TS_TST_INFO(tok)) == NULL) {
+		v_fail("lot %llu: EncapsulatedTimeStamp is not an RFC 3161 "
+		    "time-stamp token", num);
+		goto done;
+	}
+	if ((gt = TS_TST_INFO_get_time(tst)) == NULL ||
+	    !ASN1_TIME_to_tm(gt, &tm)) {
+		v_fail("lot %llu: the time-stamp token has no valid genTime",
+		    num);
+		goto done;
+	}
+	lot->gentime_ms = (int64_t)timegm(&tm) * 1000;
+	fmt_time_ms(lot->gentime_ms, when, sizeof(when));
+
+	/* the imprint first: the clearest sign of a token moved from a lot */
+	mi = TS_TST_INFO_get_msg_imprint(tst);
+	alg = TS_MSG_IMPRINT_get_algo(mi);
+	md = TS_MSG_IMPRINT_get_msg(mi);
+	if (OBJ_obj2nid(alg->algorithm) != NID_sha256 ||
+	    ASN1_STRING_length(md) != V_SHA256_LEN ||
+	    memcmp(ASN1_STRING_get0_data(md), imprint, V_SHA256_LEN) != 0) {
+		v_fail("lot %llu: the time-stamp token is not over this lot's "
+		    "SignatureValue (imprint mismatch)", num);
+		goto done;
+	}
+
+	if (b->tsa_certs == NULL) {
+		v_fail("lot %llu: no time-stamping certificate to check the "
+		    "token with", num);
+		goto done;
+	}
+	tsacert = sk_X509_value(b->tsa_certs, 0);
+	if ((certs = X509_chain_up_ref(b->tsa_certs)) == NULL ||
+	    (signers = PKCS7_get0_signers(tok, certs, 0)) == NULL ||
+	    sk_X509_num(signers) != 1) {
+		v_fail("lot %llu: the time-stamp token's signer is not in "
+		    "certs/tsa.pem", num);
+		ERR_clear_error();
+		goto done;
+	}
+	if (!certs_equal(sk_X509_value(signers, 0), tsacert)) {
+		v_fail("lot %llu: the time-stamp token is signed by %s, not "
+		    "by the certificate of certs/tsa.pem", num,
+		    certs_name(sk_X509_value(signers, 0), name, sizeof(name)));
+		goto done;
+	}
+	if (certs_verify(ctx, tsacert, b->tsa_certs, (time_t)(lot->gentime_ms /
+	    1000), err, sizeof(err)) == -1) {
+		v_fail("lot %llu: the time-stamping certificate %s does not "
+		    "chain to the trust anchors at genTime: %s", num,
+		    certs_name(tsacert, name, sizeof(name)), err);
+		goto done;
+	}
+	if (certs_tsa_usage(tsacert, err, sizeof(err)) == -1) {
+		v_fail("lot %llu: the time-stamping certificate may not "
+		    "time-stamp: %s", num, err);
+		goto done;
+	}
+
+	/* the token's own signature, the way openssl ts -verify does it */
+	if ((vctx = TS_VERIFY_CTX_new()) == NULL ||
+	    (st = tsa_store(ctx, (time_t)(lot->gentime_ms / 1000))) == NULL ||
+	    (copy = OPENSSL_memdup(imprint, V_SHA256_LEN)) == NULL) {
+		v_error("lot %llu: out of memory", num);
+		goto done;
+	}
+	TS_VERIFY_CTX_set_flags(vctx, TS_VFY_VERSION | TS_VFY_SIGNATURE |
+	    TS_VFY_IMPRINT);
+	TS_VERIFY_CTX_set_imprint(vctx, copy, V_SHA256_LEN);
+	TS_VERIFY_CTX_set_store(vctx, st);
+	st = NULL;
+	TS_VERIFY_CTX_set_certs(vctx, certs);
+	certs = NULL;
+	if (TS_RESP_verify_token(vctx, tok) != 1) {
+		unsigned long e = ERR_peek_last_error();
+
+		v_fail("lot %llu: the time-stamp token's signature does not "
+		    "verify: %s", num, e ? ERR_reason_error_string(e) : "?");
+		ERR_clear_error();
+		goto done;
+	}
+
+	/* a plausible time: after the events, soon after the signature */
+	for (i = 0; i < lot->nentries; i++)
+		if (lot->entries[i].recu_ms > last_recu)
+			last_recu = lot->entries[i].recu_ms;
+	if (lot->gentime_ms + V_SKEW_MS < last_recu) {
+		v_fail("lot %llu: the time-stamp (%s) is earlier than the "
+		    "lot's last event", num, when);
+		goto done;
+	}
+	if (lot->signing_ms != 0 &&
+	    (lot->gentime_ms + V_SKEW_MS < lot->signing_ms ||
+	    lot->gentime_ms > lot->signing_ms + V_SEAL_DELAY_MS)) {
+		v_fail("lot %llu: the time-stamp (%s) is not within %d s after "
+		    "SigningTime", num, when, V_SEAL_DELAY_MS / 1000);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (signers != NULL)
+		sk_X509_free(signers);
+	if (certs != NULL)
+		sk_X509_pop_free(certs, X509_free);
+	X509_STORE_free(st);
+	TS_VERIFY_CTX_free(vctx);
+	TS_TST_INFO_free(tst);
+	PKCS7_free(tok);
+	return (rc);
+}

@@ -1,0 +1,233 @@
+/*
+ * Small helpers of the verifier: base64 (XML-signature style, with line
+ * breaks allowed), SHA-256, the time formats of bundles, numbers, and
+ * allocation that cannot fail silently (exit 2: nothing was checked).
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "verify.h"
+
+static int	 b64_val(int);
+
+static int
+b64_val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (c - '0' + 52);
+	if (c == '+')
+		return (62);
+	if (c == '/')
+		return (63);
+	return (-1);
+}
+
+/* Decode base64 text (white space ignored) into out; -1 if malformed. */
+int
+b64_decode(const char *s, uint8_t *out, size_t outlen, size_t *len)
+{
+	uint32_t	 acc = 0;
+	size_t		 n = 0;
+	int		 bits = 0, pad = 0, v;
+
+	for (; *s != '\0'; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			continue;
+		if (*s == '=') {
+			pad++;
+			continue;
+		}
+		if (pad || (v = b64_val((unsigned char)*s)) == -1)
+			return (-1);
+		acc = (acc << 6) | v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n >= outlen)
+				return (-1);
+			out[n++] = (acc >> bits) & 0xff;
+		}
+	}
+	/* leftover bits must be zero and the padding must fit them */
+	if (bits >= 6 || (acc & ((1u << bits) - 1)) != 0 || pad != bits / 2)
+		return (-1);
+	*len = n;
+	return (0);
+}
+
+int
+b64_decode_alloc(const char *s, uint8_t **out, size_t *len)
+{
+	size_t	 cap = strlen(s) / 4 * 3 + 3;
+
+	*out = xcalloc(1, cap);
+	if (b64_decode(s, *out, cap, len) == -1) {
+		free(*out);
+		*out = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+void
+b64_encode(const uint8_t *in, size_t len, char *out, size_t outlen)
+{
+	if (outlen < (len + 2) / 3 * 4 + 1) {
+		*out = '\0';
+		return;
+	}
+	EVP_EncodeBlock((unsigned char *)out, in, len);
+}
+
+void
+sha256(const void *buf, size_t len, uint8_t *md)
+{
+	unsigned int	 mdlen;
+
+	if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL))
+		errx(2, "SHA-256 failed");
+}
+
+/*
+ * "2026-11-24T10:00:00.123Z" or "...:00Z" or with "+00:00": to Unix
+ * milliseconds.  Only UTC is accepted: every time CFJL writes is UTC.
+ */
+int
+parse_iso8601_ms(const char *s, int64_t *ms)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:dd";
+	struct tm	 tm;
+	const char	*p;
+	int64_t		 frac = 0;
+	int		 digits = 0, v[6], i;
+	time_t		 t;
+
+	for (i = 0; pat[i] != '\0'; i++) {
+		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
+			return (-1);
+	}
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &v[0], &v[1], &v[2], &v[3],
+	    &v[4], &v[5]) != 6)
+		return (-1);
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
+	    v[4] > 59 || v[5] > 60)
+		return (-1);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	p = s + sizeof(pat) - 1;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*p - '0');
+		if (digits == 0 || digits > 9)
+			return (-1);
+		for (; digits < 3; digits++)
+			frac *= 10;
+	}
+	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
+		return (-1);
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return (-1);
+	*ms = (int64_t)t * 1000 + frac;
+	return (0);
+}
+
+/* YYYYMMDDhhmmss as a number: to Unix milliseconds. */
+int
+parse_compact_time(uint64_t v, int64_t *ms)
+{
+	struct tm	 tm;
+	time_t		 t;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_sec = v % 100; v /= 100;
+	tm.tm_min = v % 100; v /= 100;
+	tm.tm_hour = v % 100; v /= 100;
+	tm.tm_mday = v % 100; v /= 100;
+	tm.tm_mon = v % 100 - 1; v /= 100;
+	tm.tm_year = (int)(v - 1900);
+	if (v < 1970 || v > 9999 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return (-1);
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return (-1);
+	*ms = (int64_t)t * 1000;
+	return (0);
+}
+
+void
+fmt_time_ms(int64_t ms, char *buf, size_t len)
+{
+	struct tm	 tm;
+	time_t		 t = ms / 1000;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		strlcpy(buf, "?", len);
+		return;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+/* Decimal digits only, no sign, no leading zeros beyond "0", no overflow. */
+int
+parse_u64(const char *s, uint64_t *v)
+{
+	uint64_t	 n = 0;
+
+	if (*s == '\0' || strlen(s) > 20)
+		return (-1);
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return (-1);
+		if (n > (UINT64_MAX - (*s - '0')) / 10)
+			return (-1);
+		n = n * 10 + (*s - '0');
+	}
+	*v = n;
+	return (0);
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if ((p = calloc(n, size)) == NULL)
+		err(2, "calloc");
+	return (p);
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if ((p = reallocarray(p, n, size)) == NULL)
+		err(2, "reallocarray");
+	return (p);
+}
+
+char *
+xstrdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		err(2, "strdup");
+	return (p);
+}

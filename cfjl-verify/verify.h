@@ -1,0 +1,246 @@
+/*
+ * cfjl-verify: what the modules of the offline verifier share.  A bundle
+ * is read once, as a stream; lots are checked as they arrive and kept as
+ * small summaries; event files are kept as digests.  Cross-lot and
+ * cross-bundle checks run on the summaries at the end.  See
+ * cfjl-verify(1) and cfjl-export(5).
+ */
+#ifndef CFJL_VERIFY_H
+#define CFJL_VERIFY_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#define V_SHA256_LEN		32
+
+/* Bounds on what a bundle may hold (a bigger entry is refused). */
+#define V_MANIFEST_MAX		(64 * 1024)
+#define V_CERTS_MAX		(256 * 1024)
+#define V_LOT_MAX		(64 * 1024 * 1024)
+#define V_EVENT_MAX		(16 * 1024 * 1024)
+#define V_LOT_EVENTS_MAX	1000000
+
+/* Plausibility of times: see cfjl-export(5). */
+#define V_SKEW_MS		(5 * 1000)	/* clocks of stored, sealerd */
+#define V_SEAL_DELAY_MS		(3600 * 1000)	/* SigningTime to genTime */
+
+#define V_ROOT_MAX		32
+#define V_DATEEVT_MAX		16
+
+/* options and process-wide state */
+struct vctx {
+	int		 json;
+	const char	*trust_path;
+	const char	*key_path;
+	const char	*pass;
+	const char	*xsd_dir;
+	const char	*out_dir;
+
+	X509_STORE	*trust;		/* trust.pem */
+	STACK_OF(X509)	*trust_certs;
+	EVP_PKEY	*regkey;	/* -k */
+	X509		*regcert;	/* from PKCS#12, may be NULL */
+	struct xsdset	*xsd;		/* -x */
+};
+
+/* report.c: every check ends in one of these lines */
+void	 report_init(int json);
+void	 report_scope(const char *);	/* the bundle or directory */
+void	 v_ok(const char *, ...) __attribute__((__format__(printf, 1, 2)));
+void	 v_note(const char *, ...) __attribute__((__format__(printf, 1, 2)));
+void	 v_fail(const char *, ...) __attribute__((__format__(printf, 1, 2)));
+void	 v_error(const char *, ...) __attribute__((__format__(printf, 1, 2)));
+unsigned long	 report_failures(void);	/* failures and errors so far */
+int	 report_finish(void);		/* prints the verdict, exit code */
+
+/* tar.c: a streaming reader of USTAR and pax archives */
+#define TAR_PATH_MAX		256
+struct tar {
+	FILE		*fp;
+	uint64_t	 off;		/* bytes consumed */
+	uint64_t	 remain;	/* of the current entry's data */
+	uint64_t	 pad;		/* to the next block */
+	int		 ioerr;
+	char		 err[256];
+};
+struct tar_entry {
+	char		 path[TAR_PATH_MAX];
+	uint64_t	 size;
+	char		 type;		/* '0' file, '5' directory */
+	uint64_t	 offset;	/* of the header, for messages */
+};
+void	 tar_init(struct tar *, FILE *);
+int	 tar_next(struct tar *, struct tar_entry *);	/* 1, 0 end, -1 */
+int	 tar_read(struct tar *, void *, size_t);	/* all or -1 */
+int	 tar_skip(struct tar *);
+
+/* json.c: a small bounded JSON reader for the manifest */
+enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+struct jv {
+	enum jtype	 type;
+	char		*key;		/* member name inside an object */
+	char		*str;		/* J_STR; J_NUM as written */
+	int		 b;
+	struct jv	*child;		/* first member / element */
+	struct jv	*next;
+};
+struct jv	*json_parse(const char *, size_t, char *, size_t);
+void		 json_free(struct jv *);
+struct jv	*json_get(const struct jv *, const char *);
+int		 json_u64(const struct jv *, uint64_t *);
+
+/* manifest.c */
+struct manifest {
+	int		 present;
+	int		 valid;
+	char		 format[64];
+	char		 operator[64];
+	uint64_t	 vault;
+	int		 req_by_time;
+	uint64_t	 req_from, req_to;	/* IDEvt or YYYYMMDDhhmmss */
+	int		 has_included;
+	uint64_t	 inc_from, inc_to;
+	uint64_t	 lot_first, lot_last;
+	int		 has_events;
+	uint64_t	 nevents;
+	int		 has_sealed;
+	uint64_t	 sealed_lot, sealed_idevt;
+	char		 created[64];
+};
+int	 manifest_parse(struct manifest *, const char *, size_t);
+
+/* one <Evenement> of a lot */
+struct ventry {
+	uint64_t	 idevt;
+	char		 type[V_ROOT_MAX];
+	char		 dateevt[V_DATEEVT_MAX];
+	int64_t		 recu_ms;
+	uint8_t		 empreinte[V_SHA256_LEN];
+	char		 fichier[64];
+};
+
+/* what remains of a lot once its document is checked */
+struct vlot {
+	uint64_t	 numero;
+	char		 path[TAR_PATH_MAX];
+	uint64_t	 file_numero;	/* from the file name */
+	int		 parsed;	/* attributes and entries read */
+	char		 id[64];
+	char		 operateur[64];
+	char		 coffre[64];
+	uint64_t	 premier, dernier;
+	int		 has_precedent;
+	uint8_t		 precedent[V_SHA256_LEN];
+	int		 has_sigvalue;
+	uint8_t		 sigvalue_sha[V_SHA256_LEN];	/* next Precedent */
+	uint8_t		 raw_sha[V_SHA256_LEN];		/* the file */
+	int64_t		 signing_ms;
+	int64_t		 gentime_ms;
+	int		 sig_ok, tst_ok;
+	size_t		 nentries;
+	struct ventry	*entries;
+	int		 dup;		/* file seen twice */
+};
+
+/* an event file, as digests */
+enum dec_state { DEC_NONE, DEC_OK, DEC_FAIL };
+struct vevent {
+	uint64_t	 idevt;
+	uint64_t	 size;
+	uint8_t		 sha[V_SHA256_LEN];
+	int		 count;		/* -1: twice, different bytes */
+	int		 ref;		/* listed by a lot */
+	/* with -k */
+	int		 dec;
+	char		 root[V_ROOT_MAX];
+	int		 has_idevt;
+	uint64_t	 inner_idevt;
+	char		 inner_dateevt[V_DATEEVT_MAX];
+	int		 xsd;		/* 1 valid, 0 not checked, -1 invalid */
+	char		 why[160];	/* first problem found */
+};
+
+struct bundle {
+	const char	*name;
+	int		 unreadable;	/* could not be checked at all */
+	int		 complete;	/* the archive ended properly */
+	struct manifest	 m;
+	char		*seal_pem;
+	size_t		 seal_len;
+	STACK_OF(X509)	*seal_certs;
+	char		*tsa_pem;
+	size_t		 tsa_len;
+	STACK_OF(X509)	*tsa_certs;
+	int		 seal_dup, tsa_dup;
+	struct vlot	*lots;
+	size_t		 nlots, lotcap;
+	struct vevent	*events;
+	size_t		 nevents, evcap;
+	/* lots that came before the certificates, checked later */
+	struct pending	*pending;
+};
+
+/* bundle.c */
+int	 bundle_read(struct vctx *, struct bundle *, const char *);
+void	 bundle_free(struct bundle *);
+struct vlot	*bundle_lot(struct bundle *, uint64_t);
+struct vevent	*bundle_event(struct bundle *, uint64_t);
+
+/* lot.c: parse and check one lot document */
+void	 lot_check(struct vctx *, struct bundle *, struct vlot *,
+	    const char *, size_t);
+void	 lot_free(struct vlot *);
+
+/* xades.c, tsa.c */
+struct _xmlDoc;
+struct _xmlNode;
+int	 xades_init(void);
+void	 xades_cleanup(void);
+void	 xades_verify(struct vctx *, struct bundle *, struct vlot *,
+	    struct _xmlDoc *, struct _xmlNode *);
+int	 tsa_verify(struct vctx *, struct bundle *, struct vlot *,
+	    const uint8_t *, size_t, const uint8_t *);
+
+/* certs.c */
+int	 certs_trust_load(struct vctx *);
+STACK_OF(X509)	*certs_parse_pem(const char *, size_t);
+int	 certs_verify(struct vctx *, X509 *, STACK_OF(X509) *, time_t,
+	    char *, size_t);
+int	 certs_seal_usage(X509 *, char *, size_t);
+int	 certs_tsa_usage(X509 *, char *, size_t);
+int	 certs_equal(X509 *, X509 *);
+char	*certs_name(X509 *, char *, size_t);
+
+/* event.c: decryption and schema checks (-k, -x, -o) */
+int	 event_key_load(struct vctx *);
+int	 xsd_load(struct vctx *);
+void	 xsd_free(struct vctx *);
+void	 event_decrypt(struct vctx *, struct bundle *, struct vevent *,
+	    const uint8_t *, size_t);
+
+/* chain.c: lots against each other, events against lots, bundles */
+void	 chain_bundle(struct vctx *, struct bundle *);
+void	 chain_bundles(struct vctx *, struct bundle *, size_t);
+
+/* journal.c */
+int	 journal_verify(struct vctx *, const char *);
+
+/* util.c */
+int	 b64_decode(const char *, uint8_t *, size_t, size_t *);
+int	 b64_decode_alloc(const char *, uint8_t **, size_t *);
+void	 b64_encode(const uint8_t *, size_t, char *, size_t);
+void	 sha256(const void *, size_t, uint8_t *);
+int	 parse_iso8601_ms(const char *, int64_t *);
+int	 parse_compact_time(uint64_t, int64_t *);
+void	 fmt_time_ms(int64_t, char *, size_t);
+int	 parse_u64(const char *, uint64_t *);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+
+#endif

@@ -1,0 +1,436 @@
+/*
+ * The seal of a lot: an enveloped XAdES-T signature (ETSI EN 319 132-1).
+ * The signature is verified by xmlsec with the public key of the first
+ * certificate of certs/seal.pem, which must also be the certificate in
+ * ds:KeyInfo; its path to the trust anchors is checked by OpenSSL at the
+ * signing time.  The references must be exactly the whole lot (URI "")
+ * and the SignedProperties; SigningCertificateV2 must name the
+ * certificate; the SignatureTimeStamp is handed to tsa.c with its
+ * imprint: SHA-256 over the exclusive canonical form of
+ * ds:SignatureValue.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/c14n.h>
+#include <libxml/tree.h>
+#include <libxml/valid.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmltree.h>
+#include <xmlsec/keys.h>
+#include <xmlsec/transforms.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/openssl/evp.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "verify.h"
+
+#define NS_DS		"http://www.w3.org/2000/09/xmldsig#"
+#define NS_XADES	"http://uri.etsi.org/01903/v1.3.2#"
+#define TYPE_SIGNEDPROPS "http://uri.etsi.org/01903#SignedProperties"
+#define ALG_EXC_C14N	"http://www.w3.org/2001/10/xml-exc-c14n#"
+
+static xmlNodePtr	 xp_node(xmlXPathContextPtr, const char *);
+static char		*xp_text(xmlXPathContextPtr, const char *);
+static int		 xp_count(xmlXPathContextPtr, const char *);
+static void		 xades_ids(xmlDocPtr, xmlNodePtr);
+static int		 xades_c14n_visible(void *, xmlNodePtr, xmlNodePtr);
+static int		 xades_dsig(struct vlot *, xmlNodePtr, X509 *);
+static int		 xades_certdigest(struct vlot *, xmlXPathContextPtr,
+			    X509 *);
+
+int
+xades_init(void)
+{
+	xmlInitParser();
+	if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 ||
+	    xmlSecCryptoAppInit(NULL) < 0 || xmlSecCryptoInit() < 0)
+		return (-1);
+	return (0);
+}
+
+void
+xades_cleanup(void)
+{
+	xmlSecCryptoShutdown();
+	xmlSecCryptoAppShutdown();
+	xmlSecShutdown();
+	xmlCleanupParser();
+}
+
+static xmlNodePtr
+xp_node(xmlXPathContextPtr xp, const char *expr)
+{
+	xmlXPathObjectPtr	 o;
+	xmlNodePtr		 n = NULL;
+
+	o = xmlXPathEvalExpression((const xmlChar *)expr, xp);
+	if (o != NULL && o->nodesetval != NULL &&
+	    o->nodesetval->nodeNr == 1)
+		n = o->nodesetval->nodeTab[0];
+	xmlXPathFreeObject(o);
+	return (n);
+}
+
+static int
+xp_count(xmlXPathContextPtr xp, const char *expr)
+{
+	xmlXPathObjectPtr	 o;
+	int			 n = 0;
+
+	o = xmlXPathEvalExpression((const xmlChar *)expr, xp);
+	if (o != NULL && o->nodesetval != NULL)
+		n = o->nodesetval->nodeNr;
+	xmlXPathFreeObject(o);
+	return (n);
+}
+
+/* The text of exactly one matching node, or NULL. */
+static char *
+xp_text(xmlXPathContextPtr xp, const char *expr)
+{
+	xmlNodePtr	 n;
+	xmlChar		*c;
+	char		*s;
+
+	if ((n = xp_node(xp, expr)) == NULL)
+		return (NULL);
+	if ((c = xmlNodeGetContent(n)) == NULL)
+		return (NULL);
+	s = xstrdup((char *)c);
+	xmlFree(c);
+	return (s);
+}
+
+/* "Id" attributes name the targets of same-document references. */
+static void
+xades_ids(xmlDocPtr doc, xmlNodePtr n)
+{
+	xmlAttrPtr	 a;
+	xmlChar		*v;
+
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (a = n->properties; a != NULL; a = a->next) {
+			if (a->ns != NULL || strcmp((char *)a->name, "Id") != 0)
+				continue;
+			if ((v = xmlNodeListGetString(doc, a->children, 1)) ==
+			    NULL)
+				continue;
+			if (xmlGetID(doc, v) == NULL)
+				xmlAddID(NULL, doc, v, a);
+			xmlFree(v);
+		}
+		xades_ids(doc, n->children);
+	}
+}
+
+static int
+xades_c14n_visible(void *top, xmlNodePtr node, xmlNodePtr parent)
+{
+	xmlNodePtr	 n;
+
+	n = node->type == XML_NAMESPACE_DECL ? parent : node;
+	for (; n != NULL; n = n->parent)
+		if (n == (xmlNodePtr)top)
+			return (1);
+	return (0);
+}
+
+/* The xmlsec verification proper, with the key given, not looked up. */
+static int
+xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
+{
+	xmlSecDSigCtxPtr	 dctx;
+	xmlSecDSigReferenceCtxPtr ref;
+	xmlSecKeyDataPtr	 data;
+	xmlSecKeyPtr		 key;
+	EVP_PKEY		*pk;
+	xmlSecSize		 i, n;
+	int			 ok = 0, whole = 0, props = 0, other = 0;
+	unsigned long long	 num = lot->numero;
+
+	if ((pk = X509_get_pubkey(cert)) == NULL) {
+		v_fail("lot %llu: the seal certificate has no usable key", num);
+		return (-1);
+	}
+	if ((data = xmlSecOpenSSLEvpKeyAdopt(pk)) == NULL) {
+		EVP_PKEY_free(pk);
+		v_error("lot %llu: xmlsec cannot use the seal key", num);
+		return (-1);
+	}
+	if ((key = xmlSecKeyCreate()) == NULL ||
+	    xmlSecKeySetValue(key, data) < 0) {
+		xmlSecKeyDataDestroy(data);
+		if (key != NULL)
+			xmlSecKeyDestroy(key);
+		v_error("lot %llu: xmlsec key set-up failed", num);
+		return (-1);
+	}
+	if ((dctx = xmlSecDSigCtxCreate(NULL)) == NULL) {
+		xmlSecKeyDestroy(key);
+		v_error("lot %llu: xmlsec context failed", num);
+		return (-1);
+	}
+	dctx->signKey = key;
+	/* no remote or file references: only this document */
+	dctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty |
+	    xmlSecTransformUriTypeSameDocument;
+	if (xmlSecDSigCtxVerify(dctx, sig) < 0) {
+		v_fail("lot %llu: the XAdES signature cannot be processed "
+		    "(malformed or unsupported)", num);
+		xmlSecDSigCtxDestroy(dctx);
+		return (-1);
+	}
+	n = xmlSecPtrListGetSize(&dctx->signedInfoReferences);
+	for (i = 0; i < n; i++) {
+		ref = xmlSecPtrListGetItem(&dctx->signedInfoReferences, i);
+		if (ref == NULL)
+			continue;
+		if (ref->uri != NULL && *ref->uri == '\0')
+			whole++;
+		else if (ref->type != NULL &&
+		    strcmp((char *)ref->type, TYPE_SIGNEDPROPS) == 0)
+			props++;
+		else
+			other++;
+		if (ref->status != xmlSecDSigStatusSucceeded)
+			v_fail("lot %llu: signed reference %s does not match: "
+			    "%s changed after sealing", num,
+			    ref->uri && *ref->uri ? (char *)ref->uri : "\"\"",
+			    ref->uri && *ref->uri ? "the signed properties" :
+			    "the lot");
+	}
+	if (dctx->status == xmlSecDSigStatusSucceeded)
+		ok = 1;
+	else if (n > 0)
+		v_fail("lot %llu: the XAdES signature does not verify with "
+		    "the key of certs/seal.pem", num);
+	if (whole != 1 || props != 1 || other != 0) {
+		v_fail("lot %llu: the signature must reference the whole lot "
+		    "and the SignedProperties once each (found %d, %d, "
+		    "and %d other)", num, whole, props, other);
+		ok = 0;
+	}
+	xmlSecDSigCtxDestroy(dctx);	/* frees the key too */
+	return (ok ? 0 : -1);
+}
+
+static int
+xades_certdigest(struct vlot *lot, xmlXPathContextPtr xp, X509 *cert)
+{
+	const EVP_MD	*md;
+	char		*alg, *val;
+	uint8_t		 want[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE + 3];
+	unsigned int	 wlen;
+	size_t		 glen;
+	int		 rc = -1;
+
+	alg = xp_text(xp, "ds:Object/xades:QualifyingProperties/"
+	    "xades:SignedProperties/xades:SignedSignatureProperties/"
+	    "xades:SigningCertificateV2/xades:Cert/xades:CertDigest/"
+	    "ds:DigestMethod/@Algorithm");
+	val = xp_text(xp, "ds:Object/xades:QualifyingProperties/"
+	    "xades:SignedProperties/xades:SignedSignatureProperties/"
+	    "xades:SigningCertificateV2/xades:Cert/xades:CertDigest/"
+	    "ds:DigestValue");
+	if (alg == NULL || val == NULL) {
+		v_fail("lot %llu: SigningCertificateV2 with one CertDigest is "
+		    "missing", (unsigned long long)lot->numero);
+		goto done;
+	}
+	if (strcmp(alg, "http://www.w3.org/2001/04/xmlenc#sha256") == 0)
+		md = EVP_sha256();
+	else if (strcmp(alg,
+	    "http://www.w3.org/2001/04/xmldsig-more#sha384") == 0)
+		md = EVP_sha384();
+	else if (strcmp(alg, "http://www.w3.org/2001/04/xmlenc#sha512") == 0)
+		md = EVP_sha512();
+	else {
+		v_fail("lot %llu: SigningCertificateV2 digest algorithm %s is "
+		    "not accepted", (unsigned long long)lot->numero, alg);
+		goto done;
+	}
+	if (!X509_digest(cert, md, want, &wlen) ||
+	    b64_decode(val, got, sizeof(got), &glen) == -1 ||
+	    glen != wlen || memcmp(want, got, wlen) != 0) {
+		v_fail("lot %llu: SigningCertificateV2 does not match the "
+		    "signing certificate", (unsigned long long)lot->numero);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(alg);
+	free(val);
+	return (rc);
+}
+
+void
+xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
+    xmlDocPtr doc, xmlNodePtr sig)
+{
+	xmlXPathContextPtr	 xp;
+	xmlOutputBufferPtr	 out;
+	xmlNodePtr		 sv;
+	X509			*cert = NULL, *kicert = NULL;
+	char			*text = NULL, err[256], name[256];
+	uint8_t			*der = NULL, *svbytes = NULL, imprint[32];
+	const unsigned char	*p;
+	size_t			 len, i;
+	int64_t			 last_recu = 0;
+	unsigned long long	 num = lot->numero;
+	int			 bad = 0;
+
+	if ((xp = xmlXPathNewContext(doc)) == NULL) {
+		v_error("lot %llu: out of memory", num);
+		return;
+	}
+	xmlXPathRegisterNs(xp, (const xmlChar *)"ds", (const xmlChar *)NS_DS);
+	xmlXPathRegisterNs(xp, (const xmlChar *)"xades",
+	    (const xmlChar *)NS_XADES);
+	xp->node = sig;
+	for (i = 0; i < lot->nentries; i++)
+		if (lot->entries[i].recu_ms > last_recu)
+			last_recu = lot->entries[i].recu_ms;
+
+	/* SignatureValue: the next lot's Precedent is its digest */
+	if ((sv = xp_node(xp, "ds:SignatureValue")) == NULL ||
+	    (text = xp_text(xp, "ds:SignatureValue")) == NULL ||
+	    b64_decode_alloc(text, &svbytes, &len) == -1 || len == 0) {
+		v_fail("lot %llu: ds:SignatureValue missing or not base64",
+		    num);
+		goto done;
+	}
+	sha256(svbytes, len, lot->sigvalue_sha);
+	lot->has_sigvalue = 1;
+	free(text);
+	text = NULL;
+
+	/* the certificate: certs/seal.pem's first, the one in KeyInfo */
+	if (b->seal_certs == NULL) {
+		v_fail("lot %llu: no seal certificate to check it with", num);
+		goto done;
+	}
+	cert = sk_X509_value(b->seal_certs, 0);
+	if ((text = xp_text(xp, "ds:KeyInfo/ds:X509Data/"
+	    "ds:X509Certificate")) == NULL ||
+	    b64_decode_alloc(text, &der, &len) == -1 ||
+	    (p = der, kicert = d2i_X509(NULL, &p, (long)len)) == NULL) {
+		v_fail("lot %llu: ds:KeyInfo holds no single X509Certificate",
+		    num);
+		bad = 1;
+	} else if (!certs_equal(cert, kicert)) {
+		v_fail("lot %llu: the certificate in ds:KeyInfo (%s) is not "
+		    "certs/seal.pem", num, certs_name(kicert, name,
+		    sizeof(name)));
+		bad = 1;
+	}
+	free(text);
+	text = NULL;
+
+	if ((text = xp_text(xp, "ds:Object/xades:QualifyingProperties/"
+	    "xades:SignedProperties/xades:SignedSignatureProperties/"
+	    "xades:SigningTime")) == NULL ||
+	    parse_iso8601_ms(text, &lot->signing_ms) == -1) {
+		v_fail("lot %llu: SigningTime missing or not a UTC time", num);
+		bad = 1;
+		lot->signing_ms = 0;
+	} else if (lot->signing_ms + V_SKEW_MS < last_recu) {
+		v_fail("lot %llu: SigningTime %s is before its last event was "
+		    "received", num, text);
+		bad = 1;
+	}
+	free(text);
+	text = NULL;
+	if (xades_certdigest(lot, xp, cert) == -1)
+		bad = 1;
+
+	if (lot->signing_ms != 0) {
+		if (certs_verify(ctx, cert, b->seal_certs,
+		    (time_t)(lot->signing_ms / 1000), err, sizeof(err)) == -1) {
+			v_fail("lot %llu: the seal certificate %s does not "
+			    "chain to the trust anchors at SigningTime: %s",
+			    num, certs_name(cert, name, sizeof(name)), err);
+			bad = 1;
+		}
+		if (certs_seal_usage(cert, err, sizeof(err)) == -1) {
+			v_fail("lot %llu: the seal certificate may not seal: "
+			    "%s", num, err);
+			bad = 1;
+		}
+	}
+
+	xades_ids(doc, xmlDocGetRootElement(doc));
+	if (xades_dsig(lot, sig, cert) == -1)
+		bad = 1;
+	else
+		lot->sig_ok = 1;
+
+	/* XAdES-T: the time-stamp over the SignatureValue */
+	if (xp_count(xp, "ds:Object/xades:QualifyingProperties/"
+	    "xades:UnsignedProperties/xades:UnsignedSignatureProperties/"
+	    "xades:SignatureTimeStamp") != 1) {
+		v_fail("lot %llu: there must be exactly one "
+		    "SignatureTimeStamp (XAdES-T)", num);
+		bad = 1;
+		goto done;
+	}
+	text = xp_text(xp, "ds:Object/xades:QualifyingProperties/"
+	    "xades:UnsignedProperties/xades:UnsignedSignatureProperties/"
+	    "xades:SignatureTimeStamp/ds:CanonicalizationMethod/@Algorithm");
+	if (text != NULL && strcmp(text, ALG_EXC_C14N) != 0) {
+		v_fail("lot %llu: SignatureTimeStamp canonicalization %s is "
+		    "not exclusive XML canonicalization", num, text);
+		bad = 1;
+		goto done;
+	}
+	free(text);
+	free(der);
+	der = NULL;
+	if ((text = xp_text(xp, "ds:Object/xades:QualifyingProperties/"
+	    "xades:UnsignedProperties/xades:UnsignedSignatureProperties/"
+	    "xades:SignatureTimeStamp/xades:EncapsulatedTimeStamp")) ==
+	    NULL || b64_decode_alloc(text, &der, &len) == -1) {
+		v_fail("lot %llu: EncapsulatedTimeStamp missing or not base64",
+		    num);
+		bad = 1;
+		goto done;
+	}
+	if ((out = xmlAllocOutputBuffer(NULL)) == NULL ||
+	    xmlC14NExecute(doc, xades_c14n_visible, sv,
+	    XML_C14N_EXCLUSIVE_1_0, NULL, 0, out) < 0) {
+		if (out != NULL)
+			xmlOutputBufferClose(out);
+		v_error("lot %llu: cannot canonicalize ds:SignatureValue", num);
+		goto done;
+	}
+	sha256(xmlOutputBufferGetContent(out), xmlOutputBufferGetSize(out),
+	    imprint);
+	xmlOutputBufferClose(out);
+	if (tsa_verify(ctx, b, lot, der, len, imprint) == 0)
+		lot->tst_ok = 1;
+	else
+		bad = 1;
+done:
+	if (!bad && lot->sig_ok && lot->tst_ok) {
+		char	 st[40], gt[40];
+
+		fmt_time_ms(lot->signing_ms, st, sizeof(st));
+		fmt_time_ms(lot->gentime_ms, gt, sizeof(gt));
+		v_ok("lot %llu: XAdES-T seal verifies (signed %s, time-stamped "
+		    "%s)", num, st, gt);
+	}
+	X509_free(kicert);
+	free(text);
+	free(der);
+	free(svbytes);
+	xmlXPathFreeContext(xp);
+}
