@@ -1,0 +1,742 @@
+/*
+ * Listeners and client connections: accept with caps (in all and per
+ * client address), the TLS handshake, reading into a bounded buffer that
+ * the HTTP parser works on, and writing the answers in request order even
+ * when later requests are answered first.  Timeouts: header-timeout for
+ * the handshake and for a request head (slow clients), idle-timeout
+ * between requests, for a body, and for a client that stops reading.
+ */
+#define _GNU_SOURCE		/* accept4 */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/tree.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event.h>
+#include <tls.h>
+
+#include "audit.h"
+#include "frontd.h"
+#include "log.h"
+
+#define CONN_READ_CHUNK		16384
+#define CONN_LISTEN_MAX		16
+#define CONN_IO_ROUNDS		64	/* reads or writes per wake-up */
+
+enum conn_state {
+	CONN_HANDSHAKE,
+	CONN_ACTIVE
+};
+
+struct client {
+	RB_ENTRY(client)	 node;
+	char			 addr[INET6_ADDRSTRLEN];
+	unsigned int		 n;
+};
+RB_HEAD(client_tree, client);
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	int			 fd;
+	struct tls		*tls;
+	enum conn_state		 state;
+	struct event		 ev;
+	struct event		 tmo;
+	struct event		 kick;	/* resume reading from the loop */
+	short			 armed;
+	struct client		*client;
+	char			 subject[CFJL_SUBJECT_MAX];
+	uint8_t			 depositor[SHA256_LEN];
+
+	char			*in;
+	size_t			 inlen;
+	size_t			 incap;
+	struct http_parser	 parser;
+	int			 continue_sent;
+	int			 no_more;	/* no further requests read */
+	int			 read_wants_out;	/* tls_read: POLLOUT */
+	int			 write_wants_in;	/* tls_write: POLLIN */
+
+	char			*out;
+	size_t			 outlen;
+	size_t			 outoff;
+	size_t			 outcap;
+
+	TAILQ_HEAD(, resp)	 resps;
+	unsigned int		 nresps;
+
+	time_t			 accepted;
+	time_t			 req_start;	/* first byte of the request */
+	time_t			 last_read;
+	time_t			 last_write;
+	int			 closing;	/* once out is written */
+	int			 eof;		/* once every answer is written */
+};
+
+struct listener {
+	int			 fd;
+	struct event		 ev;
+	int			 on;
+};
+
+static TAILQ_HEAD(, conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
+static struct client_tree	 clients = RB_INITIALIZER(&clients);
+static struct listener		 listeners[CONN_LISTEN_MAX];
+static size_t			 nlisteners;
+static struct event		 accept_pause;
+
+static int	client_cmp(struct client *, struct client *);
+RB_PROTOTYPE(client_tree, client, node, client_cmp);
+RB_GENERATE(client_tree, client, node, client_cmp)
+
+static void	conn_accept(int, short, void *);
+static void	conn_accept_resume(int, short, void *);
+static void	conn_listeners_set(int);
+static void	conn_event(int, short, void *);
+static void	conn_timeout(int, short, void *);
+static void	conn_kick(int, short, void *);
+static void	conn_io(struct conn *);
+static int	conn_handshake(struct conn *);
+static int	conn_read(struct conn *);
+static int	conn_write(struct conn *);
+static void	conn_parse(struct conn *);
+static void	conn_flush(struct conn *);
+static int	conn_out_add(struct conn *, const void *, size_t);
+static void	conn_rearm(struct conn *);
+static void	conn_close(struct conn *);
+static int	conn_reading(const struct conn *);
+static time_t	conn_now(void);
+
+static int
+client_cmp(struct client *a, struct client *b)
+{
+	return strcmp(a->addr, b->addr);
+}
+
+static time_t
+conn_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+void
+conn_listen(void)
+{
+	struct cfjl_listen	*l;
+	struct addrinfo		 hints, *res, *ai;
+	int			 fd, on = 1, error;
+
+	TAILQ_FOREACH(l, &env->conf->frontd.listens, entry) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+		if ((error = getaddrinfo(l->host[0] ? l->host : NULL, l->port,
+		    &hints, &res)) != 0)
+			fatalx("listen on %s port %s: %s", l->host, l->port,
+			    gai_strerror(error));
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			if (nlisteners >= CONN_LISTEN_MAX)
+				fatalx("too many listen addresses");
+			if ((fd = socket(ai->ai_family, ai->ai_socktype |
+			    SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol)) ==
+			    -1)
+				fatal("socket");
+			if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+			    sizeof(on)) == -1)
+				fatal("setsockopt SO_REUSEADDR");
+			if (ai->ai_family == AF_INET6 &&
+			    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+			    sizeof(on)) == -1)
+				fatal("setsockopt IPV6_V6ONLY");
+			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+				fatal("bind %s port %s", l->host, l->port);
+			if (listen(fd, 128) == -1)
+				fatal("listen %s port %s", l->host, l->port);
+			listeners[nlisteners].fd = fd;
+			event_set(&listeners[nlisteners].ev, fd,
+			    EV_READ | EV_PERSIST, conn_accept, NULL);
+			nlisteners++;
+			log_info("listening on %s port %s", l->host, l->port);
+		}
+		freeaddrinfo(res);
+	}
+	if (nlisteners == 0)
+		fatalx("frontd has no listen address");
+	evtimer_set(&accept_pause, conn_accept_resume, NULL);
+	conn_listeners_set(1);
+}
+
+static void
+conn_listeners_set(int on)
+{
+	size_t	 i;
+
+	for (i = 0; i < nlisteners; i++) {
+		if (on && !listeners[i].on)
+			event_add(&listeners[i].ev, NULL);
+		else if (!on && listeners[i].on)
+			event_del(&listeners[i].ev);
+		listeners[i].on = on;
+	}
+}
+
+static void
+conn_accept_resume(int fd, short ev, void *arg)
+{
+	if (env->nconns < env->conf->frontd.max_conns)
+		conn_listeners_set(1);
+}
+
+static void
+conn_accept(int lfd, short ev, void *arg)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	struct client		 key, *cl;
+	struct conn		*c;
+	struct timeval		 tv = { 1, 0 };
+	int			 fd;
+
+	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			log_warn("accept");
+			conn_listeners_set(0);
+			evtimer_add(&accept_pause, &tv);
+		}
+		return;
+	}
+
+	memset(&key, 0, sizeof(key));
+	if (getnameinfo((struct sockaddr *)&ss, len, key.addr,
+	    sizeof(key.addr), NULL, 0, NI_NUMERICHOST) != 0)
+		strlcpy(key.addr, "?", sizeof(key.addr));
+	if ((cl = RB_FIND(client_tree, &clients, &key)) != NULL &&
+	    cl->n >= env->conf->frontd.max_conns_per_client) {
+		log_warnx("%s: more than %u connections from this address, "
+		    "refused", key.addr, env->conf->frontd.max_conns_per_client);
+		close(fd);
+		return;
+	}
+	if (cl == NULL) {
+		if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+			close(fd);
+			return;
+		}
+		strlcpy(cl->addr, key.addr, sizeof(cl->addr));
+		RB_INSERT(client_tree, &clients, cl);
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		if (cl->n == 0) {
+			RB_REMOVE(client_tree, &clients, cl);
+			free(cl);
+		}
+		close(fd);
+		return;
+	}
+	if (tls_accept_socket(env->tls, &c->tls, fd) == -1) {
+		log_warnx("%s: tls_accept_socket: %s", key.addr,
+		    tls_error(env->tls));
+		free(c);
+		if (cl->n == 0) {
+			RB_REMOVE(client_tree, &clients, cl);
+			free(cl);
+		}
+		close(fd);
+		return;
+	}
+	cl->n++;
+	c->client = cl;
+	c->fd = fd;
+	c->state = CONN_HANDSHAKE;
+	c->accepted = c->last_read = c->last_write = conn_now();
+	TAILQ_INIT(&c->resps);
+	http_parser_init(&c->parser, &env->limits);
+	event_set(&c->ev, fd, 0, conn_event, c);
+	evtimer_set(&c->tmo, conn_timeout, c);
+	evtimer_set(&c->kick, conn_kick, c);
+	TAILQ_INSERT_TAIL(&conns, c, entry);
+	if (++env->nconns >= env->conf->frontd.max_conns) {
+		log_warnx("%u connections: not accepting more for now",
+		    env->nconns);
+		conn_listeners_set(0);
+	}
+	conn_io(c);
+}
+
+static void
+conn_event(int fd, short ev, void *arg)
+{
+	struct conn	*c = arg;
+
+	c->armed = 0;
+	conn_io(c);
+}
+
+static void
+conn_kick(int fd, short ev, void *arg)
+{
+	conn_io(arg);
+}
+
+static int
+conn_reading(const struct conn *c)
+{
+	return !c->no_more && !c->closing &&
+	    c->nresps < FRONTD_PIPELINE_MAX &&
+	    c->outlen - c->outoff < FRONTD_OUT_HIGH;
+}
+
+/* Do whatever can be done now; then wait for what blocks. */
+static void
+conn_io(struct conn *c)
+{
+	if (c->state == CONN_HANDSHAKE) {
+		switch (conn_handshake(c)) {
+		case -1:
+			conn_close(c);
+			return;
+		case 0:
+			conn_rearm(c);
+			return;
+		}
+	}
+	if (conn_reading(c) && conn_read(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	conn_parse(c);
+	conn_flush(c);
+	if (conn_write(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	if ((c->closing || (c->eof && c->nresps == 0)) &&
+	    c->outlen == c->outoff) {
+		conn_close(c);
+		return;
+	}
+	conn_rearm(c);
+}
+
+/* 1: done, 0: wait, -1: failed. */
+static int
+conn_handshake(struct conn *c)
+{
+	int	 rc;
+
+	if ((rc = tls_handshake(c->tls)) == TLS_WANT_POLLIN) {
+		c->read_wants_out = 0;
+		return 0;
+	}
+	if (rc == TLS_WANT_POLLOUT) {
+		c->read_wants_out = 1;
+		return 0;
+	}
+	c->read_wants_out = 0;
+	if (rc == -1) {
+		log_info("%s: TLS handshake refused: %s", c->client->addr,
+		    tls_error(c->tls));
+		audit_record("tls-refused", c->client->addr, "refused", "%s",
+		    tls_error(c->tls));
+		env->nrefused++;
+		return -1;
+	}
+	if (tls_client_identity(c->tls, c->subject, sizeof(c->subject),
+	    c->depositor) == -1) {
+		log_warnx("%s: cannot read the client certificate",
+		    c->client->addr);
+		return -1;
+	}
+	c->state = CONN_ACTIVE;
+	c->last_read = conn_now();
+	log_debug("%s: %s connected (%s)", c->client->addr, c->subject,
+	    tls_conn_version(c->tls));
+	return 1;
+}
+
+/* Read what is there, within the buffer's bound.  -1: drop. */
+static int
+conn_read(struct conn *c)
+{
+	size_t	 max, ncap;
+	ssize_t	 n;
+	char	*p;
+	int	 i;
+
+	max = env->limits.max_header_size + env->limits.max_body +
+	    2 * HTTP_LEADING_CRLF_MAX + 16;
+	for (i = 0; i < CONN_IO_ROUNDS; i++) {
+		if (c->inlen >= max)
+			return 0;	/* the parser refuses before this */
+		if (c->incap - c->inlen < CONN_READ_CHUNK / 2 &&
+		    c->incap < max) {
+			ncap = c->incap ? c->incap * 2 : CONN_READ_CHUNK;
+			if (ncap > max)
+				ncap = max;
+			if ((p = realloc(c->in, ncap)) == NULL)
+				return -1;
+			c->in = p;
+			c->incap = ncap;
+		}
+		n = tls_read(c->tls, c->in + c->inlen, c->incap - c->inlen);
+		if (n == TLS_WANT_POLLIN) {
+			c->read_wants_out = 0;
+			return 0;
+		}
+		if (n == TLS_WANT_POLLOUT) {
+			c->read_wants_out = 1;
+			return 0;
+		}
+		c->read_wants_out = 0;
+		if (n == -1) {
+			log_debug("%s: read: %s", c->client->addr,
+			    tls_error(c->tls));
+			return -1;
+		}
+		if (n == 0) {
+			/* The client is done sending; answer what it asked. */
+			c->no_more = 1;
+			c->eof = 1;
+			return 0;
+		}
+		if (c->inlen == 0)
+			c->req_start = conn_now();
+		c->inlen += (size_t)n;
+		c->last_read = conn_now();
+	}
+	/* Fairness: come back from the loop for the rest. */
+	event_active(&c->kick, 0, 0);
+	return 0;
+}
+
+/* Turn buffered bytes into requests while answers may be queued. */
+static void
+conn_parse(struct conn *c)
+{
+	struct http_request	 req;
+	size_t			 used;
+	int			 rc;
+
+	while (c->inlen > 0 && !c->closing && !c->no_more &&
+	    c->nresps < FRONTD_PIPELINE_MAX) {
+		rc = http_parse(&c->parser, c->in, c->inlen);
+		if (rc == HTTP_MORE)
+			return;
+		if (rc == HTTP_HEAD_OK) {
+			if (c->parser.req.expect_continue &&
+			    !c->continue_sent && c->nresps == 0) {
+				conn_out_add(c, "HTTP/1.1 100 Continue\r\n\r\n",
+				    25);
+				c->continue_sent = 1;
+			}
+			return;
+		}
+		if (rc == HTTP_FAIL) {
+			c->no_more = 1;
+			router_http_error(c, c->parser.status,
+			    c->parser.error, NULL, 1);
+			return;
+		}
+		/* HTTP_COMPLETE */
+		req = c->parser.req;
+		used = req.headsize + req.bodylen;
+		if (!req.keepalive)
+			c->no_more = 1;
+		router_request(c, &req);
+		/* The body was copied or checked: the bytes can go. */
+		memmove(c->in, c->in + used, c->inlen - used);
+		c->inlen -= used;
+		http_parser_init(&c->parser, &env->limits);
+		c->continue_sent = 0;
+		c->req_start = conn_now();
+	}
+}
+
+struct resp *
+conn_resp_new(struct conn *c, int kind)
+{
+	struct resp	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("%s", __func__);
+	r->conn = c;
+	r->kind = kind;
+	TAILQ_INSERT_TAIL(&c->resps, r, entry);
+	c->nresps++;
+	return r;
+}
+
+/* Never closes c here: the caller may be inside conn_io(). */
+void
+conn_resp_ready(struct resp *r)
+{
+	if (r->conn != NULL)
+		event_active(&r->conn->kick, 0, 0);
+}
+
+/* Move the answers that are ready, in order, to the output buffer. */
+static void
+conn_flush(struct conn *c)
+{
+	struct resp	*r;
+
+	while ((r = TAILQ_FIRST(&c->resps)) != NULL) {
+		if (r->streaming) {
+			if (r->len > 0 &&
+			    c->outlen - c->outoff < FRONTD_OUT_HIGH) {
+				if (conn_out_add(c, r->data, r->len) == -1) {
+					c->closing = 1;
+					return;
+				}
+				r->len = 0;
+				r->more_owed = 1;
+			}
+			if (!r->done)
+				return;
+			if (r->len > 0)
+				return;
+		} else if (!r->ready)
+			return;
+		else if (conn_out_add(c, r->data, r->len) == -1) {
+			c->closing = 1;
+			return;
+		}
+		TAILQ_REMOVE(&c->resps, r, entry);
+		c->nresps--;
+		if (r->close)
+			c->closing = 1;
+		resp_free(r);
+		if (c->closing)
+			return;
+	}
+}
+
+static int
+conn_out_add(struct conn *c, const void *data, size_t len)
+{
+	size_t	 ncap;
+	char	*p;
+
+	if (c->outoff > 0 && c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	if (len > SIZE_MAX / 2 - c->outlen)
+		return -1;
+	if (c->outlen + len > c->outcap) {
+		if (c->outoff > 0) {
+			memmove(c->out, c->out + c->outoff,
+			    c->outlen - c->outoff);
+			c->outlen -= c->outoff;
+			c->outoff = 0;
+		}
+		ncap = c->outcap ? c->outcap : 4096;
+		while (ncap < c->outlen + len)
+			ncap *= 2;
+		if (ncap != c->outcap) {
+			if ((p = realloc(c->out, ncap)) == NULL)
+				return -1;
+			c->out = p;
+			c->outcap = ncap;
+		}
+	}
+	memcpy(c->out + c->outlen, data, len);
+	c->outlen += len;
+	return 0;
+}
+
+/* Write what is buffered.  -1: drop. */
+static int
+conn_write(struct conn *c)
+{
+	struct resp	*r;
+	ssize_t		 n;
+	int		 i;
+
+	if (c->state != CONN_ACTIVE)
+		return 0;
+	for (i = 0; i < CONN_IO_ROUNDS && c->outoff < c->outlen; i++) {
+		n = tls_write(c->tls, c->out + c->outoff,
+		    c->outlen - c->outoff);
+		if (n == TLS_WANT_POLLOUT) {
+			c->write_wants_in = 0;
+			return 0;
+		}
+		if (n == TLS_WANT_POLLIN) {
+			c->write_wants_in = 1;
+			return 0;
+		}
+		c->write_wants_in = 0;
+		if (n == -1) {
+			log_debug("%s: write: %s", c->client->addr,
+			    tls_error(c->tls));
+			return -1;
+		}
+		c->outoff += (size_t)n;
+		c->last_write = conn_now();
+	}
+	if (c->outoff == c->outlen) {
+		c->outoff = c->outlen = 0;
+		/* An export waits for this before its next chunk. */
+		if ((r = TAILQ_FIRST(&c->resps)) != NULL && r->streaming &&
+		    r->more_owed && !r->done) {
+			r->more_owed = 0;
+			links_export_more(r);
+		}
+	}
+	return 0;
+}
+
+const char *
+conn_subject(const struct conn *c)
+{
+	return c->subject;
+}
+
+const uint8_t *
+conn_depositor(const struct conn *c)
+{
+	return c->depositor;
+}
+
+const char *
+conn_addr(const struct conn *c)
+{
+	return c->client->addr;
+}
+
+/* Wait for the socket as TLS wants it, and for the right deadline. */
+static void
+conn_rearm(struct conn *c)
+{
+	struct timeval	 tv;
+	time_t		 now = conn_now(), deadline;
+	short		 ev = 0;
+	const struct cfjl_frontd_conf *fc = &env->conf->frontd;
+
+	if (c->state == CONN_HANDSHAKE)
+		ev |= c->read_wants_out ? EV_WRITE : EV_READ;
+	else {
+		if (conn_reading(c))
+			ev |= c->read_wants_out ? EV_WRITE : EV_READ;
+		if (c->outoff < c->outlen)
+			ev |= c->write_wants_in ? EV_READ : EV_WRITE;
+	}
+	if (c->armed != ev) {
+		event_del(&c->ev);
+		if (ev != 0) {
+			event_set(&c->ev, c->fd, ev, conn_event, c);
+			event_add(&c->ev, NULL);
+		}
+		c->armed = ev;
+	}
+
+	if (c->state == CONN_HANDSHAKE)
+		deadline = c->accepted + fc->header_timeout;
+	else if (c->outoff < c->outlen)
+		deadline = c->last_write + fc->idle_timeout;
+	else if (c->nresps > 0)
+		deadline = 0;	/* stored answers, or links times out */
+	else if (c->parser.state == HTTP_S_HEAD && c->inlen > 0)
+		deadline = c->req_start + fc->header_timeout;
+	else if (c->parser.state == HTTP_S_BODY)
+		deadline = c->last_read + fc->idle_timeout;
+	else
+		deadline = (c->last_read > c->last_write ? c->last_read :
+		    c->last_write) + fc->idle_timeout;
+	evtimer_del(&c->tmo);
+	if (deadline != 0) {
+		tv.tv_sec = deadline > now ? deadline - now : 0;
+		tv.tv_usec = 0;
+		evtimer_add(&c->tmo, &tv);
+	}
+}
+
+static void
+conn_timeout(int fd, short ev, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (c->state == CONN_ACTIVE && c->outoff == c->outlen &&
+	    c->nresps == 0 && c->inlen > 0 && !c->closing) {
+		/* A slow client: say so, then close. */
+		log_info("%s: %s: request not received in time",
+		    c->client->addr, c->subject);
+		c->no_more = 1;
+		router_http_error(c, 408, "request not received in time",
+		    NULL, 1);
+		c->last_write = conn_now();
+		conn_io(c);
+		return;
+	}
+	log_debug("%s: connection timed out", c->client->addr);
+	conn_close(c);
+}
+
+static void
+conn_close(struct conn *c)
+{
+	struct resp	*r;
+
+	while ((r = TAILQ_FIRST(&c->resps)) != NULL) {
+		TAILQ_REMOVE(&c->resps, r, entry);
+		c->nresps--;
+		r->conn = NULL;
+		if (r->reqid != 0) {
+			/* stored still answers it; nobody will read it. */
+			if (r->kind == RESP_EXPORT)
+				links_conn_gone(r);
+			continue;
+		}
+		resp_free(r);
+	}
+	event_del(&c->ev);
+	evtimer_del(&c->tmo);
+	event_del(&c->kick);
+	if (c->tls != NULL) {
+		if (c->state == CONN_ACTIVE)
+			(void)tls_close(c->tls);
+		tls_free(c->tls);
+	}
+	close(c->fd);
+	TAILQ_REMOVE(&conns, c, entry);
+	if (--c->client->n == 0) {
+		RB_REMOVE(client_tree, &clients, c->client);
+		free(c->client);
+	}
+	free(c->in);
+	free(c->out);
+	free(c);
+	if (env->nconns-- == env->conf->frontd.max_conns)
+		conn_listeners_set(1);
+}
+
+void
+conn_shutdown(void)
+{
+	struct conn	*c;
+	size_t		 i;
+
+	conn_listeners_set(0);
+	for (i = 0; i < nlisteners; i++)
+		close(listeners[i].fd);
+	nlisteners = 0;
+	while ((c = TAILQ_FIRST(&conns)) != NULL)
+		conn_close(c);
+}

@@ -1,0 +1,327 @@
+/*
+ * Deposits: POST /v1/events (one trace) and POST /v1/events/batch
+ * (<Traces>, all or nothing).  Checks, in order: media type (415), the
+ * Digest header against the body as sent (400), Client-Id, every trace
+ * (400/422, with "index" in a batch), then the whole goes to stored in
+ * one IMSG_DEPOSIT; the answer comes back by reqid (links.c).  Nothing
+ * leaves frontd for a refused request, so a refusal consumes no IDEvt.
+ */
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "audit.h"
+#include "frontd.h"
+#include "log.h"
+
+static int	 deposit_digest(const char *, const uint8_t *, char *,
+		    size_t);
+static int	 deposit_unhex(const char *, size_t, uint8_t *);
+static void	 deposit_refuse(struct conn *, struct resp *, int,
+		    const char *, const char *, const char *, long);
+static int64_t	 deposit_now_ms(void);
+
+static int64_t
+deposit_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+deposit_refuse(struct conn *c, struct resp *r, int status,
+    const char *cfjl_status, const char *error, const char *detail,
+    long index)
+{
+	env->nrefused++;
+	log_info("%s: %s: deposit refused %d: %s: %s", conn_addr(c),
+	    conn_subject(c), status, error, detail);
+	if (index >= 0)
+		audit_record("deposit-refused", conn_subject(c), "refused",
+		    "%d %s (trace %ld): %s", status, error, index, detail);
+	else
+		audit_record("deposit-refused", conn_subject(c), "refused",
+		    "%d %s: %s", status, error, detail);
+	resp_error(r, status, cfjl_status, error, detail, index);
+}
+
+static int
+deposit_unhex(const char *s, size_t len, uint8_t *out)
+{
+	size_t	 i;
+	int	 hi, lo;
+
+	if (len != 2 * SHA256_LEN)
+		return -1;
+	for (i = 0; i < SHA256_LEN; i++) {
+		hi = isdigit((unsigned char)s[2 * i]) ? s[2 * i] - '0' :
+		    isxdigit((unsigned char)s[2 * i]) ?
+		    tolower((unsigned char)s[2 * i]) - 'a' + 10 : -1;
+		lo = isdigit((unsigned char)s[2 * i + 1]) ?
+		    s[2 * i + 1] - '0' :
+		    isxdigit((unsigned char)s[2 * i + 1]) ?
+		    tolower((unsigned char)s[2 * i + 1]) - 'a' + 10 : -1;
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/*
+ * Digest: sha-256=<hex> (our capture agents), or SHA-256=<base64> (RFC
+ * 3230); other algorithms in the list are ignored, but sha-256 must be
+ * there.  0 if it matches, -1 with a reason otherwise.
+ */
+static int
+deposit_digest(const char *hdr, const uint8_t *sum, char *why, size_t size)
+{
+	const char	*p, *e, *v;
+	uint8_t		 want[SHA256_LEN];
+	unsigned char	 b64[64];
+	size_t		 vl;
+	int		 n, seen = 0;
+
+	for (p = hdr; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		if (strncasecmp(p, "sha-256=", 8) != 0)
+			continue;
+		v = p + 8;
+		vl = (size_t)(e - v);
+		while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+			vl--;
+		seen = 1;
+		if (deposit_unhex(v, vl, want) == 0) {
+			if (memcmp(want, sum, SHA256_LEN) != 0)
+				goto mismatch;
+			continue;
+		}
+		if (vl != 44) {
+			snprintf(why, size, "Digest sha-256 must be 64 hex "
+			    "digits or 44 base64 characters");
+			return -1;
+		}
+		n = EVP_DecodeBlock(b64, (const unsigned char *)v, (int)vl);
+		if (n != 33 || v[43] != '=' || v[42] == '=') {
+			snprintf(why, size, "Digest sha-256 is neither hex "
+			    "nor base64");
+			return -1;
+		}
+		if (memcmp(b64, sum, SHA256_LEN) != 0)
+			goto mismatch;
+	}
+	if (!seen) {
+		snprintf(why, size, "Digest carries no sha-256 value");
+		return -1;
+	}
+	return 0;
+ mismatch:
+	snprintf(why, size, "the body's SHA-256 differs from the Digest "
+	    "header: the trace was altered or cut in transit");
+	return -1;
+}
+
+void
+deposit_request(struct conn *c, struct resp *r,
+    const struct http_request *req, int batch)
+{
+	struct deposit_req	 dr;
+	struct deposit_trace	*dt = NULL;
+	struct trace_out	*out = NULL;
+	struct trace_slice	*sl = NULL, one;
+	struct trace_error	 te;
+	struct iovec		*iov = NULL;
+	uint8_t			 sum[SHA256_LEN];
+	char			 why[256];
+	size_t			 n = 1, i, total, max;
+	unsigned int		 mdlen;
+	int			 k, niov = 0;
+
+	if (strcmp(req->content_type, "application/xml") != 0 &&
+	    strcmp(req->content_type, "text/xml") != 0) {
+		snprintf(why, sizeof(why), "send the trace%s as "
+		    "application/xml, not %.64s", batch ? "s" : "",
+		    req->content_type[0] ? req->content_type : "nothing");
+		deposit_refuse(c, r, 415, NULL, "unsupported media type",
+		    why, -1);
+		return;
+	}
+	if (EVP_Digest(req->body, req->bodylen, sum, &mdlen, EVP_sha256(),
+	    NULL) != 1)
+		fatalx("%s: SHA-256", __func__);
+	if (req->digest[0] != '\0' &&
+	    deposit_digest(req->digest, sum, why, sizeof(why)) == -1) {
+		deposit_refuse(c, r, 400, NULL, "Digest mismatch", why, -1);
+		return;
+	}
+	if (batch && req->has_client_id &&
+	    strlen(req->client_id) + 8 >= CLIENT_ID_MAX) {
+		deposit_refuse(c, r, 400, NULL, "Client-Id too long", "a "
+		    "batch's Client-Id is at most 119 bytes (each trace "
+		    "gets it with .N appended)", -1);
+		return;
+	}
+	if (req->timestamp[0] != '\0')
+		log_debug("%s: %s: Timestamp %s", conn_addr(c),
+		    conn_subject(c), req->timestamp);
+
+	max = batch ? env->conf->frontd.max_batch : 1;
+	if (batch) {
+		if ((sl = reallocarray(NULL, max, sizeof(*sl))) == NULL)
+			goto oom;
+		if (trace_batch_split(&env->policy, req->body, req->bodylen,
+		    max, sl, &n, &te) == -1) {
+			deposit_refuse(c, r, te.http_status, te.status,
+			    te.error, te.detail, -1);
+			goto done;
+		}
+	} else {
+		one.off = 0;
+		one.len = req->bodylen;
+		sl = &one;
+	}
+	if ((out = calloc(n, sizeof(*out))) == NULL ||
+	    (dt = calloc(n, sizeof(*dt))) == NULL ||
+	    (iov = reallocarray(NULL, 1 + 4 * n, sizeof(*iov))) == NULL)
+		goto oom;
+
+	memset(&dr, 0, sizeof(dr));
+	iov[niov].iov_base = &dr;
+	iov[niov++].iov_len = sizeof(dr);
+	total = sizeof(dr);
+	for (i = 0; i < n; i++) {
+		if (trace_check(&env->policy, req->body + sl[i].off,
+		    sl[i].len, &out[i], &te) == -1) {
+			deposit_refuse(c, r, te.http_status, te.status,
+			    te.error, te.detail, batch ? (long)i : -1);
+			goto done;
+		}
+		dt[i].len = (uint32_t)out[i].len;
+		dt[i].idevt_off = (uint32_t)out[i].idevt_off;
+		dt[i].idevt_len = 0;
+		strlcpy(dt[i].type, out[i].type, sizeof(dt[i].type));
+		strlcpy(dt[i].dateevt, out[i].dateevt, sizeof(dt[i].dateevt));
+		if (req->has_client_id && batch) {
+			if (snprintf(dt[i].client_id, sizeof(dt[i].client_id),
+			    "%.118s.%zu", req->client_id, i) < 0)
+				fatalx("%s: snprintf", __func__);
+		}
+		else if (req->has_client_id)
+			strlcpy(dt[i].client_id, req->client_id,
+			    sizeof(dt[i].client_id));
+		if (batch) {
+			if (EVP_Digest(req->body + sl[i].off, sl[i].len,
+			    dt[i].body_sha256, &mdlen, EVP_sha256(),
+			    NULL) != 1)
+				fatalx("%s: SHA-256", __func__);
+		} else
+			memcpy(dt[i].body_sha256, sum, SHA256_LEN);
+		iov[niov].iov_base = &dt[i];
+		iov[niov++].iov_len = sizeof(dt[i]);
+		for (k = 0; k < out[i].iovcnt; k++)
+			iov[niov++] = out[i].iov[k];
+		total += sizeof(dt[i]) + out[i].len;
+	}
+	if (total > CFJL_MSG_MAX) {
+		snprintf(why, sizeof(why), "the batch exceeds %u bytes once "
+		    "framed: send fewer traces at once", CFJL_MSG_MAX);
+		deposit_refuse(c, r, 413, NULL, "batch too large", why, -1);
+		goto done;
+	}
+	if (!env->stored_up) {
+		deposit_refuse(c, r, 503, "CFJL_UNAVAILABLE",
+		    "storage unavailable", "the store is not reachable: "
+		    "nothing was stored; try again later", -1);
+		goto done;
+	}
+
+	r->kind = RESP_DEPOSIT;
+	r->batch = batch;
+	r->ntraces = (uint32_t)n;
+	strlcpy(r->client_id, req->has_client_id ? req->client_id : "",
+	    sizeof(r->client_id));
+	links_wait(r);
+	dr.reqid = r->reqid;
+	dr.ntraces = (uint32_t)n;
+	dr.batch = batch;
+	dr.received_ms = deposit_now_ms();
+	memcpy(dr.depositor, conn_depositor(c), SHA256_LEN);
+	strlcpy(dr.subject, conn_subject(c), sizeof(dr.subject));
+	if (links_send(IMSG_DEPOSIT, iov, niov) == -1) {
+		links_forget(r);
+		deposit_refuse(c, r, 503, "CFJL_UNAVAILABLE",
+		    "storage unavailable", "the store is not reachable: "
+		    "nothing was stored; try again later", -1);
+		goto done;
+	}
+	log_debug("%s: %s: %zu trace%s to stored (reqid %llu)",
+	    conn_addr(c), conn_subject(c), n, n == 1 ? "" : "s",
+	    (unsigned long long)r->reqid);
+	goto done;
+ oom:
+	log_warn("%s", __func__);
+	resp_error(r, 503, NULL, "out of memory", "try again later", -1);
+ done:
+	if (sl != &one)
+		free(sl);
+	free(out);
+	free(dt);
+	free(iov);
+}
+
+/* stored's answer: one item a trace, in order. */
+void
+deposit_answer(struct resp *r, const struct deposit_ok *ok,
+    const struct deposit_item *items, size_t n)
+{
+	struct json	 j;
+	char		 cid[CLIENT_ID_MAX];
+	size_t		 i, ndup = 0;
+
+	for (i = 0; i < n; i++)
+		if (items[i].duplicate)
+			ndup++;
+	env->ndeposits += n - ndup;
+	json_init(&j);
+	json_obj_open(&j, NULL);
+	if (r->batch) {
+		json_str(&j, "status", ndup == n ? "CFJL_DUPLICATE_EVENT" :
+		    "CFJL_OK");
+		json_u64(&j, "count", n);
+		json_arr_open(&j, "items");
+	}
+	for (i = 0; i < n; i++) {
+		if (r->batch)
+			json_obj_open(&j, NULL);
+		json_str(&j, "status", items[i].duplicate ?
+		    "CFJL_DUPLICATE_EVENT" : "CFJL_OK");
+		json_u64(&j, "idevt", items[i].idevt);
+		json_str(&j, "digest_algo", "SHA-256");
+		json_hex(&j, "digest", items[i].digest, SHA256_LEN);
+		json_u64(&j, "lot", items[i].lot);
+		memcpy(cid, items[i].client_id, sizeof(cid));
+		cid[sizeof(cid) - 1] = '\0';
+		json_str(&j, "client_id", cid[0] != '\0' ? cid :
+		    r->batch ? "" : r->client_id);
+		json_time_ms(&j, "received", items[i].received_ms);
+		if (r->batch)
+			json_obj_close(&j);
+	}
+	if (r->batch)
+		json_arr_close(&j);
+	json_obj_close(&j);
+	resp_json(r, 201, &j, NULL);
+	json_free(&j);
+}

@@ -1,0 +1,448 @@
+/*
+ * The link to stored: requests go out with a reqid, answers come back in
+ * any order and find their waiting answer by it; stored also pushes the
+ * role table.  If stored goes away, every waiting request is answered
+ * 503 (a deposit may or may not have been committed: the capture agent
+ * resends it with the same Client-Id and gets the same answer).
+ * Every message from stored has its length checked before use; one that
+ * does not fit is fatal (peer.c drops the link).
+ */
+#include <sys/types.h>
+#include <sys/tree.h>
+#include <sys/uio.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontd.h"
+#include "log.h"
+
+static int	 resp_cmp(struct resp *, struct resp *);
+RB_PROTOTYPE(resp_tree, resp, node, resp_cmp);
+RB_GENERATE(resp_tree, resp, node, resp_cmp)
+
+static int	 links_msg(struct peer *, struct imsg *);
+static void	 links_up(struct peer *);
+static void	 links_down(struct peer *);
+static struct resp *links_take(uint64_t, int);
+static int	 links_deposit_ok(struct imsg *);
+static int	 links_deposit_err(struct imsg *);
+static int	 links_lot(struct imsg *);
+static int	 links_json(struct imsg *, int);
+static int	 links_export(struct imsg *);
+static void	 links_export_end(struct resp *);
+
+static const char export_head[] =
+    "Content-Type: application/x-tar\r\n"
+    "Content-Disposition: attachment; filename=\"cfjl-export.tar\"\r\n"
+    "Cache-Control: no-store\r\n";
+
+static int
+resp_cmp(struct resp *a, struct resp *b)
+{
+	return a->reqid < b->reqid ? -1 : a->reqid > b->reqid;
+}
+
+void
+links_init(void)
+{
+	struct peer_cb	 cb;
+
+	RB_INIT(&env->pending);
+	memset(&cb, 0, sizeof(cb));
+	cb.on_msg = links_msg;
+	cb.on_up = links_up;
+	cb.on_down = links_down;
+	peer_connect(&env->stored, env->sockdir, SOCK_STORED,
+	    peer_user_uid(env->conf->stored.user), "frontd", &cb);
+}
+
+void
+links_shutdown(void)
+{
+	peer_close(&env->stored);
+}
+
+void
+links_wait(struct resp *r)
+{
+	r->reqid = ++env->nextreqid;
+	if (RB_INSERT(resp_tree, &env->pending, r) != NULL)
+		fatalx("%s: reqid %llu twice", __func__,
+		    (unsigned long long)r->reqid);
+}
+
+void
+links_forget(struct resp *r)
+{
+	if (r->reqid != 0)
+		RB_REMOVE(resp_tree, &env->pending, r);
+	r->reqid = 0;
+}
+
+int
+links_send(uint32_t type, const struct iovec *iov, int n)
+{
+	if (!env->stored_up)
+		return -1;
+	return peer_composev(&env->stored, type, iov, n);
+}
+
+/* The answer waiting for reqid; NULL if none (stored is then wrong). */
+static struct resp *
+links_take(uint64_t reqid, int kind)
+{
+	struct resp	 key, *r;
+
+	key.reqid = reqid;
+	if ((r = RB_FIND(resp_tree, &env->pending, &key)) == NULL ||
+	    r->kind != kind) {
+		log_warnx("stored answered reqid %llu that nobody waits for",
+		    (unsigned long long)reqid);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+links_up(struct peer *p)
+{
+	env->stored_up = 1;
+	log_info("stored is up");
+}
+
+static void
+links_down(struct peer *p)
+{
+	struct resp	*r, *next;
+
+	env->stored_up = 0;
+	log_warnx("stored is down: deposits are refused (503) until it "
+	    "comes back");
+	RB_FOREACH_SAFE(r, resp_tree, &env->pending, next) {
+		links_forget(r);
+		if (r->conn == NULL) {
+			resp_free(r);
+			continue;
+		}
+		if (r->streaming && r->head_sent) {
+			/* Mid-export: the client sees a cut stream. */
+			r->done = 1;
+			r->close = 1;
+			conn_resp_ready(r);
+			continue;
+		}
+		r->streaming = 0;
+		resp_error(r, 503, NULL, "storage unavailable",
+		    r->kind == RESP_DEPOSIT ? "the store went away before "
+		    "answering: resend with the same Client-Id" :
+		    "the store went away before answering", -1);
+	}
+}
+
+static int
+links_msg(struct peer *p, struct imsg *imsg)
+{
+	struct role_msg	 rm;
+	size_t		 len = imsg_get_len(imsg);
+
+	switch (imsg->hdr.type) {
+	case IMSG_DEPOSIT_OK:
+		return links_deposit_ok(imsg);
+	case IMSG_DEPOSIT_ERR:
+		return links_deposit_err(imsg);
+	case IMSG_LOT_DATA:
+		return links_lot(imsg);
+	case IMSG_STATUS:
+		return links_json(imsg, RESP_STATUS);
+	case IMSG_REQUESTS:
+		return links_json(imsg, RESP_REQUESTS);
+	case IMSG_EXPORT_CHUNK:
+		return links_export(imsg);
+	case IMSG_ROLES_RESET:
+		if (len != 0)
+			return PEER_UNKNOWN;
+		roles_reset();
+		return PEER_HANDLED;
+	case IMSG_ROLE:
+		if (len != sizeof(rm))
+			return PEER_UNKNOWN;
+		memcpy(&rm, imsg->data, sizeof(rm));
+		if (memchr(rm.subject, '\0', sizeof(rm.subject)) == NULL ||
+		    roles_add(rm.role, rm.subject) == -1)
+			return PEER_UNKNOWN;
+		return PEER_HANDLED;
+	case IMSG_ROLES_END:
+		if (len != 0)
+			return PEER_UNKNOWN;
+		roles_commit();
+		return PEER_HANDLED;
+	}
+	return PEER_UNKNOWN;
+}
+
+static int
+links_deposit_ok(struct imsg *imsg)
+{
+	struct deposit_ok	 ok;
+	struct deposit_item	*items;
+	struct resp		*r;
+	size_t			 len = imsg_get_len(imsg);
+
+	if (len < sizeof(ok))
+		return PEER_UNKNOWN;
+	memcpy(&ok, imsg->data, sizeof(ok));
+	if (ok.nitems == 0 || ok.nitems > CFJL_MSG_MAX ||
+	    len != sizeof(ok) + (size_t)ok.nitems * sizeof(*items))
+		return PEER_UNKNOWN;
+	if ((r = links_take(ok.reqid, RESP_DEPOSIT)) == NULL)
+		return PEER_UNKNOWN;
+	if (ok.nitems != r->ntraces)
+		return PEER_UNKNOWN;
+	links_forget(r);
+	if (r->conn == NULL) {
+		resp_free(r);
+		return PEER_HANDLED;
+	}
+	if ((items = reallocarray(NULL, ok.nitems, sizeof(*items))) == NULL)
+		fatal("%s", __func__);
+	memcpy(items, (char *)imsg->data + sizeof(ok),
+	    (size_t)ok.nitems * sizeof(*items));
+	deposit_answer(r, &ok, items, ok.nitems);
+	free(items);
+	return PEER_HANDLED;
+}
+
+static int
+links_deposit_err(struct imsg *imsg)
+{
+	struct deposit_err	 e;
+	struct resp		*r, key;
+
+	if (imsg_get_len(imsg) != sizeof(e))
+		return PEER_UNKNOWN;
+	memcpy(&e, imsg->data, sizeof(e));
+	e.status[sizeof(e.status) - 1] = '\0';
+	e.error[sizeof(e.error) - 1] = '\0';
+	e.detail[sizeof(e.detail) - 1] = '\0';
+	if (e.http_status < 400 || e.http_status > 599)
+		return PEER_UNKNOWN;
+	key.reqid = e.reqid;
+	if ((r = RB_FIND(resp_tree, &env->pending, &key)) == NULL)
+		return PEER_UNKNOWN;
+	links_forget(r);
+	if (r->conn == NULL) {
+		resp_free(r);
+		return PEER_HANDLED;
+	}
+	r->streaming = 0;
+	env->nrefused++;
+	log_info("%s: deposit refused by stored %u: %s: %s",
+	    conn_subject(r->conn), e.http_status, e.error, e.detail);
+	resp_error(r, (int)e.http_status, e.status, e.error, e.detail,
+	    r->batch ? e.index : -1);
+	return PEER_HANDLED;
+}
+
+static int
+links_lot(struct imsg *imsg)
+{
+	struct lot_data	 ld;
+	struct resp	*r;
+	struct json	 j;
+	size_t		 len = imsg_get_len(imsg);
+
+	if (len < sizeof(ld))
+		return PEER_UNKNOWN;
+	memcpy(&ld, imsg->data, sizeof(ld));
+	if (len != sizeof(ld) + ld.len)
+		return PEER_UNKNOWN;
+	if ((r = links_take(ld.reqid, RESP_LOT)) == NULL)
+		return PEER_UNKNOWN;
+	links_forget(r);
+	if (r->conn == NULL) {
+		resp_free(r);
+		return PEER_HANDLED;
+	}
+	switch (ld.state) {
+	case LOT_SEALED:
+		resp_raw(r, 200, "application/xml",
+		    (char *)imsg->data + sizeof(ld), ld.len, NULL);
+		break;
+	case LOT_OPEN:
+	case LOT_PENDING:
+		json_init(&j);
+		json_obj_open(&j, NULL);
+		json_str(&j, "status", "CFJL_PENDING");
+		json_u64(&j, "lot", r->lot);
+		json_str(&j, "state", ld.state == LOT_OPEN ? "open" :
+		    "sealing");
+		json_obj_close(&j);
+		resp_json(r, 202, &j, "Retry-After: 1\r\n");
+		json_free(&j);
+		break;
+	case LOT_UNKNOWN:
+		resp_error(r, 404, "CFJL_NOT_FOUND", "no such lot",
+		    "the vault has no lot of that number", -1);
+		break;
+	default:
+		return PEER_UNKNOWN;
+	}
+	return PEER_HANDLED;
+}
+
+/* Status and requests: stored's JSON; status gets frontd's own part. */
+static int
+links_json(struct imsg *imsg, int kind)
+{
+	struct status_reply	 sr;
+	struct resp		*r;
+	struct json		 j;
+	const char		*body;
+	size_t			 len = imsg_get_len(imsg), bl;
+
+	if (len < sizeof(sr))
+		return PEER_UNKNOWN;
+	memcpy(&sr, imsg->data, sizeof(sr));
+	if (len != sizeof(sr) + sr.len)
+		return PEER_UNKNOWN;
+	if ((r = links_take(sr.reqid, kind)) == NULL)
+		return PEER_UNKNOWN;
+	links_forget(r);
+	if (r->conn == NULL) {
+		resp_free(r);
+		return PEER_HANDLED;
+	}
+	body = (const char *)imsg->data + sizeof(sr);
+	bl = sr.len;
+	while (bl > 0 && (body[bl - 1] == '\n' || body[bl - 1] == ' '))
+		bl--;
+	if (kind == RESP_STATUS && bl >= 2 && body[0] == '{' &&
+	    body[bl - 1] == '}') {
+		json_init(&j);
+		json_raw(&j, NULL, body, bl - 1);
+		if (bl > 2)
+			j.comma = 1;
+		json_obj_open(&j, "frontd");
+		json_i64(&j, "uptime", (int64_t)(time(NULL) - env->started));
+		json_u64(&j, "connections", env->nconns);
+		json_u64(&j, "deposited", env->ndeposits);
+		json_u64(&j, "refused", env->nrefused);
+		json_u64(&j, "roles", roles_count());
+		json_obj_close(&j);
+		json_raw(&j, NULL, "}", 1);
+		j.comma = 0;
+		resp_json(r, 200, &j, NULL);
+		json_free(&j);
+	} else
+		resp_raw(r, 200, "application/json", body, sr.len, NULL);
+	return PEER_HANDLED;
+}
+
+static int
+links_export(struct imsg *imsg)
+{
+	struct export_chunk	 ec;
+	struct resp		*r;
+	const char		*data;
+	char			 line[64];
+	size_t			 len = imsg_get_len(imsg), dl;
+	int			 n;
+
+	if (len < sizeof(ec))
+		return PEER_UNKNOWN;
+	memcpy(&ec, imsg->data, sizeof(ec));
+	data = (const char *)imsg->data + sizeof(ec);
+	dl = len - sizeof(ec);
+	if ((r = links_take(ec.reqid, RESP_EXPORT)) == NULL)
+		return PEER_UNKNOWN;
+	if (r->conn == NULL) {
+		/* Cancelled; wait for the end stored still sends. */
+		if (ec.last || ec.error) {
+			links_forget(r);
+			resp_free(r);
+		}
+		return PEER_HANDLED;
+	}
+	if (ec.error != 0) {
+		links_forget(r);
+		if (!r->head_sent) {
+			r->streaming = 0;
+			r->len = 0;
+			resp_error(r, ec.error >= 400 && ec.error <= 599 ?
+			    (int)ec.error : 500, NULL, "export failed", dl > 0 ?
+			    "the export could not be made" : "the export "
+			    "could not be made", -1);
+		} else
+			links_export_end(r);
+		return PEER_HANDLED;
+	}
+	if (!r->head_sent) {
+		n = snprintf(line, sizeof(line), "HTTP/1.1 200 OK\r\n");
+		if (resp_append(r, line, (size_t)n) == -1 ||
+		    resp_append(r, export_head, strlen(export_head)) == -1)
+			fatalx("%s", __func__);
+		if (r->chunked)
+			resp_append(r, "Transfer-Encoding: chunked\r\n\r\n",
+			    30);
+		else
+			resp_append(r, "Connection: close\r\n\r\n", 21);
+		r->head_sent = 1;
+	}
+	if (dl > 0) {
+		if (r->chunked) {
+			n = snprintf(line, sizeof(line), "%zx\r\n", dl);
+			resp_append(r, line, (size_t)n);
+		}
+		if (resp_append(r, data, dl) == -1)
+			return PEER_UNKNOWN;
+		if (r->chunked)
+			resp_append(r, "\r\n", 2);
+	}
+	if (ec.last) {
+		links_forget(r);
+		if (r->chunked)
+			resp_append(r, "0\r\n\r\n", 5);
+		r->done = 1;
+	}
+	conn_resp_ready(r);
+	return PEER_HANDLED;
+}
+
+/* Cut an export short: the connection closes without the last chunk. */
+static void
+links_export_end(struct resp *r)
+{
+	r->done = 1;
+	r->close = 1;
+	conn_resp_ready(r);
+}
+
+void
+links_export_more(struct resp *r)
+{
+	struct export_chunk	 ec;
+	struct iovec		 iov;
+
+	if (r->reqid == 0)
+		return;
+	memset(&ec, 0, sizeof(ec));
+	ec.reqid = r->reqid;
+	iov.iov_base = &ec;
+	iov.iov_len = sizeof(ec);
+	(void)links_send(IMSG_EXPORT_MORE, &iov, 1);
+}
+
+void
+links_conn_gone(struct resp *r)
+{
+	struct export_chunk	 ec;
+	struct iovec		 iov;
+
+	memset(&ec, 0, sizeof(ec));
+	ec.reqid = r->reqid;
+	iov.iov_base = &ec;
+	iov.iov_len = sizeof(ec);
+	(void)links_send(IMSG_EXPORT_CANCEL, &iov, 1);
+}

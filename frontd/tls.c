@@ -1,0 +1,114 @@
+/*
+ * The TLS server: TLS 1.2 or 1.3 only, a client certificate from the
+ * configured CA always required (and checked against the CRL when one is
+ * configured), everything loaded into memory before the sandbox.  A
+ * client is known by its certificate subject (RFC 2253, UTF-8) for
+ * roles, and by the SHA-256 of its certificate (DER) as depositor.
+ */
+#include <sys/types.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <tls.h>
+
+#include "frontd.h"
+#include "log.h"
+
+struct tls *
+tls_server_setup(const struct cfjl_frontd_conf *fc)
+{
+	struct tls_config	*cfg;
+	struct tls		*ctx;
+
+	if (tls_init() == -1)
+		fatalx("tls_init failed");
+	if ((cfg = tls_config_new()) == NULL)
+		fatalx("tls_config_new failed");
+	if (tls_config_set_protocols(cfg, TLS_PROTOCOL_TLSv1_2 |
+	    TLS_PROTOCOL_TLSv1_3) == -1)
+		fatalx("tls protocols: %s", tls_config_error(cfg));
+	if (tls_config_set_ciphers(cfg, "secure") == -1)
+		fatalx("tls ciphers: %s", tls_config_error(cfg));
+	if (fc->tls_cert[0] == '\0' || fc->tls_key[0] == '\0' ||
+	    fc->tls_ca[0] == '\0')
+		fatalx("frontd needs tls certificate, tls key and tls ca");
+	if (tls_config_set_cert_file(cfg, fc->tls_cert) == -1)
+		fatalx("tls certificate %s: %s", fc->tls_cert,
+		    tls_config_error(cfg));
+	if (tls_config_set_key_file(cfg, fc->tls_key) == -1)
+		fatalx("tls key %s: %s", fc->tls_key, tls_config_error(cfg));
+	if (tls_config_set_ca_file(cfg, fc->tls_ca) == -1)
+		fatalx("tls ca %s: %s", fc->tls_ca, tls_config_error(cfg));
+	if (fc->tls_crl[0] != '\0' &&
+	    tls_config_set_crl_file(cfg, fc->tls_crl) == -1)
+		fatalx("tls crl %s: %s", fc->tls_crl, tls_config_error(cfg));
+	tls_config_verify_client(cfg);
+	tls_config_set_verify_depth(cfg, 4);
+
+	if ((ctx = tls_server()) == NULL)
+		fatalx("tls_server failed");
+	if (tls_configure(ctx, cfg) == -1)
+		fatalx("tls_configure: %s", tls_error(ctx));
+	/* The keys now live in ctx; wipe the copies in the configuration. */
+	tls_config_clear_keys(cfg);
+	tls_config_free(cfg);
+	return ctx;
+}
+
+/*
+ * After the handshake: the subject for roles and the depositor digest.
+ * 0, or -1 if the certificate cannot be read (the connection is dropped).
+ */
+int
+tls_client_identity(struct tls *cctx, char *subject, size_t size,
+    uint8_t depositor[SHA256_LEN])
+{
+	const uint8_t	*pem;
+	size_t		 pemlen;
+	BIO		*bio = NULL, *mem = NULL;
+	X509		*x = NULL;
+	unsigned char	*der = NULL;
+	unsigned int	 mdlen;
+	char		*p;
+	long		 n;
+	int		 derlen, rc = -1;
+	unsigned long	 flags;
+
+	if (!tls_peer_cert_provided(cctx) ||
+	    (pem = tls_peer_cert_chain_pem(cctx, &pemlen)) == NULL)
+		return -1;
+	if ((bio = BIO_new_mem_buf(pem, (int)pemlen)) == NULL ||
+	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
+		goto done;
+
+	/* RFC 2253, but UTF-8 kept as such rather than \XX escapes. */
+	flags = (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	if ((mem = BIO_new(BIO_s_mem())) == NULL ||
+	    X509_NAME_print_ex(mem, X509_get_subject_name(x), 0, flags) < 0)
+		goto done;
+	n = BIO_get_mem_data(mem, &p);
+	if (n <= 0 || (size_t)n >= size)
+		goto done;
+	memcpy(subject, p, (size_t)n);
+	subject[n] = '\0';
+
+	if ((derlen = i2d_X509(x, &der)) <= 0)
+		goto done;
+	if (EVP_Digest(der, (size_t)derlen, depositor, &mdlen, EVP_sha256(),
+	    NULL) != 1 || mdlen != SHA256_LEN)
+		goto done;
+	rc = 0;
+ done:
+	OPENSSL_free(der);
+	X509_free(x);
+	BIO_free(bio);
+	BIO_free(mem);
+	return rc;
+}
