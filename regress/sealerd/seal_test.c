@@ -9,6 +9,7 @@
  *	seal_test -f cfjl.conf verify -c ca.pem LOT.xml	xmlsec library only
  *	seal_test -f cfjl.conf open			HSM open, or why not
  *	seal_test -f cfjl.conf serials N		N serials, printed
+ *	seal_test -f cfjl.conf clock			the kernel's clock state
  *
  * Exit 0 on success, 1 on failure, 3 when the clock refused.
  */
@@ -226,6 +227,14 @@ main(int argc, char *argv[])
 		}
 		printf("HSM open\n");
 		hsm_free(&s.hsm);
+		return 0;
+	}
+	if (strcmp(argv[0], "clock") == 0) {
+		sealer_setup(&s, conffile, 0);
+		rc = clock_check(&s.tsa.clock);
+		printf("%s maxerror %ld esterror %ld: %s\n",
+		    clock_name(&s.tsa.clock), s.tsa.clock.maxerror_us,
+		    s.tsa.clock.esterror_us, rc == 0 ? "stamping" : "refusing");
 		return 0;
 	}
 	if (strcmp(argv[0], "serials") == 0 && argc == 2) {
