@@ -9,9 +9,10 @@
  *	crypt.c		CMS encryption for the regulator
  *	deposit.c	requests, Client-Id, group commit
  *	lot.c		numbering state, lots closing, sealing in order
- *	front.c		frontd's connections: deposits, queries, roles
+ *	front.c		frontd's connections
+ *	query.c		lots, status and export journal for frontd
+ *	role.c		the dynamic role table (cfjlctl role)
  *	sealer.c	the connection to sealerd
- *	journal.c	records for auditd
  */
 #ifndef CFJL_STORED_H
 #define CFJL_STORED_H
@@ -28,7 +29,8 @@
 #include "proto.h"
 
 struct cfjl_conf;
-struct front;
+struct ctl_request;
+struct ctl_conn;
 
 struct stored {
 	struct cfjl_conf	*conf;
@@ -40,6 +42,7 @@ struct stored {
 extern struct stored	*stored_env;
 
 int64_t		 stored_now_ms(void);
+const char	*stored_type_name(uint32_t);
 
 /* schema.c */
 void		 schema_dbname(const struct cfjl_conf *, char *, size_t);
@@ -93,8 +96,7 @@ int		 trace_number(const uint8_t *, size_t, uint32_t, uint32_t, uint64_t,
 
 /* deposit.c */
 void		 deposit_init(void);
-void		 deposit_request(struct front *, const void *, size_t);
-void		 deposit_front_gone(struct front *);
+int		 deposit_request(uint64_t front, const void *, size_t);
 void		 deposit_db_up(void);
 void		 deposit_db_down(void);
 void		 deposit_kick(void);
@@ -115,6 +117,7 @@ struct lot_mark {
 	uint64_t	 lot_first;
 	uint32_t	 lot_count;
 	int64_t		 lot_opened_ms;
+	int		 close_due;
 };
 
 void		 lot_init(void);
@@ -129,39 +132,40 @@ int		 lot_close_due(struct lot_closed *);
 void		 lot_committed(const struct lot_closed *, size_t,
 		    uint64_t last_idevt);
 void		 lot_add_close(struct db_job *, const struct lot_closed *);
+int		 lot_closing(void);
+int		 lot_seal_now(void);
 void		 lot_seal_kick(void);
-void		 lot_seal_done(const void *, size_t);
-void		 lot_seal_fail(const void *, size_t);
+int		 lot_seal_done(const void *, size_t);
+int		 lot_seal_fail(const void *, size_t);
 void		 lot_sealer_up(void);
 void		 lot_sealer_down(void);
-void		 lot_get(struct front *, const void *, size_t);
 uint64_t	 lot_last_idevt(void);
 uint64_t	 lot_last_sealed(void);
 uint64_t	 lot_current(void);
+enum lot_state	 lot_state(uint64_t);
 void		 lot_lag(uint64_t *events, int64_t *oldest_ms, uint64_t *lots);
 
 /* front.c */
 void		 front_init(const char *dir);
-void		 front_compose(struct front *, uint32_t, const void *, size_t);
-void		 front_composev(struct front *, uint32_t,
-		    const struct iovec *, int);
-void		 front_roles_push(struct front *);
-void		 front_close_all(void);
+int		 front_send(uint64_t, uint32_t, const struct iovec *, int);
+void		 front_roles_push_all(void);
+void		 front_close(void);
 
 /* sealer.c */
-void		 sealer_init(const char *dir);
+void		 sealer_init(const char *dir, uid_t);
 int		 sealer_ready(void);
 int		 sealer_send(uint32_t, const struct iovec *, int);
 void		 sealer_close(void);
 
-/* journal.c */
-void		 journal_init(const char *dir);
-void		 journal_record(const char *event, const char *subject,
-		    const char *outcome, const char *fmt, ...)
-		    __attribute__((__format__(printf, 4, 5)));
-void		 journal_flush(void);
+/* query.c */
+int		 query_lot(uint64_t, const void *, size_t);
+int		 query_status(uint64_t, const void *, size_t);
+int		 query_requests(uint64_t, const void *, size_t);
+char		*query_status_json(size_t *);
 
-/* status.c */
-void		 status_get(struct front *, const void *, size_t);
+/* role.c */
+void		 role_load(void);
+void		 role_push(uint64_t front);
+void		 role_control(const struct ctl_request *, struct ctl_conn *);
 
 #endif

@@ -1,0 +1,900 @@
+/*
+ * Deposits from frontd: Client-Id checks, then group commit.  Requests
+ * that arrive within commit-delay (or until commit-max events) are
+ * numbered, encrypted and written in one transaction; while it commits,
+ * the next group gathers.  Every request of a group is answered once
+ * the commit returned: IMSG_DEPOSIT_OK only for what is durable.  A
+ * failed transaction gives its numbers back, so none is ever skipped.
+ *
+ * A Client-Id seen before with the same body gets the original answer
+ * (duplicate) and stores nothing; with another body, 409.  Ids still on
+ * their way to the database hold back a second request with the same
+ * id until the first is settled.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+#include <sys/uio.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event.h>
+#include <openssl/sha.h>
+
+#include "audit.h"
+#include "config.h"
+#include "log.h"
+#include "stored.h"
+
+#define DEP_TRACES_MAX		100000	/* in one request */
+#define DEP_QUEUE_MAX		200000	/* events waiting, then 503 */
+#define DEP_CACHE_MAX		65536	/* settled Client-Ids remembered */
+#define DEP_ROWS_MAX		1000	/* rows in one INSERT */
+#define DEP_RETRY_AFTER		2	/* seconds, with 503 */
+
+enum cid_state {
+	CID_LOOKUP,	/* its request asks the database */
+	CID_PENDING,	/* its request will store it */
+	CID_DONE	/* stored: item is the answer */
+};
+
+struct dreq;
+struct cid {
+	RB_ENTRY(cid)		 node;
+	TAILQ_ENTRY(cid)	 lru;
+	char			 id[CLIENT_ID_MAX];
+	enum cid_state		 state;
+	struct dreq		*owner;
+	uint8_t			 body[SHA256_LEN];
+	struct deposit_item	 item;
+};
+RB_HEAD(cid_tree, cid);
+
+struct dtrace {
+	struct deposit_trace	 h;
+	const uint8_t		*xml;
+	struct cid		*cid;	/* owned: LOOKUP or PENDING */
+	int			 dup;
+	struct deposit_item	 item;
+	uint8_t			*p7m;
+	size_t			 p7mlen;
+	uint8_t			 p7m_sha[SHA256_LEN];
+};
+
+enum dreq_state {
+	DREQ_WAIT,	/* Client-Id checks */
+	DREQ_READY,	/* in the queue for the next group */
+	DREQ_WRITING
+};
+
+struct dreq {
+	TAILQ_ENTRY(dreq)	 entry;
+	uint64_t		 front;
+	struct deposit_req	 h;
+	uint8_t			*buf;	/* the message, traces in clear */
+	size_t			 buflen;
+	struct dtrace		*t;
+	uint32_t		 nnew;	/* traces to store */
+	int			 counted;	/* in dep.nwaiting */
+	enum dreq_state		 state;
+};
+TAILQ_HEAD(dreqs, dreq);
+
+struct dgroup {
+	struct dreqs		 reqs;
+	struct lot_mark		 mark;
+	struct lot_closed	*closes;
+	size_t			 ncloses;
+	size_t			 nevents;
+	uint64_t		 first;
+	uint64_t		 last;
+};
+
+static struct {
+	struct cid_tree		 cids;
+	TAILQ_HEAD(, cid)	 lru;
+	size_t			 ncached;
+	struct dreqs		 blocked;
+	struct dreqs		 ready;
+	size_t			 nready;	/* events */
+	size_t			 nwaiting;	/* events, all states */
+	struct dgroup		*writing;
+	struct event		 timer;
+	uint64_t		 groups;
+} dep;
+
+int		 cid_cmp(struct cid *, struct cid *);
+RB_PROTOTYPE(cid_tree, cid, node, cid_cmp);
+
+static int	 dep_parse(struct dreq *, const uint8_t *, size_t);
+static int	 dep_batch_dups(struct dreq *);
+static void	 dep_eval(struct dreq *);
+static void	 dep_lookup(struct dreq *);
+static void	 dep_lookup_rows(PGresult *, void *);
+static void	 dep_lookup_done(int, const char *, void *);
+static void	 dep_ready(struct dreq *);
+static void	 dep_timer(int, short, void *);
+static void	 dep_flush(void);
+static int	 dep_prepare(struct dgroup *, struct dreq *);
+static void	 dep_write(struct dgroup *, struct db_job *);
+static void	 dep_written(int, const char *, void *);
+static void	 dep_answer(struct dreq *);
+static void	 dep_refuse(struct dreq *, uint32_t, int, const char *,
+		    const char *, const char *, ...)
+		    __attribute__((__format__(printf, 6, 7)));
+static void	 dep_release(struct dreq *, int);
+static void	 dep_free(struct dreq *);
+static void	 dep_wake(void);
+static struct cid *cid_find(const char *);
+static void	 cid_cache(struct cid *);
+static void	 cid_drop(struct cid *);
+
+RB_GENERATE(cid_tree, cid, node, cid_cmp);
+
+int
+cid_cmp(struct cid *a, struct cid *b)
+{
+	return strcmp(a->id, b->id);
+}
+
+void
+deposit_init(void)
+{
+	RB_INIT(&dep.cids);
+	TAILQ_INIT(&dep.lru);
+	TAILQ_INIT(&dep.blocked);
+	TAILQ_INIT(&dep.ready);
+	evtimer_set(&dep.timer, dep_timer, NULL);
+}
+
+int
+deposit_writing(void)
+{
+	return dep.writing != NULL;
+}
+
+size_t
+deposit_pending(void)
+{
+	return dep.nwaiting;
+}
+
+/*
+ * IMSG_DEPOSIT: struct deposit_req, then ntraces times a struct
+ * deposit_trace and its XML.  -1 if malformed (the peer is dropped).
+ */
+int
+deposit_request(uint64_t front, const void *data, size_t len)
+{
+	struct dreq	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal(NULL);
+	r->front = front;
+	if (dep_parse(r, data, len) == -1) {
+		dep_free(r);
+		return -1;
+	}
+	if (!db_ready() || !lot_ready()) {
+		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+		    "storage unavailable", "the database is not reachable; "
+		    "nothing was stored, try again later");
+		return 0;
+	}
+	if (dep.nwaiting + r->h.ntraces > DEP_QUEUE_MAX) {
+		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+		    "storage busy", "%zu events are waiting to be stored; "
+		    "nothing was stored, try again later", dep.nwaiting);
+		return 0;
+	}
+	if (dep_batch_dups(r) == -1)
+		return 0;
+	dep.nwaiting += r->h.ntraces;
+	r->counted = 1;
+	dep_eval(r);
+	return 0;
+}
+
+static int
+dep_parse(struct dreq *r, const uint8_t *data, size_t len)
+{
+	struct dtrace	*t;
+	size_t		 off;
+	uint32_t	 i;
+
+	if (len < sizeof(r->h))
+		return -1;
+	memcpy(&r->h, data, sizeof(r->h));
+	if (r->h.ntraces == 0 || r->h.ntraces > DEP_TRACES_MAX ||
+	    (r->h.batch == 0 && r->h.ntraces != 1) ||
+	    memchr(r->h.subject, '\0', sizeof(r->h.subject)) == NULL)
+		return -1;
+	if ((r->buf = malloc(len)) == NULL ||
+	    (r->t = calloc(r->h.ntraces, sizeof(*r->t))) == NULL)
+		fatal(NULL);
+	memcpy(r->buf, data, len);
+	r->buflen = len;
+	off = sizeof(r->h);
+	for (i = 0; i < r->h.ntraces; i++) {
+		t = &r->t[i];
+		if (len - off < sizeof(t->h))
+			return -1;
+		memcpy(&t->h, r->buf + off, sizeof(t->h));
+		off += sizeof(t->h);
+		if (t->h.len == 0 || t->h.len > len - off ||
+		    t->h.idevt_off > t->h.len ||
+		    t->h.idevt_len > t->h.len - t->h.idevt_off ||
+		    memchr(t->h.type, '\0', sizeof(t->h.type)) == NULL ||
+		    memchr(t->h.dateevt, '\0', sizeof(t->h.dateevt)) == NULL ||
+		    memchr(t->h.client_id, '\0', sizeof(t->h.client_id)) ==
+		    NULL)
+			return -1;
+		t->xml = r->buf + off;
+		off += t->h.len;
+	}
+	return off == len ? 0 : -1;
+}
+
+static int
+dep_cid_sort(const void *a, const void *b)
+{
+	const struct dtrace	*x = *(struct dtrace *const *)a;
+	const struct dtrace	*y = *(struct dtrace *const *)b;
+
+	return strcmp(x->h.client_id, y->h.client_id);
+}
+
+/* The same Client-Id twice in one batch: refused whole. */
+static int
+dep_batch_dups(struct dreq *r)
+{
+	struct dtrace	**v;
+	uint32_t	  i, n = 0;
+	int		  ret = 0;
+
+	if (r->h.ntraces < 2)
+		return 0;
+	if ((v = calloc(r->h.ntraces, sizeof(*v))) == NULL)
+		fatal(NULL);
+	for (i = 0; i < r->h.ntraces; i++)
+		if (r->t[i].h.client_id[0] != '\0')
+			v[n++] = &r->t[i];
+	qsort(v, n, sizeof(*v), dep_cid_sort);
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i - 1]->h.client_id, v[i]->h.client_id) == 0) {
+			dep_refuse(r, 409, (int)(v[i] - r->t),
+			    "CFJL_CLIENT_ID_REUSED", "Client-Id reused",
+			    "Client-Id \"%s\" appears twice in the batch; "
+			    "nothing was stored", v[i]->h.client_id);
+			ret = -1;
+			break;
+		}
+	free(v);
+	return ret;
+}
+
+/*
+ * Settle the request's Client-Ids: from the cache, by asking the
+ * database, or by waiting for a request that holds the same id.
+ */
+static void
+dep_eval(struct dreq *r)
+{
+	struct dtrace	*t;
+	struct cid	*c;
+	uint32_t	 i, need = 0;
+
+	r->state = DREQ_WAIT;
+	for (i = 0; i < r->h.ntraces; i++) {
+		t = &r->t[i];
+		if (t->h.client_id[0] == '\0' || t->dup || t->cid != NULL)
+			continue;
+		if ((c = cid_find(t->h.client_id)) == NULL) {
+			need++;
+			continue;
+		}
+		if (c->state != CID_DONE) {
+			/* Another request holds it: wait until it settles. */
+			TAILQ_INSERT_TAIL(&dep.blocked, r, entry);
+			return;
+		}
+		if (memcmp(c->body, t->h.body_sha256, SHA256_LEN) != 0) {
+			dep_refuse(r, 409, r->h.batch ? (int)i : -1,
+			    "CFJL_CLIENT_ID_REUSED", "Client-Id reused",
+			    "Client-Id \"%s\" was used for another trace "
+			    "(IDEvt %" PRIu64 "); nothing was stored",
+			    t->h.client_id, c->item.idevt);
+			return;
+		}
+		t->dup = 1;
+		t->item = c->item;
+		/* Most recently used: kept longest. */
+		TAILQ_REMOVE(&dep.lru, c, lru);
+		TAILQ_INSERT_TAIL(&dep.lru, c, lru);
+	}
+	if (need > 0) {
+		dep_lookup(r);
+		return;
+	}
+	dep_ready(r);
+}
+
+static void
+dep_lookup(struct dreq *r)
+{
+	struct db_job		*job;
+	struct db_params	 p;
+	struct dtrace		*t;
+	struct cid		*c;
+	char			*arr = NULL, *np;
+	size_t			 alen = 0, asize = 0, need;
+	uint32_t		 i;
+	const char		*s;
+
+	if ((job = db_job_begin(dep_lookup_done, r)) == NULL) {
+		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+		    "storage unavailable", "the database is not reachable; "
+		    "nothing was stored, try again later");
+		return;
+	}
+	/* A text[] literal: {"id1","id2"} with quotes and backslashes escaped. */
+	for (i = 0; i < r->h.ntraces; i++) {
+		t = &r->t[i];
+		if (t->h.client_id[0] == '\0' || t->dup || t->cid != NULL ||
+		    cid_find(t->h.client_id) != NULL)
+			continue;
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			fatal(NULL);
+		strlcpy(c->id, t->h.client_id, sizeof(c->id));
+		c->state = CID_LOOKUP;
+		c->owner = r;
+		memcpy(c->body, t->h.body_sha256, SHA256_LEN);
+		RB_INSERT(cid_tree, &dep.cids, c);
+		t->cid = c;
+
+		need = alen + 2 * strlen(c->id) + 4;
+		if (need > asize) {
+			asize = need * 2;
+			if ((np = realloc(arr, asize)) == NULL)
+				fatal(NULL);
+			arr = np;
+		}
+		arr[alen] = alen == 0 ? '{' : ',';
+		alen++;
+		arr[alen++] = '"';
+		for (s = c->id; *s != '\0'; s++) {
+			if (*s == '"' || *s == '\\')
+				arr[alen++] = '\\';
+			arr[alen++] = *s;
+		}
+		arr[alen++] = '"';
+	}
+	arr[alen++] = '}';
+	arr[alen] = '\0';
+
+	db_params_init(&p);
+	db_param_text(&p, arr);
+	db_job_query(job, "SELECT c.client_id, e.idevt, e.lot, e.received,"
+	    " e.digest, e.body_sha256 FROM client_ids c JOIN events e"
+	    " USING (idevt) WHERE c.client_id = ANY ($1::text[])", &p,
+	    dep_lookup_rows, r);
+	db_params_free(&p);
+	db_job_end(job);
+	free(arr);
+}
+
+static void
+dep_lookup_rows(PGresult *res, void *arg)
+{
+	struct dreq	*r = arg;
+	struct cid	*c;
+	const uint8_t	*b;
+	size_t		 len;
+	char		 id[CLIENT_ID_MAX];
+	int		 i;
+	uint32_t	 j;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		db_get_text(res, i, 0, id, sizeof(id));
+		if ((c = cid_find(id)) == NULL || c->owner != r ||
+		    c->state != CID_LOOKUP)
+			continue;
+		memset(&c->item, 0, sizeof(c->item));
+		c->item.idevt = db_get_u64(res, i, 1);
+		c->item.lot = db_get_u64(res, i, 2);
+		c->item.received_ms = db_get_time_ms(res, i, 3);
+		b = db_get_bytes(res, i, 4, &len);
+		if (len == SHA256_LEN)
+			memcpy(c->item.digest, b, len);
+		b = db_get_bytes(res, i, 5, &len);
+		if (len == SHA256_LEN)
+			memcpy(c->body, b, len);
+		c->item.duplicate = 1;
+		strlcpy(c->item.client_id, id, sizeof(c->item.client_id));
+		/* Settled: the cache owns it now, not the request. */
+		for (j = 0; j < r->h.ntraces; j++)
+			if (r->t[j].cid == c)
+				r->t[j].cid = NULL;
+		cid_cache(c);
+	}
+}
+
+static void
+dep_lookup_done(int ok, const char *err, void *arg)
+{
+	struct dreq	*r = arg;
+
+	if (!ok) {
+		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+		    "storage unavailable", "the database failed (%s); "
+		    "nothing was stored, try again later", err);
+		dep_wake();
+		return;
+	}
+	dep_eval(r);
+	dep_wake();
+}
+
+/* All Client-Ids settled: answer duplicates at once, queue the rest. */
+static void
+dep_ready(struct dreq *r)
+{
+	struct timeval	 tv;
+	uint32_t	 i;
+	unsigned int	 delay, max;
+
+	r->nnew = 0;
+	for (i = 0; i < r->h.ntraces; i++) {
+		if (r->t[i].dup)
+			continue;
+		r->nnew++;
+		if (r->t[i].cid != NULL)
+			r->t[i].cid->state = CID_PENDING;
+	}
+	if (r->nnew == 0) {
+		dep_answer(r);
+		return;
+	}
+	r->state = DREQ_READY;
+	TAILQ_INSERT_TAIL(&dep.ready, r, entry);
+	dep.nready += r->nnew;
+
+	if (dep.writing != NULL)
+		return;		/* the next group gathers meanwhile */
+	delay = stored_env->conf->stored.commit_delay_us;
+	max = stored_env->conf->stored.commit_max;
+	if (delay == 0 || (max != 0 && dep.nready >= max)) {
+		evtimer_del(&dep.timer);
+		dep_flush();
+	} else if (!evtimer_pending(&dep.timer, NULL)) {
+		tv.tv_sec = delay / 1000000;
+		tv.tv_usec = delay % 1000000;
+		evtimer_add(&dep.timer, &tv);
+	}
+}
+
+static void
+dep_timer(int fd, short ev, void *arg)
+{
+	dep_flush();
+}
+
+/* Start a write if none is running: queued requests, a lot to close. */
+void
+deposit_kick(void)
+{
+	if (dep.writing == NULL && !evtimer_pending(&dep.timer, NULL))
+		dep_flush();
+}
+
+static void
+dep_flush(void)
+{
+	struct dgroup		*g;
+	struct db_job		*job;
+	struct dreq		*r;
+	struct lot_closed	 c;
+	unsigned int		 max;
+
+	if (dep.writing != NULL || !db_ready() || !lot_ready())
+		return;
+	if (TAILQ_EMPTY(&dep.ready) && !lot_closing())
+		return;
+	evtimer_del(&dep.timer);
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		fatal(NULL);
+	TAILQ_INIT(&g->reqs);
+	lot_mark(&g->mark);
+	if (lot_close_due(&c)) {
+		if ((g->closes = malloc(sizeof(c))) == NULL)
+			fatal(NULL);
+		g->closes[g->ncloses++] = c;
+	}
+	max = stored_env->conf->stored.commit_max;
+	while ((r = TAILQ_FIRST(&dep.ready)) != NULL) {
+		if (g->nevents > 0 && max != 0 && g->nevents + r->nnew > max)
+			break;
+		TAILQ_REMOVE(&dep.ready, r, entry);
+		dep.nready -= r->nnew;
+		if (dep_prepare(g, r) == -1)
+			continue;	/* refused alone, numbers given back */
+		r->state = DREQ_WRITING;
+		TAILQ_INSERT_TAIL(&g->reqs, r, entry);
+		g->nevents += r->nnew;
+	}
+	if (g->nevents == 0 && g->ncloses == 0) {
+		lot_rewind(&g->mark);
+		free(g->closes);
+		free(g);
+		return;
+	}
+	if ((job = db_job_begin(dep_written, g)) == NULL) {
+		/* Not reached: db_ready() said yes. */
+		fatalx("%s: no database job", __func__);
+	}
+	dep.writing = g;
+	dep.groups++;
+	dep_write(g, job);
+	db_job_end(job);
+}
+
+/*
+ * Number, write in, digest and encrypt the request's new traces.  On
+ * failure the request alone is refused and its numbers are given back.
+ */
+static int
+dep_prepare(struct dgroup *g, struct dreq *r)
+{
+	struct lot_mark		 m;
+	struct lot_closed	 c, *nc;
+	struct dtrace		*t;
+	size_t			 ncloses = g->ncloses;
+	uint8_t			*xml;
+	size_t			 xlen;
+	uint32_t		 i;
+	int			 closed;
+
+	lot_mark(&m);
+	for (i = 0; i < r->h.ntraces; i++) {
+		t = &r->t[i];
+		if (t->dup)
+			continue;
+		memset(&t->item, 0, sizeof(t->item));
+		t->item.idevt = lot_assign(r->h.received_ms, &t->item.lot, &c,
+		    &closed);
+		t->item.received_ms = r->h.received_ms;
+		strlcpy(t->item.client_id, t->h.client_id,
+		    sizeof(t->item.client_id));
+		if (closed) {
+			if ((nc = reallocarray(g->closes, g->ncloses + 1,
+			    sizeof(*nc))) == NULL)
+				fatal(NULL);
+			g->closes = nc;
+			g->closes[g->ncloses++] = c;
+		}
+		if (trace_number(t->xml, t->h.len, t->h.idevt_off,
+		    t->h.idevt_len, t->item.idevt, &xml, &xlen) == -1)
+			goto fail;
+		SHA256(xml, xlen, t->item.digest);
+		if (crypt_encrypt(xml, xlen, &t->p7m, &t->p7mlen) == -1) {
+			freezero(xml, xlen);
+			goto fail;
+		}
+		freezero(xml, xlen);
+		SHA256(t->p7m, t->p7mlen, t->p7m_sha);
+	}
+	return 0;
+ fail:
+	lot_rewind(&m);
+	g->ncloses = ncloses;
+	dep_refuse(r, 500, r->h.batch ? (int)i : -1, "CFJL_INTERNAL_ERROR",
+	    "encryption failed", "the trace could not be encrypted for the "
+	    "regulator; nothing was stored");
+	return -1;
+}
+
+/* The group's statements: events, closed lots, Client-Ids. */
+static void
+dep_write(struct dgroup *g, struct db_job *job)
+{
+	struct db_params	 p;
+	struct dreq		*r;
+	struct dtrace		*t;
+	char			*sql = NULL;
+	size_t			 rows = 0, size = 0, len = 0, i;
+	uint32_t		 j;
+	int			 pass, n;
+
+	for (pass = 0; pass < 2; pass++) {
+		rows = 0;
+		db_params_init(&p);
+		TAILQ_FOREACH(r, &g->reqs, entry) {
+			for (j = 0; j < r->h.ntraces; j++) {
+				t = &r->t[j];
+				if (t->dup)
+					continue;
+				if (pass == 1 && t->h.client_id[0] == '\0')
+					continue;
+				if (rows == 0) {
+					len = 0;
+				}
+				if (size - len < 128) {
+					size = size ? size * 2 : 8192;
+					if ((sql = realloc(sql, size)) == NULL)
+						fatal(NULL);
+				}
+				if (pass == 0) {
+					if (rows == 0)
+						len = strlcpy(sql, "INSERT INTO"
+						    " events (idevt, lot, type,"
+						    " dateevt, received,"
+						    " depositor, client_id,"
+						    " body_sha256, digest, p7m,"
+						    " p7m_sha256) VALUES ",
+						    size);
+					n = p.n;
+					len += snprintf(sql + len, size - len,
+					    "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,"
+					    "$%d,$%d,$%d,$%d)",
+					    rows ? "," : "", n + 1, n + 2,
+					    n + 3, n + 4, n + 5, n + 6, n + 7,
+					    n + 8, n + 9, n + 10, n + 11);
+					db_param_u64(&p, t->item.idevt);
+					db_param_u64(&p, t->item.lot);
+					db_param_text(&p, t->h.type);
+					db_param_text(&p, t->h.dateevt);
+					db_param_time_ms(&p, r->h.received_ms);
+					db_param_bytes(&p, r->h.depositor,
+					    SHA256_LEN);
+					if (t->h.client_id[0] != '\0')
+						db_param_text(&p,
+						    t->h.client_id);
+					else
+						db_param_null(&p);
+					db_param_bytes(&p, t->h.body_sha256,
+					    SHA256_LEN);
+					db_param_bytes(&p, t->item.digest,
+					    SHA256_LEN);
+					db_param_bytes(&p, t->p7m, t->p7mlen);
+					db_param_bytes(&p, t->p7m_sha,
+					    SHA256_LEN);
+				} else {
+					if (rows == 0)
+						len = strlcpy(sql, "INSERT INTO"
+						    " client_ids (client_id,"
+						    " idevt) VALUES ", size);
+					n = p.n;
+					len += snprintf(sql + len, size - len,
+					    "%s($%d,$%d)", rows ? "," : "",
+					    n + 1, n + 2);
+					db_param_text(&p, t->h.client_id);
+					db_param_u64(&p, t->item.idevt);
+				}
+				if (++rows == DEP_ROWS_MAX) {
+					db_job_query(job, sql, &p, NULL, NULL);
+					db_params_free(&p);
+					rows = 0;
+				}
+			}
+		}
+		if (rows > 0)
+			db_job_query(job, sql, &p, NULL, NULL);
+		db_params_free(&p);
+		if (pass == 0)
+			for (i = 0; i < g->ncloses; i++)
+				lot_add_close(job, &g->closes[i]);
+	}
+	free(sql);
+}
+
+/* The commit returned: answer everyone, or give the numbers back. */
+static void
+dep_written(int ok, const char *err, void *arg)
+{
+	struct dgroup	*g = arg;
+	struct dreq	*r;
+	struct dtrace	*t;
+	uint64_t	 last = 0;
+	uint32_t	 i;
+
+	dep.writing = NULL;
+	if (ok) {
+		TAILQ_FOREACH(r, &g->reqs, entry)
+			for (i = 0; i < r->h.ntraces; i++) {
+				t = &r->t[i];
+				if (!t->dup && t->item.idevt > last)
+					last = t->item.idevt;
+			}
+		lot_committed(g->closes, g->ncloses, last);
+	} else {
+		lot_rewind(&g->mark);
+		log_warnx("a group of %zu events was not stored: %s",
+		    g->nevents, err);
+		audit_record("storage", "database", "error", "%zu events not "
+		    "stored, no IDEvt used: %s", g->nevents, err);
+	}
+	while ((r = TAILQ_FIRST(&g->reqs)) != NULL) {
+		TAILQ_REMOVE(&g->reqs, r, entry);
+		if (ok)
+			dep_answer(r);
+		else
+			dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+			    "storage unavailable", "the database did not "
+			    "commit the trace (%s); nothing was stored, try "
+			    "again later", err);
+	}
+	free(g->closes);
+	free(g);
+	dep_wake();
+	if (!TAILQ_EMPTY(&dep.ready) || lot_closing())
+		dep_flush();
+}
+
+/* IMSG_DEPOSIT_OK, then forget the request. */
+static void
+dep_answer(struct dreq *r)
+{
+	struct deposit_ok	 ok;
+	struct deposit_item	*items;
+	struct iovec		 iov[2];
+	struct cid		*c;
+	uint32_t		 i;
+
+	if ((items = calloc(r->h.ntraces, sizeof(*items))) == NULL)
+		fatal(NULL);
+	for (i = 0; i < r->h.ntraces; i++) {
+		items[i] = r->t[i].item;
+		if ((c = r->t[i].cid) != NULL) {
+			/* Settled: remember the answer for a retry. */
+			c->item = r->t[i].item;
+			c->item.duplicate = 1;
+			r->t[i].cid = NULL;
+			cid_cache(c);
+		}
+	}
+	memset(&ok, 0, sizeof(ok));
+	ok.reqid = r->h.reqid;
+	ok.nitems = r->h.ntraces;
+	iov[0].iov_base = &ok;
+	iov[0].iov_len = sizeof(ok);
+	iov[1].iov_base = items;
+	iov[1].iov_len = r->h.ntraces * sizeof(*items);
+	front_send(r->front, IMSG_DEPOSIT_OK, iov, 2);
+	free(items);
+	dep_free(r);
+}
+
+static void
+dep_refuse(struct dreq *r, uint32_t status, int index, const char *code,
+    const char *error, const char *fmt, ...)
+{
+	struct deposit_err	 e;
+	struct iovec		 iov[1];
+	va_list			 ap;
+
+	memset(&e, 0, sizeof(e));
+	e.reqid = r->h.reqid;
+	e.http_status = status;
+	e.index = index;
+	e.retry_after = status == 503 ? DEP_RETRY_AFTER : 0;
+	strlcpy(e.status, code, sizeof(e.status));
+	strlcpy(e.error, error, sizeof(e.error));
+	va_start(ap, fmt);
+	vsnprintf(e.detail, sizeof(e.detail), fmt, ap);
+	va_end(ap);
+	iov[0].iov_base = &e;
+	iov[0].iov_len = sizeof(e);
+	front_send(r->front, IMSG_DEPOSIT_ERR, iov, 1);
+	if (status != 503)
+		audit_record("refusal", r->h.subject, "refused", "%s: %s",
+		    code, e.detail);
+	dep_release(r, 1);
+	dep_free(r);
+}
+
+/* Give up the request's Client-Ids (refused or failed). */
+static void
+dep_release(struct dreq *r, int wake)
+{
+	uint32_t	 i;
+
+	for (i = 0; i < r->h.ntraces; i++)
+		if (r->t[i].cid != NULL) {
+			cid_drop(r->t[i].cid);
+			r->t[i].cid = NULL;
+		}
+	if (wake)
+		dep_wake();
+}
+
+static void
+dep_free(struct dreq *r)
+{
+	uint32_t	 i;
+
+	if (r->t != NULL)
+		for (i = 0; i < r->h.ntraces; i++)
+			free(r->t[i].p7m);
+	if (r->counted)
+		dep.nwaiting -= r->h.ntraces;
+	if (r->buf != NULL)
+		freezero(r->buf, r->buflen);
+	free(r->t);
+	free(r);
+}
+
+/* Held-back requests look again: an id they waited for has settled. */
+static void
+dep_wake(void)
+{
+	struct dreqs	 list;
+	struct dreq	*r;
+
+	if (TAILQ_EMPTY(&dep.blocked))
+		return;
+	TAILQ_INIT(&list);
+	TAILQ_CONCAT(&list, &dep.blocked, entry);
+	while ((r = TAILQ_FIRST(&list)) != NULL) {
+		TAILQ_REMOVE(&list, r, entry);
+		dep_eval(r);
+	}
+}
+
+/* The database went away: everything queued is answered 503. */
+void
+deposit_db_down(void)
+{
+	struct dreq	*r;
+
+	evtimer_del(&dep.timer);
+	while ((r = TAILQ_FIRST(&dep.ready)) != NULL) {
+		TAILQ_REMOVE(&dep.ready, r, entry);
+		dep.nready -= r->nnew;
+		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+		    "storage unavailable", "the database connection was "
+		    "lost; nothing was stored, try again later");
+	}
+}
+
+void
+deposit_db_up(void)
+{
+	dep_flush();
+}
+
+static struct cid *
+cid_find(const char *id)
+{
+	struct cid	 key;
+
+	strlcpy(key.id, id, sizeof(key.id));
+	return RB_FIND(cid_tree, &dep.cids, &key);
+}
+
+/* Settled ids stay for retries, the oldest forgotten first. */
+static void
+cid_cache(struct cid *c)
+{
+	struct cid	*old;
+
+	c->state = CID_DONE;
+	c->owner = NULL;
+	TAILQ_INSERT_TAIL(&dep.lru, c, lru);
+	if (++dep.ncached > DEP_CACHE_MAX &&
+	    (old = TAILQ_FIRST(&dep.lru)) != NULL)
+		cid_drop(old);
+}
+
+static void
+cid_drop(struct cid *c)
+{
+	RB_REMOVE(cid_tree, &dep.cids, c);
+	if (c->state == CID_DONE) {
+		TAILQ_REMOVE(&dep.lru, c, lru);
+		dep.ncached--;
+	}
+	free(c);
+}

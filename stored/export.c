@@ -1,0 +1,783 @@
+/*
+ * Export bundles: GET /v1/export as stored answers it.  The range is
+ * resolved to whole sealed lots first (so the manifest, written first,
+ * is exact), then the tar stream is produced page by page: manifest,
+ * certificates, lots, events.  Headers are deterministic (mtime 0, mode
+ * 0444, uid and gid 0, owner "cfjl"), so two exports of the same lots
+ * hold byte-identical entries.  Every export is journaled and recorded
+ * in the exports table for GET /v1/requests.  See export.h for the
+ * message flow and cfjl-export(5) for the format.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/uio.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "config.h"
+#include "log.h"
+#include "proto.h"
+#include "stored.h"
+#include "export.h"
+
+#define TAR_BLOCK	512
+#define CERT_FILE_MAX	(256 * 1024)
+
+enum export_phase {
+	EX_RANGE,	/* resolving the range to lots */
+	EX_LOTS,
+	EX_EVENTS,
+	EX_TAIL,	/* everything written but the end blocks */
+	EX_DONE		/* the archive is complete, draining */
+};
+
+struct export {
+	TAILQ_ENTRY(export)	 entry;
+	struct front		*front;
+	struct export_req	 req;
+	struct export_manifest	 m;
+	struct export_tar	 tar;
+	enum export_phase	 phase;
+	uint64_t		 next;		/* lot or IDEvt of the next page */
+	uint64_t		 page_start;	/* next when the page was asked */
+	uint64_t		 sent_events;
+	int			 querying;
+	int			 gone;		/* freed when the query returns */
+	int			 credit;
+	int			 started;	/* bytes went out */
+	uint8_t			 sha[32];
+};
+
+TAILQ_HEAD(exports, export);
+
+static struct exports	 exports = TAILQ_HEAD_INITIALIZER(exports);
+static char		*seal_pem, *tsa_pem;
+static size_t		 seal_len, tsa_len;
+
+static void	 tar_octal(char *, size_t, uint64_t);
+static int	 tar_reserve(struct export_tar *, size_t);
+static char	*cert_read(const char *, size_t *);
+static int	 compact_ms(uint64_t, int64_t *);
+static struct export *export_find(struct front *, uint64_t);
+static void	 export_reject(struct front *, uint64_t, uint32_t,
+		    const char *);
+static void	 export_range_sealed(PGresult *, void *);
+static void	 export_range_rows(PGresult *, void *);
+static void	 export_range_done(int, const char *, void *);
+static int	 export_page(struct export *);
+static void	 export_page_rows(PGresult *, void *);
+static void	 export_page_done(int, const char *, void *);
+static void	 export_pump(struct export *);
+static void	 export_send(struct export *, size_t, int, uint32_t);
+static void	 export_fail(struct export *, const char *);
+static void	 export_record(struct export *, const char *);
+static void	 export_free(struct export *);
+
+/* --- the tar writer --------------------------------------------------- */
+
+int
+export_tar_init(struct export_tar *t)
+{
+	memset(t, 0, sizeof(*t));
+	if ((t->sha = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(t->sha, EVP_sha256(), NULL) != 1)
+		return -1;
+	return 0;
+}
+
+void
+export_tar_free(struct export_tar *t)
+{
+	free(t->buf);
+	EVP_MD_CTX_free(t->sha);
+	memset(t, 0, sizeof(*t));
+}
+
+static int
+tar_reserve(struct export_tar *t, size_t more)
+{
+	uint8_t	*nb;
+	size_t	 ncap;
+
+	if (t->len + more <= t->cap)
+		return 0;
+	ncap = t->cap ? t->cap : 64 * 1024;
+	while (ncap < t->len + more)
+		ncap *= 2;
+	if ((nb = realloc(t->buf, ncap)) == NULL)
+		return -1;
+	t->buf = nb;
+	t->cap = ncap;
+	return 0;
+}
+
+/* An octal field, zero-padded, NUL-terminated, as USTAR wants. */
+static void
+tar_octal(char *f, size_t len, uint64_t v)
+{
+	char	 tmp[32];
+
+	snprintf(tmp, sizeof(tmp), "%0*" PRIo64, (int)len - 1, v);
+	memcpy(f, tmp, len - 1);
+	f[len - 1] = '\0';
+}
+
+/* One regular file: a USTAR header, the data, zero padding. */
+int
+export_tar_file(struct export_tar *t, const char *path, const void *data,
+    size_t len)
+{
+	char		 h[TAR_BLOCK];
+	uint8_t		*p;
+	unsigned int	 sum = 0;
+	size_t		 pad, i;
+
+	if (strlen(path) >= 100 || (uint64_t)len >= 077777777777ULL)
+		return -1;
+	pad = (TAR_BLOCK - len % TAR_BLOCK) % TAR_BLOCK;
+	if (tar_reserve(t, TAR_BLOCK + len + pad) == -1)
+		return -1;
+	memset(h, 0, sizeof(h));
+	memcpy(h, path, strlen(path));
+	tar_octal(h + 100, 8, 0444);
+	tar_octal(h + 108, 8, 0);
+	tar_octal(h + 116, 8, 0);
+	tar_octal(h + 124, 12, len);
+	tar_octal(h + 136, 12, 0);
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	memcpy(h + 265, "cfjl", 4);
+	memcpy(h + 297, "cfjl", 4);
+	memset(h + 148, ' ', 8);
+	for (i = 0; i < sizeof(h); i++)
+		sum += (unsigned char)h[i];
+	snprintf(h + 148, 8, "%06o", sum);
+	h[155] = ' ';
+
+	p = t->buf + t->len;
+	memcpy(p, h, TAR_BLOCK);
+	if (len > 0)
+		memcpy(p + TAR_BLOCK, data, len);
+	memset(p + TAR_BLOCK + len, 0, pad);
+	if (EVP_DigestUpdate(t->sha, p, TAR_BLOCK + len + pad) != 1)
+		return -1;
+	t->len += TAR_BLOCK + len + pad;
+	t->total += TAR_BLOCK + len + pad;
+	return 0;
+}
+
+/* The two zero blocks that end the archive, and its SHA-256. */
+int
+export_tar_end(struct export_tar *t, uint8_t sha256[32])
+{
+	unsigned int	 n;
+
+	if (tar_reserve(t, 2 * TAR_BLOCK) == -1)
+		return -1;
+	memset(t->buf + t->len, 0, 2 * TAR_BLOCK);
+	if (EVP_DigestUpdate(t->sha, t->buf + t->len, 2 * TAR_BLOCK) != 1 ||
+	    EVP_DigestFinal_ex(t->sha, sha256, &n) != 1)
+		return -1;
+	t->len += 2 * TAR_BLOCK;
+	t->total += 2 * TAR_BLOCK;
+	return 0;
+}
+
+/* The first n bytes went out. */
+void
+export_tar_consume(struct export_tar *t, size_t n)
+{
+	if (n > t->len)
+		n = t->len;
+	memmove(t->buf, t->buf + n, t->len - n);
+	t->len -= n;
+}
+
+int
+export_manifest_json(const struct export_manifest *m, char *buf, size_t len)
+{
+	char		 req[128], inc[64], lots[64], sealed[64], created[40];
+	struct tm	 tm;
+	time_t		 t;
+	int		 n;
+
+	if (m->by_time)
+		snprintf(req, sizeof(req), "{\"since\":\"%014" PRIu64 "\","
+		    "\"until\":\"%014" PRIu64 "\"}", m->req_from, m->req_to);
+	else
+		snprintf(req, sizeof(req), "{\"from\":%" PRIu64 ",\"to\":%"
+		    PRIu64 "}", m->req_from, m->req_to);
+	if (m->included) {
+		snprintf(inc, sizeof(inc), "{\"from\":%" PRIu64 ",\"to\":%"
+		    PRIu64 "}", m->inc_from, m->inc_to);
+		snprintf(lots, sizeof(lots), "{\"first\":%" PRIu64 ",\"last\":%"
+		    PRIu64 "}", m->lot_first, m->lot_last);
+	} else {
+		strlcpy(inc, "null", sizeof(inc));
+		strlcpy(lots, "null", sizeof(lots));
+	}
+	if (m->sealed)
+		snprintf(sealed, sizeof(sealed), "{\"lot\":%" PRIu64 ",\"idevt\":%"
+		    PRIu64 "}", m->sealed_lot, m->sealed_idevt);
+	else
+		strlcpy(sealed, "null", sizeof(sealed));
+	t = (time_t)(m->created_ms / 1000);
+	if (gmtime_r(&t, &tm) == NULL)
+		return -1;
+	snprintf(created, sizeof(created), "%04d-%02d-%02dT%02d:%02d:%02d."
+	    "%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(m->created_ms % 1000));
+	n = snprintf(buf, len, "{\"format\":\"cfjl-export/1\","
+	    "\"operator\":\"%" PRIu32 "\",\"vault\":%" PRIu32 ","
+	    "\"requested\":%s,\"included\":%s,\"lots\":%s,\"events\":%"
+	    PRIu64 ",\"sealed\":%s,\"created\":\"%s\"}\n",
+	    m->operator_id, m->vault_id, req, inc, lots, m->nevents, sealed,
+	    created);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return n;
+}
+
+/* --- stored's side ---------------------------------------------------- */
+
+static char *
+cert_read(const char *path, size_t *len)
+{
+	FILE	*fp;
+	char	*buf;
+	size_t	 n;
+
+	if (path == NULL || *path == '\0' || (fp = fopen(path, "r")) == NULL)
+		return NULL;
+	if ((buf = malloc(CERT_FILE_MAX)) == NULL) {
+		fclose(fp);
+		return NULL;
+	}
+	n = fread(buf, 1, CERT_FILE_MAX, fp);
+	if (ferror(fp) || n == 0 || n == CERT_FILE_MAX) {
+		fclose(fp);
+		free(buf);
+		return NULL;
+	}
+	fclose(fp);
+	*len = n;
+	return buf;
+}
+
+int
+export_init(const char *seal_cert, const char *tsa_cert)
+{
+	free(seal_pem);
+	free(tsa_pem);
+	seal_pem = cert_read(seal_cert, &seal_len);
+	tsa_pem = cert_read(tsa_cert, &tsa_len);
+	if (seal_pem == NULL || tsa_pem == NULL) {
+		log_warnx("export: cannot read the sealing or time-stamping "
+		    "certificate (%s, %s)", seal_cert, tsa_cert);
+		return -1;
+	}
+	return 0;
+}
+
+/* YYYYMMDDhhmmss (UTC) to Unix milliseconds. */
+static int
+compact_ms(uint64_t v, int64_t *ms)
+{
+	struct tm	 tm;
+	time_t		 t;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_sec = v % 100; v /= 100;
+	tm.tm_min = v % 100; v /= 100;
+	tm.tm_hour = v % 100; v /= 100;
+	tm.tm_mday = v % 100; v /= 100;
+	tm.tm_mon = (int)(v % 100) - 1; v /= 100;
+	if (v < 1970 || v > 9999 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 59)
+		return -1;
+	tm.tm_year = (int)v - 1900;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*ms = (int64_t)t * 1000;
+	return 0;
+}
+
+static struct export *
+export_find(struct front *f, uint64_t reqid)
+{
+	struct export	*ex;
+
+	TAILQ_FOREACH(ex, &exports, entry)
+		if (ex->front == f && ex->req.reqid == reqid && !ex->gone)
+			return ex;
+	return NULL;
+}
+
+/* A refusal before any byte: one chunk with the HTTP status. */
+static void
+export_reject(struct front *f, uint64_t reqid, uint32_t status,
+    const char *why)
+{
+	struct export_chunk	 c;
+
+	memset(&c, 0, sizeof(c));
+	c.reqid = reqid;
+	c.last = 1;
+	c.error = status;
+	front_compose(f, IMSG_EXPORT_CHUNK, &c, sizeof(c));
+	log_info("export refused (%u): %s", status, why);
+}
+
+void
+export_request(struct front *f, const void *data, size_t len)
+{
+	struct export		*ex;
+	struct export_req	 req;
+	struct db_params	 p;
+	struct db_job		*job;
+	int64_t			 since, until;
+	size_t			 n = 0;
+
+	if (len != sizeof(req))
+		fatalx("%s: export request of %zu bytes", __func__, len);
+	memcpy(&req, data, sizeof(req));
+	if (memchr(req.subject, '\0', sizeof(req.subject)) == NULL)
+		fatalx("%s: subject not terminated", __func__);
+	if (req.by_time > 1)
+		fatalx("%s: bad range kind %u", __func__, req.by_time);
+
+	if (req.from > req.to || (!req.by_time && req.from == 0) ||
+	    (req.by_time && (compact_ms(req.from, &since) == -1 ||
+	    compact_ms(req.to, &until) == -1))) {
+		export_reject(f, req.reqid, 400, "malformed range");
+		journal_record("export", req.subject, "refused",
+		    "malformed range %" PRIu64 "-%" PRIu64, req.from, req.to);
+		return;
+	}
+	TAILQ_FOREACH(ex, &exports, entry)
+		n++;
+	if (n >= EXPORT_MAX || seal_pem == NULL || tsa_pem == NULL) {
+		export_reject(f, req.reqid, 503, "too many exports or no "
+		    "certificates");
+		journal_record("export", req.subject, "error",
+		    "%s", seal_pem == NULL ? "certificates unavailable" :
+		    "too many exports at once");
+		return;
+	}
+	if ((ex = calloc(1, sizeof(*ex))) == NULL)
+		fatal(NULL);
+	ex->front = f;
+	ex->req = req;
+	ex->credit = EXPORT_WINDOW;
+	ex->phase = EX_RANGE;
+	ex->m.operator_id = stored_env->conf->operator_id;
+	ex->m.vault_id = stored_env->conf->vault_id;
+	ex->m.by_time = req.by_time;
+	ex->m.req_from = req.from;
+	ex->m.req_to = req.to;
+	ex->m.created_ms = stored_now_ms();
+	if (export_tar_init(&ex->tar) == -1)
+		fatalx("%s: digest set-up failed", __func__);
+
+	if ((job = db_job_begin(export_range_done, ex)) == NULL) {
+		export_reject(f, req.reqid, 503, "database unavailable");
+		journal_record("export", req.subject, "error",
+		    "database unavailable");
+		export_tar_free(&ex->tar);
+		free(ex);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&exports, ex, entry);
+	ex->querying = 1;
+	journal_record("export", req.subject, "started", "%s %" PRIu64
+	    " to %" PRIu64, req.by_time ? "received" : "IDEvt", req.from,
+	    req.to);
+
+	/* how far sealing has gone (sealing is in lot order) */
+	db_job_query(job, "SELECT l.numero, l.last FROM lots l "
+	    "JOIN lot_seals s ON s.numero = l.numero "
+	    "ORDER BY l.numero DESC LIMIT 1", NULL, export_range_sealed, ex);
+	db_params_init(&p);
+	if (!req.by_time) {
+		db_param_u64(&p, req.from);
+		db_param_u64(&p, req.to);
+		db_job_query(job, "SELECT min(l.numero), max(l.numero), "
+		    "min(l.first), max(l.last), sum(l.nevents)::bigint "
+		    "FROM lots l JOIN lot_seals s ON s.numero = l.numero "
+		    "WHERE l.last >= $1 AND l.first <= $2", &p,
+		    export_range_rows, ex);
+	} else {
+		/* whole lots holding an event received in [since, until] */
+		db_param_time_ms(&p, since);
+		db_param_time_ms(&p, until + 1000);
+		db_job_query(job, "WITH r AS (SELECT min(lot) AS lo, "
+		    "max(lot) AS hi FROM events WHERE received >= $1 "
+		    "AND received < $2) "
+		    "SELECT min(l.numero), max(l.numero), min(l.first), "
+		    "max(l.last), sum(l.nevents)::bigint "
+		    "FROM lots l JOIN lot_seals s ON s.numero = l.numero, r "
+		    "WHERE l.numero >= r.lo AND l.numero <= r.hi", &p,
+		    export_range_rows, ex);
+	}
+	db_params_free(&p);
+	db_job_end(job);
+}
+
+static void
+export_range_sealed(PGresult *res, void *arg)
+{
+	struct export	*ex = arg;
+
+	if (PQntuples(res) != 1)
+		return;
+	ex->m.sealed = 1;
+	ex->m.sealed_lot = db_get_u64(res, 0, 0);
+	ex->m.sealed_idevt = db_get_u64(res, 0, 1);
+}
+
+static void
+export_range_rows(PGresult *res, void *arg)
+{
+	struct export	*ex = arg;
+
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		return;
+	ex->m.included = 1;
+	ex->m.lot_first = db_get_u64(res, 0, 0);
+	ex->m.lot_last = db_get_u64(res, 0, 1);
+	ex->m.inc_from = db_get_u64(res, 0, 2);
+	ex->m.inc_to = db_get_u64(res, 0, 3);
+	ex->m.nevents = db_get_u64(res, 0, 4);
+}
+
+static void
+export_range_done(int ok, const char *err, void *arg)
+{
+	struct export	*ex = arg;
+	char		 manifest[EXPORT_MANIFEST_MAX];
+	int		 n;
+
+	ex->querying = 0;
+	if (ex->gone) {
+		export_free(ex);
+		return;
+	}
+	if (!ok) {
+		export_fail(ex, err);
+		return;
+	}
+	if ((n = export_manifest_json(&ex->m, manifest,
+	    sizeof(manifest))) == -1 ||
+	    export_tar_file(&ex->tar, "manifest.json", manifest, n) == -1 ||
+	    export_tar_file(&ex->tar, "certs/seal.pem", seal_pem,
+	    seal_len) == -1 ||
+	    export_tar_file(&ex->tar, "certs/tsa.pem", tsa_pem, tsa_len) == -1)
+		fatalx("%s: out of memory", __func__);
+	if (ex->m.included) {
+		ex->phase = EX_LOTS;
+		ex->next = ex->m.lot_first;
+	} else
+		ex->phase = EX_TAIL;
+	export_pump(ex);
+}
+
+/* Read the next page of lots or events; -1: the export has ended. */
+static int
+export_page(struct export *ex)
+{
+	struct db_params	 p;
+	struct db_job		*job;
+
+	if ((job = db_job_begin(export_page_done, ex)) == NULL) {
+		export_fail(ex, "database unavailable");
+		return -1;
+	}
+	ex->querying = 1;
+	ex->page_start = ex->next;
+	db_params_init(&p);
+	db_param_u64(&p, ex->next);
+	if (ex->phase == EX_LOTS) {
+		db_param_u64(&p, ex->m.lot_last);
+		db_param_u64(&p, EXPORT_PAGE_LOTS);
+		db_job_query(job, "SELECT numero, xml FROM lot_seals "
+		    "WHERE numero >= $1 AND numero <= $2 ORDER BY numero "
+		    "LIMIT $3", &p, export_page_rows, ex);
+	} else {
+		db_param_u64(&p, ex->m.inc_to);
+		db_param_u64(&p, EXPORT_PAGE_EVENTS);
+		db_job_query(job, "SELECT idevt, p7m FROM events "
+		    "WHERE idevt >= $1 AND idevt <= $2 ORDER BY idevt "
+		    "LIMIT $3", &p, export_page_rows, ex);
+	}
+	db_params_free(&p);
+	db_job_end(job);
+	return 0;
+}
+
+static void
+export_page_rows(PGresult *res, void *arg)
+{
+	struct export	*ex = arg;
+	const uint8_t	*data;
+	char		 path[64];
+	size_t		 len;
+	uint64_t	 n;
+	int		 i;
+
+	if (ex->gone)
+		return;
+	for (i = 0; i < PQntuples(res); i++) {
+		n = db_get_u64(res, i, 0);
+		if (n != ex->next) {
+			/* the constraints make this impossible: stop */
+			log_warnx("export: expected %s %" PRIu64 ", read %"
+			    PRIu64, ex->phase == EX_LOTS ? "lot" : "IDEvt",
+			    ex->next, n);
+			return;
+		}
+		data = db_get_bytes(res, i, 1, &len);
+		if (ex->phase == EX_LOTS)
+			snprintf(path, sizeof(path), "lots/%012" PRIu64 ".xml",
+			    n);
+		else
+			snprintf(path, sizeof(path), "events/%012" PRIu64
+			    ".p7m", n);
+		if (export_tar_file(&ex->tar, path, data, len) == -1)
+			fatalx("%s: out of memory", __func__);
+		ex->next++;
+		if (ex->phase == EX_EVENTS)
+			ex->sent_events++;
+	}
+}
+
+static void
+export_page_done(int ok, const char *err, void *arg)
+{
+	struct export	*ex = arg;
+
+	ex->querying = 0;
+	if (ex->gone) {
+		export_free(ex);
+		return;
+	}
+	if (!ok) {
+		export_fail(ex, err);
+		return;
+	}
+	if (ex->phase == EX_LOTS && ex->next > ex->m.lot_last) {
+		ex->phase = EX_EVENTS;
+		ex->next = ex->m.inc_from;
+	} else if (ex->phase == EX_EVENTS && ex->next > ex->m.inc_to)
+		ex->phase = EX_TAIL;
+	else if (ex->next == ex->page_start) {
+		/* no progress: the rows are not there (cannot happen) */
+		export_fail(ex, "a sealed lot or one of its events is "
+		    "missing from the database");
+		return;
+	}
+	export_pump(ex);
+}
+
+/* Fill while there is room, send while there is credit. */
+static void
+export_pump(struct export *ex)
+{
+	size_t	 n;
+
+	for (;;) {
+		if (!ex->querying && ex->tar.len < EXPORT_CHUNK_MAX) {
+			if (ex->phase == EX_LOTS || ex->phase == EX_EVENTS) {
+				if (export_page(ex) == -1)
+					return;
+			} else if (ex->phase == EX_TAIL) {
+				if (export_tar_end(&ex->tar, ex->sha) == -1)
+					fatalx("%s: out of memory", __func__);
+				ex->phase = EX_DONE;
+			}
+		}
+		if (ex->credit <= 0)
+			return;
+		if (ex->tar.len >= EXPORT_CHUNK_MAX) {
+			export_send(ex, EXPORT_CHUNK_MAX, 0, 0);
+			continue;
+		}
+		if (ex->phase == EX_DONE) {
+			n = ex->tar.len;
+			export_send(ex, n, 1, 0);
+			export_record(ex, "ok");
+			export_free(ex);
+			return;
+		}
+		return;
+	}
+}
+
+static void
+export_send(struct export *ex, size_t n, int last, uint32_t error)
+{
+	struct export_chunk	 c;
+	struct iovec		 iov[2];
+
+	memset(&c, 0, sizeof(c));
+	c.reqid = ex->req.reqid;
+	c.last = last;
+	c.error = error;
+	iov[0].iov_base = &c;
+	iov[0].iov_len = sizeof(c);
+	iov[1].iov_base = ex->tar.buf;
+	iov[1].iov_len = n;
+	front_composev(ex->front, IMSG_EXPORT_CHUNK, iov, n > 0 ? 2 : 1);
+	export_tar_consume(&ex->tar, n);
+	ex->credit--;
+	ex->started = 1;
+}
+
+static void
+export_fail(struct export *ex, const char *why)
+{
+	struct export_chunk	 c;
+
+	log_warnx("export for %s failed: %s", ex->req.subject, why);
+	if (!ex->started) {
+		export_reject(ex->front, ex->req.reqid, 503, why);
+	} else {
+		/* the bundle is cut: frontd must abort the transfer */
+		memset(&c, 0, sizeof(c));
+		c.reqid = ex->req.reqid;
+		c.last = 1;
+		c.error = 503;
+		front_compose(ex->front, IMSG_EXPORT_CHUNK, &c, sizeof(c));
+	}
+	export_record(ex, "error");
+	export_free(ex);
+}
+
+/* The journal record and the exports row (for GET /v1/requests). */
+static void
+export_record(struct export *ex, const char *outcome)
+{
+	struct db_params	 p;
+	struct db_job		*job;
+	char			 hex[65];
+	int			 i, done = strcmp(outcome, "ok") == 0;
+
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", ex->sha[i]);
+	if (ex->m.included)
+		journal_record("export", ex->req.subject, outcome,
+		    "%s %" PRIu64 " to %" PRIu64 "; lots %" PRIu64 " to %"
+		    PRIu64 ", IDEvt %" PRIu64 " to %" PRIu64 ", %" PRIu64
+		    " events; bundle sha256 %s",
+		    ex->req.by_time ? "received" : "IDEvt", ex->req.from,
+		    ex->req.to, ex->m.lot_first, ex->m.lot_last,
+		    ex->m.inc_from, ex->m.inc_to, ex->m.nevents,
+		    done ? hex : "none");
+	else
+		journal_record("export", ex->req.subject, outcome,
+		    "%s %" PRIu64 " to %" PRIu64 "; no sealed lot; bundle "
+		    "sha256 %s", ex->req.by_time ? "received" : "IDEvt",
+		    ex->req.from, ex->req.to, done ? hex : "none");
+
+	if ((job = db_job_begin(NULL, NULL)) == NULL) {
+		log_warnx("export: not recorded in the exports table: "
+		    "database unavailable");
+		return;
+	}
+	db_params_init(&p);
+	db_param_text(&p, ex->req.subject);
+	db_param_text(&p, ex->req.by_time ? "true" : "false");
+	db_param_u64(&p, ex->req.from);
+	db_param_u64(&p, ex->req.to);
+	if (ex->m.included) {
+		db_param_u64(&p, ex->m.inc_from);
+		db_param_u64(&p, ex->m.inc_to);
+	} else {
+		db_param_null(&p);
+		db_param_null(&p);
+	}
+	db_param_u64(&p, done ? ex->m.nevents : ex->sent_events);
+	if (done)
+		db_param_bytes(&p, ex->sha, sizeof(ex->sha));
+	else
+		db_param_null(&p);
+	db_param_text(&p, outcome);
+	db_job_query(job, "INSERT INTO exports (subject, by_time, req_from, "
+	    "req_to, inc_from, inc_to, nevents, bundle_sha256, outcome) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &p, NULL, NULL);
+	db_params_free(&p);
+	db_job_end(job);
+}
+
+/* Unlinks now; the memory waits for a query in flight to come back. */
+static void
+export_free(struct export *ex)
+{
+	if (!ex->gone) {
+		TAILQ_REMOVE(&exports, ex, entry);
+		ex->gone = 1;
+	}
+	if (ex->querying)
+		return;
+	export_tar_free(&ex->tar);
+	free(ex);
+}
+
+void
+export_more(struct front *f, const void *data, size_t len)
+{
+	struct export_chunk	 c;
+	struct export		*ex;
+
+	if (len != sizeof(c))
+		fatalx("%s: message of %zu bytes", __func__, len);
+	memcpy(&c, data, sizeof(c));
+	/* a late credit for an export that has just ended is harmless */
+	if ((ex = export_find(f, c.reqid)) == NULL)
+		return;
+	if (ex->credit < EXPORT_WINDOW)
+		ex->credit++;
+	export_pump(ex);
+}
+
+void
+export_cancel(struct front *f, const void *data, size_t len)
+{
+	struct export_chunk	 c;
+	struct export		*ex;
+
+	if (len != sizeof(c))
+		fatalx("%s: message of %zu bytes", __func__, len);
+	memcpy(&c, data, sizeof(c));
+	if ((ex = export_find(f, c.reqid)) == NULL)
+		return;
+	export_record(ex, "cancelled");
+	export_free(ex);
+}
+
+void
+export_front_gone(struct front *f)
+{
+	struct export	*ex, *next;
+
+	for (ex = TAILQ_FIRST(&exports); ex != NULL; ex = next) {
+		next = TAILQ_NEXT(ex, entry);
+		if (ex->front != f)
+			continue;
+		export_record(ex, "cancelled");
+		export_free(ex);
+	}
+}
+
+void
+export_db_down(void)
+{
+	/* jobs in flight fail and their done callbacks end the exports */
+}

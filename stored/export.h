@@ -1,0 +1,90 @@
+/*
+ * Export bundles (cfjl-export(5)): a conformant copy of a range of
+ * events with every lot seal, streamed to frontd as a tar archive.
+ *
+ * The stored side of GET /v1/export, over the frontd link:
+ *
+ *	frontd -> stored  IMSG_EXPORT_START   struct export_req
+ *	stored -> frontd  IMSG_EXPORT_CHUNK   struct export_chunk + tar bytes
+ *	frontd -> stored  IMSG_EXPORT_MORE    struct export_chunk (reqid)
+ *	frontd -> stored  IMSG_EXPORT_CANCEL  struct export_chunk (reqid)
+ *
+ * Flow control is by credit: stored sends at most EXPORT_WINDOW chunks
+ * ahead; each IMSG_EXPORT_MORE from frontd (one per chunk it has written
+ * to the client) allows one more.  Every chunk holds at most
+ * EXPORT_CHUNK_MAX bytes; the last one says last = 1.  An export that
+ * fails before its first byte is one chunk with error = the HTTP status
+ * (400, 503) and no bytes; one that fails later ends with error set
+ * (frontd must then cut the connection: the bundle is incomplete).
+ *
+ * Rows are read in pages (keyset: "WHERE idevt > last ORDER BY idevt
+ * LIMIT n"), one page at a time and only when the output has room, so
+ * memory stays flat whatever the range; sealed lots never change, so the
+ * pages are consistent without holding a transaction open on the shared
+ * pipelined connection.
+ */
+#ifndef CFJL_EXPORT_H
+#define CFJL_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#define EXPORT_CHUNK_MAX	(256 * 1024)
+#define EXPORT_WINDOW		4	/* chunks in flight */
+#define EXPORT_PAGE_LOTS	8	/* rows per query */
+#define EXPORT_PAGE_EVENTS	128
+#define EXPORT_MAX		16	/* exports at once */
+#define EXPORT_MANIFEST_MAX	1024
+
+struct front;
+
+/* The deterministic USTAR writer (also used by the regress generator). */
+struct export_tar {
+	uint8_t		*buf;		/* written, not yet sent */
+	size_t		 len, cap;
+	uint64_t	 total;		/* bytes in the archive so far */
+	EVP_MD_CTX	*sha;		/* over the whole archive */
+};
+
+int	 export_tar_init(struct export_tar *);
+int	 export_tar_file(struct export_tar *, const char *path,
+	    const void *, size_t);
+int	 export_tar_end(struct export_tar *, uint8_t sha256[32]);
+void	 export_tar_consume(struct export_tar *, size_t);
+void	 export_tar_free(struct export_tar *);
+
+/* What manifest.json says; see cfjl-export(5). */
+struct export_manifest {
+	uint32_t	 operator_id;
+	uint32_t	 vault_id;
+	int		 by_time;
+	uint64_t	 req_from, req_to;	/* IDEvt or YYYYMMDDhhmmss */
+	int		 included;		/* 0: no sealed lot in range */
+	uint64_t	 inc_from, inc_to;
+	uint64_t	 lot_first, lot_last;
+	uint64_t	 nevents;
+	int		 sealed;		/* 0: nothing sealed yet */
+	uint64_t	 sealed_lot, sealed_idevt;
+	int64_t		 created_ms;
+};
+
+/* The manifest's JSON text; its length, or -1 if it does not fit. */
+int	 export_manifest_json(const struct export_manifest *, char *, size_t);
+
+/*
+ * stored: certificates are read at start (before confinement), from the
+ * files named by sealerd's configuration; -1 if one cannot be read.
+ */
+int	 export_init(const char *seal_cert, const char *tsa_cert);
+/* frontd's messages; the payload's length is checked before use. */
+void	 export_request(struct front *, const void *, size_t);
+void	 export_more(struct front *, const void *, size_t);
+void	 export_cancel(struct front *, const void *, size_t);
+/* The frontd link went away: drop its exports (journaled as cancelled). */
+void	 export_front_gone(struct front *);
+/* The database went away: every running export fails. */
+void	 export_db_down(void);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * What frontd asks without depositing: a lot (IMSG_LOT_GET), the status
+ * (IMSG_STATUS_GET) and a reader's past exports (IMSG_REQUESTS_GET).
+ */
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "config.h"
+#include "log.h"
+#include "stored.h"
+
+struct query {
+	uint64_t	 front;
+	uint64_t	 reqid;
+	uint64_t	 lot;
+	char		*text;
+	size_t		 len;
+	size_t		 size;
+	int		 found;
+};
+
+static void	 query_lot_row(PGresult *, void *);
+static void	 query_lot_done(int, const char *, void *);
+static void	 query_lot_reply(uint64_t, uint64_t, uint64_t, uint32_t,
+		    const void *, size_t);
+static void	 query_requests_rows(PGresult *, void *);
+static void	 query_requests_done(int, const char *, void *);
+static void	 query_text_reply(uint64_t, uint32_t, uint64_t, const char *,
+		    size_t);
+static void	 text_add(struct query *, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
+static void	 text_json(struct query *, const char *);
+static void	 time_iso(int64_t, char *, size_t);
+
+int
+query_lot(uint64_t front, const void *data, size_t len)
+{
+	struct lot_get		 req;
+	struct query		*q;
+	struct db_params	 p;
+	struct db_job		*job;
+	enum lot_state		 st;
+
+	if (len != sizeof(req))
+		return -1;
+	memcpy(&req, data, sizeof(req));
+	st = lot_state(req.lot);
+	if (st != LOT_SEALED) {
+		query_lot_reply(front, req.reqid, req.lot, st, NULL, 0);
+		return 0;
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		fatal(NULL);
+	q->front = front;
+	q->reqid = req.reqid;
+	q->lot = req.lot;
+	if ((job = db_job_begin(query_lot_done, q)) == NULL) {
+		query_lot_done(0, "database down", q);
+		return 0;
+	}
+	db_params_init(&p);
+	db_param_u64(&p, req.lot);
+	db_job_query(job, "SELECT xml FROM lot_seals WHERE numero = $1", &p,
+	    query_lot_row, q);
+	db_params_free(&p);
+	db_job_end(job);
+	return 0;
+}
+
+static void
+query_lot_row(PGresult *res, void *arg)
+{
+	struct query	*q = arg;
+	const uint8_t	*b;
+	size_t		 len;
+
+	if (PQntuples(res) != 1)
+		return;
+	b = db_get_bytes(res, 0, 0, &len);
+	if ((q->text = malloc(len)) == NULL)
+		fatal(NULL);
+	memcpy(q->text, b, len);
+	q->len = len;
+	q->found = 1;
+}
+
+static void
+query_lot_done(int ok, const char *err, void *arg)
+{
+	struct query	*q = arg;
+
+	/* The database is away: "not sealed yet" makes the client retry. */
+	if (!ok || !q->found)
+		query_lot_reply(q->front, q->reqid, q->lot, LOT_PENDING,
+		    NULL, 0);
+	else
+		query_lot_reply(q->front, q->reqid, q->lot, LOT_SEALED,
+		    q->text, q->len);
+	free(q->text);
+	free(q);
+}
+
+static void
+query_lot_reply(uint64_t front, uint64_t reqid, uint64_t lot, uint32_t st,
+    const void *xml, size_t len)
+{
+	struct lot_data	 d;
+	struct iovec	 iov[2];
+
+	memset(&d, 0, sizeof(d));
+	d.reqid = reqid;
+	d.lot = lot;
+	d.state = st;
+	d.len = len;
+	iov[0].iov_base = &d;
+	iov[0].iov_len = sizeof(d);
+	iov[1].iov_base = (void *)xml;
+	iov[1].iov_len = len;
+	front_send(front, IMSG_LOT_DATA, iov, len > 0 ? 2 : 1);
+}
+
+/* The status as JSON; the caller frees it. */
+char *
+query_status_json(size_t *lenp)
+{
+	const struct cfjl_conf	*conf = stored_env->conf;
+	struct query		 q;
+	uint64_t		 lag, lots;
+	int64_t			 oldest, now = stored_now_ms();
+
+	memset(&q, 0, sizeof(q));
+	lot_lag(&lag, &oldest, &lots);
+	text_add(&q, "{\"process\":\"stored\",\"version\":\"%s\","
+	    "\"operator\":%" PRIu32 ",\"vault\":%" PRIu32 ",\"database\":",
+	    CFJL_VERSION, conf->operator_id, conf->vault_id);
+	text_json(&q, stored_env->dbname);
+	text_add(&q, ",\"database_state\":\"%s\",\"sealer\":\"%s\","
+	    "\"journal\":\"%s\",\"cipher\":\"%s\","
+	    "\"last_idevt\":%" PRIu64 ",\"open_lot\":%" PRIu64 ","
+	    "\"last_sealed_lot\":%" PRIu64 ",\"sealing_lag\":{\"events\":%"
+	    PRIu64 ",\"lots\":%" PRIu64 ",\"oldest_age_s\":%lld},"
+	    "\"queued_events\":%zu,\"uptime_s\":%lld}",
+	    db_state(), sealer_ready() ? "up" : "down",
+	    audit_connected() ? "up" : "down", crypt_cipher(),
+	    lot_last_idevt(), lot_current(), lot_last_sealed(), lag, lots,
+	    oldest != 0 && now > oldest ? (long long)(now - oldest) / 1000 :
+	    0LL, deposit_pending(),
+	    (long long)(now - stored_env->started_ms) / 1000);
+	*lenp = q.len;
+	return q.text;
+}
+
+int
+query_status(uint64_t front, const void *data, size_t len)
+{
+	struct status_get	 req;
+	char			*json;
+	size_t			 jlen;
+
+	if (len != sizeof(req))
+		return -1;
+	memcpy(&req, data, sizeof(req));
+	json = query_status_json(&jlen);
+	query_text_reply(front, IMSG_STATUS, req.reqid, json, jlen);
+	free(json);
+	return 0;
+}
+
+static void
+query_text_reply(uint64_t front, uint32_t type, uint64_t reqid,
+    const char *text, size_t len)
+{
+	struct status_reply	 r;
+	struct iovec		 iov[2];
+
+	memset(&r, 0, sizeof(r));
+	r.reqid = reqid;
+	r.len = len;
+	iov[0].iov_base = &r;
+	iov[0].iov_len = sizeof(r);
+	iov[1].iov_base = (void *)text;
+	iov[1].iov_len = len;
+	front_send(front, type, iov, len > 0 ? 2 : 1);
+}
+
+/* A reader's past exports, as a JSON array. */
+int
+query_requests(uint64_t front, const void *data, size_t len)
+{
+	struct requests_get	 req;
+	struct query		*q;
+	struct db_params	 p;
+	struct db_job		*job;
+
+	if (len != sizeof(req))
+		return -1;
+	memcpy(&req, data, sizeof(req));
+	if (memchr(req.subject, '\0', sizeof(req.subject)) == NULL)
+		return -1;
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		fatal(NULL);
+	q->front = front;
+	q->reqid = req.reqid;
+	if ((job = db_job_begin(query_requests_done, q)) == NULL) {
+		query_requests_done(0, "database down", q);
+		return 0;
+	}
+	db_params_init(&p);
+	db_param_text(&p, req.subject);
+	db_job_query(job, "SELECT at, by_time, req_from, req_to, inc_from,"
+	    " inc_to, nevents, bundle_sha256, outcome FROM exports"
+	    " WHERE subject = $1 ORDER BY seq DESC LIMIT 1000", &p,
+	    query_requests_rows, q);
+	db_params_free(&p);
+	db_job_end(job);
+	return 0;
+}
+
+static void
+query_requests_rows(PGresult *res, void *arg)
+{
+	struct query	*q = arg;
+	const uint8_t	*b;
+	size_t		 len, k;
+	char		 when[64], outcome[128];
+	int		 i;
+
+	text_add(q, "[");
+	for (i = 0; i < PQntuples(res); i++) {
+		time_iso(db_get_time_ms(res, i, 0), when, sizeof(when));
+		b = db_get_bytes(res, i, 1, &len);
+		text_add(q, "%s{\"at\":\"%s\",\"by\":\"%s\",\"from\":%"
+		    PRIu64 ",\"to\":%" PRIu64 ",", i ? "," : "", when,
+		    len == 1 && b[0] ? "time" : "idevt",
+		    db_get_u64(res, i, 2), db_get_u64(res, i, 3));
+		if (!PQgetisnull(res, i, 4))
+			text_add(q, "\"included\":{\"from\":%" PRIu64 ","
+			    "\"to\":%" PRIu64 "},", db_get_u64(res, i, 4),
+			    db_get_u64(res, i, 5));
+		text_add(q, "\"events\":%" PRIu64 ",", db_get_u64(res, i, 6));
+		b = db_get_bytes(res, i, 7, &len);
+		if (len > 0) {
+			text_add(q, "\"sha256\":\"");
+			for (k = 0; k < len; k++)
+				text_add(q, "%02x", b[k]);
+			text_add(q, "\",");
+		}
+		db_get_text(res, i, 8, outcome, sizeof(outcome));
+		text_add(q, "\"outcome\":");
+		text_json(q, outcome);
+		text_add(q, "}");
+	}
+	text_add(q, "]");
+	q->found = 1;
+}
+
+static void
+query_requests_done(int ok, const char *err, void *arg)
+{
+	struct query	*q = arg;
+
+	if (!ok || !q->found) {
+		free(q->text);
+		q->text = NULL;
+		q->len = 0;
+		text_add(q, "{\"error\":\"storage unavailable\"}");
+	}
+	query_text_reply(q->front, IMSG_REQUESTS, q->reqid, q->text, q->len);
+	free(q->text);
+	free(q);
+}
+
+static void
+text_add(struct query *q, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*n;
+	int	 len;
+
+	for (;;) {
+		va_start(ap, fmt);
+		len = vsnprintf(q->text != NULL ? q->text + q->len : NULL,
+		    q->size - q->len, fmt, ap);
+		va_end(ap);
+		if (len < 0)
+			fatalx("%s: vsnprintf", __func__);
+		if ((size_t)len < q->size - q->len) {
+			q->len += len;
+			return;
+		}
+		if ((n = realloc(q->text, q->size + len + 1024)) == NULL)
+			fatal(NULL);
+		q->text = n;
+		q->size += len + 1024;
+	}
+}
+
+static void
+text_json(struct query *q, const char *s)
+{
+	text_add(q, "\"");
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			text_add(q, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			text_add(q, "\\u%04x", (unsigned char)*s);
+		else
+			text_add(q, "%c", *s);
+	}
+	text_add(q, "\"");
+}
+
+static void
+time_iso(int64_t ms, char *buf, size_t size)
+{
+	struct tm	 tm;
+	time_t		 t = ms / 1000;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		strlcpy(buf, "", size);
+		return;
+	}
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min % 60, tm.tm_sec % 61, (int)(ms % 1000));
+}
