@@ -1,0 +1,124 @@
+/*
+ * loadgen: the deposit load generator of the benchmark.  What its modules
+ * share.
+ *
+ *	loadgen.c	options, the closed, open and idle loops, the report
+ *	gen.c		realistic traces made from the ARJEL sample events
+ *	client.c	mutual-TLS connections, pipelined HTTP/1.1 requests
+ *	check.c		every answer checked; IDEvt set; latency samples
+ */
+#ifndef BENCH_LOADGEN_H
+#define BENCH_LOADGEN_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GEN_TRACE_MAX	2048	/* one generated trace, at most */
+#define LG_BATCH_MAX	1000
+
+struct tls_config;
+
+/* gen.c: traces from the sample events (IDEvt 0, fields varied). */
+void	 gen_load(const char *dir, unsigned int oper, unsigned int vault);
+size_t	 gen_ntypes(void);
+/* One trace into out (GEN_TRACE_MAX); its length, *idoff where "0" is. */
+size_t	 gen_trace(char *out, int decl, size_t *idoff);
+
+/* One trace inside a request body, to predict the archived digest. */
+struct lg_trace {
+	uint32_t	 off;		/* in the body */
+	uint32_t	 len;
+	uint32_t	 idoff;		/* the "0" of IDEvt, from off */
+};
+
+/* One request in flight; its answers come back in order. */
+struct lg_req {
+	TAILQ_ENTRY(lg_req)	 entry;
+	uint64_t		 sched_ns;	/* latency counts from here */
+	uint32_t		 ntraces;
+	int			 batch;
+	char			*body;
+	size_t			 bodylen;
+	size_t			 bodycap;
+	struct lg_trace		*traces;
+	size_t			 tracecap;
+};
+TAILQ_HEAD(lg_reqq, lg_req);
+
+enum lg_state {
+	LG_IDLE = 0,		/* no socket */
+	LG_CONNECTING,
+	LG_HANDSHAKE,
+	LG_READY,
+	LG_DEAD			/* gave up on it */
+};
+
+struct lg_conn {
+	int		 fd;
+	int		 state;
+	struct tls	*tls;
+	int		 want_out;	/* poll for POLLOUT */
+	char		*out;
+	size_t		 outlen;
+	size_t		 outoff;
+	size_t		 outcap;
+	char		*in;
+	size_t		 inlen;
+	size_t		 incap;
+	struct lg_reqq	 reqs;		/* sent, answer pending */
+	unsigned int	 inflight;
+	int		 close_after;	/* the server said Connection: close */
+	unsigned int	 answers;	/* answers on this connection */
+};
+
+/* client.c */
+void	 client_init(const char *host, const char *port, const char *ca,
+	    const char *cert, const char *key, int noverify);
+void	 client_connect(struct lg_conn *);
+/* Handle poll events; -1 when the connection was lost. */
+int	 client_io(struct lg_conn *, short revents, uint64_t now);
+void	 client_close(struct lg_conn *);
+/* Queue a request and start writing it. */
+void	 client_send(struct lg_conn *, struct lg_req *);
+/* A raw GET (idle mode), answered through client_io like the others. */
+void	 client_get(struct lg_conn *, const char *path, uint64_t now);
+uint64_t lg_now(void);
+
+/* check.c */
+struct lg_stats {
+	uint64_t	 requests;
+	uint64_t	 events;	/* acknowledged correctly */
+	uint64_t	 errors;
+	uint64_t	 lost;		/* no answer: connection lost */
+	uint64_t	 bad_status;
+	uint64_t	 bad_json;
+	uint64_t	 bad_digest;
+	uint64_t	 duplicates;	/* idevt given twice */
+	uint64_t	 first_ns;
+	uint64_t	 last_ns;
+};
+extern struct lg_stats	 lg_stats;
+extern int		 lg_check_digest;
+
+void	 check_init(size_t expect_events);
+/* A complete answer to r, at now. */
+void	 check_answer(struct lg_req *, int status, const char *body,
+	    size_t len, uint64_t now);
+void	 check_lost(struct lg_req *, const char *why);
+void	 check_error(const char *fmt, ...)
+	    __attribute__((__format__(printf, 1, 2)));
+/* Sort and check the IDEvt set; fill first/last; 0 if contiguous. */
+int	 check_idevts(uint64_t *first, uint64_t *last, uint64_t *gaps,
+	    uint64_t *dups);
+/* Latency percentile (0..100) in microseconds; max with p = 100. */
+void	 check_latency(double *p50, double *p99, double *p999, double *max,
+	    double *mean);
+size_t	 check_nsamples(void);
+
+/* loadgen.c */
+void	 lg_req_free(struct lg_req *);
+
+#endif
