@@ -99,7 +99,7 @@ if command -v systemd-sysusers >/dev/null && \
 		t_eq "runtime directory: 0755 root" \
 		    "$(stat -c '%a %u %g' "$R/run/cfjl")" "755 0 0"
 		t_eq "empty chroot: 0755 root, empty" \
-		    "$(stat -c '%a %u' "$R/var/lib/cfjl/empty") $(ls -A "$R/var/lib/cfjl/empty" | wc -l)" \
+		    "$(stat -c '%a %u' "$R/var/empty") $(ls -A "$R/var/empty" | wc -l)" \
 		    "755 0 0"
 	fi
 fi

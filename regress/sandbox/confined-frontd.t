@@ -1,0 +1,3 @@
+#!/bin/sh
+# frontd started as root runs confined: see confined.sh.
+exec "$(dirname "$0")/confined.sh" frontd

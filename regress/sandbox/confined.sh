@@ -1,0 +1,117 @@
+#!/bin/sh
+# Start one real daemon as root and look at it from outside: it must run
+# as the configured user, chrooted where it says it is, with
+# NoNewPrivs: 1, Seccomp: 2, no capabilities, no core dumps, and stop
+# cleanly on SIGTERM.  Skips (77) a daemon that is not built.
+#
+#	confined.sh auditd|frontd|sealerd|stored	(from confined-NAME.t)
+. "$(dirname "$0")/../lib/common.sh"
+
+D=$1
+BIN=${CFJL_BIN:-$TOP}/$D/$D
+[ -x "$BIN" ] || t_skip "$D is not built ($BIN)"
+[ "$(id -u)" -eq 0 ] || t_skip "needs root: a daemon switches user only when started as root"
+t_tmpdir
+. "$TOP/regress/lib/pki.sh"
+
+if ! id "$TEST_USER" >/dev/null 2>&1; then
+	useradd --system --user-group --no-create-home \
+	    --shell /usr/sbin/nologin "$TEST_USER" || exit 2
+fi
+uid=$(id -u "$TEST_USER")
+gid=$(id -g "$TEST_USER")
+
+mkdir -p "$T/run" "$T/empty" "$T/jail/journal" "$T/state"
+chown "$TEST_USER:" "$T/jail/journal" "$T/state"
+chmod 0700 "$T/state"
+port=$((20000 + ($$ * 7) % 30000))
+
+# The daemon's own part of the configuration; its socket; its chroot.
+case $D in
+auditd)
+	part="auditd {
+	journal \"$T/jail/journal\"
+	user \"$TEST_USER\"
+	chroot \"$T/jail\"
+}"
+	# auditd reaches sealer.sock again from inside: the runtime
+	# directory lives in its chroot.
+	mkdir -p "$T/jail/run"
+	RUNDIR=$T/jail/run
+	sock=$RUNDIR/audit.sock
+	root=$T/jail
+	;;
+frontd)
+	pki_make "$T/pki" >"$T/pki.log" 2>&1 ||
+	    { cat "$T/pki.log"; echo "cannot make the test PKI"; exit 1; }
+	part="frontd {
+	listen on 127.0.0.1 port $port
+	tls certificate \"$T/pki/server.pem\"
+	tls key \"$T/pki/server.key\"
+	tls ca \"$T/pki/ca.pem\"
+	user \"$TEST_USER\"
+	chroot \"$T/empty\"
+}"
+	sock=$T/run/frontd.ctl
+	root=$T/empty
+	;;
+*)
+	t_skip "$D: no confinement check written for it yet"
+	;;
+esac
+RUNDIR=${RUNDIR:-$T/run}
+
+cat >"$T/cfjl.conf" <<CONF
+operator 48
+vault 1
+runtime-dir "$RUNDIR"
+schemas "$ARJEL/xsd"
+$part
+CONF
+
+"$BIN" -d -v -f "$T/cfjl.conf" >"$T/$D.log" 2>&1 &
+pid=$!
+stop() { kill -TERM "$pid" 2>/dev/null; }
+t_cleanup_add stop
+if ! t_wait_path "$sock" 15; then
+	cat "$T/$D.log"
+	echo "$D did not create $sock"
+	exit 1
+fi
+# The socket is made before sandbox_enter(): wait for the filter.
+n=50
+while [ "$(awk '/^Seccomp:/ { print $2 }' "/proc/$pid/status")" != 2 ] &&
+    [ $n -gt 0 ]; do
+	sleep 0.1; n=$((n - 1))
+done
+
+st=/proc/$pid/status
+t_eq "$D: Uid of $TEST_USER (real, effective, saved, fs)" \
+    "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "$st")" "$uid $uid $uid $uid"
+t_eq "$D: Gid of $TEST_USER" \
+    "$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "$st")" "$gid $gid $gid $gid"
+t_eq "$D: only its own group" "$(awk '/^Groups:/ { print $2 }' "$st")" "$gid"
+t_eq "$D: NoNewPrivs: 1" "$(awk '/^NoNewPrivs:/ { print $2 }' "$st")" 1
+t_eq "$D: Seccomp: 2" "$(awk '/^Seccomp:/ { print $2 }' "$st")" 2
+t_eq "$D: no effective capabilities" \
+    "$(awk '/^CapEff:/ { print $2 }' "$st")" 0000000000000000
+t_eq "$D: no permitted capabilities" \
+    "$(awk '/^CapPrm:/ { print $2 }' "$st")" 0000000000000000
+t_eq "$D: chrooted in $root" "$(readlink "/proc/$pid/root")" "$root"
+t_eq "$D: core file size 0" \
+    "$(awk '/^Max core file size/ { print $5, $6 }' "/proc/$pid/limits")" "0 0"
+# A process that is not dumpable has its /proc files owned by root.
+t_eq "$D: not dumpable" "$(stat -c %u "/proc/$pid/status")" 0
+t_match "$D: said it entered the sandbox" "$(cat "$T/$D.log")" \
+    "$D: sandbox entered"
+
+kill -TERM "$pid"
+n=100
+while kill -0 "$pid" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+t_not "$D: stops on SIGTERM" kill -0 "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+t_eq "$D: exits 0 on SIGTERM" "$rc" 0
+t_not "$D: was never killed by its filter (SIGSYS)" [ "$rc" -eq 159 ]
+
+t_done
