@@ -461,9 +461,9 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	/* The record must be durable before the command takes effect. */
 	c->busy = 1;
 	c->audit_id = audit_record_cb(control_journaled, c, "admin", c->who,
-	    "allowed", "%s %s%s%s%s%s on %s (pid %d)", req->command,
-	    req->arg1[0] ? "\"" : "", req->arg1, req->arg1[0] ? "\"" : "",
-	    req->arg2[0] ? " " : "", req->arg2, ctl.name, (int)c->pid);
+	    "allowed", "%s%s%s%s%s on %s (pid %d)", req->command,
+	    req->arg1[0] ? " " : "", req->arg1, req->arg2[0] ? " " : "",
+	    req->arg2, ctl.name, (int)c->pid);
 	if (c->audit_id == 0) {
 		c->busy = 0;
 		control_refuse(c, "the journal is unreachable and its queue "

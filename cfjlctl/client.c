@@ -1,0 +1,140 @@
+/*
+ * Talking to one daemon's control socket: one IMSG_CTL_REQUEST, one
+ * IMSG_CTL_REPLY, with a time limit so that a stuck daemon cannot hang
+ * an administrator's script.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfjlctl.h"
+#include "imsg.h"
+#include "proto.h"
+#include "sock.h"
+
+static int	ctl_reply(struct imsg *, struct ctl_answer *);
+
+int
+ctl_present(const char *dir, const char *daemon)
+{
+	struct stat	 st;
+	char		 path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s%s", dir, daemon,
+	    SOCK_CONTROL_SUFFIX);
+	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static int
+ctl_reply(struct imsg *imsg, struct ctl_answer *a)
+{
+	struct ctl_reply	 rep;
+	size_t			 len = imsg_get_len(imsg);
+
+	if (imsg->hdr.type != IMSG_CTL_REPLY || len < sizeof(rep)) {
+		snprintf(a->error, sizeof(a->error), "unexpected message "
+		    "type %u", imsg->hdr.type);
+		return -1;
+	}
+	memcpy(&rep, imsg->data, sizeof(rep));
+	if (rep.len != len - sizeof(rep)) {
+		snprintf(a->error, sizeof(a->error), "malformed answer");
+		return -1;
+	}
+	if ((a->text = malloc((size_t)rep.len + 1)) == NULL) {
+		snprintf(a->error, sizeof(a->error), "out of memory");
+		return -1;
+	}
+	memcpy(a->text, (char *)imsg->data + sizeof(rep), rep.len);
+	a->text[rep.len] = '\0';
+	a->len = rep.len;
+	a->ok = rep.ok != 0;
+	return 0;
+}
+
+int
+ctl_ask(const char *dir, const char *daemon, const char *command,
+    const char *arg1, const char *arg2, int json, struct ctl_answer *a)
+{
+	struct ctl_request	 req;
+	struct imsgbuf		 ibuf;
+	struct imsg		 imsg;
+	struct pollfd		 pfd;
+	char			 sockname[64];
+	time_t			 deadline = time(NULL) + CTL_TIMEOUT;
+	ssize_t			 n;
+	int			 fd, ret = -1;
+
+	memset(a, 0, sizeof(*a));
+	memset(&req, 0, sizeof(req));
+	req.version = CFJL_PROTO_VERSION;
+	req.json = json ? 1 : 0;
+	if (strlcpy(req.command, command, sizeof(req.command)) >=
+	    sizeof(req.command) ||
+	    strlcpy(req.arg1, arg1 != NULL ? arg1 : "", sizeof(req.arg1)) >=
+	    sizeof(req.arg1) ||
+	    strlcpy(req.arg2, arg2 != NULL ? arg2 : "", sizeof(req.arg2)) >=
+	    sizeof(req.arg2)) {
+		snprintf(a->error, sizeof(a->error), "argument too long");
+		return -1;
+	}
+	snprintf(sockname, sizeof(sockname), "%s%s", daemon,
+	    SOCK_CONTROL_SUFFIX);
+	if ((fd = sock_connect(dir, sockname)) == -1) {
+		snprintf(a->error, sizeof(a->error), "cannot reach %s at "
+		    "%s/%s: %s", daemon, dir, sockname, errno == ENOENT ||
+		    errno == ECONNREFUSED ? "not running" : strerror(errno));
+		return -1;
+	}
+	imsg_init(&ibuf, fd);
+	if (imsg_compose(&ibuf, IMSG_CTL_REQUEST, 0, 0, -1, &req,
+	    sizeof(req)) == -1 || imsg_flush(&ibuf) == -1) {
+		snprintf(a->error, sizeof(a->error), "%s: %s", daemon,
+		    strerror(errno));
+		goto done;
+	}
+	if (sock_nonblock(fd) == -1) {
+		snprintf(a->error, sizeof(a->error), "%s", strerror(errno));
+		goto done;
+	}
+	for (;;) {
+		if ((n = imsg_get(&ibuf, &imsg)) == -1) {
+			snprintf(a->error, sizeof(a->error), "%s: malformed "
+			    "answer", daemon);
+			goto done;
+		}
+		if (n > 0) {
+			ret = ctl_reply(&imsg, a);
+			imsg_free(&imsg);
+			goto done;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (time(NULL) >= deadline ||
+		    poll(&pfd, 1, (int)(deadline - time(NULL)) * 1000) == 0) {
+			snprintf(a->error, sizeof(a->error), "%s did not "
+			    "answer within %d seconds", daemon, CTL_TIMEOUT);
+			goto done;
+		}
+		if ((n = imsg_read(&ibuf)) == 0 ||
+		    (n == -1 && errno != EAGAIN && errno != EINTR)) {
+			snprintf(a->error, sizeof(a->error), "%s closed the "
+			    "connection without answering%s%s", daemon,
+			    n == -1 ? ": " : "", n == -1 ? strerror(errno) :
+			    "");
+			goto done;
+		}
+	}
+ done:
+	imsg_clear(&ibuf);
+	close(fd);
+	return ret;
+}
