@@ -23,6 +23,7 @@
 #include "config.h"
 #include "log.h"
 #include "proto.h"
+#include "audit.h"
 #include "stored.h"
 #include "export.h"
 
@@ -39,7 +40,7 @@ enum export_phase {
 
 struct export {
 	TAILQ_ENTRY(export)	 entry;
-	struct front		*front;
+	uint64_t		 front;		/* frontd connection */
 	struct export_req	 req;
 	struct export_manifest	 m;
 	struct export_tar	 tar;
@@ -51,6 +52,8 @@ struct export {
 	int			 gone;		/* freed when the query returns */
 	int			 credit;
 	int			 started;	/* bytes went out */
+	uint64_t		 audit_id;	/* record awaited, or 0 */
+	int			 journaled;	/* the "ok" record is durable */
 	uint8_t			 sha[32];
 };
 
@@ -64,8 +67,8 @@ static void	 tar_octal(char *, size_t, uint64_t);
 static int	 tar_reserve(struct export_tar *, size_t);
 static char	*cert_read(const char *, size_t *);
 static int	 compact_ms(uint64_t, int64_t *);
-static struct export *export_find(struct front *, uint64_t);
-static void	 export_reject(struct front *, uint64_t, uint32_t,
+static struct export *export_find(uint64_t, uint64_t);
+static void	 export_reject(uint64_t, uint64_t, uint32_t,
 		    const char *);
 static void	 export_range_sealed(PGresult *, void *);
 static void	 export_range_rows(PGresult *, void *);
@@ -74,9 +77,12 @@ static int	 export_page(struct export *);
 static void	 export_page_rows(PGresult *, void *);
 static void	 export_page_done(int, const char *, void *);
 static void	 export_pump(struct export *);
-static void	 export_send(struct export *, size_t, int, uint32_t);
+static int	 export_send(struct export *, size_t, int, uint32_t);
+static void	 export_journaled(void *, uint64_t);
+static void	 export_row(struct export *, const char *);
 static void	 export_fail(struct export *, const char *);
-static void	 export_record(struct export *, const char *);
+static void	 export_journal(struct export *, const char *);
+static void	 export_cancelled(struct export *);
 static void	 export_free(struct export *);
 
 /* --- the tar writer --------------------------------------------------- */
@@ -203,7 +209,7 @@ export_tar_consume(struct export_tar *t, size_t n)
 int
 export_manifest_json(const struct export_manifest *m, char *buf, size_t len)
 {
-	char		 req[128], inc[64], lots[64], sealed[64], created[40];
+	char		 req[128], inc[64], lots[64], sealed[64], created[96];
 	struct tm	 tm;
 	time_t		 t;
 	int		 n;
@@ -311,7 +317,7 @@ compact_ms(uint64_t v, int64_t *ms)
 }
 
 static struct export *
-export_find(struct front *f, uint64_t reqid)
+export_find(uint64_t f, uint64_t reqid)
 {
 	struct export	*ex;
 
@@ -323,21 +329,24 @@ export_find(struct front *f, uint64_t reqid)
 
 /* A refusal before any byte: one chunk with the HTTP status. */
 static void
-export_reject(struct front *f, uint64_t reqid, uint32_t status,
+export_reject(uint64_t f, uint64_t reqid, uint32_t status,
     const char *why)
 {
 	struct export_chunk	 c;
+	struct iovec		 iov[1];
 
 	memset(&c, 0, sizeof(c));
 	c.reqid = reqid;
 	c.last = 1;
 	c.error = status;
-	front_compose(f, IMSG_EXPORT_CHUNK, &c, sizeof(c));
+	iov[0].iov_base = &c;
+	iov[0].iov_len = sizeof(c);
+	front_send(f, IMSG_EXPORT_CHUNK, iov, 1);
 	log_info("export refused (%u): %s", status, why);
 }
 
-void
-export_request(struct front *f, const void *data, size_t len)
+int
+export_request(uint64_t f, const void *data, size_t len)
 {
 	struct export		*ex;
 	struct export_req	 req;
@@ -347,30 +356,29 @@ export_request(struct front *f, const void *data, size_t len)
 	size_t			 n = 0;
 
 	if (len != sizeof(req))
-		fatalx("%s: export request of %zu bytes", __func__, len);
+		return -1;
 	memcpy(&req, data, sizeof(req));
-	if (memchr(req.subject, '\0', sizeof(req.subject)) == NULL)
-		fatalx("%s: subject not terminated", __func__);
-	if (req.by_time > 1)
-		fatalx("%s: bad range kind %u", __func__, req.by_time);
+	if (memchr(req.subject, '\0', sizeof(req.subject)) == NULL ||
+	    req.by_time > 1)
+		return -1;
 
 	if (req.from > req.to || (!req.by_time && req.from == 0) ||
 	    (req.by_time && (compact_ms(req.from, &since) == -1 ||
 	    compact_ms(req.to, &until) == -1))) {
 		export_reject(f, req.reqid, 400, "malformed range");
-		journal_record("export", req.subject, "refused",
+		audit_record("export", req.subject, "refused",
 		    "malformed range %" PRIu64 "-%" PRIu64, req.from, req.to);
-		return;
+		return 0;
 	}
 	TAILQ_FOREACH(ex, &exports, entry)
 		n++;
 	if (n >= EXPORT_MAX || seal_pem == NULL || tsa_pem == NULL) {
 		export_reject(f, req.reqid, 503, "too many exports or no "
 		    "certificates");
-		journal_record("export", req.subject, "error",
+		audit_record("export", req.subject, "error",
 		    "%s", seal_pem == NULL ? "certificates unavailable" :
 		    "too many exports at once");
-		return;
+		return 0;
 	}
 	if ((ex = calloc(1, sizeof(*ex))) == NULL)
 		fatal(NULL);
@@ -389,15 +397,15 @@ export_request(struct front *f, const void *data, size_t len)
 
 	if ((job = db_job_begin(export_range_done, ex)) == NULL) {
 		export_reject(f, req.reqid, 503, "database unavailable");
-		journal_record("export", req.subject, "error",
+		audit_record("export", req.subject, "error",
 		    "database unavailable");
 		export_tar_free(&ex->tar);
 		free(ex);
-		return;
+		return 0;
 	}
 	TAILQ_INSERT_TAIL(&exports, ex, entry);
 	ex->querying = 1;
-	journal_record("export", req.subject, "started", "%s %" PRIu64
+	audit_record("export", req.subject, "started", "%s %" PRIu64
 	    " to %" PRIu64, req.by_time ? "received" : "IDEvt", req.from,
 	    req.to);
 
@@ -429,6 +437,7 @@ export_request(struct front *f, const void *data, size_t len)
 	}
 	db_params_free(&p);
 	db_job_end(job);
+	return 0;
 }
 
 static void
@@ -586,12 +595,13 @@ export_page_done(int ok, const char *err, void *arg)
 	export_pump(ex);
 }
 
-/* Fill while there is room, send while there is credit. */
+/*
+ * Fill while there is room, send while there is credit.  The last chunk
+ * waits until the journal record of the export is durable.
+ */
 static void
 export_pump(struct export *ex)
 {
-	size_t	 n;
-
 	for (;;) {
 		if (!ex->querying && ex->tar.len < EXPORT_CHUNK_MAX) {
 			if (ex->phase == EX_LOTS || ex->phase == EX_EVENTS) {
@@ -605,22 +615,29 @@ export_pump(struct export *ex)
 		}
 		if (ex->credit <= 0)
 			return;
-		if (ex->tar.len >= EXPORT_CHUNK_MAX) {
-			export_send(ex, EXPORT_CHUNK_MAX, 0, 0);
+		if (ex->tar.len > EXPORT_CHUNK_MAX ||
+		    (ex->tar.len == EXPORT_CHUNK_MAX && ex->phase != EX_DONE)) {
+			if (export_send(ex, EXPORT_CHUNK_MAX, 0, 0) == -1)
+				return;
 			continue;
 		}
-		if (ex->phase == EX_DONE) {
-			n = ex->tar.len;
-			export_send(ex, n, 1, 0);
-			export_record(ex, "ok");
-			export_free(ex);
+		if (ex->phase != EX_DONE)
+			return;
+		if (!ex->journaled) {
+			if (ex->audit_id == 0)
+				export_journal(ex, "ok");
 			return;
 		}
+		if (export_send(ex, ex->tar.len, 1, 0) == -1)
+			return;
+		export_row(ex, "ok");
+		export_free(ex);
 		return;
 	}
 }
 
-static void
+/* Send n bytes; -1 if frontd's connection is gone (the export ended). */
+static int
 export_send(struct export *ex, size_t n, int last, uint32_t error)
 {
 	struct export_chunk	 c;
@@ -634,57 +651,101 @@ export_send(struct export *ex, size_t n, int last, uint32_t error)
 	iov[0].iov_len = sizeof(c);
 	iov[1].iov_base = ex->tar.buf;
 	iov[1].iov_len = n;
-	front_composev(ex->front, IMSG_EXPORT_CHUNK, iov, n > 0 ? 2 : 1);
+	if (front_send(ex->front, IMSG_EXPORT_CHUNK, iov, n > 0 ? 2 : 1) ==
+	    -1) {
+		export_cancelled(ex);
+		return -1;
+	}
 	export_tar_consume(&ex->tar, n);
 	ex->credit--;
 	ex->started = 1;
+	return 0;
 }
 
 static void
 export_fail(struct export *ex, const char *why)
 {
 	struct export_chunk	 c;
+	struct iovec		 iov[1];
 
 	log_warnx("export for %s failed: %s", ex->req.subject, why);
-	if (!ex->started) {
+	if (!ex->started)
 		export_reject(ex->front, ex->req.reqid, 503, why);
-	} else {
+	else {
 		/* the bundle is cut: frontd must abort the transfer */
 		memset(&c, 0, sizeof(c));
 		c.reqid = ex->req.reqid;
 		c.last = 1;
 		c.error = 503;
-		front_compose(ex->front, IMSG_EXPORT_CHUNK, &c, sizeof(c));
+		iov[0].iov_base = &c;
+		iov[0].iov_len = sizeof(c);
+		front_send(ex->front, IMSG_EXPORT_CHUNK, iov, 1);
 	}
-	export_record(ex, "error");
+	export_journal(ex, "error");
+	export_row(ex, "error");
 	export_free(ex);
 }
 
-/* The journal record and the exports row (for GET /v1/requests). */
 static void
-export_record(struct export *ex, const char *outcome)
+export_cancelled(struct export *ex)
 {
-	struct db_params	 p;
-	struct db_job		*job;
-	char			 hex[65];
-	int			 i, done = strcmp(outcome, "ok") == 0;
+	export_journal(ex, "cancelled");
+	export_row(ex, "cancelled");
+	export_free(ex);
+}
+
+static void
+export_journaled(void *arg, uint64_t seq)
+{
+	struct export	*ex = arg;
+
+	ex->audit_id = 0;
+	ex->journaled = 1;
+	export_pump(ex);
+}
+
+/*
+ * The journal record: who, which range, what was included, the bundle's
+ * SHA-256.  For a complete export the last chunk waits for it.
+ */
+static void
+export_journal(struct export *ex, const char *outcome)
+{
+	char		 hex[65], what[512];
+	int		 i, ok = strcmp(outcome, "ok") == 0;
 
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", ex->sha[i]);
 	if (ex->m.included)
-		journal_record("export", ex->req.subject, outcome,
-		    "%s %" PRIu64 " to %" PRIu64 "; lots %" PRIu64 " to %"
-		    PRIu64 ", IDEvt %" PRIu64 " to %" PRIu64 ", %" PRIu64
-		    " events; bundle sha256 %s",
+		snprintf(what, sizeof(what), "%s %" PRIu64 " to %" PRIu64
+		    "; lots %" PRIu64 " to %" PRIu64 ", IDEvt %" PRIu64 " to %"
+		    PRIu64 ", %" PRIu64 " events; bundle sha256 %s",
 		    ex->req.by_time ? "received" : "IDEvt", ex->req.from,
 		    ex->req.to, ex->m.lot_first, ex->m.lot_last,
 		    ex->m.inc_from, ex->m.inc_to, ex->m.nevents,
-		    done ? hex : "none");
+		    ok ? hex : "none");
 	else
-		journal_record("export", ex->req.subject, outcome,
-		    "%s %" PRIu64 " to %" PRIu64 "; no sealed lot; bundle "
-		    "sha256 %s", ex->req.by_time ? "received" : "IDEvt",
-		    ex->req.from, ex->req.to, done ? hex : "none");
+		snprintf(what, sizeof(what), "%s %" PRIu64 " to %" PRIu64
+		    "; no sealed lot; bundle sha256 %s",
+		    ex->req.by_time ? "received" : "IDEvt", ex->req.from,
+		    ex->req.to, ok ? hex : "none");
+	if (!ok) {
+		audit_record("export", ex->req.subject, outcome, "%s", what);
+		return;
+	}
+	ex->audit_id = audit_record_cb(export_journaled, ex, "export",
+	    ex->req.subject, outcome, "%s", what);
+	if (ex->audit_id == 0)
+		export_fail(ex, "the journal is full");
+}
+
+/* The exports row, for GET /v1/requests. */
+static void
+export_row(struct export *ex, const char *outcome)
+{
+	struct db_params	 p;
+	struct db_job		*job;
+	int			 ok = strcmp(outcome, "ok") == 0;
 
 	if ((job = db_job_begin(NULL, NULL)) == NULL) {
 		log_warnx("export: not recorded in the exports table: "
@@ -703,8 +764,8 @@ export_record(struct export *ex, const char *outcome)
 		db_param_null(&p);
 		db_param_null(&p);
 	}
-	db_param_u64(&p, done ? ex->m.nevents : ex->sent_events);
-	if (done)
+	db_param_u64(&p, ok ? ex->m.nevents : ex->sent_events);
+	if (ok)
 		db_param_bytes(&p, ex->sha, sizeof(ex->sha));
 	else
 		db_param_null(&p);
@@ -724,60 +785,56 @@ export_free(struct export *ex)
 		TAILQ_REMOVE(&exports, ex, entry);
 		ex->gone = 1;
 	}
+	if (ex->audit_id != 0) {
+		audit_cancel(ex->audit_id);
+		ex->audit_id = 0;
+	}
 	if (ex->querying)
 		return;
 	export_tar_free(&ex->tar);
 	free(ex);
 }
 
-void
-export_more(struct front *f, const void *data, size_t len)
+int
+export_more(uint64_t f, const void *data, size_t len)
 {
 	struct export_chunk	 c;
 	struct export		*ex;
 
 	if (len != sizeof(c))
-		fatalx("%s: message of %zu bytes", __func__, len);
+		return -1;
 	memcpy(&c, data, sizeof(c));
 	/* a late credit for an export that has just ended is harmless */
 	if ((ex = export_find(f, c.reqid)) == NULL)
-		return;
+		return 0;
 	if (ex->credit < EXPORT_WINDOW)
 		ex->credit++;
 	export_pump(ex);
+	return 0;
 }
 
-void
-export_cancel(struct front *f, const void *data, size_t len)
+int
+export_cancel(uint64_t f, const void *data, size_t len)
 {
 	struct export_chunk	 c;
 	struct export		*ex;
 
 	if (len != sizeof(c))
-		fatalx("%s: message of %zu bytes", __func__, len);
+		return -1;
 	memcpy(&c, data, sizeof(c));
-	if ((ex = export_find(f, c.reqid)) == NULL)
-		return;
-	export_record(ex, "cancelled");
-	export_free(ex);
+	if ((ex = export_find(f, c.reqid)) != NULL)
+		export_cancelled(ex);
+	return 0;
 }
 
 void
-export_front_gone(struct front *f)
+export_front_gone(uint64_t f)
 {
 	struct export	*ex, *next;
 
 	for (ex = TAILQ_FIRST(&exports); ex != NULL; ex = next) {
 		next = TAILQ_NEXT(ex, entry);
-		if (ex->front != f)
-			continue;
-		export_record(ex, "cancelled");
-		export_free(ex);
+		if (ex->front == f)
+			export_cancelled(ex);
 	}
-}
-
-void
-export_db_down(void)
-{
-	/* jobs in flight fail and their done callbacks end the exports */
 }

@@ -16,6 +16,8 @@
  * fails before its first byte is one chunk with error = the HTTP status
  * (400, 503) and no bytes; one that fails later ends with error set
  * (frontd must then cut the connection: the bundle is incomplete).
+ * The last chunk is sent only once the journal record of the export
+ * (who, range, events, the bundle's SHA-256) is durable.
  *
  * Rows are read in pages (keyset: "WHERE idevt > last ORDER BY idevt
  * LIMIT n"), one page at a time and only when the output has room, so
@@ -37,8 +39,6 @@
 #define EXPORT_PAGE_EVENTS	128
 #define EXPORT_MAX		16	/* exports at once */
 #define EXPORT_MANIFEST_MAX	1024
-
-struct front;
 
 /* The deterministic USTAR writer (also used by the regress generator). */
 struct export_tar {
@@ -78,13 +78,14 @@ int	 export_manifest_json(const struct export_manifest *, char *, size_t);
  * files named by sealerd's configuration; -1 if one cannot be read.
  */
 int	 export_init(const char *seal_cert, const char *tsa_cert);
-/* frontd's messages; the payload's length is checked before use. */
-void	 export_request(struct front *, const void *, size_t);
-void	 export_more(struct front *, const void *, size_t);
-void	 export_cancel(struct front *, const void *, size_t);
-/* The frontd link went away: drop its exports (journaled as cancelled). */
-void	 export_front_gone(struct front *);
-/* The database went away: every running export fails. */
-void	 export_db_down(void);
+/*
+ * frontd's messages, front being the connection's number (front_send());
+ * 0, or -1 when the payload is malformed (the caller drops the peer).
+ */
+int	 export_request(uint64_t front, const void *, size_t);
+int	 export_more(uint64_t front, const void *, size_t);
+int	 export_cancel(uint64_t front, const void *, size_t);
+/* That frontd connection went away: its exports end as cancelled. */
+void	 export_front_gone(uint64_t front);
 
 #endif
