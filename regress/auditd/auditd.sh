@@ -1,0 +1,111 @@
+# Shared by the auditd and cfjlctl tests: a private journal, auditd
+# started on it, records sent through the journal client, and cfjlctl.
+#
+#	. "$(dirname "$0")/../auditd/auditd.sh"
+#	ad_setup [extra configuration lines]	# after t_tmpdir; writes $T/cfjl.conf
+#	ad_start / ad_stop / ad_kill9
+#	ad_send [audit-send options]		# records as stored would send them
+#	ad_ctl command...			# cfjlctl -s $T/run
+#	ad_seqs					# every seq of the journal, in file order
+#
+# When the test runs as root, auditd runs as $TEST_USER (an ordinary user,
+# as in development) and $AD_AS prefixes commands meant to run as it.
+
+AUDITD=${CFJL_BIN:-$TOP}/auditd/auditd
+CFJLCTL=${CFJL_BIN:-$TOP}/cfjlctl/cfjlctl
+AUDIT_SEND=$TOP/regress/auditd/audit-send
+AD_AS=""
+AD_ROTATE_EVERY=${AD_ROTATE_EVERY:-3600s}
+AD_ROTATE_SIZE=${AD_ROTATE_SIZE:-16M}
+
+ad_need()
+{
+	[ -x "$AUDITD" ] || t_skip "auditd is not built"
+	[ -x "$CFJLCTL" ] || t_skip "cfjlctl is not built"
+	[ -x "$AUDIT_SEND" ] || t_skip "regress/auditd/audit-send is not built (make -C regress)"
+}
+
+ad_setup()
+{
+	ad_need
+	J=$T/journal
+	RUN=$T/run
+	mkdir -p "$RUN" "$J" || return 1
+	if [ "$(id -u)" -eq 0 ]; then
+		id "$TEST_USER" >/dev/null 2>&1 || useradd --system \
+		    --no-create-home --shell /usr/sbin/nologin "$TEST_USER"
+		chown "$TEST_USER" "$RUN" "$J"
+		AD_AS="setpriv --reuid=$TEST_USER --regid=$TEST_USER --init-groups"
+	fi
+	cat > "$T/cfjl.conf" <<CONF
+operator 48
+vault 1
+runtime-dir "$RUN"
+auditd {
+	journal "$J"
+	rotate every $AD_ROTATE_EVERY
+	rotate size $AD_ROTATE_SIZE
+}
+$*
+CONF
+	chmod 0644 "$T/cfjl.conf"
+	t_cleanup_add ad_stop
+}
+
+ad_start()
+{
+	rm -f "$RUN/audit.sock" "$RUN/auditd.ctl"
+	$AD_AS "$AUDITD" -d -v -f "$T/cfjl.conf" >>"$T/auditd.log" 2>&1 &
+	AD_PID=$!
+	if ! t_wait_path "$RUN/auditd.ctl" 10; then
+		echo "auditd did not start:"; tail -n 20 "$T/auditd.log"
+		return 1
+	fi
+	# The control socket comes after audit.sock: both are up.
+	return 0
+}
+
+ad_stop()
+{
+	[ -n "${AD_PID:-}" ] || return 0
+	kill "$AD_PID" 2>/dev/null
+	n=50
+	while kill -0 "$AD_PID" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	kill -9 "$AD_PID" 2>/dev/null
+	wait "$AD_PID" 2>/dev/null
+	AD_PID=""
+	return 0
+}
+
+ad_kill9()
+{
+	kill -9 "$AD_PID" 2>/dev/null
+	wait "$AD_PID" 2>/dev/null
+	AD_PID=""
+}
+
+ad_send() { $AD_AS "$AUDIT_SEND" "$@" "$RUN"; }
+
+ad_ctl() { $AD_AS "$CFJLCTL" -s "$RUN" "$@"; }
+
+# Every sequence number, file after file.
+ad_seqs()
+{
+	for f in "$J"/*.log; do
+		sed -n 's/^{"seq":\([0-9]*\),.*/\1/p' "$f"
+	done
+}
+
+# 0 if the numbers on stdin are 1, 2, 3, ... without gap or repeat.
+ad_consecutive()
+{
+	awk 'BEGIN { n = 0 } { n++; if ($1 != n) { print "seq " $1 " at position " n; bad = 1; exit 1 } } END { if (bad) exit 1; if (n == 0) exit 1 }'
+}
+
+# A field of a metadata file: ad_meta FILE TAG
+ad_meta() { sed -n "s|^  <$2>\\(.*\\)</$2>\$|\\1|p" "$1"; }
+
+# The digest a metadata file is chained by: without its Signature line.
+ad_meta_digest() { grep -v '^  <Signature' "$1" | sha256sum | cut -d' ' -f1; }
+
+ad_sha256() { sha256sum "$1" | cut -d' ' -f1; }
