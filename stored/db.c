@@ -165,7 +165,8 @@ db_retry(int fd, short ev, void *arg)
 static void
 db_schedule(int what)
 {
-	event_del(&db.ev_read);
+	if (event_initialized(&db.ev_read))
+		event_del(&db.ev_read);
 	db.fd = PQsocket(db.conn);
 	event_set(&db.ev_read, db.fd, what, db_poll, NULL);
 	event_add(&db.ev_read, NULL);
@@ -289,10 +290,10 @@ db_fail(const char *err)
 void
 db_close(void)
 {
-	if (db.fd != -1) {
+	if (event_initialized(&db.ev_read))
 		event_del(&db.ev_read);
+	if (event_initialized(&db.ev_write))
 		event_del(&db.ev_write);
-	}
 	if (db.conn != NULL)
 		PQfinish(db.conn);
 	db.conn = NULL;

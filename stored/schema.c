@@ -170,7 +170,7 @@ static const char *schema_migrations[] = {
 	"  END IF;"
 	"  RETURN NULL;"
 	" END $$;"
-	"CREATE CONSTRAINT TRIGGER lots_check AFTER INSERT ON lots"
+	"CREATE CONSTRAINT TRIGGER lots_follow AFTER INSERT ON lots"
 	" DEFERRABLE INITIALLY DEFERRED"
 	" FOR EACH ROW EXECUTE FUNCTION cfjl_lots_check();"
 
@@ -183,7 +183,7 @@ static const char *schema_migrations[] = {
 	"  END IF;"
 	"  RETURN NULL;"
 	" END $$;"
-	"CREATE CONSTRAINT TRIGGER client_ids_check AFTER INSERT ON client_ids"
+	"CREATE CONSTRAINT TRIGGER client_ids_match AFTER INSERT ON client_ids"
 	" DEFERRABLE INITIALLY DEFERRED"
 	" FOR EACH ROW EXECUTE FUNCTION cfjl_client_id_check();",
 
@@ -215,7 +215,11 @@ schema_exec(PGconn *conn, const char *sql, int n, const char *const *vals)
 {
 	PGresult	*res;
 
-	res = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
+	/* Without parameters, several statements may go at once. */
+	if (n == 0)
+		res = PQexec(conn, sql);
+	else
+		res = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
 	if (res == NULL)
 		fatalx("database: %s", PQerrorMessage(conn));
 	if (PQresultStatus(res) != PGRES_COMMAND_OK &&

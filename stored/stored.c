@@ -49,6 +49,8 @@ static char	*stored_conninfo(const struct cfjl_conf *);
  * to reconnect on its own after the database went away.
  */
 static const int stored_syscalls[] = {
+	/* frontd's workers connect to stored.sock, cfjlctl to stored.ctl. */
+	SCMP_SYS(accept4), SCMP_SYS(accept),
 	/* libpq: TCP as well as Unix sockets (socket is AF_UNIX-only in
 	 * the base list), TCP_NODELAY and keep-alives, local address. */
 	SCMP_SYS(socket), SCMP_SYS(setsockopt), SCMP_SYS(getsockname),

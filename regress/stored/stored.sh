@@ -1,0 +1,113 @@
+# Helpers for stored's tests: a private PostgreSQL cluster, a regulator
+# key, a configuration, and stored itself started and stopped.
+#
+#	. "$(dirname "$0")/stored.sh"	# after common.sh, t_unprivileged, t_tmpdir
+#	st_setup [cfg-lines...]		# cluster, key, $T/cfjl.conf
+#	st_start / st_stop / st_kill
+#	st_client ARGS...		# regress/stored/stored_client -d $T/run
+#	st_sql "SQL"			# psql on the vault's database as owner
+
+. "$TOP/regress/lib/pg.sh"
+
+STORED=$TOP/stored/stored
+CLIENT=$TOP/regress/stored/stored_client
+ST_DB=cfjl_48
+
+st_need()
+{
+	[ -x "$STORED" ] || t_skip "stored not built (make -C stored)"
+	[ -x "$CLIENT" ] || t_skip "stored_client not built (make -C regress all)"
+	[ -d "$ARJEL/samples" ] || t_skip "no ARJEL samples in $ARJEL"
+	pg_bin >/dev/null || t_skip "PostgreSQL server binaries not installed"
+}
+
+# A sample trace with IDEvt 0, as a capture agent sends it.
+st_sample()
+{
+	sed 's|<IDEvt>1</IDEvt>|<IDEvt>0</IDEvt>|' "$ARJEL/samples/$1.xml" > "$T/$1.xml"
+	echo "$T/$1.xml"
+}
+
+# st_conf [extra lines for the stored block]: writes $T/cfjl.conf.
+st_conf()
+{
+	{
+		echo "operator ${ST_OPERATOR:-48}"
+		echo "vault ${ST_VAULT:-1}"
+		echo "runtime-dir \"$T/run\""
+		echo "lot max-events ${ST_LOT_MAX:-1000}"
+		echo "lot max-age ${ST_LOT_AGE:-1s}"
+		echo "stored {"
+		echo "	database \"host=$PGHOST port=$PGPORT ${ST_DBEXTRA:-}\""
+		echo "	regulator certificate \"$T/reg.pem\""
+		echo "	cipher ${ST_CIPHER:-aes-256-gcm}"
+		echo "	commit-delay ${ST_DELAY:-2ms}"
+		echo "	commit-max ${ST_COMMIT_MAX:-2000}"
+		for l; do echo "	$l"; done
+		echo "}"
+	} > "$T/cfjl.conf"
+}
+
+st_setup()
+{
+	st_need
+	mkdir -p "$T/run" && chmod 0700 "$T/run"
+	pg_start "$T/pg" || exit 2
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/reg.key" \
+	    -out "$T/reg.pem" -subj "/CN=Regulateur/O=ANJ/C=FR" -days 2 \
+	    2>/dev/null || exit 2
+	st_conf "$@"
+	t_cleanup_add st_stop
+}
+
+# Start stored in the foreground (-d) and wait until it serves.
+st_start()
+{
+	"$STORED" -d -f "$T/cfjl.conf" >>"$T/stored.log" 2>&1 &
+	ST_PID=$!
+	n=100
+	while [ $n -gt 0 ]; do
+		if ! kill -0 "$ST_PID" 2>/dev/null; then
+			wait "$ST_PID" 2>/dev/null
+			ST_PID=""
+			return 1
+		fi
+		if [ -S "$T/run/stored.sock" ] &&
+		    st_client status 2>/dev/null | grep -q '"database_state":"up"'; then
+			return 0
+		fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "stored did not come up"; tail -n 20 "$T/stored.log"
+	return 1
+}
+
+st_stop()
+{
+	[ -n "${ST_PID:-}" ] || return 0
+	kill "$ST_PID" 2>/dev/null
+	wait "$ST_PID" 2>/dev/null
+	ST_PID=""
+}
+
+st_kill()
+{
+	[ -n "${ST_PID:-}" ] || return 0
+	kill -9 "$ST_PID" 2>/dev/null
+	wait "$ST_PID" 2>/dev/null
+	ST_PID=""
+}
+
+st_client() { "$CLIENT" -d "$T/run" "$@"; }
+
+st_sql() { pg_psql -d "$ST_DB" -c "$1"; }
+
+# Decrypt IDEvt N's .p7m from the database into a file.
+st_decrypt()
+{
+	st_sql "SELECT encode(p7m, 'hex') FROM events WHERE idevt = $1" |
+	    perl -ne 'chomp; print pack("H*", $_)' > "$T/e.p7m"
+	openssl cms -decrypt -inform DER -in "$T/e.p7m" -recip "$T/reg.pem" \
+	    -inkey "$T/reg.key" -out "$2" 2>/dev/null
+}

@@ -1,0 +1,482 @@
+/*
+ * A client of stored.sock that behaves as frontd would, for the tests:
+ *
+ *	stored_client [-d rundir] deposit [-b] FILE[@CLIENTID]...
+ *	stored_client [-d rundir] stream -n COUNT -o ACKS FILE
+ *	stored_client [-d rundir] status | lot N | roles
+ *
+ * deposit sends each file as one request (-b: all in one batch), with
+ * IDEvt located as frontd does (0, empty, or the SAFE_ID comment), and
+ * prints one line per answer item:
+ *	ok idevt=N lot=L dup=0|1 digest=HEX received=MS client_id=ID
+ * or	err status=409 code=CFJL_... index=I retry=S detail=...
+ * stream keeps up to 32 deposits in flight and appends "IDEVT DIGEST"
+ * to ACKS for each acknowledgement, until COUNT or stored goes away.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "imsg.h"
+#include "proto.h"
+
+#define WINDOW	32
+
+struct trace {
+	uint8_t			*buf;
+	size_t			 len;
+	struct deposit_trace	 h;
+};
+
+static struct imsgbuf	 ibuf;
+static uint64_t		 reqids;
+
+static __attribute__((__noreturn__)) void usage(void);
+static void	 connect_stored(const char *);
+static void	 load(struct trace *, const char *);
+static void	 send_deposit(struct trace *, size_t, int);
+static int	 get(struct imsg *, int);
+static int	 print_answer(struct imsg *);
+static void	 hex(const uint8_t *, size_t, char *);
+static int64_t	 now_ms(void);
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: stored_client [-d rundir] deposit [-b] "
+	    "file[@id]...\n"
+	    "       stored_client [-d rundir] stream -n count -o acks file\n"
+	    "       stored_client [-d rundir] status | lot N | roles\n");
+	exit(2);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+hex(const uint8_t *b, size_t n, char *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static void
+connect_stored(const char *dir)
+{
+	struct sockaddr_un	 sun;
+	struct proto_hello	 hello;
+	struct imsg		 imsg;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s",
+	    dir, SOCK_STORED) >= sizeof(sun.sun_path))
+		errx(2, "path too long");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		err(2, "socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		err(2, "connect %s", sun.sun_path);
+	imsg_init(&ibuf, fd);
+	memset(&hello, 0, sizeof(hello));
+	hello.version = CFJL_PROTO_VERSION;
+	strlcpy(hello.name, "frontd", sizeof(hello.name));
+	if (imsg_compose(&ibuf, IMSG_HELLO, 0, 0, -1, &hello,
+	    sizeof(hello)) == -1 || imsg_flush(&ibuf) == -1)
+		err(2, "hello");
+	if (get(&imsg, 0) != IMSG_HELLO)
+		errx(2, "no hello from stored");
+	imsg_free(&imsg);
+}
+
+/* The next message; roles pushed by stored are skipped unless asked. */
+static int
+get(struct imsg *imsg, int roles)
+{
+	ssize_t	 n;
+
+	for (;;) {
+		if ((n = imsg_get(&ibuf, imsg)) == -1)
+			err(2, "imsg_get");
+		if (n > 0) {
+			if (!roles && (imsg->hdr.type == IMSG_ROLES_RESET ||
+			    imsg->hdr.type == IMSG_ROLE ||
+			    imsg->hdr.type == IMSG_ROLES_END)) {
+				imsg_free(imsg);
+				continue;
+			}
+			return imsg->hdr.type;
+		}
+		if ((n = imsg_read(&ibuf)) == -1 && errno != EAGAIN)
+			err(2, "read");
+		if (n == 0)
+			return -1;	/* stored went away */
+	}
+}
+
+/* Read a trace and find its IDEvt the way frontd does. */
+static void
+load(struct trace *t, const char *arg)
+{
+	char		 path[1024], *at, *p, *e;
+	FILE		*fp;
+	long		 sz;
+	const char	*forms[] = { "<IDEvt>0</IDEvt>", "<IDEvt></IDEvt>",
+			    "<IDEvt><!--SAFE_ID--></IDEvt>", NULL };
+	int		 i;
+
+	memset(t, 0, sizeof(*t));
+	strlcpy(path, arg, sizeof(path));
+	if ((at = strrchr(path, '@')) != NULL) {
+		*at++ = '\0';
+		strlcpy(t->h.client_id, at, sizeof(t->h.client_id));
+	}
+	if ((fp = fopen(path, "rb")) == NULL)
+		err(2, "%s", path);
+	fseek(fp, 0, SEEK_END);
+	sz = ftell(fp);
+	rewind(fp);
+	if ((t->buf = malloc(sz + 1)) == NULL)
+		err(2, NULL);
+	if (fread(t->buf, 1, sz, fp) != (size_t)sz)
+		err(2, "%s", path);
+	fclose(fp);
+	t->buf[sz] = '\0';
+	t->len = sz;
+	t->h.len = sz;
+	SHA256(t->buf, t->len, t->h.body_sha256);
+
+	for (i = 0; forms[i] != NULL; i++)
+		if ((p = strstr((char *)t->buf, forms[i])) != NULL)
+			break;
+	if (forms[i] == NULL)
+		errx(2, "%s: no IDEvt to fill", path);
+	t->h.idevt_off = (p - (char *)t->buf) + 7;
+	t->h.idevt_len = strlen(forms[i]) - 15;
+
+	/* The root element names the type. */
+	if ((p = strstr((char *)t->buf, "?>")) != NULL)
+		p += 2;
+	else
+		p = (char *)t->buf;
+	if ((p = strchr(p, '<')) == NULL)
+		errx(2, "%s: no root element", path);
+	p++;
+	for (e = p; *e != '\0' && *e != '>' && *e != ' ' && *e != '/'; e++)
+		;
+	if ((size_t)(e - p) >= sizeof(t->h.type))
+		errx(2, "%s: type too long", path);
+	memcpy(t->h.type, p, e - p);
+	if ((p = strstr((char *)t->buf, "<DateEvt>")) != NULL &&
+	    (e = strstr(p, "</DateEvt>")) != NULL &&
+	    (size_t)(e - p - 9) < sizeof(t->h.dateevt))
+		memcpy(t->h.dateevt, p + 9, e - p - 9);
+}
+
+static void
+send_deposit(struct trace *t, size_t n, int batch)
+{
+	struct deposit_req	 req;
+	struct ibuf		*b;
+	size_t			 i, len = sizeof(req);
+
+	for (i = 0; i < n; i++)
+		len += sizeof(t[i].h) + t[i].len;
+	memset(&req, 0, sizeof(req));
+	req.reqid = ++reqids;
+	req.ntraces = n;
+	req.batch = batch;
+	req.received_ms = now_ms();
+	SHA256((const uint8_t *)"test depositor", 14, req.depositor);
+	strlcpy(req.subject, "CN=capteur-test,O=Operateur 48,C=FR",
+	    sizeof(req.subject));
+	if ((b = imsg_create(&ibuf, IMSG_DEPOSIT, 0, 0, len)) == NULL ||
+	    imsg_add(b, &req, sizeof(req)) == -1)
+		err(2, "imsg_create");
+	for (i = 0; i < n; i++)
+		if (imsg_add(b, &t[i].h, sizeof(t[i].h)) == -1 ||
+		    imsg_add(b, t[i].buf, t[i].len) == -1)
+			err(2, "imsg_add");
+	imsg_close(&ibuf, b);
+}
+
+/* Print the answer; 0 if it was OK. */
+static int
+print_answer(struct imsg *imsg)
+{
+	struct deposit_ok	 ok;
+	struct deposit_item	 it;
+	struct deposit_err	 e;
+	size_t			 len = imsg_get_len(imsg);
+	uint32_t		 i;
+	char			 d[2 * SHA256_LEN + 1];
+
+	switch (imsg->hdr.type) {
+	case IMSG_DEPOSIT_OK:
+		if (len < sizeof(ok))
+			errx(2, "short DEPOSIT_OK");
+		memcpy(&ok, imsg->data, sizeof(ok));
+		if (len != sizeof(ok) + ok.nitems * sizeof(it))
+			errx(2, "bad DEPOSIT_OK length");
+		for (i = 0; i < ok.nitems; i++) {
+			memcpy(&it, (uint8_t *)imsg->data + sizeof(ok) +
+			    i * sizeof(it), sizeof(it));
+			hex(it.digest, SHA256_LEN, d);
+			printf("ok idevt=%" PRIu64 " lot=%" PRIu64 " dup=%u "
+			    "digest=%s received=%" PRId64 " client_id=%s\n",
+			    it.idevt, it.lot, it.duplicate, d,
+			    it.received_ms, it.client_id);
+		}
+		return 0;
+	case IMSG_DEPOSIT_ERR:
+		if (len != sizeof(e))
+			errx(2, "bad DEPOSIT_ERR length");
+		memcpy(&e, imsg->data, sizeof(e));
+		printf("err status=%u code=%s index=%d retry=%u error=%s "
+		    "detail=%s\n", e.http_status, e.status, e.index,
+		    e.retry_after, e.error, e.detail);
+		return 1;
+	default:
+		errx(2, "unexpected message type %u", imsg->hdr.type);
+	}
+}
+
+static int
+cmd_deposit(int argc, char *argv[])
+{
+	struct trace	*t;
+	struct imsg	 imsg;
+	int		 batch = 0, i, n, ret = 0, type;
+
+	if (argc > 0 && strcmp(argv[0], "-b") == 0) {
+		batch = 1;
+		argc--;
+		argv++;
+	}
+	if (argc == 0)
+		usage();
+	if ((t = calloc(argc, sizeof(*t))) == NULL)
+		err(2, NULL);
+	for (i = 0; i < argc; i++)
+		load(&t[i], argv[i]);
+	n = batch ? 1 : argc;
+	if (batch)
+		send_deposit(t, argc, 1);
+	else
+		for (i = 0; i < argc; i++)
+			send_deposit(&t[i], 1, 0);
+	if (imsg_flush(&ibuf) == -1)
+		err(2, "write");
+	for (i = 0; i < n; i++) {
+		if ((type = get(&imsg, 0)) == -1)
+			errx(2, "stored went away");
+		ret |= print_answer(&imsg);
+		imsg_free(&imsg);
+	}
+	fflush(stdout);
+	return ret;
+}
+
+static int
+cmd_stream(int argc, char *argv[])
+{
+	struct trace		 t;
+	struct imsg		 imsg;
+	struct pollfd		 pfd;
+	struct deposit_ok	 ok;
+	struct deposit_item	 it;
+	FILE			*acks = NULL;
+	const char		*e;
+	long long		 count = 0, sent = 0, done = 0;
+	int			 ch, inflight = 0;
+	ssize_t			 n;
+	char			 d[2 * SHA256_LEN + 1];
+
+	optind = 0;
+	while ((ch = getopt(argc, argv, "n:o:")) != -1) {
+		switch (ch) {
+		case 'n':
+			count = strtonum(optarg, 1, 10000000, &e);
+			if (e != NULL)
+				errx(2, "count %s", e);
+			break;
+		case 'o':
+			if ((acks = fopen(optarg, "a")) == NULL)
+				err(2, "%s", optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1 || acks == NULL || count == 0)
+		usage();
+	load(&t, argv[0]);
+
+	pfd.fd = ibuf.fd;
+	while (done < count) {
+		while (inflight < WINDOW && sent < count) {
+			send_deposit(&t, 1, 0);
+			sent++;
+			inflight++;
+		}
+		pfd.events = POLLIN | (imsg_queued(&ibuf) ? POLLOUT : 0);
+		if (poll(&pfd, 1, 10000) <= 0)
+			errx(2, "stored does not answer");
+		if ((pfd.revents & POLLOUT) && msgbuf_write(&ibuf.w) == -1 &&
+		    errno != EAGAIN)
+			break;
+		if (!(pfd.revents & (POLLIN | POLLHUP)))
+			continue;
+		if ((n = imsg_read(&ibuf)) == 0 || (n == -1 &&
+		    errno != EAGAIN))
+			break;
+		while ((n = imsg_get(&ibuf, &imsg)) > 0) {
+			if (imsg.hdr.type == IMSG_DEPOSIT_OK &&
+			    imsg_get_len(&imsg) == sizeof(ok) + sizeof(it)) {
+				memcpy(&it, (uint8_t *)imsg.data + sizeof(ok),
+				    sizeof(it));
+				hex(it.digest, SHA256_LEN, d);
+				fprintf(acks, "%" PRIu64 " %s\n", it.idevt, d);
+				fflush(acks);
+				done++;
+				inflight--;
+			} else if (imsg.hdr.type == IMSG_DEPOSIT_ERR) {
+				inflight--;
+				done++;
+			}
+			imsg_free(&imsg);
+		}
+		if (n == -1)
+			err(2, "imsg_get");
+	}
+	fclose(acks);
+	printf("%lld acknowledged\n", done);
+	return 0;
+}
+
+static int
+cmd_status(void)
+{
+	struct status_get	 req;
+	struct status_reply	 r;
+	struct imsg		 imsg;
+
+	memset(&req, 0, sizeof(req));
+	req.reqid = ++reqids;
+	if (imsg_compose(&ibuf, IMSG_STATUS_GET, 0, 0, -1, &req,
+	    sizeof(req)) == -1 || imsg_flush(&ibuf) == -1)
+		err(2, "write");
+	if (get(&imsg, 0) != IMSG_STATUS || imsg_get_len(&imsg) < sizeof(r))
+		errx(2, "no status");
+	memcpy(&r, imsg.data, sizeof(r));
+	if (imsg_get_len(&imsg) != sizeof(r) + r.len)
+		errx(2, "bad status length");
+	fwrite((uint8_t *)imsg.data + sizeof(r), 1, r.len, stdout);
+	printf("\n");
+	imsg_free(&imsg);
+	return 0;
+}
+
+static int
+cmd_lot(const char *arg)
+{
+	struct lot_get	 req;
+	struct lot_data	 d;
+	struct imsg	 imsg;
+	const char	*e;
+	const char	*names[] = { "unknown", "open", "pending", "sealed" };
+
+	memset(&req, 0, sizeof(req));
+	req.reqid = ++reqids;
+	req.lot = strtonum(arg, 0, INT64_MAX, &e);
+	if (e != NULL)
+		errx(2, "lot %s", e);
+	if (imsg_compose(&ibuf, IMSG_LOT_GET, 0, 0, -1, &req,
+	    sizeof(req)) == -1 || imsg_flush(&ibuf) == -1)
+		err(2, "write");
+	if (get(&imsg, 0) != IMSG_LOT_DATA || imsg_get_len(&imsg) < sizeof(d))
+		errx(2, "no lot data");
+	memcpy(&d, imsg.data, sizeof(d));
+	if (imsg_get_len(&imsg) != sizeof(d) + d.len || d.state > 3)
+		errx(2, "bad lot data");
+	printf("%s\n", names[d.state]);
+	fwrite((uint8_t *)imsg.data + sizeof(d), 1, d.len, stdout);
+	imsg_free(&imsg);
+	return 0;
+}
+
+static int
+cmd_roles(void)
+{
+	struct imsg	 imsg;
+	struct role_msg	 m;
+	int		 type;
+
+	while ((type = get(&imsg, 1)) != -1) {
+		if (type == IMSG_ROLE && imsg_get_len(&imsg) == sizeof(m)) {
+			memcpy(&m, imsg.data, sizeof(m));
+			m.subject[sizeof(m.subject) - 1] = '\0';
+			printf("%s %s\n", m.role == 2 ? "reader" :
+			    "depositor", m.subject);
+		}
+		imsg_free(&imsg);
+		if (type == IMSG_ROLES_END)
+			return 0;
+	}
+	return 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*dir = ".";
+	int		 ch;
+
+	while ((ch = getopt(argc, argv, "+d:")) != -1) {
+		switch (ch) {
+		case 'd':
+			dir = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	connect_stored(dir);
+	if (strcmp(argv[0], "deposit") == 0)
+		return cmd_deposit(argc - 1, argv + 1);
+	if (strcmp(argv[0], "stream") == 0)
+		return cmd_stream(argc, argv);
+	if (strcmp(argv[0], "status") == 0)
+		return cmd_status();
+	if (strcmp(argv[0], "lot") == 0 && argc == 2)
+		return cmd_lot(argv[1]);
+	if (strcmp(argv[0], "roles") == 0)
+		return cmd_roles();
+	usage();
+}
