@@ -76,11 +76,12 @@ clock_check(struct clock_state *cs)
 		    "%ld us", cs->maxerror_us, cs->esterror_us,
 		    cs->max_error_us);
 	if (cs->relaxed) {
-		if (!cs->warned)
+		if (!cs->warned) {
 			log_warnx("clock: %s; time-stamping ANYWAY because "
 			    "\"clock relaxed\" is set: never in production",
 			    cs->why);
-		cs->warned = 1;
+			cs->warned = 1;
+		}
 		return 0;
 	}
 	return -1;

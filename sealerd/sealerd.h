@@ -1,0 +1,23 @@
+/*
+ * sealerd, the only process that touches keys: the daemon's globals and
+ * the entry points of its files (see sealer.h for the sealing itself).
+ */
+#ifndef CFJL_SEALERD_H
+#define CFJL_SEALERD_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+#include "sealer.h"
+
+extern struct sealer	 sealer;
+
+/* server.c: sealer.sock */
+void	server_init(const char *dir, const uid_t *uids, size_t nuids);
+void	server_close(void);
+
+/* sealerd.c */
+void	sealerd_trouble(const char *why);
+void	sealerd_trouble_check(void);
+
+#endif

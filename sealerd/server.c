@@ -1,0 +1,205 @@
+/*
+ * sealer.sock: stored sends lots (IMSG_SEAL_LOT) and asks for the status,
+ * auditd sends closed journal files (IMSG_JOURNAL_SIGN).  Every request
+ * gets one answer: the seal, or IMSG_SEAL_FAIL with a reason and when to
+ * ask again.  Nothing is kept here: the askers keep what is pending.
+ */
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "log.h"
+#include "peer.h"
+#include "proto.h"
+#include "sealer.h"
+#include "sealerd.h"
+
+static struct peer_listener	 listener;
+
+static int	 server_msg(struct peer *, struct imsg *);
+static int	 server_seal_lot(struct peer *, struct imsg *);
+static int	 server_journal(struct peer *, struct imsg *);
+static int	 server_status(struct peer *, struct imsg *);
+static void	 server_fail(struct peer *, uint64_t, unsigned int,
+		    const char *);
+
+void
+server_init(const char *dir, const uid_t *uids, size_t nuids)
+{
+	struct peer_cb	 cb;
+
+	memset(&cb, 0, sizeof(cb));
+	cb.on_msg = server_msg;
+	if (peer_listen(&listener, dir, SOCK_SEALER, 0666, uids, nuids,
+	    &cb) == -1)
+		fatal("listen on %s/%s", dir, SOCK_SEALER);
+}
+
+void
+server_close(void)
+{
+	peer_listen_close(&listener);
+}
+
+static void
+server_fail(struct peer *p, uint64_t id, unsigned int retry, const char *why)
+{
+	struct seal_fail	 sf;
+
+	memset(&sf, 0, sizeof(sf));
+	sf.lot = id;
+	sf.retry_after = retry;
+	strlcpy(sf.reason, why, sizeof(sf.reason));
+	if (peer_compose(p, IMSG_SEAL_FAIL, &sf, sizeof(sf)) == -1)
+		log_warn("%s: seal failure report", p->name);
+}
+
+static int
+server_msg(struct peer *p, struct imsg *imsg)
+{
+	switch (imsg->hdr.type) {
+	case IMSG_SEAL_LOT:
+		return server_seal_lot(p, imsg);
+	case IMSG_JOURNAL_SIGN:
+		return server_journal(p, imsg);
+	case IMSG_SEALER_STATUS:
+		return server_status(p, imsg);
+	default:
+		if (imsg->fd != -1)
+			close(imsg->fd);
+		return PEER_UNKNOWN;
+	}
+}
+
+static int
+server_seal_lot(struct peer *p, struct imsg *imsg)
+{
+	struct seal_lot		 sl;
+	struct seal_done	 sd;
+	struct iovec		 iov[2];
+	struct seal_event	*ev = NULL;
+	unsigned char		*xml = NULL;
+	size_t			 len = imsg_get_len(imsg), n, xmllen;
+	char			 err[512];
+
+	if (imsg->fd != -1) {
+		close(imsg->fd);
+		return PEER_UNKNOWN;
+	}
+	if (strcmp(p->name, "stored") != 0 || len < sizeof(sl) ||
+	    (len - sizeof(sl)) % sizeof(struct seal_event) != 0)
+		return PEER_UNKNOWN;
+	memcpy(&sl, imsg->data, sizeof(sl));
+	n = (len - sizeof(sl)) / sizeof(struct seal_event);
+	if (n != sl.nevents)
+		return PEER_UNKNOWN;
+	/* The events are copied: imsg data has no alignment promise. */
+	if (n > 0) {
+		if ((ev = calloc(n, sizeof(*ev))) == NULL)
+			fatal("seal lot");
+		memcpy(ev, (const uint8_t *)imsg->data + sizeof(sl),
+		    n * sizeof(*ev));
+	}
+
+	switch (seal_lot_make(&sealer, &sl, ev, n, &xml, &xmllen,
+	    sd.sigvalue_sha256, err, sizeof(err))) {
+	case SEAL_OK:
+		if (xmllen > CFJL_MSG_MAX - sizeof(sd) - 64) {
+			server_fail(p, sl.lot, 60, "the sealed lot is too "
+			    "large for one message");
+			break;
+		}
+		sd.lot = sl.lot;
+		sd.len = xmllen;
+		iov[0].iov_base = &sd;
+		iov[0].iov_len = sizeof(sd);
+		iov[1].iov_base = xml;
+		iov[1].iov_len = xmllen;
+		if (peer_composev(p, IMSG_SEAL_DONE, iov, 2) == -1)
+			log_warn("lot %" PRIu64 ": seal not sent", sl.lot);
+		else
+			log_debug("lot %" PRIu64 " sealed (%zu events)",
+			    sl.lot, n);
+		break;
+	case SEAL_RETRY:
+		sealer.refusals++;
+		sealerd_trouble(err);
+		server_fail(p, sl.lot, sealer.clock_refusing ?
+		    SEALER_RETRY_CLOCK : SEALER_RETRY_HSM, err);
+		break;
+	case SEAL_INVALID:
+		sealer.refusals++;
+		log_warnx("%s", err);
+		audit_record("seal", "lot", "refused", "%s", err);
+		server_fail(p, sl.lot, 60, err);
+		break;
+	}
+	sealerd_trouble_check();
+	free(xml);
+	free(ev);
+	return PEER_HANDLED;
+}
+
+static int
+server_journal(struct peer *p, struct imsg *imsg)
+{
+	struct journal_sign	 js;
+	struct iovec		 iov[2];
+	unsigned char		*der = NULL;
+	size_t			 len;
+	char			 err[512];
+
+	if (strcmp(p->name, "auditd") != 0 ||
+	    imsg_get_len(imsg) != sizeof(js) || imsg->fd == -1) {
+		if (imsg->fd != -1)
+			close(imsg->fd);
+		return PEER_UNKNOWN;
+	}
+	memcpy(&js, imsg->data, sizeof(js));
+	switch (seal_journal_make(&sealer, imsg->fd, &der, &len, err,
+	    sizeof(err))) {
+	case SEAL_OK:
+		js.len = len;
+		iov[0].iov_base = &js;
+		iov[0].iov_len = sizeof(js);
+		iov[1].iov_base = der;
+		iov[1].iov_len = len;
+		if (peer_composev(p, IMSG_JOURNAL_SIGNED, iov, 2) == -1)
+			log_warn("journal seal not sent");
+		break;
+	default:
+		sealer.refusals++;
+		sealerd_trouble(err);
+		server_fail(p, js.reqid, SEALER_RETRY_HSM, err);
+		break;
+	}
+	sealerd_trouble_check();
+	close(imsg->fd);
+	free(der);
+	return PEER_HANDLED;
+}
+
+static int
+server_status(struct peer *p, struct imsg *imsg)
+{
+	char	*j;
+
+	if (imsg->fd != -1) {
+		close(imsg->fd);
+		return PEER_UNKNOWN;
+	}
+	if (imsg_get_len(imsg) != 0)
+		return PEER_UNKNOWN;
+	if ((j = sealer_status_json(&sealer)) == NULL)
+		fatal("status");
+	if (peer_compose(p, IMSG_SEALER_STATUS, j, strlen(j)) == -1)
+		log_warn("status not sent");
+	free(j);
+	return PEER_HANDLED;
+}
