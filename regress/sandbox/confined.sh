@@ -55,13 +55,58 @@ frontd)
 	sock=$T/run/frontd.ctl
 	root=$T/empty
 	;;
+stored)
+	# PostgreSQL refuses root: the cluster runs as the test user.
+	. "$TOP/regress/lib/pg.sh"
+	PGBIN=$(pg_bin) || t_skip "PostgreSQL server binaries not found"
+	pki_make "$T/pki" >"$T/pki.log" 2>&1 ||
+	    { cat "$T/pki.log"; echo "cannot make the test PKI"; exit 1; }
+	mkdir "$T/pg"
+	chown "$TEST_USER:" "$T/pg"
+	as_user() {
+		setpriv --reuid="$TEST_USER" --regid="$TEST_USER" \
+		    --init-groups env HOME=/tmp PATH="$PATH" "$@"
+	}
+	pgdown() {
+		as_user "$PGBIN/pg_ctl" -D "$T/pg/c/data" -m fast -w -t 30 \
+		    stop >/dev/null 2>&1
+	}
+	t_cleanup_add pgdown
+	as_user sh -c 't_cleanup_add() { :; }; . "$1"; pg_start "$2"' \
+	    pg "$TOP/regress/lib/pg.sh" "$T/pg/c" >"$T/pg.log" 2>&1 ||
+	    { cat "$T/pg.log"; echo "cannot start PostgreSQL"; exit 1; }
+	pgc="host=$T/pg/c port=${CFJL_PG_PORT:-5432}"
+	part="stored {
+	database \"$pgc user=cfjl_store\"
+	database owner \"$pgc user=$TEST_USER\"
+	regulator certificate \"$T/pki/regulator.pem\"
+	user \"$TEST_USER\"
+}"
+	sock=$T/run/stored.sock
+	root=/
+	;;
+sealerd)
+	# The sealerd tests' token, keys and configuration; the user must
+	# own the token, which SoftHSM2 reads at every operation.
+	. "$TOP/regress/sealerd/setup.sh"
+	t_need openssl softhsm2-util
+	hsm_module >/dev/null || t_skip "SoftHSM2 module not installed"
+	[ -x "$KEYS" ] || t_skip "$KEYS not built"
+	sealer_setup >"$T/setup.log" 2>&1 ||
+	    { cat "$T/setup.log"; echo "cannot set up the token"; exit 1; }
+	chown -R "$TEST_USER:" "$T/hsm" "$T/state"
+	sealer_conf "clock relaxed" "user \"$TEST_USER\""
+	conf_done=1
+	sock=$T/run/sealer.sock
+	root=/
+	;;
 *)
 	t_skip "$D: no confinement check written for it yet"
 	;;
 esac
 RUNDIR=${RUNDIR:-$T/run}
 
-cat >"$T/cfjl.conf" <<CONF
+[ -n "${conf_done:-}" ] || cat >"$T/cfjl.conf" <<CONF
 operator 48
 vault 1
 runtime-dir "$RUNDIR"
@@ -73,11 +118,16 @@ CONF
 pid=$!
 stop() { kill -TERM "$pid" 2>/dev/null; }
 t_cleanup_add stop
-if ! t_wait_path "$sock" 15; then
-	cat "$T/$D.log"
-	echo "$D did not create $sock"
-	exit 1
-fi
+n=150
+while [ ! -S "$sock" ]; do
+	if ! kill -0 "$pid" 2>/dev/null || [ $n -le 0 ]; then
+		cat "$T/$D.log"
+		echo "$D did not start: no socket $sock"
+		exit 1
+	fi
+	sleep 0.1
+	n=$((n - 1))
+done
 # The socket is made before sandbox_enter(): wait for the filter.
 n=50
 while [ "$(awk '/^Seccomp:/ { print $2 }' "/proc/$pid/status")" != 2 ] &&
@@ -97,7 +147,7 @@ t_eq "$D: no effective capabilities" \
     "$(awk '/^CapEff:/ { print $2 }' "$st")" 0000000000000000
 t_eq "$D: no permitted capabilities" \
     "$(awk '/^CapPrm:/ { print $2 }' "$st")" 0000000000000000
-t_eq "$D: chrooted in $root" "$(readlink "/proc/$pid/root")" "$root"
+t_eq "$D: root directory $root" "$(readlink "/proc/$pid/root")" "$root"
 t_eq "$D: core file size 0" \
     "$(awk '/^Max core file size/ { print $5, $6 }' "/proc/$pid/limits")" "0 0"
 # A process that is not dumpable has its /proc files owned by root.
