@@ -48,8 +48,11 @@ static void	sandbox_allow_args(scmp_filter_ctx);
 /*
  * What every daemon needs once confined.  Calls allowed only with
  * restricted arguments (socket, mmap, mprotect, tgkill) are added by
- * sandbox_allow_args() below; a policy that lists them here unrestricted
+ * sandbox_allow_args() below; a policy that lists them in its own list
  * lifts the restriction for itself.
+ *
+ * Syslog must be opened before the chroot, with LOG_NDELAY (log_init()
+ * does, and daemon_detach() calls it): /dev/log is out of reach inside.
  */
 const int sandbox_base_syscalls[] = {
 	/* imsg: framing over Unix sockets, descriptor passing. */
@@ -281,7 +284,11 @@ sandbox_allow_args(scmp_filter_ctx ctx)
 		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0) },
 		{ SCMP_SYS(mprotect), "mprotect",
 		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0) },
-		/* abort() (assert, stack protector): a signal to ourselves. */
+		/*
+		 * abort() (assert, stack protector): a signal to ourselves
+		 * only; a child forked after this cannot abort cleanly and
+		 * dies by SIGSYS instead, which is as final.
+		 */
 		{ SCMP_SYS(tgkill), "tgkill",
 		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0) },
 	};
