@@ -33,10 +33,13 @@ done(void *arg, uint64_t seq)
 		first = seq;
 	if (seq > last)
 		last = seq;
+	struct timeval	 tv = { 0, 300000 };
+
 	if (++nacked == (uint64_t)count) {
 		if (close_after && audit_close_file() == -1)
 			warn("audit_close_file");
-		event_loopexit(NULL);
+		/* Let the close request leave before the loop ends. */
+		event_loopexit(close_after ? &tv : NULL);
 	}
 }
 
@@ -99,9 +102,6 @@ main(int argc, char *argv[])
 		    "ok", "record %lld of %lld \\ \x01", i, count) == 0)
 			errx(1, "record %lld dropped", i);
 	event_dispatch();
-	/* Let the close request leave. */
-	if (close_after)
-		usleep(200000);
 	printf("acked %" PRIu64 " first %" PRIu64 " last %" PRIu64 "\n",
 	    nacked, first, last);
 	return 0;

@@ -25,7 +25,7 @@ ad_need()
 	[ -x "$AUDIT_SEND" ] || t_skip "regress/auditd/audit-send is not built (make -C regress)"
 }
 
-ad_setup()
+ad_dirs()
 {
 	ad_need
 	J=$T/journal
@@ -37,19 +37,36 @@ ad_setup()
 		chown "$TEST_USER" "$RUN" "$J"
 		AD_AS="setpriv --reuid=$TEST_USER --regid=$TEST_USER --init-groups"
 	fi
-	cat > "$T/cfjl.conf" <<CONF
-operator 48
-vault 1
-runtime-dir "$RUN"
+	t_cleanup_add ad_stop
+}
+
+ad_block()
+{
+	cat <<CONF
 auditd {
 	journal "$J"
 	rotate every $AD_ROTATE_EVERY
 	rotate size $AD_ROTATE_SIZE
 }
-$*
 CONF
+}
+
+ad_setup()
+{
+	ad_dirs || return 1
+	{
+		printf 'operator 48\nvault 1\nruntime-dir "%s"\n' "$RUN"
+		ad_block
+		for l; do printf '%s\n' "$l"; done
+	} > "$T/cfjl.conf"
 	chmod 0644 "$T/cfjl.conf"
-	t_cleanup_add ad_stop
+}
+
+# A configuration written by someone else (sealerd's tests): add auditd.
+ad_setup_append()
+{
+	ad_dirs || return 1
+	ad_block >> "$T/cfjl.conf"
 }
 
 ad_start()
