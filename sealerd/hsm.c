@@ -190,7 +190,8 @@ hsm_open(struct hsm *h)
 	}
 	if (PKCS11_CTX_load(h->ctx, h->module) != 0) {
 		snprintf(h->err, sizeof(h->err), "cannot initialise PKCS#11 "
-		    "module %.300s: %.150s", h->module, hsm_ossl_error());
+		    "module %.300s (is its token storage there and "
+		    "readable?): %.120s", h->module, hsm_ossl_error());
 		goto fail;
 	}
 	h->loaded = 1;

@@ -60,6 +60,8 @@ static const int sealerd_syscalls[] = {
 	SCMP_SYS(readlink), SCMP_SYS(stat), SCMP_SYS(lstat),
 	/* serial.c: the time-stamp serial block, written and synced. */
 	SCMP_SYS(pwrite64), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
+	/* SoftHSM2 rewrites a token's files when it finds them again. */
+	SCMP_SYS(ftruncate), SCMP_SYS(write),
 	/* clock.c: ntp_adjtime() with no modes, before every time-stamp. */
 	SCMP_SYS(clock_adjtime), SCMP_SYS(adjtimex),
 	/* server.c (sealer.sock), common/control.c (sealerd.ctl). */
