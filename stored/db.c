@@ -34,7 +34,7 @@
 #define DB_LOCK_KEY		"x'43464a4c00000001'::bigint"
 #define DB_BACKOFF_MIN		200	/* milliseconds */
 #define DB_BACKOFF_MAX		5000
-#define DB_LOCK_TRIES		50	/* 100 ms apart: a killed stored */
+#define DB_LOCK_TRIES		30	/* 100 ms apart: a killed stored */
 
 /* Milliseconds between the Unix and the PostgreSQL epochs (2000-01-01). */
 #define DB_EPOCH_DIFF_MS	946684800000LL

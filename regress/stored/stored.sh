@@ -65,8 +65,8 @@ st_start()
 {
 	"$STORED" -d -f "$T/cfjl.conf" >>"$T/stored.log" 2>&1 &
 	ST_PID=$!
-	n=100
-	while [ $n -gt 0 ]; do
+	_sn=100
+	while [ $_sn -gt 0 ]; do
 		if ! kill -0 "$ST_PID" 2>/dev/null; then
 			wait "$ST_PID" 2>/dev/null
 			ST_PID=""
@@ -77,7 +77,7 @@ st_start()
 			return 0
 		fi
 		sleep 0.1
-		n=$((n - 1))
+		_sn=$((_sn - 1))
 	done
 	echo "stored did not come up"; tail -n 20 "$T/stored.log"
 	return 1

@@ -1,0 +1,104 @@
+#!/bin/sh
+# stored end to end with a real PostgreSQL: every sample trace stored,
+# numbered 1, 2, 3... with its IDEvt written in, encrypted so that the
+# regulator's key recovers exactly the archived XML whose digest was
+# answered; batches; Client-Id duplicates and reuse; lots; status.
+. "$(dirname "$0")/../lib/common.sh"
+t_unprivileged "$@"
+t_tmpdir
+. "$TOP/regress/stored/stored.sh"
+t_need openssl sha256sum perl
+ST_LOT_MAX=5 ST_LOT_AGE=60s st_setup
+st_start || { cat "$T/stored.log"; exit 1; }
+
+# Every sample, one request each.
+n=0
+for f in "$ARJEL"/samples/*.xml; do
+	name=$(basename "$f" .xml)
+	grep -q '<IDEvt>1</IDEvt>' "$f" || continue
+	n=$((n + 1))
+	out=$(st_client deposit "$(st_sample "$name")")
+	t_match "$name stored as IDEvt $n" "$out" "^ok idevt=$n lot=[0-9]+ dup=0 "
+	sed "s|<IDEvt>1</IDEvt>|<IDEvt>$n</IDEvt>|" "$f" > "$T/want.xml"
+	want=$(sha256sum < "$T/want.xml" | cut -d' ' -f1)
+	t_match "$name digest is of the archived XML" "$out" "digest=$want "
+	st_decrypt "$n" "$T/got.xml"
+	t_ok "$name decrypts to the archived XML" cmp -s "$T/got.xml" "$T/want.xml"
+	p7m=$(sha256sum < "$T/e.p7m" | cut -d' ' -f1)
+	t_eq "$name p7m_sha256 recorded" "$(st_sql "SELECT encode(p7m_sha256, 'hex') FROM events WHERE idevt = $n")" "$p7m"
+done
+t_ok "samples deposited" test "$n" -gt 10
+
+# The placeholder comment form.
+f=$ARJEL/samples/placeholder-OUVINFOPERSO.xml
+if [ -f "$f" ]; then
+	n=$((n + 1))
+	out=$(st_client deposit "$f")
+	t_match "placeholder trace numbered" "$out" "^ok idevt=$n "
+	st_decrypt "$n" "$T/got.xml"
+	t_ok "placeholder replaced by the IDEvt" grep -q "<IDEvt>$n</IDEvt>" "$T/got.xml"
+fi
+
+# 5 events a lot: lots closed by count, gapless, and lots rows agree.
+t_eq "lots closed by count" "$(st_sql "SELECT count(*) FROM lots")" "$((n / 5))"
+t_eq "lots are whole" "$(st_sql "SELECT count(*) FROM lots l WHERE nevents <> 5 OR nevents <> (SELECT count(*) FROM events e WHERE e.lot = l.numero)")" "0"
+
+# A batch: consecutive numbers, in order, one answer.
+out=$(st_client deposit -b "$(st_sample PASPMISE)" "$(st_sample CPTEALIM)" "$(st_sample PASPGAIN)")
+t_eq "batch answered per item" "$(echo "$out" | grep -c '^ok ')" 3
+t_eq "batch numbered in order" "$(echo "$out" | sed 's/.*idevt=\([0-9]*\).*/\1/' | tr '\n' ' ')" "$((n + 1)) $((n + 2)) $((n + 3)) "
+n=$((n + 3))
+
+# Client-Id: same body -> the same answer, nothing stored.
+first=$(st_client deposit "$(st_sample PASPMISE)@cap-1")
+n=$((n + 1))
+t_match "Client-Id first deposit" "$first" "^ok idevt=$n .*dup=0 .*client_id=cap-1$"
+again=$(st_client deposit "$(st_sample PASPMISE)@cap-1")
+t_eq "Client-Id retry gives the same answer" "$(echo "$again" | sed 's/dup=1/dup=0/')" "$first"
+t_match "Client-Id retry flagged duplicate" "$again" "dup=1"
+t_eq "Client-Id retry stored nothing" "$(st_sql "SELECT count(*) FROM events")" "$n"
+
+# Client-Id with another body: 409, nothing stored, no IDEvt used.
+out=$(st_client deposit "$(st_sample CPTEALIM)@cap-1")
+t_match "Client-Id reuse refused" "$out" "^err status=409 code=CFJL_CLIENT_ID_REUSED "
+t_eq "refused trace not stored" "$(st_sql "SELECT count(*) FROM events")" "$n"
+
+# A batch holding a reused id is refused whole.
+out=$(st_client deposit -b "$(st_sample PASPGAIN)@cap-2" "$(st_sample CPTEALIM)@cap-1")
+t_match "batch with reused id refused" "$out" "^err status=409 code=CFJL_CLIENT_ID_REUSED index=1 "
+out=$(st_client deposit -b "$(st_sample PASPGAIN)@cap-3" "$(st_sample CPTEALIM)@cap-3")
+t_match "same id twice in a batch refused" "$out" "^err status=409 code=CFJL_CLIENT_ID_REUSED index=1 "
+t_eq "refused batches stored nothing" "$(st_sql "SELECT count(*) FROM events")" "$n"
+
+# The next deposit takes the next number: refusals used none.
+out=$(st_client deposit "$(st_sample PASPGAIN)@cap-2")
+n=$((n + 1))
+t_match "next IDEvt after refusals" "$out" "^ok idevt=$n "
+
+# Concurrent requests with the same id: one stored, one duplicate.
+st_client deposit "$(st_sample PASPMISE)@cap-9" "$(st_sample PASPMISE)@cap-9" > "$T/conc"
+n=$((n + 1))
+t_eq "concurrent same id: stored once" "$(grep -c "idevt=$n " "$T/conc")" 2
+t_eq "concurrent same id: one duplicate" "$(grep -c 'dup=1' "$T/conc")" 1
+
+# The duplicate answer survives a restart (read back from the database).
+st_stop
+st_start || { cat "$T/stored.log"; exit 1; }
+again=$(st_client deposit "$(st_sample PASPMISE)@cap-1")
+t_eq "Client-Id answer after restart" "$(echo "$again" | sed 's/dup=1/dup=0/')" "$first"
+out=$(st_client deposit "$(st_sample PASPGAIN)")
+n=$((n + 1))
+t_match "numbering resumes after restart" "$out" "^ok idevt=$n "
+
+# Gapless, unique, and status agrees.
+t_eq "IDEvt 1..$n without gap" "$(st_sql "SELECT count(*) = max(idevt) AND min(idevt) = 1 FROM events")" "t"
+s=$(st_client status)
+t_match "status: last IDEvt" "$s" "\"last_idevt\":$n,"
+t_match "status: operator and vault" "$s" '"operator":48,"vault":1,'
+t_match "status: sealing lag" "$s" '"sealing_lag":\{"events":[0-9]+,'
+
+# Lots as frontd asks for them.
+t_eq "closed lot pending its seal" "$(st_client lot 1 | head -n 1)" "pending"
+t_eq "unknown lot" "$(st_client lot 999 | head -n 1)" "unknown"
+
+t_done
