@@ -305,6 +305,12 @@ audit_close_file(void)
 }
 
 int
+audit_initialized(void)
+{
+	return audit.init;
+}
+
+int
 audit_connected(void)
 {
 	return audit.init && (audit.local || audit.peer.state == PEER_UP);

@@ -74,7 +74,8 @@ void	 audit_cancel(uint64_t id);
 /* Ask auditd to close the current journal file (IMSG_AUDIT_CLOSE). */
 int	 audit_close_file(void);
 
-/* For status reports. */
+/* For status reports; audit_initialized() says whether anything is sent. */
+int	 audit_initialized(void);
 int	 audit_connected(void);
 size_t	 audit_queued(void);	/* sent or not, not yet acknowledged */
 uint64_t audit_dropped(void);	/* since start */
