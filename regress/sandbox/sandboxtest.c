@@ -43,6 +43,18 @@ static int	killed(const char *);
 static void	report(void);
 static void	status_line(const char *, const char *);
 
+/* make SAN=1: common/sandbox.c then sets no RLIMIT_AS. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN	1
+#endif
+#endif
+#ifndef ASAN
+#define ASAN	0
+#endif
+
 /* What the test itself needs on top of the daemons' base. */
 static const int test_syscalls[] = {
 	SCMP_SYS(prctl), SCMP_SYS(getrlimit), SCMP_SYS(prlimit64),
@@ -214,6 +226,7 @@ report(void)
 	gid_t		 groups[16];
 	int		 fd, n;
 
+	printf("asan %d\n", ASAN);
 	printf("uid %u\neuid %u\ngid %u\negid %u\n", (unsigned)getuid(),
 	    (unsigned)geteuid(), (unsigned)getgid(), (unsigned)getegid());
 	n = getgroups(16, groups);
