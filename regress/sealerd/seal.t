@@ -39,8 +39,8 @@ for e in SigningTime SigningCertificateV2 IssuerSerialV2 SignatureTimeStamp \
 	t_ok "XAdES: $e" grep -q "<xades:$e" "$L1"
 done
 certdig=$(openssl x509 -in "$T/pki/seal.pem" -outform DER | openssl dgst -sha256 -binary | base64)
-t_match "SigningCertificateV2 digest is the sealing certificate's" \
-    "$(sed -n 's|.*<xades:CertDigest>.*<ds:DigestValue>\([^<]*\)</ds:DigestValue></xades:CertDigest>.*|\1|p' "$L1")" "^$certdig\$"
+t_eq "SigningCertificateV2 digest is the sealing certificate's" \
+    "$(sed -n 's|.*<xades:CertDigest>.*<ds:DigestValue>\([^<]*\)</ds:DigestValue></xades:CertDigest>.*|\1|p' "$L1")" "$certdig"
 
 # The chain: each Precedent is the SHA-256 of the previous SignatureValue.
 for i in 2 3 4; do
