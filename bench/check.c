@@ -155,7 +155,7 @@ check_digest(const struct lg_req *r, uint32_t i, uint64_t idevt,
 void
 check_lost(struct lg_req *r, const char *why)
 {
-	if (r->ntraces == 0)
+	if (r->kind != LG_REQ_DEPOSIT)
 		return;
 	lg_stats.lost++;
 	check_error("request lost: %s", why);
@@ -169,9 +169,15 @@ check_answer(struct lg_req *r, int status, const char *body, size_t len,
 	uint64_t	 ids[LG_BATCH_MAX];
 	const char	*digests[LG_BATCH_MAX];
 	size_t		 nid = 0, ndig = 0, nstat = 0, i, k;
+	uint64_t	 lot;
 	char		*ep;
 
-	if (r->ntraces == 0)		/* idle mode's GET */
+	if (r->kind == LG_REQ_STATUS) {
+		if (status == 200)
+			seal_status(body, len, now);
+		return;
+	}
+	if (r->kind != LG_REQ_DEPOSIT)
 		return;
 	check_push_lat(now > r->sched_ns ? now - r->sched_ns : 0);
 	if (lg_stats.last_ns < now)
@@ -197,6 +203,12 @@ check_answer(struct lg_req *r, int status, const char *body, size_t len,
 		if (ep == p || ids[nid] == 0)
 			break;
 		nid++;
+	}
+	for (p = body; (p = check_key(p, end, "\"lot\"")) != NULL; p = ep) {
+		lot = strtoull(p, &ep, 10);
+		if (ep == p)
+			break;
+		seal_ack(lot, now);
 	}
 	for (p = body; (p = check_key(p, end, "\"digest\"")) != NULL &&
 	    ndig < LG_BATCH_MAX; p++) {

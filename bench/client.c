@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,8 @@
 static struct tls_config	*client_cfg;
 static struct addrinfo		*client_ai;
 static char			 client_host[256];
+static unsigned int		 client_spread;	/* source addresses */
+static unsigned int		 client_next;
 
 static void	 client_grow(char **, size_t *, size_t);
 static int	 client_write(struct lg_conn *);
@@ -52,7 +55,7 @@ lg_now(void)
 
 void
 client_init(const char *host, const char *port, const char *ca,
-    const char *cert, const char *key, int noverify)
+    const char *cert, const char *key, int noverify, unsigned int spread)
 {
 	struct addrinfo	 hints;
 	int		 e;
@@ -63,6 +66,9 @@ client_init(const char *host, const char *port, const char *ca,
 	if ((e = getaddrinfo(host, port, &hints, &client_ai)) != 0)
 		fatalx("%s port %s: %s", host, port, gai_strerror(e));
 	strlcpy(client_host, host, sizeof(client_host));
+	if (spread > 0 && client_ai->ai_family != AF_INET)
+		fatalx("-S needs an IPv4 loopback vault address");
+	client_spread = spread;
 
 	if (tls_init() == -1)
 		fatalx("tls_init failed");
@@ -101,13 +107,23 @@ client_grow(char **buf, size_t *cap, size_t need)
 void
 client_connect(struct lg_conn *c)
 {
-	int	 one = 1;
+	struct sockaddr_in	 sin;
+	int			 one = 1;
 
 	c->fd = socket(client_ai->ai_family, client_ai->ai_socktype |
 	    SOCK_NONBLOCK | SOCK_CLOEXEC, client_ai->ai_protocol);
 	if (c->fd == -1)
 		fatal("socket");
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (client_spread > 0) {
+		/* As many capture agents: 127.0.0.2, .3, ... in turn. */
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 +
+		    client_next++ % client_spread);
+		if (bind(c->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+			fatal("bind %s", inet_ntoa(sin.sin_addr));
+	}
 	TAILQ_INIT(&c->reqs);
 	c->inflight = 0;
 	c->inlen = c->outlen = c->outoff = 0;
@@ -180,7 +196,7 @@ client_send(struct lg_conn *c, struct lg_req *r)
 }
 
 void
-client_get(struct lg_conn *c, const char *path, uint64_t now)
+client_get(struct lg_conn *c, const char *path, int kind, uint64_t now)
 {
 	struct lg_req	*r;
 	char		 head[512];
@@ -189,6 +205,7 @@ client_get(struct lg_conn *c, const char *path, uint64_t now)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		fatal("%s", __func__);
 	r->sched_ns = now;
+	r->kind = kind;
 	n = snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
 	    path, client_host);
 	client_grow(&c->out, &c->outcap, c->outlen + n);

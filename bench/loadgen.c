@@ -12,9 +12,12 @@
  *	idle (-I n): n connections opened, each proven with one GET, then
  *	    held for -t seconds (the memory test).
  *
- * -b n deposits batches of n traces (POST /v1/events/batch).  The result
+ * -b n deposits batches of n traces (POST /v1/events/batch).  -M ms polls
+ * GET /v1/status on a connection of its own and reports how long each
+ * lot waited, from its last acknowledgement to its seal (seal.c).  The result
  * is one line of JSON on stdout; a run with any wrong answer also prints
- * INVALID on stderr and exits 3.
+ * INVALID on stderr and exits 3.  -S n spreads the connections over n
+ * loopback source addresses, as n capture agents would be.
  */
 #define _GNU_SOURCE		/* ppoll */
 #include <sys/types.h>
@@ -47,12 +50,15 @@ struct lg_opts {
 	unsigned int	 oper, vault;
 	double		 rate;		/* events/s; 0: closed loop */
 	double		 seconds;
+	unsigned int	 monitor_ms;	/* poll /v1/status for seals */
+	unsigned int	 spread;	/* source addresses 127.0.0.2... */
 	uint64_t	 maxevents;
 	int		 noverify;
 };
 
 static struct lg_opts	 o;
 static struct lg_conn	*conns;
+static unsigned int	 lg_nconns;	/* o.conns and the monitor's */
 static struct pollfd	*pfds;
 static struct lg_req	*freereqs;
 static volatile sig_atomic_t lg_quit;
@@ -80,7 +86,7 @@ usage(void)
 	    "\t[-h host] [-c conns] [-d depth] [-b batch] [-t seconds] "
 	    "[-n events]\n"
 	    "\t[-r events/s] [-I idle-conns [-R ready-file]] [-L label] "
-	    "[-O oper] [-V vault] [-x] [-N]\n");
+	    "[-M poll-ms] [-S addrs] [-O oper] [-V vault] [-x] [-N]\n");
 	exit(2);
 }
 
@@ -202,7 +208,7 @@ lg_poll(uint64_t deadline)
 	unsigned int	 i;
 	int		 n;
 
-	for (i = 0; i < o.conns; i++) {
+	for (i = 0; i < lg_nconns; i++) {
 		pfds[i].fd = conns[i].fd;
 		pfds[i].events = POLLIN;
 		if (conns[i].want_out || conns[i].state == LG_CONNECTING ||
@@ -214,13 +220,13 @@ lg_poll(uint64_t deadline)
 	wait = deadline > now ? deadline - now : 0;
 	ts.tv_sec = wait / 1000000000ULL;
 	ts.tv_nsec = wait % 1000000000ULL;
-	if ((n = ppoll(pfds, o.conns, &ts, NULL)) == -1) {
+	if ((n = ppoll(pfds, lg_nconns, &ts, NULL)) == -1) {
 		if (errno == EINTR)
 			return;
 		fatal("ppoll");
 	}
 	now = lg_now();
-	for (i = 0; i < o.conns && n > 0; i++) {
+	for (i = 0; i < lg_nconns && n > 0; i++) {
 		if (pfds[i].revents == 0)
 			continue;
 		n--;
@@ -238,13 +244,16 @@ lg_poll(uint64_t deadline)
 static void
 lg_run(void)
 {
-	struct lg_conn	*c;
+	struct lg_conn	*c, *mon = NULL;
 	uint64_t	 t0, now, end, next, interval = 0, issued = 0, dl;
+	uint64_t	 nextpoll = 0, loadend = 0;
 	unsigned int	 rr = 0, i;
 	int		 k, stopping = 0;
 
-	for (i = 0; i < o.conns; i++)
+	for (i = 0; i < lg_nconns; i++)
 		client_connect(&conns[i]);
+	if (o.monitor_ms)
+		mon = &conns[o.conns];
 	/* Connections first: the handshakes are not part of the run. */
 	end = lg_now() + 30ULL * 1000000000ULL;
 	for (;;) {
@@ -264,14 +273,29 @@ lg_run(void)
 		interval = (uint64_t)(1e9 * (o.batch ? o.batch : 1) / o.rate);
 	while (!lg_quit) {
 		now = lg_now();
+		if (mon != NULL && mon->state == LG_READY &&
+		    mon->inflight == 0 && now >= nextpoll) {
+			client_get(mon, "/v1/status", LG_REQ_STATUS, now);
+			nextpoll = now + o.monitor_ms * 1000000ULL;
+		}
 		if (!stopping && (now >= end || (o.maxevents > 0 &&
 		    lg_events_sent >= o.maxevents)))
 			stopping = 1;
+		if (stopping && loadend == 0 && lg_inflight() == 0)
+			loadend = now;
+		if (loadend != 0 && mon != NULL && !seal_caught_up() &&
+		    now < loadend + LG_DRAIN_NS) {
+			/* Load is over: wait for the last lots' seals. */
+			lg_poll(now + 5000000ULL);
+			continue;
+		}
 		if (stopping) {
 			if (o.rate > 0 && lg_unsent == 0 && issued *
 			    interval < (uint64_t)(o.seconds * 1e9))
 				lg_unsent = ((uint64_t)(o.seconds * 1e9) -
 				    issued * interval) / interval;
+			if (lg_unsent <= issued / 200 + 2)
+				lg_unsent = 0;	/* the last ones, at the edge */
 			if (lg_inflight() == 0 || now > end + LG_DRAIN_NS)
 				break;
 			lg_poll(now + 100000000ULL);
@@ -304,15 +328,17 @@ lg_run(void)
 				client_send(&conns[k], lg_req_new(now));
 		}
 		/* Write what was queued before waiting. */
-		for (i = 0; i < o.conns; i++)
+		for (i = 0; i < lg_nconns; i++)
 			if (conns[i].state == LG_READY &&
 			    conns[i].outoff < conns[i].outlen)
 				if (client_io(&conns[i], 0, now) == -1 &&
 				    lg_reconnects++ < LG_RECONNECTS)
 					client_connect(&conns[i]);
+		if (mon != NULL && nextpoll < dl)
+			dl = nextpoll;
 		lg_poll(dl);
 	}
-	for (i = 0; i < o.conns; i++) {
+	for (i = 0; i < lg_nconns; i++) {
 		c = &conns[i];
 		while (!TAILQ_EMPTY(&c->reqs)) {
 			struct lg_req *r = TAILQ_FIRST(&c->reqs);
@@ -350,7 +376,8 @@ lg_idle(void)
 		}
 		while (!ready && started < o.conns && pending < 64) {
 			client_connect(&conns[started]);
-			client_get(&conns[started], "/v1/status", now);
+			client_get(&conns[started], "/v1/status",
+			    LG_REQ_PROBE, now);
 			started++;
 			pending++;
 		}
@@ -381,13 +408,17 @@ lg_idle(void)
 static int
 lg_report(double secs)
 {
-	double		 p50, p99, p999, max, mean;
+	struct rusage	 ru;
+	double		 p50, p99, p999, max, mean, cpu = 0;
 	uint64_t	 first, last, gaps, dups;
 	int		 contiguous, valid;
 
 	contiguous = check_idevts(&first, &last, &gaps, &dups) == 0;
 	check_latency(&p50, &p99, &p999, &max, &mean);
 	valid = contiguous && lg_stats.errors == 0 && lg_stats.events > 0;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	printf("{\"mode\":\"%s\",\"label\":\"%s\",\"conns\":%u,\"depth\":%u,"
 	    "\"batch\":%u,\"offered\":%.0f,\"requests\":%" PRIu64 ","
 	    "\"events\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"lost\":%" PRIu64
@@ -398,7 +429,7 @@ lg_report(double secs)
 	    "\"late\":%" PRIu64 ",\"unsent\":%" PRIu64 ",\"saturated\":%s,"
 	    "\"idevt\":{\"first\":%" PRIu64 ",\"last\":%" PRIu64
 	    ",\"gaps\":%" PRIu64 ",\"dups\":%" PRIu64 ",\"contiguous\":%s},"
-	    "\"valid\":%s}\n",
+	    "\"loadgen_cpu_s\":%.2f",
 	    o.rate > 0 ? "open" : "closed", o.label ? o.label : "", o.conns,
 	    o.depth, o.batch, o.rate, lg_stats.requests, lg_stats.events,
 	    lg_stats.errors, lg_stats.lost, lg_stats.bad_status,
@@ -406,8 +437,10 @@ lg_report(double secs)
 	    secs > 0 ? lg_stats.events / secs : 0.0, p50, p99, p999, max, mean,
 	    check_nsamples(), lg_late, lg_unsent,
 	    lg_saturated || lg_unsent > 0 ? "true" : "false",
-	    first, last, gaps, dups, contiguous ? "true" : "false",
-	    valid ? "true" : "false");
+	    first, last, gaps, dups, contiguous ? "true" : "false", cpu);
+	if (o.monitor_ms)
+		seal_report(stdout, lg_stats.first_ns, lg_stats.last_ns);
+	printf(",\"valid\":%s}\n", valid ? "true" : "false");
 	fflush(stdout);
 	if (!valid) {
 		fprintf(stderr, "INVALID: %" PRIu64 " errors, %" PRIu64
@@ -434,7 +467,7 @@ main(int argc, char *argv[])
 	o.seconds = 10;
 	o.oper = 48;
 	o.vault = 1;
-	while ((ch = getopt(argc, argv, "a:b:c:d:e:h:I:k:L:n:NO:p:r:R:s:t:V:x"))
+	while ((ch = getopt(argc, argv, "a:b:c:d:e:h:I:k:L:M:n:NO:p:r:R:s:S:t:V:x"))
 	    != -1) {
 		switch (ch) {
 		case 'a': o.ca = optarg; break;
@@ -466,6 +499,17 @@ main(int argc, char *argv[])
 			o.idle = strtonum(optarg, 1, LG_CONNS_MAX, &errstr);
 			if (errstr)
 				fatalx("idle %s: %s", optarg, errstr);
+			break;
+		case 'M':
+			o.monitor_ms = strtonum(optarg, 1, 10000, &errstr);
+			if (errstr)
+				fatalx("monitor interval %s: %s", optarg,
+				    errstr);
+			break;
+		case 'S':
+			o.spread = strtonum(optarg, 1, 250, &errstr);
+			if (errstr)
+				fatalx("spread %s: %s", optarg, errstr);
 			break;
 		case 'n':
 			o.maxevents = strtonum(optarg, 1, 1LL << 40, &errstr);
@@ -503,15 +547,19 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, lg_sig);
 	signal(SIGTERM, lg_sig);
-	if (o.idle)
+	if (o.idle) {
 		o.conns = o.idle;
-	lg_nofile(o.conns);
-	if ((conns = calloc(o.conns, sizeof(*conns))) == NULL ||
-	    (pfds = calloc(o.conns, sizeof(*pfds))) == NULL)
+		o.monitor_ms = 0;
+	}
+	lg_nconns = o.conns + (o.monitor_ms ? 1 : 0);
+	lg_nofile(lg_nconns);
+	if ((conns = calloc(lg_nconns, sizeof(*conns))) == NULL ||
+	    (pfds = calloc(lg_nconns, sizeof(*pfds))) == NULL)
 		fatal("%s", __func__);
-	for (ch = 0; ch < (int)o.conns; ch++)
+	for (ch = 0; ch < (int)lg_nconns; ch++)
 		conns[ch].fd = -1;
-	client_init(o.host, o.port, o.ca, o.cert, o.key, o.noverify);
+	client_init(o.host, o.port, o.ca, o.cert, o.key, o.noverify,
+	    o.spread);
 	if (o.idle) {
 		lg_idle();
 		return 0;

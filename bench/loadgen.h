@@ -6,6 +6,7 @@
  *	gen.c		realistic traces made from the ARJEL sample events
  *	client.c	mutual-TLS connections, pipelined HTTP/1.1 requests
  *	check.c		every answer checked; IDEvt set; latency samples
+ *	seal.c		lots acknowledged and seen sealed
  */
 #ifndef BENCH_LOADGEN_H
 #define BENCH_LOADGEN_H
@@ -34,12 +35,19 @@ struct lg_trace {
 	uint32_t	 idoff;		/* the "0" of IDEvt, from off */
 };
 
+enum lg_req_kind {
+	LG_REQ_DEPOSIT = 0,
+	LG_REQ_PROBE,		/* idle mode's GET: any answer will do */
+	LG_REQ_STATUS		/* the sealing monitor's GET /v1/status */
+};
+
 /* One request in flight; its answers come back in order. */
 struct lg_req {
 	TAILQ_ENTRY(lg_req)	 entry;
 	uint64_t		 sched_ns;	/* latency counts from here */
 	uint32_t		 ntraces;
 	int			 batch;
+	int			 kind;		/* LG_REQ_* */
 	char			*body;
 	size_t			 bodylen;
 	size_t			 bodycap;
@@ -76,7 +84,8 @@ struct lg_conn {
 
 /* client.c */
 void	 client_init(const char *host, const char *port, const char *ca,
-	    const char *cert, const char *key, int noverify);
+	    const char *cert, const char *key, int noverify,
+	    unsigned int spread);
 void	 client_connect(struct lg_conn *);
 /* Handle poll events; -1 when the connection was lost. */
 int	 client_io(struct lg_conn *, short revents, uint64_t now);
@@ -84,7 +93,8 @@ void	 client_close(struct lg_conn *);
 /* Queue a request and start writing it. */
 void	 client_send(struct lg_conn *, struct lg_req *);
 /* A raw GET (idle mode), answered through client_io like the others. */
-void	 client_get(struct lg_conn *, const char *path, uint64_t now);
+void	 client_get(struct lg_conn *, const char *path, int kind,
+	    uint64_t now);
 uint64_t lg_now(void);
 
 /* check.c */
@@ -117,6 +127,13 @@ int	 check_idevts(uint64_t *first, uint64_t *last, uint64_t *gaps,
 void	 check_latency(double *p50, double *p99, double *p999, double *max,
 	    double *mean);
 size_t	 check_nsamples(void);
+
+/* seal.c: lots acknowledged, lots seen sealed in /v1/status. */
+void	 seal_ack(uint64_t lot, uint64_t now);
+void	 seal_status(const char *body, size_t len, uint64_t now);
+/* Every lot acknowledged so far is seen sealed. */
+int	 seal_caught_up(void);
+void	 seal_report(FILE *, uint64_t start, uint64_t end);
 
 /* loadgen.c */
 void	 lg_req_free(struct lg_req *);
