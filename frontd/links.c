@@ -331,8 +331,8 @@ links_json(struct imsg *imsg, int kind)
 		json_u64(&j, "refused", env->nrefused);
 		json_u64(&j, "roles", roles_count());
 		json_obj_close(&j);
+		j.comma = 0;	/* the closing brace takes no comma */
 		json_raw(&j, NULL, "}", 1);
-		j.comma = 0;
 		resp_json(r, 200, &j, NULL);
 		json_free(&j);
 	} else
