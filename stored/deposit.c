@@ -79,6 +79,7 @@ struct dreq {
 	struct dtrace		*t;
 	uint32_t		 nnew;	/* traces to store */
 	int			 counted;	/* in dep.nwaiting */
+	int			 solo;	/* its group failed: retry alone */
 	enum dreq_state		 state;
 };
 TAILQ_HEAD(dreqs, dreq);
@@ -517,6 +518,8 @@ dep_flush(void)
 	while ((r = TAILQ_FIRST(&dep.ready)) != NULL) {
 		if (g->nevents > 0 && max != 0 && g->nevents + r->nnew > max)
 			break;
+		if (g->nevents > 0 && r->solo)
+			break;
 		TAILQ_REMOVE(&dep.ready, r, entry);
 		dep.nready -= r->nnew;
 		if (dep_prepare(g, r) == -1)
@@ -524,6 +527,8 @@ dep_flush(void)
 		r->state = DREQ_WRITING;
 		TAILQ_INSERT_TAIL(&g->reqs, r, entry);
 		g->nevents += r->nnew;
+		if (r->solo)
+			break;
 	}
 	if (g->nevents == 0 && g->ncloses == 0) {
 		lot_rewind(&g->mark);
@@ -562,6 +567,8 @@ dep_prepare(struct dgroup *g, struct dreq *r)
 		t = &r->t[i];
 		if (t->dup)
 			continue;
+		free(t->p7m);	/* prepared before, in a group that failed */
+		t->p7m = NULL;
 		memset(&t->item, 0, sizeof(t->item));
 		t->item.idevt = lot_assign(r->h.received_ms, &t->item.lot, &c,
 		    &closed);
@@ -695,12 +702,36 @@ static void
 dep_written(int ok, const char *err, void *arg)
 {
 	struct dgroup	*g = arg;
-	struct dreq	*r;
+	struct dreq	*r, *next;
 	struct dtrace	*t;
 	uint64_t	 last = 0;
 	uint32_t	 i;
 
 	dep.writing = NULL;
+	/*
+	 * The database refused the group but is still there: one request
+	 * must be at fault.  Each goes again alone, so that the others are
+	 * not refused for it.
+	 */
+	if (!ok && db_ready() && (r = TAILQ_FIRST(&g->reqs)) != NULL &&
+	    TAILQ_NEXT(r, entry) != NULL) {
+		lot_rewind(&g->mark);
+		log_warnx("a group of %zu events was not stored (%s): "
+		    "retrying its requests one by one", g->nevents, err);
+		for (r = TAILQ_LAST(&g->reqs, dreqs); r != NULL; r = next) {
+			next = TAILQ_PREV(r, dreqs, entry);
+			TAILQ_REMOVE(&g->reqs, r, entry);
+			r->solo = 1;
+			r->state = DREQ_READY;
+			TAILQ_INSERT_HEAD(&dep.ready, r, entry);
+			dep.nready += r->nnew;
+		}
+		/* Closes by time are decided again with the next write. */
+		free(g->closes);
+		free(g);
+		dep_flush();
+		return;
+	}
 	if (ok) {
 		TAILQ_FOREACH(r, &g->reqs, entry)
 			for (i = 0; i < r->h.ntraces; i++) {
