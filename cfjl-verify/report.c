@@ -175,7 +175,9 @@ report_finish(void)
 	    verdict, code, nok, nnote, nfail, nerror, ndropped);
 	for (i = 0; i < nlines; i++) {
 		printf("%s\n{\"status\":", i ? "," : "");
-		json_str(lines[i].status);
+		json_str(strcmp(lines[i].status, "FAIL") == 0 ? "fail" :
+		    strcmp(lines[i].status, "ERROR") == 0 ? "error" :
+		    lines[i].status);
 		printf(",\"scope\":");
 		json_str(lines[i].scope);
 		printf(",\"message\":");
