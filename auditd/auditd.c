@@ -50,6 +50,12 @@ static const int auditd_syscalls[] = {
 	SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 	/* server.c (audit.sock), common/control.c (auditd.ctl). */
 	SCMP_SYS(accept4),
+	/*
+	 * server.c: listen() again on audit.sock once the user is switched,
+	 * so that clients see auditd's uid, not root's (no bind: no new
+	 * socket can be made).
+	 */
+	SCMP_SYS(listen),
 	/* common/peer.c: credentials compared with our own uid. */
 	SCMP_SYS(geteuid),
 	-1
@@ -152,7 +158,7 @@ main(int argc, char *argv[])
 	struct sandbox_policy		 sp;
 	struct passwd			*pw;
 	char				 rundir[PATH_MAX];
-	uid_t				 uids[3], owner = (uid_t)-1, sealer;
+	uid_t				 uids[4], owner = (uid_t)-1, sealer;
 	gid_t				 group = (gid_t)-1;
 
 	daemon_args(argc, argv, "auditd", &o);
@@ -175,6 +181,8 @@ main(int argc, char *argv[])
 	uids[0] = peer_user_uid(conf->frontd.user);
 	uids[1] = peer_user_uid(conf->stored.user);
 	uids[2] = peer_user_uid(conf->sealerd.user);
+	/* A daemon's first connection may come before it drops root. */
+	uids[3] = 0;
 	sealer = peer_user_uid(conf->sealerd.user);
 
 	umask(027);
@@ -183,7 +191,7 @@ main(int argc, char *argv[])
 	meta_set_owner(owner);
 	journal_open(conf->auditd.journal_dir, owner, group, &jc);
 	audit_init_local("auditd", auditd_sink);
-	server_init(conf->runtime_dir, uids, 3);
+	server_init(conf->runtime_dir, uids, 4);
 	control_init(conf->runtime_dir, "auditd", &conf->control, auditd_ctl);
 
 	daemon_detach(&o);
@@ -201,6 +209,7 @@ main(int argc, char *argv[])
 	sp.max_memory = 1024UL * 1024 * 1024;
 	sp.syscalls = auditd_syscalls;
 	sandbox_enter(&sp);
+	server_relisten();
 
 	seal_connect(rundir, sealer);
 	journal_start();

@@ -138,6 +138,7 @@ int	 seal_connected(void);
 /* server.c: audit.sock */
 void	 server_init(const char *runtime_dir, const uid_t *uids, size_t);
 size_t	 server_clients(void);
+void	 server_relisten(void);
 void	 server_close(void);
 
 /* verify.c: the chain, as auditd sees it. */

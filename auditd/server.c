@@ -5,6 +5,7 @@
  * current file.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <string.h>
 
@@ -35,6 +36,18 @@ server_init(const char *runtime_dir, const uid_t *uids, size_t nuids)
 	    &cb) == -1)
 		fatal("listen on %s/%s", runtime_dir, SOCK_AUDIT);
 	listening = 1;
+}
+
+/*
+ * The socket was made while root: SO_PEERCRED would show every client
+ * uid 0 instead of auditd's user.  Linux takes a listener's credentials
+ * at listen(), so listening again once the user is switched fixes them.
+ */
+void
+server_relisten(void)
+{
+	if (listening && listen(server.fd, 128) == -1)
+		fatal("listen again on %s", SOCK_AUDIT);
 }
 
 void
