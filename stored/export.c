@@ -817,13 +817,22 @@ int
 export_cancel(uint64_t f, const void *data, size_t len)
 {
 	struct export_chunk	 c;
+	struct iovec		 iov[1];
 	struct export		*ex;
 
 	if (len != sizeof(c))
 		return -1;
 	memcpy(&c, data, sizeof(c));
-	if ((ex = export_find(f, c.reqid)) != NULL)
-		export_cancelled(ex);
+	if ((ex = export_find(f, c.reqid)) == NULL)
+		return 0;
+	/* frontd keeps the request until it sees an end: send one */
+	memset(&c, 0, sizeof(c));
+	c.reqid = ex->req.reqid;
+	c.last = 1;
+	iov[0].iov_base = &c;
+	iov[0].iov_len = sizeof(c);
+	front_send(f, IMSG_EXPORT_CHUNK, iov, 1);
+	export_cancelled(ex);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
  *	stored -> frontd  IMSG_EXPORT_CHUNK   struct export_chunk + tar bytes
  *	frontd -> stored  IMSG_EXPORT_MORE    struct export_chunk (reqid)
  *	frontd -> stored  IMSG_EXPORT_CANCEL  struct export_chunk (reqid)
+ *	stored -> frontd  IMSG_EXPORT_CHUNK   last = 1, no bytes: cancelled
  *
  * Flow control is by credit: stored sends at most EXPORT_WINDOW chunks
  * ahead; each IMSG_EXPORT_MORE from frontd (one per chunk it has written
