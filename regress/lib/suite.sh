@@ -25,7 +25,7 @@ suite_bin() { echo "${CFJL_BIN:-$TOP}/$1/$1"; }
 # A free TCP port on the loopback, different for parallel suites.
 suite_free_port()
 {
-	p=$((20000 + ($$ * 7 + $(date +%N | cut -c1-4)) % 30000))
+	p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000))
 	while ss -Htln "sport = :$p" 2>/dev/null | grep -q .; do p=$((p + 1)); done
 	echo "$p"
 }
