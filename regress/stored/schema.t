@@ -10,7 +10,7 @@ t_tmpdir
 . "$TOP/regress/stored/stored.sh"
 t_need openssl
 # The runtime role is cfjl_rt; the owner is the cluster's superuser.
-ST_DBEXTRA="user=cfjl_rt" st_setup "database owner \"host=$T/pg port=5432\""
+ST_LOT_AGE=60s ST_DBEXTRA="user=cfjl_rt" st_setup "database owner \"host=$T/pg port=5432\""
 st_start || { cat "$T/stored.log"; exit 1; }
 for s in PASPMISE CPTEALIM PASPGAIN; do
 	st_client deposit "$(st_sample $s)@id-$s" >/dev/null
