@@ -202,7 +202,13 @@ peer_dial(int unused, short event, void *arg)
 		peer_schedule(p);
 		return;
 	}
-	if (sock_peer_check(fd, p->uid, &uid, NULL, &pid) == -1) {
+	/*
+	 * A daemon started as root creates its socket before it switches
+	 * user, and the kernel reports the credentials of that moment:
+	 * root is accepted, since root could be anyone anyway.
+	 */
+	if (sock_peer_check(fd, p->uid, &uid, NULL, &pid) == -1 &&
+	    uid != 0) {
 		log_warnx("%s: %s/%s is served by uid %u (pid %d), not %u",
 		    p->myname, p->dir, p->sockname, (unsigned int)uid,
 		    (int)pid, (unsigned int)(p->uid == (uid_t)-1 ? geteuid() :
