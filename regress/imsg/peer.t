@@ -8,7 +8,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/cfjl-peer.XXXXXX") || exit 2
 trap 'rm -rf "$dir"' EXIT
 # As root, run as nobody: a root listener is trusted by every connector
 # (it could be anyone), so the wrong-uid refusal needs an ordinary one.
-U=$U
+U=$(id -u)
 run_as=""
 if [ "$U" -eq 0 ]; then
 	U=65534
