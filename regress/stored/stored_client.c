@@ -4,6 +4,7 @@
  *	stored_client [-d rundir] deposit [-b] FILE[@CLIENTID]...
  *	stored_client [-d rundir] stream -n COUNT -o ACKS FILE
  *	stored_client [-d rundir] status | lot N | roles
+ *	stored_client [-d rundir] sealer -n LOTS [-f LOT]
  *
  * deposit sends each file as one request (-b: all in one batch), with
  * IDEvt located as frontd does (0, empty, or the SAFE_ID comment), and
@@ -12,6 +13,10 @@
  * or	err status=409 code=CFJL_... index=I retry=S detail=...
  * stream keeps up to 32 deposits in flight and appends "IDEVT DIGEST"
  * to ACKS for each acknowledgement, until COUNT or stored goes away.
+ * sealer plays sealerd: it listens on sealer.sock, prints one line per
+ * lot stored sends, "lot N first F last L nevents K precedent HEX", and
+ * seals it with SignatureValue digest SHA-256("sig-N") (-f: the first
+ * attempt at LOT fails with a retry after 1 s), until LOTS are sealed.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -58,7 +63,8 @@ usage(void)
 	fprintf(stderr, "usage: stored_client [-d rundir] deposit [-b] "
 	    "file[@id]...\n"
 	    "       stored_client [-d rundir] stream -n count -o acks file\n"
-	    "       stored_client [-d rundir] status | lot N | roles\n");
+	    "       stored_client [-d rundir] status | lot N | roles\n"
+	    "       stored_client [-d rundir] sealer -n lots [-f lot]\n");
 	exit(2);
 }
 
@@ -377,6 +383,122 @@ cmd_stream(int argc, char *argv[])
 }
 
 static int
+cmd_sealer(int argc, char *argv[], const char *dir)
+{
+	struct sockaddr_un	 sun;
+	struct proto_hello	 hello;
+	struct imsg		 imsg;
+	struct seal_lot		 sl;
+	struct seal_event	 ev;
+	struct seal_done	 sd;
+	struct seal_fail	 sf;
+	struct ibuf		*b;
+	const char		*e;
+	char			 xml[128], sig[32], p[2 * SHA256_LEN + 1];
+	long long		 lots = 0, failat = 0, sealed = 0;
+	uint32_t		 i;
+	int			 ch, lfd, fd, failed = 0;
+
+	optind = 0;
+	while ((ch = getopt(argc, argv, "f:n:")) != -1) {
+		switch (ch) {
+		case 'f':
+			failat = strtonum(optarg, 1, INT64_MAX, &e);
+			if (e != NULL)
+				errx(2, "lot %s", e);
+			break;
+		case 'n':
+			lots = strtonum(optarg, 1, 1000000, &e);
+			if (e != NULL)
+				errx(2, "count %s", e);
+			break;
+		default:
+			usage();
+		}
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", dir,
+	    SOCK_SEALER);
+	unlink(sun.sun_path);
+	if ((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(lfd, 1) == -1)
+		err(2, "listen %s", sun.sun_path);
+	printf("listening\n");
+	fflush(stdout);
+	if ((fd = accept(lfd, NULL, NULL)) == -1)
+		err(2, "accept");
+	imsg_init(&ibuf, fd);
+	if (get(&imsg, 0) != IMSG_HELLO)
+		errx(2, "no hello from stored");
+	imsg_free(&imsg);
+	memset(&hello, 0, sizeof(hello));
+	hello.version = CFJL_PROTO_VERSION;
+	strlcpy(hello.name, "sealer", sizeof(hello.name));
+	if (imsg_compose(&ibuf, IMSG_HELLO, 0, 0, -1, &hello,
+	    sizeof(hello)) == -1 || imsg_flush(&ibuf) == -1)
+		err(2, "hello");
+
+	while (sealed < lots) {
+		if (get(&imsg, 0) != IMSG_SEAL_LOT)
+			errx(2, "expected SEAL_LOT");
+		if (imsg_get_len(&imsg) < sizeof(sl))
+			errx(2, "short SEAL_LOT");
+		memcpy(&sl, imsg.data, sizeof(sl));
+		if (imsg_get_len(&imsg) != sizeof(sl) + sl.nevents * sizeof(ev))
+			errx(2, "SEAL_LOT length");
+		if (sl.nevents != sl.last - sl.first + 1)
+			errx(2, "lot %" PRIu64 ": %u events for %" PRIu64
+			    "..%" PRIu64, sl.lot, sl.nevents, sl.first, sl.last);
+		for (i = 0; i < sl.nevents; i++) {
+			memcpy(&ev, (uint8_t *)imsg.data + sizeof(sl) +
+			    i * sizeof(ev), sizeof(ev));
+			if (ev.idevt != sl.first + i || ev.type[0] == '\0')
+				errx(2, "lot %" PRIu64 ": event %u is %" PRIu64,
+				    sl.lot, i, ev.idevt);
+		}
+		hex(sl.precedent, SHA256_LEN, p);
+		printf("lot %" PRIu64 " first %" PRIu64 " last %" PRIu64
+		    " nevents %u precedent %s operator %u vault %u\n", sl.lot,
+		    sl.first, sl.last, sl.nevents, p, sl.operator_id,
+		    sl.vault_id);
+		fflush(stdout);
+		imsg_free(&imsg);
+		if ((long long)sl.lot == failat && !failed) {
+			failed = 1;
+			memset(&sf, 0, sizeof(sf));
+			sf.lot = sl.lot;
+			sf.retry_after = 1;
+			strlcpy(sf.reason, "token busy", sizeof(sf.reason));
+			if (imsg_compose(&ibuf, IMSG_SEAL_FAIL, 0, 0, -1, &sf,
+			    sizeof(sf)) == -1 || imsg_flush(&ibuf) == -1)
+				err(2, "seal fail");
+			continue;
+		}
+		snprintf(xml, sizeof(xml), "<Lot Numero=\"%" PRIu64 "\"/>",
+		    sl.lot);
+		snprintf(sig, sizeof(sig), "sig-%" PRIu64, sl.lot);
+		memset(&sd, 0, sizeof(sd));
+		sd.lot = sl.lot;
+		SHA256((uint8_t *)sig, strlen(sig), sd.sigvalue_sha256);
+		sd.len = strlen(xml);
+		if ((b = imsg_create(&ibuf, IMSG_SEAL_DONE, 0, 0,
+		    sizeof(sd) + sd.len)) == NULL ||
+		    imsg_add(b, &sd, sizeof(sd)) == -1 ||
+		    imsg_add(b, xml, sd.len) == -1)
+			err(2, "seal done");
+		imsg_close(&ibuf, b);
+		if (imsg_flush(&ibuf) == -1)
+			err(2, "write");
+		sealed++;
+	}
+	/* Give stored the time to store the last seal. */
+	sleep(1);
+	return 0;
+}
+
+static int
 cmd_status(void)
 {
 	struct status_get	 req;
@@ -467,6 +589,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		usage();
+	if (strcmp(argv[0], "sealer") == 0)
+		return cmd_sealer(argc, argv, dir);
 	connect_stored(dir);
 	if (strcmp(argv[0], "deposit") == 0)
 		return cmd_deposit(argc - 1, argv + 1);
