@@ -182,6 +182,7 @@ tar_next(struct tar *t, struct tar_entry *e)
 				return (-1);
 			}
 			/* what follows the end must be padding */
+			memset(h, 0, sizeof(h));
 			while (fread(h, 1, sizeof(h), t->fp) > 0) {
 				if (!tar_zero(h)) {
 					snprintf(t->err, sizeof(t->err),
@@ -189,6 +190,7 @@ tar_next(struct tar *t, struct tar_entry *e)
 					    "archive");
 					return (-1);
 				}
+				memset(h, 0, sizeof(h));
 			}
 			if (ferror(t->fp)) {
 				t->ioerr = 1;

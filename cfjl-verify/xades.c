@@ -26,6 +26,7 @@
 #include <xmlsec/transforms.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/openssl/evp.h>
+#include <xmlsec/openssl/crypto.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -45,6 +46,37 @@ static int		 xades_c14n_visible(void *, xmlNodePtr, xmlNodePtr);
 static int		 xades_dsig(struct vlot *, xmlNodePtr, X509 *);
 static int		 xades_certdigest(struct vlot *, xmlXPathContextPtr,
 			    X509 *);
+static int		 xades_transforms(xmlSecDSigCtxPtr);
+
+/*
+ * The only algorithms a lot seal may use: no XSLT, XPath or remote
+ * retrieval, whatever the document asks for.
+ */
+static int
+xades_transforms(xmlSecDSigCtxPtr d)
+{
+	xmlSecTransformId	 ref[] = {
+		xmlSecTransformEnvelopedId, xmlSecTransformExclC14NId,
+		xmlSecTransformInclC14NId, xmlSecTransformInclC14N11Id,
+		xmlSecTransformSha256Id, xmlSecTransformSha384Id,
+		xmlSecTransformSha512Id
+	};
+	xmlSecTransformId	 sig[] = {
+		xmlSecTransformExclC14NId, xmlSecTransformInclC14NId,
+		xmlSecTransformInclC14N11Id, xmlSecTransformRsaSha256Id,
+		xmlSecTransformRsaSha384Id, xmlSecTransformRsaSha512Id,
+		xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(ref) / sizeof(ref[0]); i++)
+		if (xmlSecDSigCtxEnableReferenceTransform(d, ref[i]) < 0)
+			return (-1);
+	for (i = 0; i < sizeof(sig) / sizeof(sig[0]); i++)
+		if (xmlSecDSigCtxEnableSignatureTransform(d, sig[i]) < 0)
+			return (-1);
+	return (0);
+}
 
 int
 xades_init(void)
@@ -184,6 +216,11 @@ xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
 	/* no remote or file references: only this document */
 	dctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty |
 	    xmlSecTransformUriTypeSameDocument;
+	if (xades_transforms(dctx) == -1) {
+		xmlSecDSigCtxDestroy(dctx);
+		v_error("lot %llu: xmlsec transform set-up failed", num);
+		return (-1);
+	}
 	if (xmlSecDSigCtxVerify(dctx, sig) < 0) {
 		v_fail("lot %llu: the XAdES signature cannot be processed "
 		    "(malformed or unsupported)", num);

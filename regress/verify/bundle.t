@@ -217,6 +217,36 @@ sed -i 's/"last":6/"last":7/' $W/manifest.json
 pack manifestlots
 refused manifestlots "manifest.json lists lots 1 to 7, the bundle holds lots 1 to 6"
 
+new symlink
+ln -s ../../etc/passwd $W/events/000000000061.p7m
+pack symlink
+refused symlink "bundle archive: entry at byte [0-9]+ has type '2': only files are allowed"
+
+new traversal
+(cd w/traversal && tar --format=ustar -cPf ../../traversal.tar \
+    --transform='s,^lots/000000000001.xml,../lots/000000000001.xml,' \
+    manifest.json certs/seal.pem certs/tsa.pem $(ls lots/* | sort) \
+    $(ls events/* | sort))
+refused traversal "entry \"../lots/000000000001.xml\" is not part of the format \\(refused\\)"
+
+cp b.tar badsum.tar
+printf 'X' | dd of=badsum.tar bs=1 seek=10 conv=notrunc 2>/dev/null
+refused badsum "bundle archive: header checksum mismatch at byte 0"
+
+cp b.tar trailing.tar
+printf 'appended' >> trailing.tar
+refused trailing "bundle archive: data after the end of the archive"
+
+openssl pkcs12 -export -inkey pki/regulator.key -in pki/regulator.pem \
+    -passout pass:secret -out reg.p12 2>/dev/null
+run -t pki/trust.pem -k reg.p12 -p pass:secret b.tar
+t_eq "PKCS#12 regulator key with its pass phrase" "$rc" 0
+t_match "PKCS#12: traces decrypted" "$out" "60 traces decrypted"
+run -t pki/trust.pem -k reg.p12 -p pass:wrong b.tar
+t_eq "PKCS#12 with a wrong pass phrase: exit 2" "$rc" 2
+out=$("$V" -t pki/trust.pem - < b.tar 2>&1); rc=$?
+t_eq "a bundle on the standard input" "$rc" 0
+
 run -t pki/trust.pem a.tar c2.tar
 t_eq "overlap mismatch: exit 1" "$rc" 1
 t_match "overlap mismatch: message" "$out" "lot 3 differs between a.tar and c2.tar"
