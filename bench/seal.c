@@ -118,7 +118,7 @@ seal_cmp(const void *a, const void *b)
 void
 seal_report(FILE *fp, uint64_t start, uint64_t end)
 {
-	uint64_t	*lat, l, inrun = 0;
+	uint64_t	*lat, l, inrun = 0, s0 = 0, s1 = 0;
 	size_t		 n = 0;
 	double		 secs = (end - start) / 1e9;
 
@@ -134,6 +134,10 @@ seal_report(FILE *fp, uint64_t start, uint64_t end)
 			continue;
 		if (seal_seen[l] >= start && seal_seen[l] <= end)
 			inrun++;
+		if (s0 == 0 || seal_seen[l] < s0)
+			s0 = seal_seen[l];
+		if (seal_seen[l] > s1)
+			s1 = seal_seen[l];
 		lat[n++] = seal_seen[l] > seal_acked[l] ?
 		    seal_seen[l] - seal_acked[l] : 0;
 	}
@@ -141,9 +145,11 @@ seal_report(FILE *fp, uint64_t start, uint64_t end)
 #define SP(p)	(n ? lat[(size_t)((p) / 100.0 * (n - 1) + 0.5)] / 1e6 : 0.0)
 	fprintf(fp, ",\"seal\":{\"lots\":%zu,\"first\":%" PRIu64 ",\"last\":%"
 	    PRIu64 ",\"sealed_during_load\":%" PRIu64 ",\"lots_per_s\":%.2f,"
+	    "\"sealing_lots_per_s\":%.2f,"
 	    "\"lat_ms\":{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},"
 	    "\"lag_events_max\":%" PRIu64 ",\"all_sealed\":%s}",
-	    n, seal_lo, seal_hi, inrun, secs > 0 ? inrun / secs : 0.0, SP(50),
+	    n, seal_lo, seal_hi, inrun, secs > 0 ? inrun / secs : 0.0,
+	    s1 > s0 && n > 1 ? (n - 1) / ((s1 - s0) / 1e9) : 0.0, SP(50),
 	    SP(99), n ? lat[n - 1] / 1e6 : 0.0, seal_lag_max,
 	    seal_caught_up() ? "true" : "false");
 #undef SP
