@@ -15,6 +15,7 @@
 #include "log.h"
 #include "peer.h"
 #include "stored.h"
+#include "export.h"
 
 struct front {
 	TAILQ_ENTRY(front)	 entry;
@@ -29,7 +30,6 @@ static uint64_t			 front_ids;
 static int	 front_msg(struct peer *, struct imsg *);
 static void	 front_up(struct peer *);
 static void	 front_down(struct peer *);
-static int	 front_export(uint64_t, const void *, size_t);
 
 void
 front_init(const char *dir)
@@ -78,6 +78,7 @@ front_down(struct peer *p)
 		return;
 	TAILQ_REMOVE(&fronts, f, entry);
 	p->arg = NULL;
+	export_front_gone(f->id);
 	free(f);
 }
 
@@ -104,11 +105,13 @@ front_msg(struct peer *p, struct imsg *imsg)
 		ret = query_requests(f->id, imsg->data, len);
 		break;
 	case IMSG_EXPORT_START:
-		ret = front_export(f->id, imsg->data, len);
+		ret = export_request(f->id, imsg->data, len);
 		break;
 	case IMSG_EXPORT_MORE:
+		ret = export_more(f->id, imsg->data, len);
+		break;
 	case IMSG_EXPORT_CANCEL:
-		ret = len == sizeof(struct export_chunk) ? 0 : -1;
+		ret = export_cancel(f->id, imsg->data, len);
 		break;
 	default:
 		ret = -1;
@@ -122,26 +125,6 @@ front_msg(struct peer *p, struct imsg *imsg)
 	return PEER_HANDLED;
 }
 
-/* Exports are not served by this stored yet: say so, cleanly. */
-static int
-front_export(uint64_t id, const void *data, size_t len)
-{
-	struct export_req	 req;
-	struct export_chunk	 c;
-	struct iovec		 iov[1];
-
-	if (len != sizeof(req))
-		return -1;
-	memcpy(&req, data, sizeof(req));
-	memset(&c, 0, sizeof(c));
-	c.reqid = req.reqid;
-	c.last = 1;
-	c.error = 501;
-	iov[0].iov_base = &c;
-	iov[0].iov_len = sizeof(c);
-	front_send(id, IMSG_EXPORT_CHUNK, iov, 1);
-	return 0;
-}
 
 /* 0, or -1 when that connection is gone (the answer is dropped). */
 int

@@ -29,6 +29,7 @@
 #include "peer.h"
 #include "sandbox.h"
 #include "stored.h"
+#include "export.h"
 
 #define STORED_STOP_WAIT	5	/* seconds for the last commit */
 
@@ -110,6 +111,9 @@ main(int argc, char *argv[])
 		    sizeof(struct seal_event));
 
 	crypt_init(conf->stored.regulator_cert, conf->stored.cipher);
+	/* Bundles carry the sealing certificates; read them while we can. */
+	if (export_init(conf->sealerd.seal_cert, conf->sealerd.tsa_cert) == -1)
+		log_warnx("sealing certificates unreadable: exports refused");
 	schema_dbname(conf, env.dbname, sizeof(env.dbname));
 	schema_setup(conf, env.dbname);
 	conninfo = stored_conninfo(conf);
