@@ -236,9 +236,29 @@ event_cmp(const void *a, const void *b)
 int
 bundle_read(struct vctx *ctx, struct bundle *b, const char *path)
 {
+	FILE	*fp;
+	int	 rc;
+
+	if (strcmp(path, "-") == 0)
+		return (bundle_read_fp(ctx, b, path, stdin));
+	if ((fp = fopen(path, "rb")) == NULL) {
+		memset(b, 0, sizeof(*b));
+		b->name = path;
+		v_error("cannot open %s: %s", path, strerror(errno));
+		b->unreadable = 1;
+		return (-1);
+	}
+	rc = bundle_read_fp(ctx, b, path, fp);
+	fclose(fp);
+	return (rc);
+}
+
+int
+bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
+    FILE *fp)
+{
 	struct tar	 t;
 	struct tar_entry e;
-	FILE		*fp;
 	char		 shown[TAR_PATH_MAX * 4], *buf;
 	uint64_t	 n;
 	size_t		 i, j;
@@ -246,13 +266,6 @@ bundle_read(struct vctx *ctx, struct bundle *b, const char *path)
 
 	memset(b, 0, sizeof(*b));
 	b->name = path;
-	if (strcmp(path, "-") == 0)
-		fp = stdin;
-	else if ((fp = fopen(path, "rb")) == NULL) {
-		v_error("cannot open %s: %s", path, strerror(errno));
-		b->unreadable = 1;
-		return (-1);
-	}
 	tar_init(&t, fp);
 	while ((rc = tar_next(&t, &e)) == 1) {
 		path_printable(e.path, shown, sizeof(shown));
@@ -298,8 +311,6 @@ bundle_read(struct vctx *ctx, struct bundle *b, const char *path)
 		b->unreadable = 1;
 	} else
 		v_fail("bundle archive: %s", t.err);
-	if (fp != stdin)
-		fclose(fp);
 
 	if (!b->m.present)
 		v_fail("manifest.json is missing");
@@ -309,8 +320,10 @@ bundle_read(struct vctx *ctx, struct bundle *b, const char *path)
 		v_fail("certs/tsa.pem is missing");
 	bundle_pending(ctx, b);
 
-	qsort(b->lots, b->nlots, sizeof(*b->lots), lot_cmp);
-	qsort(b->events, b->nevents, sizeof(*b->events), event_cmp);
+	if (b->nlots > 0)
+		qsort(b->lots, b->nlots, sizeof(*b->lots), lot_cmp);
+	if (b->nevents > 0)
+		qsort(b->events, b->nevents, sizeof(*b->events), event_cmp);
 	/* fold files present twice into one entry that remembers it */
 	for (i = 0, j = 0; i < b->nevents; i++) {
 		if (j > 0 && b->events[j - 1].idevt == b->events[i].idevt) {
@@ -351,6 +364,8 @@ bundle_lot(struct bundle *b, uint64_t n)
 {
 	struct vlot	 key;
 
+	if (b->nlots == 0)
+		return (NULL);
 	key.file_numero = n;
 	return (bsearch(&key, b->lots, b->nlots, sizeof(*b->lots), lot_cmp));
 }
@@ -360,6 +375,8 @@ bundle_event(struct bundle *b, uint64_t n)
 {
 	struct vevent	 key;
 
+	if (b->nevents == 0)
+		return (NULL);
 	key.idevt = n;
 	return (bsearch(&key, b->events, b->nevents, sizeof(*b->events),
 	    event_cmp));

@@ -191,3 +191,18 @@ report_finish(void)
 	fflush(stdout);
 	return (code);
 }
+
+void
+report_reset(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < nlines; i++) {
+		free(lines[i].scope);
+		free(lines[i].msg);
+	}
+	free(lines);
+	lines = NULL;
+	nlines = linecap = 0;
+	nok = nnote = nfail = nerror = ndropped = 0;
+}

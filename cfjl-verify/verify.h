@@ -57,6 +57,7 @@ void	 v_fail(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void	 v_error(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 unsigned long	 report_failures(void);	/* failures and errors so far */
 int	 report_finish(void);		/* prints the verdict, exit code */
+void	 report_reset(void);		/* forget everything (fuzzing) */
 
 /* tar.c: a streaming reader of USTAR and pax archives */
 #define TAR_PATH_MAX		256
@@ -187,6 +188,7 @@ struct bundle {
 
 /* bundle.c */
 int	 bundle_read(struct vctx *, struct bundle *, const char *);
+int	 bundle_read_fp(struct vctx *, struct bundle *, const char *, FILE *);
 void	 bundle_free(struct bundle *);
 struct vlot	*bundle_lot(struct bundle *, uint64_t);
 struct vevent	*bundle_event(struct bundle *, uint64_t);
