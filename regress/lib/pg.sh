@@ -67,6 +67,7 @@ EOF
 pg_stop()
 {
 	[ -f "$1/data/postmaster.pid" ] || return 0
+	PGBIN=${PGBIN:-$(pg_bin)}
 	"$PGBIN/pg_ctl" -D "$1/data" -m fast -w -t 30 stop >/dev/null
 }
 

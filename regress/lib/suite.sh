@@ -125,7 +125,8 @@ suite_sock()
 
 suite_start()
 {
-	for d in ${*:-$SUITE_DAEMONS}; do
+	for _d in ${*:-$SUITE_DAEMONS}; do
+		d=$_d
 		b=$(suite_bin "$d")
 		[ -x "$b" ] || { echo "suite: $d is not built"; return 1; }
 		rm -f "$(suite_sock "$d")"
@@ -144,9 +145,9 @@ suite_start()
 
 suite_wait_port()
 {
-	n=100
+	_n=100
 	while ! ss -Htln "sport = :$SUITE_PORT" | grep -q .; do
-		n=$((n - 1)); [ $n -gt 0 ] || return 1; sleep 0.1
+		_n=$((_n - 1)); [ $_n -gt 0 ] || return 1; sleep 0.1
 	done
 }
 
@@ -158,8 +159,8 @@ suite_stop()
 		pid=$(suite_pid "$d") || continue
 		[ -n "$pid" ] || continue
 		kill "$pid" 2>/dev/null
-		n=50
-		while kill -0 "$pid" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+		_n=50
+		while kill -0 "$pid" 2>/dev/null && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
 		kill -9 "$pid" 2>/dev/null
 		rm -f "$SUITE/run/$d.pid"
 	done
@@ -182,9 +183,9 @@ suite_teardown()
 # curl as a given client: _suite_curl NAME curl-args...
 _suite_curl()
 {
-	n=$1; shift
-	curl -sS --max-time 30 --cacert "$P/ca.pem" --cert "$P/$n.pem" \
-	    --key "$P/$n.key" "$@"
+	_who=$1; shift
+	curl -sS --max-time 30 --cacert "$P/ca.pem" --cert "$P/$_who.pem" \
+	    --key "$P/$_who.key" "$@"
 }
 dep_curl()	{ _suite_curl depositor "$@"; }
 read_curl()	{ _suite_curl reader "$@"; }
