@@ -95,8 +95,8 @@ t_match()
 # Wait up to $2 seconds (default 10) for a path to exist.
 t_wait_path()
 {
-	n=$(( ${2:-10} * 10 ))
-	while [ ! -e "$1" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	_n=$(( ${2:-10} * 10 ))
+	while [ ! -e "$1" ] && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
 	[ -e "$1" ]
 }
 
