@@ -39,7 +39,7 @@ chain_manifest(struct bundle *b)
 	struct manifest	*m = &b->m;
 	struct vlot	*first, *last;
 	uint64_t	 total = 0;
-	int64_t		 since, until;
+	int64_t		 since, until, created;
 	char		 vault[32];
 	size_t		 i;
 	int		 bad = 0;
@@ -61,6 +61,20 @@ chain_manifest(struct bundle *b)
 		}
 		total += l->nentries;
 	}
+	if (parse_iso8601_ms(m->created, &created) == -1) {
+		v_fail("manifest.json: created is not a UTC time");
+		bad++;
+	} else
+		for (i = 0; i < b->nlots; i++) {
+			struct vlot *l = &b->lots[i];
+
+			if (l->signing_ms > created + V_SKEW_MS ||
+			    l->gentime_ms > created + V_SKEW_MS) {
+				v_fail("lot %llu: sealed after the bundle was "
+				    "made (%s)", ULL(l->numero), m->created);
+				bad++;
+			}
+		}
 	if (b->nlots == 0) {
 		if (m->has_included) {
 			v_fail("manifest.json lists lots %llu to %llu but the "

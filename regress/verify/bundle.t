@@ -30,7 +30,8 @@ $MK make -p pki -a "$ARJEL/samples" -s state2 -n 60 -l 10 -o vault2 \
 for v in vault vault2; do
 	mkdir $v/certs && cp pki/seal.pem pki/tsa.pem $v/certs/
 done
-$MK export -v vault -f 1 -t 60 -o b.tar 2>/dev/null || exit 2
+now=$(($(date +%s) * 1000 + 500))
+$MK export -v vault -f 1 -t 60 -C $now -o b.tar 2>/dev/null || exit 2
 $MK export -v vault -f 1 -t 25 -o a.tar 2>/dev/null || exit 2
 $MK export -v vault -f 21 -t 60 -o c.tar 2>/dev/null || exit 2
 $MK export -v vault -f 45 -t 60 -o d.tar 2>/dev/null || exit 2
@@ -67,8 +68,7 @@ run -t pki/trust.pem e.tar
 t_eq "range beyond sealing" "$rc" 0
 t_match "sealing reach is said" "$out" "sealing had reached IDEvt 60 \\(lot 6\\)"
 
-cmp -s b.tar b2.tar 2>/dev/null
-$MK export -v vault -f 1 -t 60 -o b2.tar 2>/dev/null
+$MK export -v vault -f 1 -t 60 -C $now -o b2.tar 2>/dev/null
 t_ok "two exports of the same lots are byte-identical" cmp -s b.tar b2.tar
 
 # --- third-party tools on the untouched bundle --------------------------------
@@ -246,6 +246,11 @@ run -t pki/trust.pem -k reg.p12 -p pass:wrong b.tar
 t_eq "PKCS#12 with a wrong pass phrase: exit 2" "$rc" 2
 out=$("$V" -t pki/trust.pem - < b.tar 2>&1); rc=$?
 t_eq "a bundle on the standard input" "$rc" 0
+
+new created
+sed -i 's/"created":"[^"]*"/"created":"2020-01-01T00:00:00.000Z"/' $W/manifest.json
+pack created
+refused created "lot 1: sealed after the bundle was made \\(2020-01-01T00:00:00.000Z\\)"
 
 run -t pki/trust.pem a.tar c2.tar
 t_eq "overlap mismatch: exit 1" "$rc" 1

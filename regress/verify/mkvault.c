@@ -6,7 +6,7 @@
  * (vaultdb.c) with frontd's flow control played here.
  *
  *	mkvault make -p PKI -a SAMPLES -s STATE -n EVENTS -l PERLOT -o DIR
- *	mkvault export -v DIR -f FROM -t TO [-T] -o BUNDLE.tar
+ *	mkvault export -v DIR -f FROM -t TO [-T] [-C MS] -o BUNDLE.tar
  *	mkvault resign -p PKI -c CERT -k KEY -s STATE -i LOT.xml -o OUT.xml
  *
  * PKI holds seal.pem/.key, tsa.pem/.key, regulator.pem (regress/lib/pki.sh).
@@ -55,7 +55,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: mkvault make -p pki -a samples -s state "
 	    "-n events -l perlot -o dir\n"
-	    "       mkvault export -v dir -f from -t to [-T] -o bundle\n"
+	    "       mkvault export -v dir -f from -t to [-T] [-C ms] "
+	    "-o bundle\n"
 	    "       mkvault resign -p pki -c cert -k key -s state -i lot "
 	    "-o out\n");
 	exit(2);

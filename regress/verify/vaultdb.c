@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -63,10 +64,12 @@ static void	 row(PGresult *, int, int, const void *, size_t);
 static void	 row_u64(PGresult *, int, int, uint64_t);
 static void	 run(struct job *);
 
+static int64_t		 now_ms;	/* -C, else the clock */
+
 int64_t
 stored_now_ms(void)
 {
-	return 1700000000000LL;
+	return now_ms != 0 ? now_ms : (int64_t)time(NULL) * 1000;
 }
 
 int
@@ -340,8 +343,9 @@ vaultdb_export(int argc, char **argv)
 	struct vlot		 l;
 
 	memset(&req, 0, sizeof(req));
-	while ((ch = getopt(argc, argv, "v:f:t:To:")) != -1) {
+	while ((ch = getopt(argc, argv, "C:v:f:t:To:")) != -1) {
 		switch (ch) {
+		case 'C': now_ms = strtoll(optarg, NULL, 10); break;
 		case 'v': vdir = optarg; break;
 		case 'f': req.from = strtoull(optarg, NULL, 10); break;
 		case 't': req.to = strtoull(optarg, NULL, 10); break;
