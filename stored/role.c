@@ -38,6 +38,7 @@ static void	 role_rows(PGresult *, void *);
 static void	 role_loaded_cb(int, const char *, void *);
 static void	 role_changed(int, const char *, void *);
 static struct role *role_find(const char *);
+static const struct cfjl_role_entry *role_conf_find(const char *);
 static void	 role_set(const char *, enum cfjl_role);
 static void	 role_list(const struct ctl_request *, struct ctl_conn *);
 
@@ -98,6 +99,18 @@ role_find(const char *subject)
 	return NULL;
 }
 
+/* A role given by a role line of cfjl.conf (frontd reads them too). */
+static const struct cfjl_role_entry *
+role_conf_find(const char *subject)
+{
+	const struct cfjl_role_entry	*e;
+
+	TAILQ_FOREACH(e, &stored_env->conf->roles, entry)
+		if (strcmp(e->subject, subject) == 0)
+			return e;
+	return NULL;
+}
+
 static void
 role_set(const char *subject, enum cfjl_role role)
 {
@@ -147,10 +160,11 @@ role_push(uint64_t front)
 void
 role_control(const struct ctl_request *req, struct ctl_conn *conn)
 {
-	struct role_change	*c;
-	struct role		*r;
-	struct db_params	 p;
-	struct db_job		*job;
+	struct role_change		*c;
+	struct role			*r;
+	const struct cfjl_role_entry	*e;
+	struct db_params		 p;
+	struct db_job			*job;
 
 	if (strcmp(req->command, CTL_ROLE_LIST) == 0) {
 		role_list(req, conn);
@@ -175,8 +189,16 @@ role_control(const struct ctl_request *req, struct ctl_conn *conn)
 	} else {
 		strlcpy(c->subject, req->arg1, sizeof(c->subject));
 		if ((r = role_find(c->subject)) == NULL) {
-			control_replyf(conn, 0, "\"%s\" has no role given by "
-			    "cfjlctl: nothing removed", c->subject);
+			if ((e = role_conf_find(c->subject)) != NULL)
+				control_replyf(conn, 0, "\"%s\" is a %s by "
+				    "cfjl.conf, not by cfjlctl: nothing removed;"
+				    " take its role line out of cfjl.conf and "
+				    "restart frontd", c->subject,
+				    config_role_name(e->role));
+			else
+				control_replyf(conn, 0, "\"%s\" has no role "
+				    "given by cfjlctl: nothing removed",
+				    c->subject);
 			free(c);
 			return;
 		}
@@ -222,29 +244,46 @@ role_changed(int ok, const char *err, void *arg)
 	free(c);
 }
 
+/*
+ * The roles given with cfjlctl, then those of cfjl.conf (marked: they
+ * are changed there, not here).  JSON: {"roles":[{"role","subject",
+ * "source"},...]}.
+ */
 static void
 role_list(const struct ctl_request *req, struct ctl_conn *conn)
 {
-	struct ctl_text	 t;
-	struct role	*r;
-	int		 first = 1;
+	struct ctl_text			 t;
+	struct role			*r;
+	const struct cfjl_role_entry	*e;
+	int				 first = 1;
 
 	memset(&t, 0, sizeof(t));
 	if (req->json)
-		ctl_text_printf(&t, "[");
+		ctl_text_printf(&t, "{\"roles\":[");
 	TAILQ_FOREACH(r, &role_table, entry) {
 		if (req->json) {
 			ctl_text_printf(&t, "%s{\"role\":\"%s\",\"subject\":",
 			    first ? "" : ",", config_role_name(r->role));
 			ctl_text_json(&t, r->subject);
-			ctl_text_printf(&t, "}");
+			ctl_text_printf(&t, ",\"source\":\"cfjlctl\"}");
 		} else
 			ctl_text_printf(&t, "%-9s %s\n",
 			    config_role_name(r->role), r->subject);
 		first = 0;
 	}
+	TAILQ_FOREACH(e, &stored_env->conf->roles, entry) {
+		if (req->json) {
+			ctl_text_printf(&t, "%s{\"role\":\"%s\",\"subject\":",
+			    first ? "" : ",", config_role_name(e->role));
+			ctl_text_json(&t, e->subject);
+			ctl_text_printf(&t, ",\"source\":\"cfjl.conf\"}");
+		} else
+			ctl_text_printf(&t, "%-9s %s (cfjl.conf)\n",
+			    config_role_name(e->role), e->subject);
+		first = 0;
+	}
 	if (req->json)
-		ctl_text_printf(&t, "]");
+		ctl_text_printf(&t, "]}");
 	if (t.error)
 		control_reply(conn, 0, "out of memory");
 	else

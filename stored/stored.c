@@ -269,8 +269,9 @@ stored_stop_check(int fd, short ev, void *arg)
 static void
 stored_control(const struct ctl_request *req, struct ctl_conn *conn)
 {
-	char	*json;
-	size_t	 len;
+	char		*json;
+	size_t		 len;
+	uint64_t	 open;
 
 	if (strcmp(req->command, CTL_STATUS) == 0) {
 		json = query_status_json(&len);
@@ -281,9 +282,11 @@ stored_control(const struct ctl_request *req, struct ctl_conn *conn)
 	    strcmp(req->command, CTL_ROLE_LIST) == 0)
 		role_control(req, conn);
 	else if (strcmp(req->command, CTL_LOT_SEAL_NOW) == 0) {
+		/* Its number first: closing it may open the next one. */
+		open = lot_current();
 		if (lot_seal_now())
 			control_replyf(conn, 1, "lot %" PRIu64 " closes now "
-			    "and goes to sealing", lot_current());
+			    "and goes to sealing", open);
 		else
 			control_reply(conn, 1, "no open lot: nothing to seal");
 	} else if (strcmp(req->command, CTL_STOP) == 0) {
