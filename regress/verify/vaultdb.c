@@ -51,7 +51,7 @@ static const char	*vdir;
 static struct vlot	*vlots;
 static size_t		 nvlots;
 static FILE		*bundle;
-static int		 inflight, maxinflight, ended, failed;
+static int		 inflight, maxinflight, ended, failed, nchunks;
 static audit_done_fn	 audit_fn;
 static void		*audit_arg;
 static uint64_t		 audit_ids;
@@ -63,6 +63,7 @@ static PGresult	*result(int);
 static void	 row(PGresult *, int, int, const void *, size_t);
 static void	 row_u64(PGresult *, int, int, uint64_t);
 static void	 run(struct job *);
+static long	 peak_kb(void);
 
 static int64_t		 now_ms;	/* -C, else the clock */
 
@@ -85,6 +86,7 @@ front_send(uint64_t id, uint32_t type, const struct iovec *iov, int n)
 		err(2, "bundle");
 	if (n > 1 && iov[1].iov_len > EXPORT_CHUNK_MAX)
 		errx(2, "chunk of %zu bytes", iov[1].iov_len);
+	nchunks++;
 	if (c.error)
 		failed = c.error;
 	if (c.last)
@@ -418,5 +420,24 @@ vaultdb_export(int argc, char **argv)
 		    EXPORT_WINDOW);
 	if (failed)
 		errx(1, "export failed with status %d", failed);
+	fprintf(stderr, "chunks %d, at most %d in flight, peak memory %ld kB\n",
+	    nchunks, maxinflight, peak_kb());
 	return 0;
+}
+
+/* VmHWM: the most this process ever held in memory. */
+static long
+peak_kb(void)
+{
+	FILE	*fp;
+	char	 line[256];
+	long	 kb = -1;
+
+	if ((fp = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb;
 }
