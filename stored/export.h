@@ -36,7 +36,7 @@
 
 #define EXPORT_CHUNK_MAX	(256 * 1024)
 #define EXPORT_WINDOW		4	/* chunks in flight */
-#define EXPORT_PAGE_LOTS	8	/* rows per query */
+#define EXPORT_PAGE_LOTS	2	/* rows per query: a lot may be 1 MB */
 #define EXPORT_PAGE_EVENTS	128
 #define EXPORT_MAX		16	/* exports at once */
 #define EXPORT_MANIFEST_MAX	1024
