@@ -134,6 +134,8 @@ query_status_json(size_t *lenp)
 	struct query		 q;
 	uint64_t		 lag, lots;
 	int64_t			 oldest, now = stored_now_ms();
+	const char		*sj;
+	size_t			 sjlen;
 
 	memset(&q, 0, sizeof(q));
 	lot_lag(&lag, &oldest, &lots);
@@ -153,6 +155,11 @@ query_status_json(size_t *lenp)
 	    oldest != 0 && now > oldest ? (long long)(now - oldest) / 1000 :
 	    0LL, deposit_pending(),
 	    (long long)(now - stored_env->started_ms) / 1000);
+	/* sealerd's view: token, clock state (loud when relaxed), seals. */
+	if ((sj = sealer_status_json(&sjlen)) != NULL) {
+		q.len--;	/* reopen the object */
+		text_add(&q, ",\"sealerd\":%.*s}", (int)sjlen, sj);
+	}
 	*lenp = q.len;
 	return q.text;
 }

@@ -6,18 +6,30 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include <stdlib.h>
 #include <string.h>
+
+#include <event.h>
 
 #include "config.h"
 #include "log.h"
 #include "peer.h"
 #include "stored.h"
 
+/* sealerd's own status (token, clock), asked for now and then. */
+#define SEALER_STATUS_EVERY	5	/* seconds */
+#define SEALER_STATUS_MAX	4096	/* bytes of JSON kept */
+
 static struct peer	 sealer;
+static struct event	 sealer_status_ev;
+static char		*sealer_status;
+static size_t		 sealer_status_len;
 
 static int	 sealer_msg(struct peer *, struct imsg *);
 static void	 sealer_up(struct peer *);
 static void	 sealer_down(struct peer *);
+static void	 sealer_status_ask(int, short, void *);
+static void	 sealer_status_keep(const char *, size_t);
 
 void
 sealer_init(const char *dir, uid_t uid)
@@ -29,6 +41,44 @@ sealer_init(const char *dir, uid_t uid)
 	cb.on_up = sealer_up;
 	cb.on_down = sealer_down;
 	peer_connect(&sealer, dir, SOCK_SEALER, uid, "stored", &cb);
+	evtimer_set(&sealer_status_ev, sealer_status_ask, NULL);
+}
+
+/* The last status sealerd gave, as a JSON object, or NULL. */
+const char *
+sealer_status_json(size_t *lenp)
+{
+	if (!sealer_ready() || sealer_status == NULL)
+		return NULL;
+	*lenp = sealer_status_len;
+	return sealer_status;
+}
+
+static void
+sealer_status_ask(int fd, short ev, void *arg)
+{
+	struct timeval	 tv = { SEALER_STATUS_EVERY, 0 };
+
+	if (sealer_ready())
+		(void)peer_compose(&sealer, IMSG_SEALER_STATUS, NULL, 0);
+	evtimer_add(&sealer_status_ev, &tv);
+}
+
+/* Keep a status that looks like one JSON object; anything else is not. */
+static void
+sealer_status_keep(const char *data, size_t len)
+{
+	char	*copy;
+
+	if (len < 2 || len > SEALER_STATUS_MAX || data[0] != '{' ||
+	    data[len - 1] != '}' || memchr(data, '\0', len) != NULL)
+		return;
+	if ((copy = malloc(len)) == NULL)
+		return;
+	memcpy(copy, data, len);
+	free(sealer_status);
+	sealer_status = copy;
+	sealer_status_len = len;
 }
 
 int
@@ -57,6 +107,7 @@ static void
 sealer_up(struct peer *p)
 {
 	lot_sealer_up();
+	sealer_status_ask(-1, 0, NULL);
 }
 
 static void
@@ -80,7 +131,7 @@ sealer_msg(struct peer *p, struct imsg *imsg)
 			return PEER_UNKNOWN;
 		return PEER_HANDLED;
 	case IMSG_SEALER_STATUS:
-		/* Unasked-for status reports are harmless: ignored. */
+		sealer_status_keep(imsg->data, len);
 		return PEER_HANDLED;
 	default:
 		return PEER_UNKNOWN;

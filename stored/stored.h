@@ -154,6 +154,7 @@ void		 front_close(void);
 /* sealer.c */
 void		 sealer_init(const char *dir, uid_t);
 int		 sealer_ready(void);
+const char	*sealer_status_json(size_t *);
 int		 sealer_send(uint32_t, const struct iovec *, int);
 void		 sealer_close(void);
 

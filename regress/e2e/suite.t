@@ -78,6 +78,9 @@ t_ok "the seal verifies with xmlsec1" xmlsec1 --verify --trusted-pem "$P/ca.pem"
 
 st=$(dep_curl "$CFJL_URL/v1/status")
 t_match "status names the last IDEvt" "$st" "\"last_idevt\":$n"
+t_match "status shows the sealing lag" "$st" '"sealing_lag":\{"events":0,'
+t_match "status shows the clock, relaxed loudly" "$st" '"sealerd":\{.*"clock":\{.*"relaxed":true'
+t_ok "status is valid JSON" sh -c "printf '%s' '$st' | /usr/bin/python3 -m json.tool >/dev/null"
 
 code=$(read_curl -o "$T/export.tar" -w '%{http_code}' "$CFJL_URL/v1/export?from=1&to=$n")
 t_eq "reader exports the range" "$code" 200
