@@ -38,6 +38,14 @@ install: all
 	done
 	install -m 0644 etc/cfjl.conf $(DESTDIR)$(PREFIX)/share/examples/cfjl/
 	install -m 0755 scripts/cfjl-suite $(DESTDIR)$(PREFIX)/sbin/cfjl-suite
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	for u in etc/systemd/*; do \
+		sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' $$u > \
+		    $(DESTDIR)$(PREFIX)/lib/systemd/system/$${u##*/}; \
+	done
+	install -m 0644 etc/sysusers.d/cfjl.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/cfjl.conf
+	install -m 0644 etc/tmpfiles.d/cfjl.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cfjl.conf
 
 clean:
 	@for d in $(SUBDIRS) regress; do \
