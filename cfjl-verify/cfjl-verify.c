@@ -62,7 +62,7 @@ main(int argc, char *argv[])
 	struct vctx	 ctx;
 	struct bundle	*bs;
 	struct stat	 st;
-	int		 ch, journal = 0, i, rc;
+	int		 ch, journal = 0, i, rc, nread = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
 	if (argc > 1 && strcmp(argv[1], "journal") == 0) {
@@ -109,49 +109,49 @@ main(int argc, char *argv[])
 	report_init(ctx.json);
 	if (xades_init() == -1)
 		errx(2, "cannot initialise xmlsec");
+	bs = xcalloc(argc, sizeof(*bs));
 	if (certs_trust_load(&ctx) == -1)
-		return (report_finish());
-
+		goto done;
 	if (journal) {
 		report_scope(argv[0]);
 		journal_verify(&ctx, argv[0]);
-		return (report_finish());
+		goto done;
 	}
-
 	if (ctx.key_path != NULL && event_key_load(&ctx) == -1)
-		return (report_finish());
+		goto done;
 	if (ctx.xsd_dir != NULL && xsd_load(&ctx) == -1)
-		return (report_finish());
+		goto done;
 	if (ctx.out_dir != NULL) {
 		if (stat(ctx.out_dir, &st) == -1 && errno == ENOENT &&
 		    mkdir(ctx.out_dir, 0755) == -1) {
 			v_error("cannot create %s: %s", ctx.out_dir,
 			    strerror(errno));
-			return (report_finish());
+			goto done;
 		}
 		if (stat(ctx.out_dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
 			v_error("%s is not a directory", ctx.out_dir);
-			return (report_finish());
+			goto done;
 		}
 	}
-
-	bs = xcalloc(argc, sizeof(*bs));
 	for (i = 0; i < argc; i++) {
 		report_scope(argv[i]);
 		if (bundle_read(&ctx, &bs[i], argv[i]) == 0)
 			chain_bundle(&ctx, &bs[i]);
+		nread = i + 1;
 	}
 	if (argc > 1)
 		chain_bundles(&ctx, bs, argc);
+done:
 	report_scope(NULL);
 	rc = report_finish();
-	for (i = 0; i < argc; i++)
+	for (i = 0; i < nread; i++)
 		bundle_free(&bs[i]);
 	free(bs);
 	xsd_free(&ctx);
 	EVP_PKEY_free(ctx.regkey);
 	X509_free(ctx.regcert);
-	sk_X509_pop_free(ctx.trust_certs, X509_free);
+	if (ctx.trust_certs != NULL)
+		sk_X509_pop_free(ctx.trust_certs, X509_free);
 	X509_STORE_free(ctx.trust);
 	xades_cleanup();
 	return (rc);
