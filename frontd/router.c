@@ -184,10 +184,21 @@ router_http_error(struct conn *c, int status, const char *error,
     const char *detail, int close)
 {
 	struct resp	*r;
+	char		 buf[128];
 
 	r = conn_resp_new(c, RESP_LOCAL);
 	r->close = close;
 	env->nrefused++;
+	if (detail == NULL && status == 413) {
+		snprintf(buf, sizeof(buf), "a request body is at most %zu "
+		    "bytes (max-body)", env->limits.max_body);
+		detail = buf;
+	} else if (detail == NULL && status == 431) {
+		snprintf(buf, sizeof(buf), "at most %u header fields, %zu "
+		    "bytes in all", env->limits.max_headers,
+		    env->limits.max_header_size);
+		detail = buf;
+	}
 	log_info("%s: %s: refused %d: %s", conn_addr(c), conn_subject(c),
 	    status, error);
 	resp_error(r, status, NULL, error, detail, -1);
