@@ -507,7 +507,8 @@ conn_flush(struct conn *c)
 					return;
 				}
 				r->len = 0;
-				r->more_owed = 1;
+				r->more_owed += r->chunks;
+				r->chunks = 0;
 			}
 			if (!r->done)
 				return;
@@ -595,10 +596,9 @@ conn_write(struct conn *c)
 		c->outoff = c->outlen = 0;
 		/* An export waits for this before its next chunk. */
 		if ((r = TAILQ_FIRST(&c->resps)) != NULL && r->streaming &&
-		    r->more_owed && !r->done) {
-			r->more_owed = 0;
-			links_export_more(r);
-		}
+		    !r->done)
+			for (; r->more_owed > 0; r->more_owed--)
+				links_export_more(r);
 	}
 	return 0;
 }

@@ -50,7 +50,8 @@ struct resp {
 	int			 streaming;	/* export: chunks follow */
 	int			 done;		/* export: last chunk queued */
 	int			 head_sent;	/* export: status line out */
-	int			 more_owed;	/* export: MORE after drain */
+	int			 more_owed;	/* export: MOREs after drain */
+	int			 chunks;	/* export: chunks not yet out */
 	int			 chunked;	/* export: chunked coding */
 	int			 batch;		/* deposit: a batch */
 	uint32_t		 ntraces;	/* deposit: items expected */

@@ -400,6 +400,8 @@ links_export(struct imsg *imsg)
 		if (r->chunked)
 			resp_append(r, "\r\n", 2);
 	}
+	if (!ec.last)
+		r->chunks++;	/* one IMSG_EXPORT_MORE once written */
 	if (ec.last) {
 		links_forget(r);
 		if (r->chunked)
