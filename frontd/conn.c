@@ -485,6 +485,23 @@ conn_resp_new(struct conn *c, int kind)
 }
 
 /* Never closes c here: the caller may be inside conn_io(). */
+struct resp *
+conn_resp_replace(struct resp *r)
+{
+	struct resp	*n;
+	struct conn	*c = r->conn;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		fatal("%s", __func__);
+	n->conn = c;
+	n->kind = RESP_LOCAL;
+	n->close = r->close;
+	TAILQ_INSERT_BEFORE(r, n, entry);
+	TAILQ_REMOVE(&c->resps, r, entry);
+	r->conn = NULL;
+	return n;
+}
+
 void
 conn_resp_ready(struct resp *r)
 {

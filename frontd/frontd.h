@@ -44,6 +44,7 @@ struct resp {
 	RB_ENTRY(resp)		 node;		/* waiting for stored */
 	struct conn		*conn;		/* NULL once the client left */
 	uint64_t		 reqid;		/* 0: not waiting */
+	time_t			 asked;		/* when stored was asked */
 	int			 kind;		/* RESP_* */
 	int			 ready;		/* data is the whole answer */
 	int			 close;		/* close the connection after */
@@ -107,6 +108,8 @@ const uint8_t *conn_depositor(const struct conn *);
 const char *conn_addr(const struct conn *);
 /* A queued answer with nothing yet; the caller fills it. */
 struct resp *conn_resp_new(struct conn *, int kind);
+/* Give r's place in its connection's queue to a new answer. */
+struct resp *conn_resp_replace(struct resp *);
 
 /* router.c */
 void	 router_request(struct conn *, const struct http_request *);

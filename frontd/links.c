@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "frontd.h"
 #include "log.h"
@@ -32,6 +33,9 @@ static int	 links_lot(struct imsg *);
 static int	 links_json(struct imsg *, int);
 static int	 links_export(struct imsg *);
 static void	 links_export_end(struct resp *);
+static void	 links_expire(int, short, void *);
+
+static struct event	 links_timer;
 
 static const char export_head[] =
     "Content-Type: application/x-tar\r\n"
@@ -56,11 +60,43 @@ links_init(void)
 	cb.on_down = links_down;
 	peer_connect(&env->stored, env->sockdir, SOCK_STORED,
 	    peer_user_uid(env->conf->stored.user), "frontd", &cb);
+	evtimer_set(&links_timer, links_expire, NULL);
+	links_expire(-1, 0, NULL);
+}
+
+/*
+ * A request stored has not answered in FRONTD_STORED_TIMEOUT seconds is
+ * answered 503; its place in the tree stays, without a client, so that
+ * the late answer is recognised and dropped.
+ */
+static void
+links_expire(int fd, short ev, void *arg)
+{
+	struct resp	*r, *n;
+	struct timeval	 tv = { 5, 0 };
+	time_t		 now = time(NULL);
+
+	RB_FOREACH(r, resp_tree, &env->pending) {
+		if (r->conn == NULL || now - r->asked < FRONTD_STORED_TIMEOUT ||
+		    (r->streaming && r->head_sent))
+			continue;
+		log_warnx("stored did not answer reqid %llu in %d seconds",
+		    (unsigned long long)r->reqid, FRONTD_STORED_TIMEOUT);
+		if (r->kind == RESP_EXPORT)
+			links_conn_gone(r);
+		n = conn_resp_replace(r);
+		resp_error(n, 503, NULL, "storage unavailable",
+		    r->kind == RESP_DEPOSIT ? "the store did not answer in "
+		    "time: resend with the same Client-Id" : "the store did "
+		    "not answer in time", -1);
+	}
+	evtimer_add(&links_timer, &tv);
 }
 
 void
 links_shutdown(void)
 {
+	evtimer_del(&links_timer);
 	peer_close(&env->stored);
 }
 
@@ -68,6 +104,7 @@ void
 links_wait(struct resp *r)
 {
 	r->reqid = ++env->nextreqid;
+	r->asked = time(NULL);
 	if (RB_INSERT(resp_tree, &env->pending, r) != NULL)
 		fatalx("%s: reqid %llu twice", __func__,
 		    (unsigned long long)r->reqid);
