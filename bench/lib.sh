@@ -141,19 +141,35 @@ cpu_per_event()
 }
 
 # rss_sampler FILE: every 100 ms, the RSS of each daemon and of
-# PostgreSQL, until killed.
+# PostgreSQL (its processes as they were at the start), until killed.
+# One awk a sample reads every status file, so the period stays near
+# 100 ms on a busy machine.
 rss_sampler()
 {
-	pf=$(daemon_pids frontd); ps_=$(daemon_pids stored)
-	pl=$(daemon_pids sealerd); pa=$(daemon_pids auditd)
+	map=""
+	for d in frontd stored sealerd auditd; do
+		for p in $(daemon_pids "$d"); do map="$map /proc/$p/status:$d"; done
+	done
+	for p in $(pg_pids); do map="$map /proc/$p/status:postgres"; done
+	files=$(printf '%s\n' $map | sed 's/:.*//')
 	echo "t_s,frontd_kb,stored_kb,sealerd_kb,auditd_kb,postgres_kb" > "$1"
 	t0=$(date +%s.%N)
 	while :; do
-		printf '%s,%s,%s,%s,%s,%s\n' \
-		    "$(calc "$(date +%s.%N) - $t0")" \
-		    "$(proc_kb VmRSS $pf)" "$(proc_kb VmRSS $ps_)" \
-		    "$(proc_kb VmRSS $pl)" "$(proc_kb VmRSS $pa)" \
-		    "$(proc_kb VmRSS $(pg_pids))" >> "$1"
+		# shellcheck disable=SC2086
+		awk -v map="$map" -v now="$(date +%s.%N)" -v t0="$t0" '
+			BEGIN {
+				n = split(map, m, " ")
+				for (i = 1; i <= n; i++) {
+					k = index(m[i], ":")
+					grp[substr(m[i], 1, k - 1)] = substr(m[i], k + 1)
+				}
+			}
+			$1 == "VmRSS:" { kb[grp[FILENAME]] += $2 }
+			END {
+				printf "%.2f,%d,%d,%d,%d,%d\n", now - t0,
+				    kb["frontd"], kb["stored"], kb["sealerd"],
+				    kb["auditd"], kb["postgres"]
+			}' $files 2>/dev/null >> "$1"
 		sleep 0.1
 	done
 }

@@ -470,16 +470,36 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "a:b:c:d:e:h:I:k:L:M:n:NO:p:r:R:s:S:t:V:x"))
 	    != -1) {
 		switch (ch) {
-		case 'a': o.ca = optarg; break;
-		case 'e': o.cert = optarg; break;
-		case 'k': o.key = optarg; break;
-		case 'h': o.host = optarg; break;
-		case 'p': o.port = optarg; break;
-		case 's': o.samples = optarg; break;
-		case 'R': o.ready = optarg; break;
-		case 'L': o.label = optarg; break;
-		case 'N': o.noverify = 1; break;
-		case 'x': lg_check_digest = 0; break;
+		case 'a':
+			o.ca = optarg;
+			break;
+		case 'e':
+			o.cert = optarg;
+			break;
+		case 'k':
+			o.key = optarg;
+			break;
+		case 'h':
+			o.host = optarg;
+			break;
+		case 'p':
+			o.port = optarg;
+			break;
+		case 's':
+			o.samples = optarg;
+			break;
+		case 'R':
+			o.ready = optarg;
+			break;
+		case 'L':
+			o.label = optarg;
+			break;
+		case 'N':
+			o.noverify = 1;
+			break;
+		case 'x':
+			lg_check_digest = 0;
+			break;
 		case 'b':
 			o.batch = strtonum(optarg, 0, LG_BATCH_MAX, &errstr);
 			if (errstr)

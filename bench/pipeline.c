@@ -117,16 +117,26 @@ main(int argc, char *argv[])
 			if (errstr)
 				fatalx("group %s: %s", optarg, errstr);
 			break;
-		case 'c': cipher = optarg; break;
-		case 'C': cert = optarg; break;
-		case 'd': conninfo = optarg; break;
+		case 'c':
+			cipher = optarg;
+			break;
+		case 'C':
+			cert = optarg;
+			break;
+		case 'd':
+			conninfo = optarg;
+			break;
 		case 'n':
 			n = strtonum(optarg, 1, 1LL << 36, &errstr);
 			if (errstr)
 				fatalx("events %s: %s", optarg, errstr);
 			break;
-		case 's': samples = optarg; break;
-		case 'x': xsd = optarg; break;
+		case 's':
+			samples = optarg;
+			break;
+		case 'x':
+			xsd = optarg;
+			break;
 		default:
 			usage();
 		}
