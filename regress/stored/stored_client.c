@@ -125,6 +125,11 @@ get(struct imsg *imsg, int roles)
 		if ((n = imsg_get(&ibuf, imsg)) == -1)
 			err(2, "imsg_get");
 		if (n > 0) {
+			/* stored asks sealerd's status now and then. */
+			if (imsg->hdr.type == IMSG_SEALER_STATUS) {
+				imsg_free(imsg);
+				continue;
+			}
 			if (!roles && (imsg->hdr.type == IMSG_ROLES_RESET ||
 			    imsg->hdr.type == IMSG_ROLE ||
 			    imsg->hdr.type == IMSG_ROLES_END)) {
