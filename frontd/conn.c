@@ -37,8 +37,12 @@
 
 enum conn_state {
 	CONN_HANDSHAKE,
-	CONN_ACTIVE
+	CONN_ACTIVE,
+	CONN_LINGER		/* answered; draining what the client sends */
 };
+
+#define CONN_LINGER_SECS	2
+#define CONN_LINGER_BYTES	(16 * 1024 * 1024)
 
 struct client {
 	RB_ENTRY(client)	 node;
@@ -83,6 +87,7 @@ struct conn {
 	time_t			 last_write;
 	int			 closing;	/* once out is written */
 	int			 eof;		/* once every answer is written */
+	size_t			 drained;	/* bytes read while lingering */
 };
 
 struct listener {
@@ -116,6 +121,9 @@ static void	conn_flush(struct conn *);
 static int	conn_out_add(struct conn *, const void *, size_t);
 static void	conn_rearm(struct conn *);
 static void	conn_close(struct conn *);
+static void	conn_detach(struct conn *);
+static void	conn_linger(struct conn *);
+static void	conn_linger_read(int, short, void *);
 static int	conn_reading(const struct conn *);
 static time_t	conn_now(void);
 
@@ -293,7 +301,10 @@ conn_event(int fd, short ev, void *arg)
 static void
 conn_kick(int fd, short ev, void *arg)
 {
-	conn_io(arg);
+	struct conn	*c = arg;
+
+	if (c->state != CONN_LINGER)
+		conn_io(c);
 }
 
 static int
@@ -330,10 +341,59 @@ conn_io(struct conn *c)
 	}
 	if ((c->closing || (c->eof && c->nresps == 0)) &&
 	    c->outlen == c->outoff) {
-		conn_close(c);
+		conn_linger(c);
 		return;
 	}
 	conn_rearm(c);
+}
+
+/*
+ * Closing a socket with unread bytes makes the kernel send a reset,
+ * which can destroy the answer before the client reads it (a 413 sent
+ * while the body is still coming).  So: close_notify, shut the writing
+ * side, and read and drop what still arrives, for a bounded time and
+ * amount, before the real close.
+ */
+static void
+conn_linger(struct conn *c)
+{
+	struct timeval	 tv = { CONN_LINGER_SECS, 0 };
+
+	if (c->eof || c->state != CONN_ACTIVE) {
+		conn_close(c);
+		return;
+	}
+	(void)tls_close(c->tls);
+	if (shutdown(c->fd, SHUT_WR) == -1) {
+		conn_close(c);
+		return;
+	}
+	c->state = CONN_LINGER;
+	conn_detach(c);
+	event_del(&c->ev);
+	evtimer_del(&c->tmo);
+	event_del(&c->kick);
+	c->armed = 0;
+	event_set(&c->ev, c->fd, EV_READ | EV_PERSIST, conn_linger_read, c);
+	event_add(&c->ev, &tv);
+}
+
+static void
+conn_linger_read(int fd, short ev, void *arg)
+{
+	struct conn	*c = arg;
+	char		 buf[16384];
+	ssize_t		 n;
+
+	if (ev & EV_TIMEOUT) {
+		conn_close(c);
+		return;
+	}
+	n = read(fd, buf, sizeof(buf));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || (c->drained += (size_t)n) > CONN_LINGER_BYTES)
+		conn_close(c);
 }
 
 /* 1: done, 0: wait, -1: failed. */
@@ -706,8 +766,9 @@ conn_timeout(int fd, short ev, void *arg)
 	conn_close(c);
 }
 
+/* The answers still queued lose their client. */
 static void
-conn_close(struct conn *c)
+conn_detach(struct conn *c)
 {
 	struct resp	*r;
 
@@ -723,6 +784,12 @@ conn_close(struct conn *c)
 		}
 		resp_free(r);
 	}
+}
+
+static void
+conn_close(struct conn *c)
+{
+	conn_detach(c);
 	event_del(&c->ev);
 	evtimer_del(&c->tmo);
 	event_del(&c->kick);

@@ -104,6 +104,12 @@ awk 'BEGIN { printf "<PASPMISE>"; for (i = 0; i < 70000; i++) printf "x"; printf
 deposit depositor "$T/big.xml"
 t_eq "oversized body: 413" "$CODE" 413
 t_eq "oversized: CFJL_TOO_LARGE" "$(json status)" CFJL_TOO_LARGE
+# A body much larger than max-body, still being sent when the 413 goes
+# out: the answer must reach the client, not a connection reset.
+head -c 900000 /dev/zero | tr '\0' a > "$T/huge.xml"
+codes=""
+for i in 1 2 3 4 5; do deposit depositor "$T/huge.xml"; codes="$codes$CODE "; done
+t_eq "oversized body still in flight: 413 every time" "$codes" "413 413 413 413 413 "
 deposit depositor "$T/ok.xml" -H "Digest: sha-256=$(printf x | sha256sum | cut -c1-64)"
 t_eq "Digest mismatch: 400" "$CODE" 400
 t_eq "Digest mismatch: error" "$(json error)" "Digest mismatch"
