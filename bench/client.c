@@ -37,6 +37,7 @@ static struct addrinfo		*client_ai;
 static char			 client_host[256];
 static unsigned int		 client_spread;	/* source addresses */
 static unsigned int		 client_next;
+static uint64_t			 client_run;	/* Client-Ids never repeat */
 
 static void	 client_grow(char **, size_t *, size_t);
 static int	 client_write(struct lg_conn *);
@@ -69,6 +70,7 @@ client_init(const char *host, const char *port, const char *ca,
 	if (spread > 0 && client_ai->ai_family != AF_INET)
 		fatalx("-S needs an IPv4 loopback vault address");
 	client_spread = spread;
+	arc4random_buf(&client_run, sizeof(client_run));
 
 	if (tls_init() == -1)
 		fatalx("tls_init failed");
@@ -180,11 +182,12 @@ client_send(struct lg_conn *c, struct lg_req *r)
 	    "Host: %s\r\n"
 	    "Content-Type: application/xml\r\n"
 	    "Content-Length: %zu\r\n"
-	    "Client-Id: lg-%ld-%llu\r\n"
+	    "Client-Id: lg-%016llx-%llu\r\n"
 	    "Digest: sha-256=%s\r\n"
 	    "\r\n",
 	    r->batch ? "/v1/events/batch" : "/v1/events", client_host,
-	    r->bodylen, (long)getpid(), (unsigned long long)++cid, hex);
+	    r->bodylen, (unsigned long long)client_run,
+	    (unsigned long long)++cid, hex);
 	client_grow(&c->out, &c->outcap, c->outlen + n + r->bodylen);
 	memcpy(c->out + c->outlen, head, n);
 	memcpy(c->out + c->outlen + n, r->body, r->bodylen);
