@@ -86,9 +86,12 @@ const uint8_t	*db_get_bytes(const PGresult *, int, int, size_t *);
 void		 db_get_text(const PGresult *, int, int, char *, size_t);
 
 /* crypt.c */
+#define CRYPT_CEK_EVENTS	4096	/* events under one CEK, at most */
+#define CRYPT_CEK_MS		1000	/* age of a CEK, at most */
 void		 crypt_init(const char *certfile, const char *cipher);
 int		 crypt_encrypt(const uint8_t *, size_t, uint8_t **, size_t *);
 const char	*crypt_cipher(void);
+uint64_t	 crypt_keys(void);
 
 /* trace.c */
 int		 trace_number(const uint8_t *, size_t, uint32_t, uint32_t, uint64_t,
