@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "proto.h"
 #include "b64.h"
@@ -24,22 +23,64 @@ lot_id(char *buf, size_t len, uint64_t lot)
 	snprintf(buf, len, "lot-%012" PRIu64, lot);
 }
 
+/*
+ * Days since 1970-01-01 to a proleptic Gregorian date (the civil-from-
+ * days method): a lot of 1000 events needs 1000 of these, strftime is
+ * too slow for that.
+ */
+static void
+lot_civil(int64_t days, int *y, int *m, int *d)
+{
+	int64_t		 era, z = days + 719468;
+	unsigned int	 doe, yoe, doy, mp;
+
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned int)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yoe + era * 400) + (*m <= 2);
+}
+
+static void
+lot_digits(char *p, unsigned int v, int n)
+{
+	while (n-- > 0) {
+		p[n] = '0' + v % 10;
+		v /= 10;
+	}
+}
+
 int
 lot_time_ms(char *buf, size_t len, int64_t ms)
 {
-	struct tm	 tm;
-	time_t		 t;
-	char		 s[32];
+	int64_t		 secs;
+	unsigned int	 sod;
+	int		 y, m, d;
 
-	if (ms < 0)
+	/* Years 1970 to 9999: four digits, like strftime's %Y. */
+	if (ms < 0 || ms >= LOT_TIME_MAX_MS || len < LOT_TIME_LEN + 1)
 		return -1;
-	t = (time_t)(ms / 1000);
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		return -1;
-	if ((size_t)snprintf(buf, len, "%s.%03dZ", s, (int)(ms % 1000)) >=
-	    len)
-		return -1;
+	secs = ms / 1000;
+	sod = (unsigned int)(secs % 86400);
+	lot_civil(secs / 86400, &y, &m, &d);
+	lot_digits(buf, y, 4);
+	buf[4] = '-';
+	lot_digits(buf + 5, m, 2);
+	buf[7] = '-';
+	lot_digits(buf + 8, d, 2);
+	buf[10] = 'T';
+	lot_digits(buf + 11, sod / 3600, 2);
+	buf[13] = ':';
+	lot_digits(buf + 14, sod / 60 % 60, 2);
+	buf[16] = ':';
+	lot_digits(buf + 17, sod % 60, 2);
+	buf[19] = '.';
+	lot_digits(buf + 20, (unsigned int)(ms % 1000), 3);
+	buf[23] = 'Z';
+	buf[24] = '\0';
 	return 0;
 }
 
@@ -78,6 +119,46 @@ lot_attr_u64(xmlNodePtr n, const char *name, uint64_t v)
 	    -1 : 0;
 }
 
+int
+lot_check(const struct seal_lot *sl, const struct seal_event *ev,
+    size_t nevents, char *err, size_t errlen)
+{
+	char		 s[64];
+	size_t		 i;
+
+	if (sl->lot == 0 || sl->nevents == 0 || sl->nevents != nevents) {
+		snprintf(err, errlen, "lot %" PRIu64 ": %u events announced, "
+		    "%zu sent", sl->lot, sl->nevents, nevents);
+		return -1;
+	}
+	if (sl->first == 0 || sl->last < sl->first ||
+	    sl->last - sl->first + 1 != nevents) {
+		snprintf(err, errlen, "lot %" PRIu64 ": IDEvt %" PRIu64 " to "
+		    "%" PRIu64 " for %zu events", sl->lot, sl->first, sl->last,
+		    nevents);
+		return -1;
+	}
+	for (i = 0; i < nevents; i++) {
+		if (ev[i].idevt != sl->first + i) {
+			snprintf(err, errlen, "lot %" PRIu64 ": event %zu has "
+			    "IDEvt %" PRIu64 ", expected %" PRIu64, sl->lot, i,
+			    ev[i].idevt, sl->first + i);
+			return -1;
+		}
+		if (lot_field(ev[i].type, sizeof(ev[i].type),
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == -1 ||
+		    lot_field(ev[i].dateevt, sizeof(ev[i].dateevt),
+		    "0123456789") == -1 ||
+		    lot_time_ms(s, sizeof(s), ev[i].received_ms) == -1) {
+			snprintf(err, errlen, "lot %" PRIu64 ": event %"
+			    PRIu64 " has a malformed type, date or time",
+			    sl->lot, ev[i].idevt);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 xmlDocPtr
 lot_build(const struct seal_lot *sl, const struct seal_event *ev,
     size_t nevents, char *err, size_t errlen)
@@ -88,37 +169,8 @@ lot_build(const struct seal_lot *sl, const struct seal_event *ev,
 	char		 id[LOT_ID_MAX], s[64], *b;
 	size_t		 i;
 
-	if (sl->lot == 0 || sl->nevents == 0 || sl->nevents != nevents) {
-		snprintf(err, errlen, "lot %" PRIu64 ": %u events announced, "
-		    "%zu sent", sl->lot, sl->nevents, nevents);
+	if (lot_check(sl, ev, nevents, err, errlen) == -1)
 		return NULL;
-	}
-	if (sl->first == 0 || sl->last < sl->first ||
-	    sl->last - sl->first + 1 != nevents) {
-		snprintf(err, errlen, "lot %" PRIu64 ": IDEvt %" PRIu64 " to "
-		    "%" PRIu64 " for %zu events", sl->lot, sl->first, sl->last,
-		    nevents);
-		return NULL;
-	}
-	for (i = 0; i < nevents; i++) {
-		if (ev[i].idevt != sl->first + i) {
-			snprintf(err, errlen, "lot %" PRIu64 ": event %zu has "
-			    "IDEvt %" PRIu64 ", expected %" PRIu64, sl->lot, i,
-			    ev[i].idevt, sl->first + i);
-			return NULL;
-		}
-		if (lot_field(ev[i].type, sizeof(ev[i].type),
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == -1 ||
-		    lot_field(ev[i].dateevt, sizeof(ev[i].dateevt),
-		    "0123456789") == -1 ||
-		    lot_time_ms(s, sizeof(s), ev[i].received_ms) == -1) {
-			snprintf(err, errlen, "lot %" PRIu64 ": event %"
-			    PRIu64 " has a malformed type, date or time",
-			    sl->lot, ev[i].idevt);
-			return NULL;
-		}
-	}
-
 	lot_id(id, sizeof(id), sl->lot);
 	if ((doc = xmlNewDoc((const xmlChar *)"1.0")) == NULL ||
 	    (root = xmlNewDocNode(doc, NULL, (const xmlChar *)"Lot",

@@ -9,14 +9,16 @@
 #include <string.h>
 #include <time.h>
 
-#include <libxml/tree.h>
-
 #include "proto.h"
 #include "log.h"
 #include "journal.h"
 #include "lot.h"
+#include "lotxml.h"
 #include "xades.h"
 #include "sealer.h"
+
+/* The signature with its certificate and token: a few kB. */
+#define SEAL_SIG_ROOM	16384
 
 struct seal_stamp {
 	struct sealer	*s;
@@ -50,6 +52,11 @@ seal_stamp_cb(void *arg, const unsigned char *imprint, unsigned char **tok,
 	    errlen);
 }
 
+/*
+ * The lot is written as text with the digest of its canonical form made
+ * on the way (lotxml.c); only the signature is a libxml2 tree, a small
+ * one.  The seal is those bytes, the signature and the end tag.
+ */
 enum seal_result
 seal_lot_make(struct sealer *s, const struct seal_lot *sl,
     const struct seal_event *ev, size_t nevents, unsigned char **xml,
@@ -58,17 +65,19 @@ seal_lot_make(struct sealer *s, const struct seal_lot *sl,
 {
 	struct xades_signer	 sg;
 	struct seal_stamp	 ss = { s, 0 };
-	xmlDocPtr		 doc;
-	xmlChar			*buf = NULL;
+	struct lotxml		 lx;
+	unsigned char		*sig = NULL;
+	size_t			 siglen;
 	char			 id[LOT_ID_MAX];
-	int			 n;
+	int			 rc;
 
 	*xml = NULL;
-	if ((doc = lot_build(sl, ev, nevents, err, errlen)) == NULL)
-		return SEAL_INVALID;
+	if ((rc = lotxml_write(&lx, sl, ev, nevents, SEAL_SIG_ROOM, err,
+	    errlen)) != 0)
+		return rc == LOTXML_NOMEM ? SEAL_RETRY : SEAL_INVALID;
 	if (seal_hsm_ready(s) == -1) {
 		snprintf(err, errlen, "HSM unavailable: %s", s->hsm.err);
-		xmlFreeDoc(doc);
+		lotxml_free(&lx);
 		return SEAL_RETRY;
 	}
 	sg.key = s->hsm.seal.key;
@@ -77,9 +86,9 @@ seal_lot_make(struct sealer *s, const struct seal_lot *sl,
 	sg.stamp = seal_stamp_cb;
 	sg.stamp_arg = &ss;
 	lot_id(id, sizeof(id), sl->lot);
-	if (xades_sign(doc, id, &sg, time(NULL), sigvalue_sha256, err,
-	    errlen) == -1) {
-		xmlFreeDoc(doc);
+	if (xades_sign_digest(lx.digest, id, &sg, time(NULL), sigvalue_sha256,
+	    &sig, &siglen, err, errlen) == -1) {
+		lotxml_free(&lx);
 		if (ss.clock) {
 			s->clock_refusing = 1;
 			return SEAL_RETRY;
@@ -91,21 +100,15 @@ seal_lot_make(struct sealer *s, const struct seal_lot *sl,
 		return SEAL_RETRY;
 	}
 	s->clock_refusing = 0;
-	xmlDocDumpMemoryEnc(doc, &buf, &n, "UTF-8");
-	xmlFreeDoc(doc);
-	if (buf == NULL || n <= 0) {
-		snprintf(err, errlen, "cannot serialise the lot");
-		xmlFree(buf);
-		return SEAL_RETRY;
-	}
-	if ((*xml = malloc(n)) == NULL) {
-		xmlFree(buf);
+	if (lotxml_append(&lx, sig, siglen) == -1 || lotxml_end(&lx) == -1) {
 		snprintf(err, errlen, "out of memory");
+		free(sig);
+		lotxml_free(&lx);
 		return SEAL_RETRY;
 	}
-	memcpy(*xml, buf, n);
-	*xmllen = n;
-	xmlFree(buf);
+	free(sig);
+	*xml = lx.buf;
+	*xmllen = lx.len;
 	s->seals++;
 	s->last_lot = sl->lot;
 	return SEAL_OK;

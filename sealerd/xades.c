@@ -165,13 +165,21 @@ xades_x509(struct xades_ctx *c, xmlNodePtr x509data, X509 *x)
 	return rc;
 }
 
-int
-xades_sign(xmlDocPtr doc, const char *id, const struct xades_signer *sg,
-    time_t signing_time, unsigned char sigvalue_sha256[32], char *err,
-    size_t errlen)
+/*
+ * The signature over a document whose enveloped-Reference digest is
+ * known, made as the root of a document of its own: canonicalising its
+ * parts then walks a few dozen nodes, not the lot.  The exclusive
+ * canonical form of an element depends only on its subtree and the
+ * namespaces it uses, so that it is the same here as in the lot.
+ */
+static xmlDocPtr
+xades_make(const unsigned char docdigest[32], const char *id,
+    const struct xades_signer *sg, time_t signing_time,
+    unsigned char sigvalue_sha256[32], char *err, size_t errlen)
 {
-	struct xades_ctx c = { doc, NULL, NULL, 0 };
-	xmlNodePtr	 root, sig, si, dv_doc, dv_sp, sv, ki, xd, qp, sp, ssp;
+	struct xades_ctx c = { NULL, NULL, NULL, 0 };
+	xmlDocPtr	 doc;
+	xmlNodePtr	 sig, si, dv_doc, dv_sp, sv, ki, xd, qp, sp, ssp;
 	xmlNodePtr	 cert, cd, usp, st, ets, n;
 	EVP_MD_CTX	*md = NULL;
 	unsigned char	 digest[32], *der = NULL, *sib = NULL, *sigb = NULL;
@@ -181,13 +189,9 @@ xades_sign(xmlDocPtr doc, const char *id, const struct xades_signer *sg,
 	unsigned int	 dl;
 	size_t		 sil, siglen, svl, tokl;
 	struct tm	 tm;
-	int		 i, len, rc = -1;
+	int		 i, len;
 
 	err[0] = '\0';
-	if ((root = xmlDocGetRootElement(doc)) == NULL) {
-		snprintf(err, errlen, "nothing to sign");
-		return -1;
-	}
 	snprintf(sig_id, sizeof(sig_id), "sig-%s", id);
 	snprintf(sp_id, sizeof(sp_id), "xades-%s", id);
 	snprintf(ref_id, sizeof(ref_id), "ref-%s", id);
@@ -196,14 +200,18 @@ xades_sign(xmlDocPtr doc, const char *id, const struct xades_signer *sg,
 	if (gmtime_r(&signing_time, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
 		snprintf(err, errlen, "bad signing time");
-		return -1;
+		return NULL;
+	}
+	if ((doc = c.doc = xmlNewDoc((const xmlChar *)"1.0")) == NULL) {
+		snprintf(err, errlen, "out of memory while signing");
+		return NULL;
 	}
 
 	/* The skeleton, in document order. */
 	if ((sig = xmlNewDocNode(doc, NULL, (const xmlChar *)"Signature",
 	    NULL)) == NULL)
 		goto oom;
-	xmlAddChild(root, sig);
+	xmlDocSetRootElement(doc, sig);
 	if ((c.ds = xmlNewNs(sig, (const xmlChar *)XADES_NS_DS,
 	    (const xmlChar *)"ds")) == NULL)
 		goto oom;
@@ -270,8 +278,7 @@ xades_sign(xmlDocPtr doc, const char *id, const struct xades_signer *sg,
 		goto oom;
 
 	/* The two references. */
-	if (c14n_exc_sha256(doc, NULL, sig, digest) == -1 ||
-	    xades_set_b64(dv_doc, digest, sizeof(digest)) == -1 ||
+	if (xades_set_b64(dv_doc, docdigest, 32) == -1 ||
 	    c14n_exc_sha256(doc, sp, NULL, digest) == -1 ||
 	    xades_set_b64(dv_sp, digest, sizeof(digest)) == -1) {
 		snprintf(err, errlen, "cannot canonicalise the document");
@@ -311,15 +318,12 @@ xades_sign(xmlDocPtr doc, const char *id, const struct xades_signer *sg,
 		goto oom;
 	xmlNodeSetContent(ets, (xmlChar *)s);
 	free(s);
-	rc = 0;
 	goto done;
  oom:
 	snprintf(err, errlen, "out of memory while signing");
  fail:
-	if (sig != NULL) {
-		xmlUnlinkNode(sig);
-		xmlFreeNode(sig);
-	}
+	xmlFreeDoc(doc);
+	doc = NULL;
  done:
 	EVP_MD_CTX_free(md);
 	free(der);
@@ -327,5 +331,65 @@ xades_sign(xmlDocPtr doc, const char *id, const struct xades_signer *sg,
 	free(sigb);
 	free(svb);
 	free(tok);
+	return doc;
+}
+
+int
+xades_sign(xmlDocPtr doc, const char *id, const struct xades_signer *sg,
+    time_t signing_time, unsigned char sigvalue_sha256[32], char *err,
+    size_t errlen)
+{
+	xmlDocPtr	 sdoc;
+	xmlNodePtr	 root, sig;
+	unsigned char	 digest[32];
+
+	if ((root = xmlDocGetRootElement(doc)) == NULL) {
+		snprintf(err, errlen, "nothing to sign");
+		return -1;
+	}
+	/* Before the signature is there: what the enveloped transform sees. */
+	if (c14n_exc_sha256(doc, NULL, NULL, digest) == -1) {
+		snprintf(err, errlen, "cannot canonicalise the document");
+		return -1;
+	}
+	if ((sdoc = xades_make(digest, id, sg, signing_time, sigvalue_sha256,
+	    err, errlen)) == NULL)
+		return -1;
+	sig = xmlDocCopyNode(xmlDocGetRootElement(sdoc), doc, 1);
+	xmlFreeDoc(sdoc);
+	if (sig == NULL || xmlAddChild(root, sig) == NULL) {
+		xmlFreeNode(sig);
+		snprintf(err, errlen, "out of memory while signing");
+		return -1;
+	}
+	return 0;
+}
+
+int
+xades_sign_digest(const unsigned char digest[32], const char *id,
+    const struct xades_signer *sg, time_t signing_time,
+    unsigned char sigvalue_sha256[32], unsigned char **xml, size_t *len,
+    char *err, size_t errlen)
+{
+	xmlDocPtr	 sdoc;
+	xmlBufferPtr	 b = NULL;
+	int		 n, rc = -1;
+
+	*xml = NULL;
+	if ((sdoc = xades_make(digest, id, sg, signing_time, sigvalue_sha256,
+	    err, errlen)) == NULL)
+		return -1;
+	if ((b = xmlBufferCreate()) == NULL ||
+	    (n = xmlNodeDump(b, sdoc, xmlDocGetRootElement(sdoc), 0, 0)) <= 0 ||
+	    (*xml = malloc(n)) == NULL) {
+		snprintf(err, errlen, "cannot serialise the signature");
+		goto done;
+	}
+	memcpy(*xml, xmlBufferContent(b), n);
+	*len = n;
+	rc = 0;
+ done:
+	xmlBufferFree(b);
+	xmlFreeDoc(sdoc);
 	return rc;
 }

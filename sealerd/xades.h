@@ -45,5 +45,16 @@ struct xades_signer {
 int	xades_sign(xmlDocPtr, const char *id, const struct xades_signer *,
 	    time_t signing_time, unsigned char sigvalue_sha256[32],
 	    char *err, size_t errlen);
+/*
+ * The same signature for a document that is not a tree: digest is the
+ * SHA-256 of its exclusive canonical form less the signature, and the
+ * ds:Signature element comes back serialised in xml (malloc'd), to be
+ * written as the last child of the signed element.  0, or -1 with a
+ * sentence in err.
+ */
+int	xades_sign_digest(const unsigned char digest[32], const char *id,
+	    const struct xades_signer *, time_t signing_time,
+	    unsigned char sigvalue_sha256[32], unsigned char **xml,
+	    size_t *len, char *err, size_t errlen);
 
 #endif
