@@ -455,7 +455,9 @@ db_results(void)
 	}
 }
 
-/* Parameters: text for numbers and times, binary for bytes. */
+/*
+ * Parameters: text for numbers and times, binary for bytes and arrays.
+ */
 void
 db_params_init(struct db_params *p)
 {
@@ -552,6 +554,137 @@ void
 db_param_null(struct db_params *p)
 {
 	db_param_add(p, NULL, 0, 0, NULL);
+}
+
+/*
+ * One-dimensional arrays in PostgreSQL's binary form, a column of many
+ * rows sent as one parameter ($1::bigint[] and so on, then unnest):
+ * dimensions, null flag, element type, length and lower bound, then
+ * each element as a 32-bit length (-1: NULL) and its binary value.
+ */
+#define DB_ARRAY_HEAD	20
+
+void
+db_array_init(struct db_array *a, uint32_t oid)
+{
+	memset(a, 0, sizeof(*a));
+	a->oid = oid;
+	a->len = DB_ARRAY_HEAD;
+}
+
+/* Empty again, its memory kept for the next rows. */
+void
+db_array_reset(struct db_array *a)
+{
+	a->len = DB_ARRAY_HEAD;
+	a->n = 0;
+	a->nulls = 0;
+}
+
+void
+db_array_free(struct db_array *a)
+{
+	free(a->buf);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Room for len more bytes (and the head); one more element. */
+static uint8_t *
+db_array_room(struct db_array *a, size_t len)
+{
+	uint8_t	*nbuf;
+	size_t	 cap;
+
+	if (a->n == INT32_MAX || len > INT32_MAX - a->len)
+		fatalx("%s: array too long", __func__);
+	if (a->buf == NULL || a->len + len > a->cap) {
+		cap = a->cap ? a->cap : 4096;
+		while (cap < a->len + len)
+			cap *= 2;
+		if ((nbuf = realloc(a->buf, cap)) == NULL)
+			fatal(NULL);
+		a->buf = nbuf;
+		a->cap = cap;
+	}
+	a->n++;
+	a->len += len;
+	return a->buf + a->len - len;
+}
+
+static void
+db_put32(uint8_t *p, uint32_t v)
+{
+	v = htobe32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+void
+db_array_u64(struct db_array *a, uint64_t v)
+{
+	uint8_t	*p;
+
+	p = db_array_room(a, 4 + 8);
+	db_put32(p, 8);
+	v = htobe64(v);
+	memcpy(p + 4, &v, 8);
+}
+
+/* bytea, or text in the database's encoding. */
+void
+db_array_bytes(struct db_array *a, const void *buf, size_t len)
+{
+	uint8_t	*p;
+
+	if (len > INT32_MAX - 4)
+		fatalx("%s: element too long", __func__);
+	p = db_array_room(a, 4 + len);
+	db_put32(p, (uint32_t)len);
+	memcpy(p + 4, buf, len);
+}
+
+void
+db_array_text(struct db_array *a, const char *s)
+{
+	db_array_bytes(a, s, strlen(s));
+}
+
+/* timestamptz: microseconds since 2000-01-01 UTC. */
+void
+db_array_time_ms(struct db_array *a, int64_t ms)
+{
+	db_array_u64(a, (uint64_t)((ms - DB_EPOCH_DIFF_MS) * 1000));
+}
+
+void
+db_array_null(struct db_array *a)
+{
+	db_put32(db_array_room(a, 4), UINT32_MAX);
+	a->nulls = 1;
+}
+
+/* A binary parameter; a must stay untouched until the query is sent. */
+void
+db_param_array(struct db_params *p, struct db_array *a)
+{
+	if (a->buf == NULL) {
+		/* An empty array still has a head. */
+		db_array_room(a, 0);
+		a->n = 0;
+	}
+	if (a->n == 0) {
+		/* No dimensions: the empty array. */
+		db_put32(a->buf, 0);
+		db_put32(a->buf + 4, 0);
+		db_put32(a->buf + 8, a->oid);
+		db_param_add(p, (const char *)a->buf, 12, 1, NULL);
+		return;
+	}
+	db_put32(a->buf, 1);
+	db_put32(a->buf + 4, a->nulls);
+	db_put32(a->buf + 8, a->oid);
+	db_put32(a->buf + 12, a->n);
+	db_put32(a->buf + 16, 1);
+	db_param_add(p, (const char *)a->buf, (int)a->len, 1, NULL);
 }
 
 /* Binary results: int8/int4, timestamptz, bytea, text. */

@@ -32,7 +32,7 @@
 #define DEP_TRACES_MAX		100000	/* in one request */
 #define DEP_QUEUE_MAX		200000	/* events waiting, then 503 */
 #define DEP_CACHE_MAX		65536	/* settled Client-Ids remembered */
-#define DEP_ROWS_MAX		1000	/* rows in one INSERT */
+#define DEP_ROWS_MAX		4000	/* rows in one INSERT */
 #define DEP_RETRY_AFTER		2	/* seconds, with 503 */
 
 enum cid_state {
@@ -120,6 +120,8 @@ static void	 dep_ready(struct dreq *);
 static void	 dep_timer(int, short, void *);
 static void	 dep_flush(void);
 static int	 dep_prepare(struct dgroup *, struct dreq *);
+static void	 dep_send(struct db_job *, const char *, struct db_array *,
+		    int);
 static void	 dep_write(struct dgroup *, struct db_job *);
 static void	 dep_written(int, const char *, void *);
 static void	 dep_answer(struct dreq *);
@@ -603,98 +605,104 @@ dep_prepare(struct dgroup *g, struct dreq *r)
 	return -1;
 }
 
-/* The group's statements: events, closed lots, Client-Ids. */
+/*
+ * The group's statements: events, closed lots, Client-Ids.  Each table
+ * gets one INSERT of up to DEP_ROWS_MAX rows, its columns sent as
+ * binary arrays and unnested by the server: no SQL text, no number
+ * formatting and no parameter list that grows with the rows.
+ */
+enum {
+	EV_IDEVT, EV_LOT, EV_TYPE, EV_DATEEVT, EV_RECEIVED, EV_DEPOSITOR,
+	EV_CLIENT_ID, EV_BODY, EV_DIGEST, EV_P7M, EV_P7M_SHA, EV_NCOLS
+};
+static const uint32_t dep_ev_oids[EV_NCOLS] = {
+	DB_OID_INT8, DB_OID_INT8, DB_OID_TEXT, DB_OID_TEXT,
+	DB_OID_TIMESTAMPTZ, DB_OID_BYTEA, DB_OID_TEXT, DB_OID_BYTEA,
+	DB_OID_BYTEA, DB_OID_BYTEA, DB_OID_BYTEA
+};
+static const char dep_ev_sql[] = "INSERT INTO events (idevt, lot, type,"
+    " dateevt, received, depositor, client_id, body_sha256, digest, p7m,"
+    " p7m_sha256) SELECT * FROM unnest($1::bigint[], $2::bigint[],"
+    " $3::text[], $4::text[], $5::timestamptz[], $6::bytea[], $7::text[],"
+    " $8::bytea[], $9::bytea[], $10::bytea[], $11::bytea[])";
+static const char dep_cid_sql[] = "INSERT INTO client_ids (client_id,"
+    " idevt) SELECT * FROM unnest($1::text[], $2::bigint[])";
+
+/* One INSERT of the rows gathered in the columns, which are emptied. */
+static void
+dep_send(struct db_job *job, const char *sql, struct db_array *cols,
+    int ncols)
+{
+	struct db_params	 p;
+	int			 i;
+
+	if (cols[0].n == 0)
+		return;
+	db_params_init(&p);
+	for (i = 0; i < ncols; i++)
+		db_param_array(&p, &cols[i]);
+	db_job_query(job, sql, &p, NULL, NULL);
+	db_params_free(&p);
+	for (i = 0; i < ncols; i++)
+		db_array_reset(&cols[i]);
+}
+
 static void
 dep_write(struct dgroup *g, struct db_job *job)
 {
-	struct db_params	 p;
-	struct dreq		*r;
-	struct dtrace		*t;
-	char			*sql = NULL;
-	size_t			 rows = 0, size = 0, len = 0, i;
-	uint32_t		 j;
-	int			 pass, n;
+	struct db_array	 ev[EV_NCOLS], cid[2];
+	struct dreq	*r;
+	struct dtrace	*t;
+	size_t		 i;
+	uint32_t	 j;
 
-	for (pass = 0; pass < 2; pass++) {
-		rows = 0;
-		db_params_init(&p);
-		TAILQ_FOREACH(r, &g->reqs, entry) {
-			for (j = 0; j < r->h.ntraces; j++) {
-				t = &r->t[j];
-				if (t->dup)
-					continue;
-				if (pass == 1 && t->h.client_id[0] == '\0')
-					continue;
-				if (rows == 0) {
-					len = 0;
-				}
-				if (size - len < 128) {
-					size = size ? size * 2 : 8192;
-					if ((sql = realloc(sql, size)) == NULL)
-						fatal(NULL);
-				}
-				if (pass == 0) {
-					if (rows == 0)
-						len = strlcpy(sql, "INSERT INTO"
-						    " events (idevt, lot, type,"
-						    " dateevt, received,"
-						    " depositor, client_id,"
-						    " body_sha256, digest, p7m,"
-						    " p7m_sha256) VALUES ",
-						    size);
-					n = p.n;
-					len += snprintf(sql + len, size - len,
-					    "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,"
-					    "$%d,$%d,$%d,$%d)",
-					    rows ? "," : "", n + 1, n + 2,
-					    n + 3, n + 4, n + 5, n + 6, n + 7,
-					    n + 8, n + 9, n + 10, n + 11);
-					db_param_u64(&p, t->item.idevt);
-					db_param_u64(&p, t->item.lot);
-					db_param_text(&p, t->h.type);
-					db_param_text(&p, t->h.dateevt);
-					db_param_time_ms(&p, r->h.received_ms);
-					db_param_bytes(&p, r->h.depositor,
-					    SHA256_LEN);
-					if (t->h.client_id[0] != '\0')
-						db_param_text(&p,
-						    t->h.client_id);
-					else
-						db_param_null(&p);
-					db_param_bytes(&p, t->h.body_sha256,
-					    SHA256_LEN);
-					db_param_bytes(&p, t->item.digest,
-					    SHA256_LEN);
-					db_param_bytes(&p, t->p7m, t->p7mlen);
-					db_param_bytes(&p, t->p7m_sha,
-					    SHA256_LEN);
-				} else {
-					if (rows == 0)
-						len = strlcpy(sql, "INSERT INTO"
-						    " client_ids (client_id,"
-						    " idevt) VALUES ", size);
-					n = p.n;
-					len += snprintf(sql + len, size - len,
-					    "%s($%d,$%d)", rows ? "," : "",
-					    n + 1, n + 2);
-					db_param_text(&p, t->h.client_id);
-					db_param_u64(&p, t->item.idevt);
-				}
-				if (++rows == DEP_ROWS_MAX) {
-					db_job_query(job, sql, &p, NULL, NULL);
-					db_params_free(&p);
-					rows = 0;
-				}
+	for (i = 0; i < EV_NCOLS; i++)
+		db_array_init(&ev[i], dep_ev_oids[i]);
+	db_array_init(&cid[0], DB_OID_TEXT);
+	db_array_init(&cid[1], DB_OID_INT8);
+	TAILQ_FOREACH(r, &g->reqs, entry) {
+		for (j = 0; j < r->h.ntraces; j++) {
+			t = &r->t[j];
+			if (t->dup)
+				continue;
+			db_array_u64(&ev[EV_IDEVT], t->item.idevt);
+			db_array_u64(&ev[EV_LOT], t->item.lot);
+			db_array_text(&ev[EV_TYPE], t->h.type);
+			db_array_text(&ev[EV_DATEEVT], t->h.dateevt);
+			db_array_time_ms(&ev[EV_RECEIVED], r->h.received_ms);
+			db_array_bytes(&ev[EV_DEPOSITOR], r->h.depositor,
+			    SHA256_LEN);
+			if (t->h.client_id[0] != '\0') {
+				db_array_text(&ev[EV_CLIENT_ID],
+				    t->h.client_id);
+				db_array_text(&cid[0], t->h.client_id);
+				db_array_u64(&cid[1], t->item.idevt);
+			} else
+				db_array_null(&ev[EV_CLIENT_ID]);
+			db_array_bytes(&ev[EV_BODY], t->h.body_sha256,
+			    SHA256_LEN);
+			db_array_bytes(&ev[EV_DIGEST], t->item.digest,
+			    SHA256_LEN);
+			db_array_bytes(&ev[EV_P7M], t->p7m, t->p7mlen);
+			db_array_bytes(&ev[EV_P7M_SHA], t->p7m_sha,
+			    SHA256_LEN);
+			if (ev[0].n == DEP_ROWS_MAX)
+				dep_send(job, dep_ev_sql, ev, EV_NCOLS);
+			if (cid[0].n == DEP_ROWS_MAX) {
+				/* Their events go first. */
+				dep_send(job, dep_ev_sql, ev, EV_NCOLS);
+				dep_send(job, dep_cid_sql, cid, 2);
 			}
 		}
-		if (rows > 0)
-			db_job_query(job, sql, &p, NULL, NULL);
-		db_params_free(&p);
-		if (pass == 0)
-			for (i = 0; i < g->ncloses; i++)
-				lot_add_close(job, &g->closes[i]);
 	}
-	free(sql);
+	dep_send(job, dep_ev_sql, ev, EV_NCOLS);
+	for (i = 0; i < g->ncloses; i++)
+		lot_add_close(job, &g->closes[i]);
+	dep_send(job, dep_cid_sql, cid, 2);
+	for (i = 0; i < EV_NCOLS; i++)
+		db_array_free(&ev[i]);
+	db_array_free(&cid[0]);
+	db_array_free(&cid[1]);
 }
 
 /* The commit returned: answer everyone, or give the numbers back. */

@@ -6,7 +6,8 @@
  * Evidence is append-only in the database itself, whoever connects:
  * statement triggers refuse UPDATE, DELETE and TRUNCATE on every table,
  * even for the owner, and the runtime role holds INSERT and SELECT only.
- * IDEvt and lot numbers are checked gapless by constraint triggers.
+ * IDEvt and lot numbers are checked gapless by triggers: once a
+ * statement for events (a group is one INSERT), once a row for lots.
  */
 #include <sys/types.h>
 
@@ -186,6 +187,79 @@ static const char *schema_migrations[] = {
 	"CREATE CONSTRAINT TRIGGER client_ids_match AFTER INSERT ON client_ids"
 	" DEFERRABLE INITIALLY DEFERRED"
 	" FOR EACH ROW EXECUTE FUNCTION cfjl_client_id_check();",
+
+	/*
+	 * 2: the same rules checked once a statement, not once a row.
+	 * stored writes a group of events in one INSERT; the checks read
+	 * the statement's new rows (a transition table) in a few set
+	 * queries.  The rules are unchanged: IDEvt 1, 2, 3... with no gap
+	 * (the new rows are contiguous, the primary key forbids a
+	 * duplicate, and the one before the first exists), each event in
+	 * the lot of the one before or the next, IDEvt 1 in lot 1, never
+	 * in a lot already closed; a Client-Id names an event that carries
+	 * it.  The foreign key of client_ids goes: the check proves the
+	 * event exists, and events are never deleted (append-only).
+	 */
+	"DROP TRIGGER events_gapless ON events;"
+	"DROP FUNCTION cfjl_events_gapless();"
+	"CREATE FUNCTION cfjl_events_follow() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ DECLARE lo bigint; hi bigint; n bigint;"
+	"  lolot bigint; prev bigint; bad record;"
+	" BEGIN"
+	"  SELECT min(idevt), max(idevt), count(*) INTO lo, hi, n"
+	"   FROM new_events;"
+	"  IF n = 0 THEN RETURN NULL; END IF;"
+	"  IF lo <> 1 THEN"
+	"   SELECT lot INTO prev FROM events WHERE idevt = lo - 1;"
+	"   IF NOT FOUND THEN"
+	"    RAISE EXCEPTION 'CFJL: IDEvt % would leave a gap', lo;"
+	"   END IF;"
+	"  END IF;"
+	"  IF hi - lo + 1 <> n THEN"
+	"   SELECT min(a.idevt) INTO hi FROM new_events a WHERE a.idevt > lo"
+	"    AND NOT EXISTS (SELECT 1 FROM new_events b"
+	"    WHERE b.idevt = a.idevt - 1);"
+	"   RAISE EXCEPTION 'CFJL: IDEvt % would leave a gap', hi;"
+	"  END IF;"
+	"  SELECT idevt, lot, p INTO bad FROM (SELECT idevt, lot,"
+	"    lag(lot, 1, prev) OVER (ORDER BY idevt) AS p FROM new_events) s"
+	"   WHERE (p IS NULL AND lot <> 1) OR (lot <> p AND lot <> p + 1)"
+	"   ORDER BY idevt LIMIT 1;"
+	"  IF FOUND THEN"
+	"   IF bad.p IS NULL THEN"
+	"    RAISE EXCEPTION 'CFJL: IDEvt 1 must be in lot 1';"
+	"   END IF;"
+	"   RAISE EXCEPTION 'CFJL: IDEvt % in lot % after lot %',"
+	"    bad.idevt, bad.lot, bad.p;"
+	"  END IF;"
+	/* Lots only grow along IDEvt now: the first is the smallest. */
+	"  SELECT lot INTO lolot FROM new_events WHERE idevt = lo;"
+	"  IF EXISTS (SELECT 1 FROM lots WHERE numero >= lolot) THEN"
+	"   RAISE EXCEPTION 'CFJL: lot % is closed', lolot;"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$;"
+	"CREATE TRIGGER events_follow AFTER INSERT ON events"
+	" REFERENCING NEW TABLE AS new_events"
+	" FOR EACH STATEMENT EXECUTE FUNCTION cfjl_events_follow();"
+
+	"DROP TRIGGER client_ids_match ON client_ids;"
+	"DROP FUNCTION cfjl_client_id_check();"
+	"ALTER TABLE client_ids DROP CONSTRAINT client_ids_idevt_fkey;"
+	"CREATE FUNCTION cfjl_client_ids_match() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ DECLARE bad record; BEGIN"
+	"  SELECT n.client_id, n.idevt INTO bad FROM new_ids n"
+	"   WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.idevt = n.idevt"
+	"   AND e.client_id = n.client_id) LIMIT 1;"
+	"  IF FOUND THEN"
+	"   RAISE EXCEPTION 'CFJL: Client-Id % does not name IDEvt %',"
+	"    bad.client_id, bad.idevt;"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$;"
+	"CREATE TRIGGER client_ids_match AFTER INSERT ON client_ids"
+	" REFERENCING NEW TABLE AS new_ids"
+	" FOR EACH STATEMENT EXECUTE FUNCTION cfjl_client_ids_match();",
 
 	NULL
 };

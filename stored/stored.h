@@ -58,6 +58,18 @@ struct db_params {
 	int		 *fmts;
 	char		**owned;	/* formatted numbers, freed with it */
 };
+struct db_array {
+	uint8_t		*buf;
+	size_t		 len;
+	size_t		 cap;
+	uint32_t	 n;
+	uint32_t	 oid;	/* element type */
+	int		 nulls;
+};
+#define DB_OID_BYTEA		17
+#define DB_OID_INT8		20
+#define DB_OID_TEXT		25
+#define DB_OID_TIMESTAMPTZ	1184
 typedef void	(*db_rows_cb)(PGresult *, void *);
 typedef void	(*db_done_cb)(int ok, const char *err, void *);
 
@@ -79,6 +91,15 @@ void		 db_param_text(struct db_params *, const char *);
 void		 db_param_bytes(struct db_params *, const void *, size_t);
 void		 db_param_time_ms(struct db_params *, int64_t);
 void		 db_param_null(struct db_params *);
+void		 db_param_array(struct db_params *, struct db_array *);
+void		 db_array_init(struct db_array *, uint32_t oid);
+void		 db_array_reset(struct db_array *);
+void		 db_array_free(struct db_array *);
+void		 db_array_u64(struct db_array *, uint64_t);
+void		 db_array_bytes(struct db_array *, const void *, size_t);
+void		 db_array_text(struct db_array *, const char *);
+void		 db_array_time_ms(struct db_array *, int64_t);
+void		 db_array_null(struct db_array *);
 
 uint64_t	 db_get_u64(const PGresult *, int, int);
 int64_t		 db_get_time_ms(const PGresult *, int, int);

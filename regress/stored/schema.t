@@ -55,7 +55,25 @@ t_match "a gap is refused" "$(ins 5 1)" "IDEvt 5 would leave a gap"
 t_match "a duplicate is refused" "$(ins 3 1)" "duplicate key value violates unique constraint \"events_pkey\""
 t_match "skipping a lot is refused" "$(ins 4 3)" "IDEvt 4 in lot 3 after lot 1"
 t_match "a lot that skips IDEvt is refused" "$(st_sql "INSERT INTO lots VALUES (1, 1, 2, 2, now(), now())" 2>&1)" "lot 1 does not hold IDEvt 1 to 2"
+# Checked once a statement: a group's many rows, each rule kept.
+row() { echo "($1, $2, 'T', '1', now(), sha256('a'), ${3:-NULL}, sha256('b'), sha256('c'), 'x', sha256('x'))"; }
+insm() {
+	st_sql "INSERT INTO events (idevt, lot, type, dateevt, received, depositor, client_id, body_sha256, digest, p7m, p7m_sha256) VALUES $*" 2>&1
+}
+t_match "many rows: a gap inside is refused" "$(insm "$(row 4 1), $(row 6 1), $(row 7 1)")" "IDEvt 6 would leave a gap"
+t_match "many rows: a gap before is refused" "$(insm "$(row 5 1), $(row 6 1)")" "IDEvt 5 would leave a gap"
+t_match "many rows: a skipped lot inside is refused" "$(insm "$(row 4 1), $(row 5 2), $(row 6 4)")" "IDEvt 6 in lot 4 after lot 2"
+t_match "many rows: a lot going back is refused" "$(insm "$(row 4 2), $(row 5 1)")" "IDEvt 5 in lot 1 after lot 2"
+t_match "many rows: a duplicate inside is refused" "$(insm "$(row 4 1), $(row 4 1)")" "duplicate key value violates unique constraint \"events_pkey\""
+t_match "many rows: a closed lot is refused" "$(st_sql "BEGIN; INSERT INTO lots VALUES (1, 1, 3, 3, now(), now()); INSERT INTO events (idevt, lot, type, dateevt, received, depositor, body_sha256, digest, p7m, p7m_sha256) VALUES $(row 4 1 | sed 's/, NULL,/,/'), $(row 5 2 | sed 's/, NULL,/,/'); COMMIT" 2>&1)" "lot 1 is closed"
+t_match "a Client-Id of no event is refused" "$(st_sql "INSERT INTO client_ids VALUES ('other', 99)" 2>&1)" "Client-Id other does not name IDEvt 99"
+t_match "a Client-Id must name its event" "$(st_sql "BEGIN; INSERT INTO events (idevt, lot, type, dateevt, received, depositor, client_id, body_sha256, digest, p7m, p7m_sha256) VALUES $(row 4 1 "'c4'"); INSERT INTO client_ids VALUES ('other', 4); COMMIT" 2>&1)" "Client-Id other does not name IDEvt 4"
+t_match "one bad Client-Id refuses the statement" "$(st_sql "INSERT INTO client_ids VALUES ('x', 98), ('y', 99)" 2>&1)" "Client-Id . does not name IDEvt 9[89]"
 t_eq "nothing inserted" "$(st_sql "SELECT count(*) FROM events")" 3
+t_eq "no Client-Id inserted" "$(st_sql "SELECT count(*) FROM client_ids")" 3
+t_eq "schema at version 2" "$(st_sql "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version")" "1,2"
+t_eq "no per-row trigger on events nor client_ids" "$(st_sql "SELECT count(*) FROM pg_trigger WHERE tgrelid IN ('events'::regclass, 'client_ids'::regclass) AND (tgtype & 1) = 1")" 0
+t_eq "statement triggers on insert" "$(st_sql "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid IN ('events'::regclass, 'client_ids'::regclass) AND (tgtype & 4) = 4")" "client_ids_match,events_follow"
 
 # One writer per vault: a second stored on the same database gives up.
 mkdir -p "$T/run2" && chmod 0700 "$T/run2"
