@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/tree.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -219,7 +220,7 @@ conn_accept(int lfd, short ev, void *arg)
 	struct client		 key, *cl;
 	struct conn		*c;
 	struct timeval		 tv = { 1, 0 };
-	int			 fd;
+	int			 fd, one = 1;
 
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
@@ -231,6 +232,10 @@ conn_accept(int lfd, short ev, void *arg)
 		}
 		return;
 	}
+
+	/* Answers go out at once, not held back for the client's ACK. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+		log_warn("%s: TCP_NODELAY", __func__);
 
 	memset(&key, 0, sizeof(key));
 	if (getnameinfo((struct sockaddr *)&ss, len, key.addr,
