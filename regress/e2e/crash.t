@@ -15,12 +15,13 @@ SUITE_LOT_EVENTS=${SUITE_LOT_EVENTS:-50}
 suite_setup || exit 2
 suite_start || exit 2
 
-ACKS=$T/acks		# one line per 201: i idevt digest status
-TRIES=$T/tries		# one line per other answer: i code retry-after
-CLIENT_MAX=4000		# deposits at most
+NCLIENTS=${NCLIENTS:-3}	# capture agents depositing side by side
+CLIENT_MAX=4000		# deposits at most, each
 RETRY_MAX=400		# attempts for one trace, 0.05 s apart
+# $T/acks.K: one line per 201 to agent K: K-i idevt digest status
+# $T/tries.K: one line per other answer: K-i code retry-after status
 
-# The trace number i: IDSession carries i so that each event differs.
+# The trace K-i: IDSession names it so that each event differs.
 trace()
 {
 	sed "s|<IDSession>1</IDSession>|<IDSession>crash-$1</IDSession>|" \
@@ -28,72 +29,81 @@ trace()
 }
 suite_sample OUVINFOPERSO > "$T/base.xml"
 
-# The capture agent: deposits until $T/stop exists, resending each trace
-# with the same Client-Id until it is acknowledged.
-client()
-{
-	i=0
-	end=$(( $(date +%s) + 120 ))
-	while [ ! -e "$T/stop" ] && [ -d "$T" ] && [ $i -lt $CLIENT_MAX ] &&
-	    [ "$(date +%s)" -lt $end ]; do
-		i=$((i + 1))
-		trace $i > "$T/c.xml"
-		tries=0
-		while [ $tries -lt $RETRY_MAX ] && [ -d "$T" ]; do
-			tries=$((tries + 1))
-			rm -f "$T/c.head" "$T/c.body"
-			c=$(curl -sS --max-time 10 --cacert "$P/ca.pem" \
-			    --cert "$P/depositor.pem" --key "$P/depositor.key" \
-			    -H 'Content-Type: application/xml' \
-			    -H "Client-Id: crash-$i" \
-			    --data-binary @"$T/c.xml" -D "$T/c.head" \
-			    -o "$T/c.body" -w '%{http_code}' \
-			    "$CFJL_URL/v1/events" 2>/dev/null)
-			if [ "$c" = 201 ]; then
-				b=$(cat "$T/c.body")
-				echo "$i $(jget idevt "$b") $(jget digest "$b")" \
-				    "$(jget status "$b")" >> "$ACKS"
-				break
-			fi
-			ra=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' \
-			    "$T/c.head" 2>/dev/null)
-			echo "$i ${c:-000} ${ra:--} $(jget status \
-			    "$(cat "$T/c.body" 2>/dev/null)")" >> "$TRIES"
-			sleep 0.05
-		done
-		[ $tries -lt $RETRY_MAX ] || echo "$i gave up" >> "$TRIES"
-	done
-}
-
 jget()
 {
 	printf '%s' "$2" | sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" |
 	    head -n 1
 }
 
-acks() { wc -l < "$ACKS" 2>/dev/null || echo 0; }
+# The capture agent K: deposits until $T/stop exists, resending each
+# trace with the same Client-Id until it is acknowledged.
+client()
+{
+	k=$1; i=0; acks=$T/acks.$k; log=$T/tries.$k; w=$T/c$k
+	end=$(( $(date +%s) + 120 ))
+	: > "$acks"; : > "$log"
+	while [ ! -e "$T/stop" ] && [ -d "$T" ] && [ $i -lt $CLIENT_MAX ] &&
+	    [ "$(date +%s)" -lt $end ]; do
+		i=$((i + 1))
+		trace "$k-$i" > "$w.xml"
+		tries=0
+		while [ $tries -lt $RETRY_MAX ] && [ -d "$T" ]; do
+			tries=$((tries + 1))
+			rm -f "$w.head" "$w.body"
+			c=$(curl -sS --max-time 10 --cacert "$P/ca.pem" \
+			    --cert "$P/depositor.pem" --key "$P/depositor.key" \
+			    -H 'Content-Type: application/xml' \
+			    -H "Client-Id: crash-$k-$i" \
+			    --data-binary @"$w.xml" -D "$w.head" \
+			    -o "$w.body" -w '%{http_code}' \
+			    "$CFJL_URL/v1/events" 2>/dev/null)
+			if [ "$c" = 201 ]; then
+				b=$(cat "$w.body")
+				echo "$k-$i $(jget idevt "$b")" \
+				    "$(jget digest "$b") $(jget status "$b")" \
+				    >> "$acks"
+				break
+			fi
+			ra=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' \
+			    "$w.head" 2>/dev/null)
+			echo "$k-$i ${c:-000} ${ra:--} $(jget status \
+			    "$(cat "$w.body" 2>/dev/null)")" >> "$log"
+			sleep 0.05
+		done
+		[ $tries -lt $RETRY_MAX ] || echo "$k-$i gave up" >> "$log"
+	done
+}
+
+acks() { cat "$T"/acks.* 2>/dev/null | wc -l; }
 
 # wait_acks N: until at least N more acknowledgements (10 s at most).
 wait_acks()
 {
 	want=$(( $(acks) + $1 ))
-	k=100
-	while [ "$(acks)" -lt $want ] && [ $k -gt 0 ]; do sleep 0.1; k=$((k - 1)); done
+	n=100
+	while [ "$(acks)" -lt $want ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 	[ "$(acks)" -ge $want ]
 }
 
-: > "$ACKS"; : > "$TRIES"
-client &
-cpid=$!
-t_cleanup_add stop_client
-stop_client()
+cpids=""
+for k in $(seq 1 "$NCLIENTS"); do
+	client "$k" &
+	cpids="$cpids $!"
+done
+t_cleanup_add stop_clients
+stop_clients()
 {
 	touch "$T/stop" 2>/dev/null
-	kill "$cpid" 2>/dev/null
+	for p in $cpids; do kill "$p" 2>/dev/null; done
 	return 0
 }
+alive()
+{
+	for p in $cpids; do kill -0 "$p" 2>/dev/null && return 0; done
+	return 1
+}
 
-t_ok "deposits flow" wait_acks 30
+t_ok "deposits flow" wait_acks 50
 
 # restart D: suite_start D, as a test.
 restart()
@@ -110,7 +120,7 @@ a=$(acks)
 sleep 1.2
 t_eq "nothing acknowledged while stored is down" "$(acks)" "$a"
 restart stored
-t_ok "deposits flow again after stored came back" wait_acks 30
+t_ok "deposits flow again after stored came back" wait_acks 50
 
 # frontd dies in the middle of the stream.
 suite_kill9 frontd
@@ -118,28 +128,34 @@ a=$(acks)
 sleep 1
 t_eq "nothing acknowledged while frontd is down" "$(acks)" "$a"
 restart frontd
-t_ok "deposits flow again after frontd came back" wait_acks 30
+t_ok "deposits flow again after frontd came back" wait_acks 50
 
 touch "$T/stop"
-k=0
-alive() { kill -0 "$cpid" 2>/dev/null; }
-while alive && [ $k -lt 300 ]; do sleep 0.1; k=$((k + 1)); done
-t_not "the client stopped" alive
-wait "$cpid" 2>/dev/null
+n=0
+while alive && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+t_not "the agents stopped" alive
+wait $cpids
+cat "$T"/acks.* > "$T/acks"
+cat "$T"/tries.* > "$T/tries"
+ACKS=$T/acks TRIES=$T/tries
 
 # What the agent saw.
 N=$(acks)
 t_log "$N acknowledged, $(wc -l < "$TRIES") answers retried"
 t_not "no trace given up" grep -q 'gave up' "$TRIES"
-t_ok "503 while stored was down" grep -q '^[0-9]* 503 ' "$TRIES"
-t_not "every 503 carries Retry-After" grep -q '^[0-9]* 503 - ' "$TRIES"
+t_ok "503 while stored was down" grep -q '^[0-9-]* 503 ' "$TRIES"
+t_not "every 503 carries Retry-After" grep -q '^[0-9-]* 503 - ' "$TRIES"
 t_ok "every 503 is CFJL_UNAVAILABLE" \
     test -z "$(awk '$2 == 503 && $4 != "CFJL_UNAVAILABLE"' "$TRIES")"
-t_ok "no answer while frontd was down" grep -q '^[0-9]* 000 ' "$TRIES"
+t_ok "no answer while frontd was down" grep -q '^[0-9-]* 000 ' "$TRIES"
 t_ok "no refusal other than 503 or no answer" \
     test -z "$(awk '$2 != 503 && $2 != "000"' "$TRIES")"
-t_eq "every trace acknowledged once, in order" \
-    "$(cut -d' ' -f1 "$ACKS" | tr '\n' ' ')" "$(seq 1 "$N" | tr '\n' ' ')"
+for k in $(seq 1 "$NCLIENTS"); do
+	m=$(wc -l < "$T/acks.$k")
+	t_eq "agent $k: every trace acknowledged once, in order" \
+	    "$(cut -d' ' -f1 "$T/acks.$k" | tr '\n' ' ')" \
+	    "$(seq 1 "$m" | sed "s/^/$k-/" | tr '\n' ' ')"
+done
 t_eq "no IDEvt given twice" \
     "$(cut -d' ' -f2 "$ACKS" | sort -n | uniq -d | head -n 3)" ""
 t_log "resent traces answered as duplicates:" \
@@ -159,10 +175,10 @@ suite_psql "SELECT client_id || ' ' || idevt FROM client_ids WHERE client_id LIK
 t_ok "each Client-Id names the IDEvt acknowledged for it" \
     cmp -s "$T/cids" "$(awk '{ print "crash-" $1 " " $2 }' "$ACKS" | sort -k2n > "$T/acids"; echo "$T/acids")"
 
-# A sample decrypts to what was sent, IDEvt written in: every 10th, and
-# the five last ones.
+# A sample decrypts to what was sent, IDEvt written in: every 10th IDEvt,
+# and the five last ones.
 bad=0; checked=0
-for line in $(awk -v n="$N" '$1 % 10 == 0 || $1 > n - 5 { print $1 ":" $2 ":" $3 }' "$ACKS"); do
+for line in $(awk -v n="$N" '$2 % 10 == 0 || $2 > n - 5 { print $1 ":" $2 ":" $3 }' "$ACKS"); do
 	i=${line%%:*}; rest=${line#*:}; id=${rest%%:*}; dg=${rest#*:}
 	suite_psql "SELECT encode(p7m, 'hex') FROM events WHERE idevt = $id" |
 	    xxd -r -p > "$T/ev.p7m"
