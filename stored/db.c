@@ -98,6 +98,26 @@ static void	 db_param_add(struct db_params *, const char *, int, int,
 
 static int	 db_lock_got;
 
+/* Statements prepared on every connection, named by their callers. */
+#define DB_STMTS_MAX	8
+static const struct db_stmt	*db_stmts[DB_STMTS_MAX];
+static int			 db_nstmts;
+
+static int	 db_job_slot(struct db_job *, db_rows_cb, void *);
+
+/*
+ * Register a statement, before db_start: it is parsed once a
+ * connection, with the lock, and run by db_job_exec without being
+ * parsed nor planned again (the hot INSERTs).
+ */
+void
+db_prepare(const struct db_stmt *st)
+{
+	if (db_nstmts == DB_STMTS_MAX)
+		fatalx("%s: too many statements", __func__);
+	db_stmts[db_nstmts++] = st;
+}
+
 void
 db_init(const char *conninfo, const char *dbname, void (*up)(void),
     void (*down)(void))
@@ -195,6 +215,7 @@ static void
 db_connected(void)
 {
 	struct db_job	*job;
+	int		 i;
 
 	event_del(&db.ev_read);
 	db.fd = PQsocket(db.conn);
@@ -214,6 +235,16 @@ db_connected(void)
 		fatalx("%s: cannot start the lock job", __func__);
 	db_job_query(job, "SELECT pg_try_advisory_lock(" DB_LOCK_KEY ")",
 	    NULL, db_lock_row, NULL);
+	for (i = 0; i < db_nstmts; i++) {
+		if (!db_job_slot(job, NULL, NULL))
+			break;
+		if (PQsendPrepare(db.conn, db_stmts[i]->name, db_stmts[i]->sql,
+		    0, NULL) != 1) {
+			job->failed = 1;
+			strlcpy(job->err, PQerrorMessage(db.conn),
+			    sizeof(job->err));
+		}
+	}
 	db_job_end(job);
 }
 
@@ -325,6 +356,35 @@ void
 db_job_query(struct db_job *job, const char *sql, const struct db_params *p,
     db_rows_cb fn, void *arg)
 {
+	if (!db_job_slot(job, fn, arg))
+		return;
+	if (PQsendQueryParams(db.conn, sql, p != NULL ? p->n : 0, NULL,
+	    p != NULL ? p->vals : NULL, p != NULL ? p->lens : NULL,
+	    p != NULL ? p->fmts : NULL, 1) != 1) {
+		job->failed = 1;
+		strlcpy(job->err, PQerrorMessage(db.conn), sizeof(job->err));
+	}
+}
+
+/* The same, for a statement registered with db_prepare. */
+void
+db_job_exec(struct db_job *job, const struct db_stmt *st,
+    const struct db_params *p, db_rows_cb fn, void *arg)
+{
+	if (!db_job_slot(job, fn, arg))
+		return;
+	if (PQsendQueryPrepared(db.conn, st->name, p != NULL ? p->n : 0,
+	    p != NULL ? p->vals : NULL, p != NULL ? p->lens : NULL,
+	    p != NULL ? p->fmts : NULL, 1) != 1) {
+		job->failed = 1;
+		strlcpy(job->err, PQerrorMessage(db.conn), sizeof(job->err));
+	}
+}
+
+/* One more statement in the job; 0 if it is not to be sent (failed). */
+static int
+db_job_slot(struct db_job *job, db_rows_cb fn, void *arg)
+{
 	struct db_cb	*ncbs;
 	int		 n;
 
@@ -338,14 +398,7 @@ db_job_query(struct db_job *job, const char *sql, const struct db_params *p,
 	job->cbs[job->nq].fn = fn;
 	job->cbs[job->nq].arg = arg;
 	job->nq++;
-	if (job->failed)
-		return;
-	if (PQsendQueryParams(db.conn, sql, p != NULL ? p->n : 0, NULL,
-	    p != NULL ? p->vals : NULL, p != NULL ? p->lens : NULL,
-	    p != NULL ? p->fmts : NULL, 1) != 1) {
-		job->failed = 1;
-		strlcpy(job->err, PQerrorMessage(db.conn), sizeof(job->err));
-	}
+	return !job->failed;
 }
 
 /* The sync point: the job's statements commit together, then done runs. */

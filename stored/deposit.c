@@ -107,6 +107,26 @@ static struct {
 	uint64_t		 groups;
 } dep;
 
+/* A group's rows: the columns of events, sent as arrays. */
+enum {
+	EV_IDEVT, EV_LOT, EV_TYPE, EV_DATEEVT, EV_RECEIVED, EV_DEPOSITOR,
+	EV_CLIENT_ID, EV_BODY, EV_DIGEST, EV_P7M, EV_P7M_SHA, EV_NCOLS
+};
+static const uint32_t dep_ev_oids[EV_NCOLS] = {
+	DB_OID_INT8, DB_OID_INT8, DB_OID_TEXT, DB_OID_TEXT,
+	DB_OID_TIMESTAMPTZ, DB_OID_BYTEA, DB_OID_TEXT, DB_OID_BYTEA,
+	DB_OID_BYTEA, DB_OID_BYTEA, DB_OID_BYTEA
+};
+static const struct db_stmt dep_ev_stmt = { "cfjl_events",
+    "INSERT INTO events (idevt, lot, type, dateevt, received, depositor,"
+    " client_id, body_sha256, digest, p7m, p7m_sha256) SELECT * FROM"
+    " unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],"
+    " $5::timestamptz[], $6::bytea[], $7::text[], $8::bytea[],"
+    " $9::bytea[], $10::bytea[], $11::bytea[])" };
+static const struct db_stmt dep_cid_stmt = { "cfjl_client_ids",
+    "INSERT INTO client_ids (client_id, idevt) SELECT * FROM"
+    " unnest($1::text[], $2::bigint[])" };
+
 int		 cid_cmp(struct cid *, struct cid *);
 RB_PROTOTYPE(cid_tree, cid, node, cid_cmp);
 
@@ -120,8 +140,8 @@ static void	 dep_ready(struct dreq *);
 static void	 dep_timer(int, short, void *);
 static void	 dep_flush(void);
 static int	 dep_prepare(struct dgroup *, struct dreq *);
-static void	 dep_send(struct db_job *, const char *, struct db_array *,
-		    int);
+static void	 dep_send(struct db_job *, const struct db_stmt *,
+		    struct db_array *, int);
 static void	 dep_write(struct dgroup *, struct db_job *);
 static void	 dep_written(int, const char *, void *);
 static void	 dep_answer(struct dreq *);
@@ -151,6 +171,8 @@ deposit_init(void)
 	TAILQ_INIT(&dep.blocked);
 	TAILQ_INIT(&dep.ready);
 	evtimer_set(&dep.timer, dep_timer, NULL);
+	db_prepare(&dep_ev_stmt);
+	db_prepare(&dep_cid_stmt);
 }
 
 int
@@ -611,26 +633,10 @@ dep_prepare(struct dgroup *g, struct dreq *r)
  * binary arrays and unnested by the server: no SQL text, no number
  * formatting and no parameter list that grows with the rows.
  */
-enum {
-	EV_IDEVT, EV_LOT, EV_TYPE, EV_DATEEVT, EV_RECEIVED, EV_DEPOSITOR,
-	EV_CLIENT_ID, EV_BODY, EV_DIGEST, EV_P7M, EV_P7M_SHA, EV_NCOLS
-};
-static const uint32_t dep_ev_oids[EV_NCOLS] = {
-	DB_OID_INT8, DB_OID_INT8, DB_OID_TEXT, DB_OID_TEXT,
-	DB_OID_TIMESTAMPTZ, DB_OID_BYTEA, DB_OID_TEXT, DB_OID_BYTEA,
-	DB_OID_BYTEA, DB_OID_BYTEA, DB_OID_BYTEA
-};
-static const char dep_ev_sql[] = "INSERT INTO events (idevt, lot, type,"
-    " dateevt, received, depositor, client_id, body_sha256, digest, p7m,"
-    " p7m_sha256) SELECT * FROM unnest($1::bigint[], $2::bigint[],"
-    " $3::text[], $4::text[], $5::timestamptz[], $6::bytea[], $7::text[],"
-    " $8::bytea[], $9::bytea[], $10::bytea[], $11::bytea[])";
-static const char dep_cid_sql[] = "INSERT INTO client_ids (client_id,"
-    " idevt) SELECT * FROM unnest($1::text[], $2::bigint[])";
 
 /* One INSERT of the rows gathered in the columns, which are emptied. */
 static void
-dep_send(struct db_job *job, const char *sql, struct db_array *cols,
+dep_send(struct db_job *job, const struct db_stmt *st, struct db_array *cols,
     int ncols)
 {
 	struct db_params	 p;
@@ -641,7 +647,7 @@ dep_send(struct db_job *job, const char *sql, struct db_array *cols,
 	db_params_init(&p);
 	for (i = 0; i < ncols; i++)
 		db_param_array(&p, &cols[i]);
-	db_job_query(job, sql, &p, NULL, NULL);
+	db_job_exec(job, st, &p, NULL, NULL);
 	db_params_free(&p);
 	for (i = 0; i < ncols; i++)
 		db_array_reset(&cols[i]);
@@ -687,18 +693,18 @@ dep_write(struct dgroup *g, struct db_job *job)
 			db_array_bytes(&ev[EV_P7M_SHA], t->p7m_sha,
 			    SHA256_LEN);
 			if (ev[0].n == DEP_ROWS_MAX)
-				dep_send(job, dep_ev_sql, ev, EV_NCOLS);
+				dep_send(job, &dep_ev_stmt, ev, EV_NCOLS);
 			if (cid[0].n == DEP_ROWS_MAX) {
 				/* Their events go first. */
-				dep_send(job, dep_ev_sql, ev, EV_NCOLS);
-				dep_send(job, dep_cid_sql, cid, 2);
+				dep_send(job, &dep_ev_stmt, ev, EV_NCOLS);
+				dep_send(job, &dep_cid_stmt, cid, 2);
 			}
 		}
 	}
-	dep_send(job, dep_ev_sql, ev, EV_NCOLS);
+	dep_send(job, &dep_ev_stmt, ev, EV_NCOLS);
 	for (i = 0; i < g->ncloses; i++)
 		lot_add_close(job, &g->closes[i]);
-	dep_send(job, dep_cid_sql, cid, 2);
+	dep_send(job, &dep_cid_stmt, cid, 2);
 	for (i = 0; i < EV_NCOLS; i++)
 		db_array_free(&ev[i]);
 	db_array_free(&cid[0]);

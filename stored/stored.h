@@ -82,6 +82,13 @@ struct db_job	*db_job_begin(db_done_cb, void *);
 void		 db_job_query(struct db_job *, const char *,
 		    const struct db_params *, db_rows_cb, void *);
 void		 db_job_end(struct db_job *);
+struct db_stmt {
+	const char	*name;
+	const char	*sql;
+};
+void		 db_prepare(const struct db_stmt *);
+void		 db_job_exec(struct db_job *, const struct db_stmt *,
+		    const struct db_params *, db_rows_cb, void *);
 void		 db_close(void);
 
 void		 db_params_init(struct db_params *);
