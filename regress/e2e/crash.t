@@ -175,6 +175,18 @@ suite_psql "SELECT client_id || ' ' || idevt FROM client_ids WHERE client_id LIK
 t_ok "each Client-Id names the IDEvt acknowledged for it" \
     cmp -s "$T/cids" "$(awk '{ print "crash-" $1 " " $2 }' "$ACKS" | sort -k2n > "$T/acids"; echo "$T/acids")"
 
+# A Client-Id is remembered across both crashes: the first trace sent
+# again gets its first answer back and stores nothing.
+first=$(head -n 1 "$T/acks.1")
+trace 1-1 > "$T/again.xml"
+out=$(dep_curl -H 'Content-Type: application/xml' -H 'Client-Id: crash-1-1' \
+    --data-binary @"$T/again.xml" -w ' %{http_code}' "$CFJL_URL/v1/events")
+t_eq "first trace resent: same IDEvt, digest, duplicate, 201" \
+    "$(jget idevt "$out") $(jget digest "$out") $(jget status "$out") ${out##* }" \
+    "$(echo "$first" | cut -d' ' -f2,3) CFJL_DUPLICATE_EVENT 201"
+t_eq "first trace resent: nothing stored" \
+    "$(suite_psql 'SELECT count(*) FROM events')" "$N"
+
 # A sample decrypts to what was sent, IDEvt written in: every 10th IDEvt,
 # and the five last ones.
 bad=0; checked=0
