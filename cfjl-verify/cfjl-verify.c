@@ -148,6 +148,7 @@ done:
 		bundle_free(&bs[i]);
 	free(bs);
 	xsd_free(&ctx);
+	event_cleanup(&ctx);
 	EVP_PKEY_free(ctx.regkey);
 	X509_free(ctx.regcert);
 	if (ctx.trust_certs != NULL)

@@ -32,6 +32,7 @@
 struct xsdset {
 	size_t		 nschemas;
 	xmlSchemaPtr	 schemas[XSD_FILES_MAX];
+	xmlSchemaValidCtxtPtr valid[XSD_FILES_MAX];	/* reused */
 	char		*files[XSD_FILES_MAX];
 	size_t		 nroots;
 	struct {
@@ -43,6 +44,8 @@ struct xsdset {
 static void	 xsd_roots(struct xsdset *, size_t, const char *);
 static void	 xml_silent(void *, const char *, ...);
 static void	 event_write(struct vctx *, struct vevent *, const uint8_t *,
+		    size_t);
+static void	 event_trace(struct vctx *, struct vevent *, const char *,
 		    size_t);
 
 static void
@@ -86,6 +89,12 @@ event_key_load(struct vctx *ctx)
 	}
 	ctx->regkey = pk;
 	ctx->regcert = x;
+	/* NULL (not RSA, say): every event goes through the CMS code */
+	ctx->fast = cms_fast_new(pk, x);
+	if ((ctx->xmlctx = xmlNewParserCtxt()) == NULL) {
+		v_error("out of memory");
+		return (-1);
+	}
 	return (0);
 }
 
@@ -153,6 +162,14 @@ xsd_load(struct vctx *ctx)
 			v_error("schema %s does not load", path);
 			continue;
 		}
+		if ((set->valid[set->nschemas] = xmlSchemaNewValidCtxt(
+		    set->schemas[set->nschemas])) == NULL) {
+			xmlSchemaFree(set->schemas[set->nschemas]);
+			v_error("schema %s: out of memory", path);
+			continue;
+		}
+		xmlSchemaSetValidErrors(set->valid[set->nschemas], xml_silent,
+		    xml_silent, NULL);
 		set->files[set->nschemas] = xstrdup(de->d_name);
 		xsd_roots(set, set->nschemas, path);
 		set->nschemas++;
@@ -177,6 +194,7 @@ xsd_free(struct vctx *ctx)
 	if (ctx->xsd == NULL)
 		return;
 	for (i = 0; i < ctx->xsd->nschemas; i++) {
+		xmlSchemaFreeValidCtxt(ctx->xsd->valid[i]);
 		xmlSchemaFree(ctx->xsd->schemas[i]);
 		free(ctx->xsd->files[i]);
 	}
@@ -205,45 +223,32 @@ event_write(struct vctx *ctx, struct vevent *ev, const uint8_t *buf,
 }
 
 void
-event_decrypt(struct vctx *ctx, struct bundle *b, struct vevent *ev,
-    const uint8_t *der, size_t len)
+event_cleanup(struct vctx *ctx)
 {
-	CMS_ContentInfo		*cms = NULL;
-	BIO			*in = NULL, *out = NULL;
+	cms_fast_free(ctx->fast);
+	ctx->fast = NULL;
+	if (ctx->xmlctx != NULL)
+		xmlFreeParserCtxt(ctx->xmlctx);
+	ctx->xmlctx = NULL;
+}
+
+/* The clear trace: written out (-o), parsed, validated (-x). */
+static void
+event_trace(struct vctx *ctx, struct vevent *ev, const char *plain,
+    size_t plen)
+{
 	xmlDocPtr		 doc = NULL;
 	xmlNodePtr		 root, n;
-	xmlSchemaValidCtxtPtr	 vc;
 	xmlChar			*c;
-	char			*plain;
-	long			 plen;
-	size_t			 i;
+	size_t			 i, s;
 
-	ev->dec = DEC_FAIL;
-	if ((in = BIO_new_mem_buf(der, (int)len)) == NULL ||
-	    (cms = d2i_CMS_bio(in, NULL)) == NULL) {
-		snprintf(ev->why, sizeof(ev->why), "not a CMS structure");
-		goto done;
-	}
-	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped &&
-	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_id_smime_ct_authEnvelopedData) {
-		snprintf(ev->why, sizeof(ev->why), "not CMS enveloped data");
-		goto done;
-	}
-	if ((out = BIO_new(BIO_s_mem())) == NULL ||
-	    !CMS_decrypt(cms, ctx->regkey, ctx->regcert, NULL, out,
-	    CMS_BINARY | CMS_DEBUG_DECRYPT)) {
-		snprintf(ev->why, sizeof(ev->why), "cannot be decrypted with "
-		    "the regulator key");
-		goto done;
-	}
-	plen = BIO_get_mem_data(out, &plain);
 	ev->dec = DEC_OK;
 	if (ctx->out_dir != NULL)
-		event_write(ctx, ev, (const uint8_t *)plain, (size_t)plen);
-
-	doc = xmlReadMemory(plain, (int)plen, NULL, NULL, XML_PARSE_NONET |
-	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL || doc->intSubset != NULL ||
+		event_write(ctx, ev, (const uint8_t *)plain, plen);
+	if (plen > INT32_MAX ||
+	    (doc = xmlCtxtReadMemory(ctx->xmlctx, plain, (int)plen, NULL, NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) ==
+	    NULL || doc->intSubset != NULL ||
 	    (root = xmlDocGetRootElement(doc)) == NULL) {
 		snprintf(ev->why, sizeof(ev->why), "the trace is not "
 		    "well-formed XML");
@@ -276,22 +281,66 @@ event_decrypt(struct vctx *ctx, struct bundle *b, struct vevent *ev,
 		if (i == ctx->xsd->nroots)
 			snprintf(ev->why, sizeof(ev->why), "no schema declares "
 			    "the element %s", ev->root);
-		else if ((vc = xmlSchemaNewValidCtxt(
-		    ctx->xsd->schemas[ctx->xsd->roots[i].schema])) != NULL) {
-			xmlSchemaSetValidErrors(vc, xml_silent, xml_silent,
-			    NULL);
-			if (xmlSchemaValidateDoc(vc, doc) == 0)
+		else {
+			s = ctx->xsd->roots[i].schema;
+			if (xmlSchemaValidateDoc(ctx->xsd->valid[s], doc) == 0)
 				ev->xsd = 1;
 			else
 				snprintf(ev->why, sizeof(ev->why), "the trace "
 				    "is not valid against %s",
-				    ctx->xsd->files[ctx->xsd->roots[i].schema]);
-			xmlSchemaFreeValidCtxt(vc);
+				    ctx->xsd->files[s]);
 		}
 	}
 done:
-	ERR_clear_error();
 	xmlFreeDoc(doc);
+}
+
+void
+event_decrypt(struct vctx *ctx, struct bundle *b, struct vevent *ev,
+    const uint8_t *der, size_t len)
+{
+	CMS_ContentInfo		*cms = NULL;
+	BIO			*in = NULL, *out = NULL;
+	const uint8_t		*fplain;
+	char			*plain;
+	size_t			 flen;
+	long			 plen;
+
+	ev->dec = DEC_FAIL;
+	/* stored's own shape: the content key is unwrapped once a run */
+	if (ctx->fast != NULL) {
+		switch (cms_fast_decrypt(ctx->fast, der, len, &fplain, &flen,
+		    ev->why, sizeof(ev->why))) {
+		case 1:
+			event_trace(ctx, ev, (const char *)fplain, flen);
+			return;
+		case -1:
+			return;
+		default:
+			break;
+		}
+	}
+	if (len > INT32_MAX || (in = BIO_new_mem_buf(der, (int)len)) == NULL ||
+	    (cms = d2i_CMS_bio(in, NULL)) == NULL) {
+		snprintf(ev->why, sizeof(ev->why), "not a CMS structure");
+		goto done;
+	}
+	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped &&
+	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_id_smime_ct_authEnvelopedData) {
+		snprintf(ev->why, sizeof(ev->why), "not CMS enveloped data");
+		goto done;
+	}
+	if ((out = BIO_new(BIO_s_mem())) == NULL ||
+	    !CMS_decrypt(cms, ctx->regkey, ctx->regcert, NULL, out,
+	    CMS_BINARY | CMS_DEBUG_DECRYPT)) {
+		snprintf(ev->why, sizeof(ev->why), "cannot be decrypted with "
+		    "the regulator key");
+		goto done;
+	}
+	plen = BIO_get_mem_data(out, &plain);
+	event_trace(ctx, ev, plain, (size_t)plen);
+done:
+	ERR_clear_error();
 	BIO_free(out);
 	BIO_free(in);
 	CMS_ContentInfo_free(cms);

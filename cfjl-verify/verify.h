@@ -46,6 +46,8 @@ struct vctx {
 	EVP_PKEY	*regkey;	/* -k */
 	X509		*regcert;	/* from PKCS#12, may be NULL */
 	struct xsdset	*xsd;		/* -x */
+	struct cms_fast	*fast;		/* cached content keys (cms.c) */
+	void		*xmlctx;	/* parser of traces, reused */
 };
 
 /* report.c: every check ends in one of these lines */
@@ -224,6 +226,14 @@ int	 xsd_load(struct vctx *);
 void	 xsd_free(struct vctx *);
 void	 event_decrypt(struct vctx *, struct bundle *, struct vevent *,
 	    const uint8_t *, size_t);
+void	 event_cleanup(struct vctx *);
+
+/* cms.c: stored's CMS shape, one RSA operation per content key */
+struct cms_fast	*cms_fast_new(EVP_PKEY *, X509 *);
+void		 cms_fast_free(struct cms_fast *);
+int		 cms_fast_decrypt(struct cms_fast *, const uint8_t *, size_t,
+		    const uint8_t **, size_t *, char *, size_t);
+uint64_t	 cms_fast_unwraps(const struct cms_fast *);
 
 /* chain.c: lots against each other, events against lots, bundles */
 void	 chain_bundle(struct vctx *, struct bundle *);
