@@ -260,12 +260,13 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 	struct tar	 t;
 	struct tar_entry e;
 	char		 shown[TAR_PATH_MAX * 4], *buf;
-	uint64_t	 n;
+	uint64_t	 n, unwraps;
 	size_t		 i, j;
 	int		 rc;
 
 	memset(b, 0, sizeof(*b));
 	b->name = path;
+	unwraps = cms_fast_unwraps(ctx->fast);
 	tar_init(&t, fp);
 	while ((rc = tar_next(&t, &e)) == 1) {
 		path_printable(e.path, shown, sizeof(shown));
@@ -319,6 +320,7 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 	if (b->tsa_pem == NULL)
 		v_fail("certs/tsa.pem is missing");
 	bundle_pending(ctx, b);
+	b->unwraps = cms_fast_unwraps(ctx->fast) - unwraps;
 
 	if (b->nlots > 0)
 		qsort(b->lots, b->nlots, sizeof(*b->lots), lot_cmp);

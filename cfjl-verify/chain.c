@@ -336,6 +336,10 @@ chain_events(struct vctx *ctx, struct bundle *b)
 		v_ok("events: %zu traces decrypted; root element, IDEvt and "
 		    "DateEvt match their lots%s", ndec, ctx->xsd != NULL ?
 		    "; valid against the schemas" : "");
+	if (ctx->fast != NULL && ndec > 0)
+		v_note("events: %llu content key%s unwrapped (one RSA "
+		    "decryption each) for %zu traces", ULL(b->unwraps),
+		    b->unwraps == 1 ? "" : "s", ndec);
 }
 
 void

@@ -186,6 +186,7 @@ struct bundle {
 	size_t		 nevents, evcap;
 	/* lots that came before the certificates, checked later */
 	struct pending	*pending;
+	uint64_t	 unwraps;	/* RSA decryptions of content keys */
 };
 
 /* bundle.c */

@@ -49,6 +49,8 @@ t_match "verdict" "$out" "^VERIFIED"
 run -t pki/trust.pem -k pki/regulator.key -x "$ARJEL/xsd" -o plain b.tar
 t_eq "with the regulator key and schemas" "$rc" 0
 t_match "traces decrypted and valid" "$out" "60 traces decrypted.*valid against the schemas"
+t_match "one RSA decryption for the run of events" "$out" \
+    "note  b.tar: events: [12] content keys? unwrapped \\(one RSA decryption each\\) for 60 traces"
 t_ok "plain traces written" test -s plain/000000000060.xml
 t_match "plain trace carries its IDEvt" "$(cat plain/000000000042.xml)" "<IDEvt>42</IDEvt>"
 
@@ -113,6 +115,20 @@ new flip
 printf '\377' | dd of=$W/events/000000000005.p7m bs=1 seek=200 conv=notrunc 2>/dev/null
 pack flip
 refused flip "lot 1: event 5: Empreinte does not match events/000000000005.p7m"
+
+# the GCM tag (last bytes) of one event: it alone does not decrypt
+new tag
+sz=$(wc -c < $W/events/000000000005.p7m)
+printf '\377' | dd of=$W/events/000000000005.p7m bs=1 seek=$((sz - 1)) \
+    conv=notrunc 2>/dev/null
+cmp -s $W/events/000000000005.p7m x/events/000000000005.p7m &&
+    printf '\376' | dd of=$W/events/000000000005.p7m bs=1 seek=$((sz - 1)) \
+    conv=notrunc 2>/dev/null
+pack tag
+refused tag "event 5: cannot be decrypted with the regulator key" -k pki/regulator.key
+t_match "tag: the others decrypt with the cached key" "$out" \
+    "[12] content keys? unwrapped \\(one RSA decryption each\\) for 59 traces"
+t_ok "tag: no other event fails" test "$(printf '%s\n' "$out" | grep -c 'cannot be decrypted')" -eq 1
 
 new dropevent
 rm $W/events/000000000007.p7m
