@@ -29,6 +29,21 @@ for f in "$ARJEL"/samples/*.xml; do
 done
 t_ok "samples deposited" test "$n" -gt 10
 
+# Every column as answered and as sent (the rows go in as binary arrays).
+n=$((n + 1))
+out=$(st_client deposit "$(st_sample PASPMISE)@cols-$n")
+recv=$(echo "$out" | sed -n 's/.* received=\([0-9]*\).*/\1/p')
+dig=$(echo "$out" | sed -n 's/.* digest=\([0-9a-f]*\).*/\1/p')
+body=$(sha256sum < "$T/PASPMISE.xml" | cut -d' ' -f1)
+t_eq "columns: IDEvt, lot, Client-Id" "$(st_sql "SELECT idevt, lot > 0, client_id FROM events WHERE idevt = $n")" "$n|t|cols-$n"
+t_eq "columns: received to the millisecond" "$(st_sql "SELECT (extract(epoch FROM received) * 1000)::bigint FROM events WHERE idevt = $n")" "$recv"
+t_eq "columns: digest" "$(st_sql "SELECT encode(digest, 'hex') FROM events WHERE idevt = $n")" "$dig"
+t_eq "columns: body as sent" "$(st_sql "SELECT encode(body_sha256, 'hex') FROM events WHERE idevt = $n")" "$body"
+t_eq "columns: type, dateevt, depositor" "$(st_sql "SELECT type, dateevt <> '', length(depositor) FROM events WHERE idevt = $n")" "PASPMISE|t|32"
+t_eq "columns: p7m and its digest" "$(st_sql "SELECT sha256(p7m) = p7m_sha256 FROM events WHERE idevt = $n")" "t"
+t_eq "columns: the Client-Id row" "$(st_sql "SELECT client_id FROM client_ids WHERE idevt = $n")" "cols-$n"
+t_eq "columns: no Client-Id row without one" "$(st_sql "SELECT count(*) FROM client_ids")" 1
+
 # The placeholder comment form.
 f=$ARJEL/samples/placeholder-OUVINFOPERSO.xml
 if [ -f "$f" ]; then
@@ -89,6 +104,19 @@ t_eq "Client-Id answer after restart" "$(echo "$again" | sed 's/dup=1/dup=0/')" 
 out=$(st_client deposit "$(st_sample PASPGAIN)")
 n=$((n + 1))
 t_match "numbering resumes after restart" "$out" "^ok idevt=$n "
+
+# A batch of 100, every trace with a Client-Id: one INSERT of events,
+# one of Client-Ids.
+f=$(st_sample CPTEALIM)
+args=$(i=0; while [ $i -lt 100 ]; do echo "$f@big-$i"; i=$((i + 1)); done)
+# shellcheck disable=SC2086
+out=$(st_client deposit -b $args)
+t_eq "batch of 100: every item stored" "$(echo "$out" | grep -c '^ok idevt=[0-9]* lot=[0-9]* dup=0 ')" 100
+t_eq "batch of 100: numbered in order" "$(echo "$out" | sed -n '1s/^ok idevt=\([0-9]*\) .*/\1/p;$s/^ok idevt=\([0-9]*\) .*/\1/p' | tr '\n' ' ')" "$((n + 1)) $((n + 100)) "
+t_eq "batch of 100: every Client-Id row" "$(st_sql "SELECT count(*) FROM client_ids c JOIN events e USING (idevt) WHERE c.client_id LIKE 'big-%' AND e.client_id = c.client_id")" 100
+n=$((n + 100))
+out=$(st_client deposit "$f@big-99")
+t_match "batch of 100: its last Client-Id known" "$out" "^ok idevt=$n .* dup=1 "
 
 # Gapless, unique, and status agrees.
 t_eq "IDEvt 1..$n without gap" "$(st_sql "SELECT count(*) = max(idevt) AND min(idevt) = 1 FROM events")" "t"
