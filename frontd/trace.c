@@ -56,6 +56,16 @@ static void	 trace_quiet(void *, xmlErrorPtr);
 static xmlParserInputPtr trace_no_entity(const char *, const char *,
 		    xmlParserCtxtPtr);
 static const char *trace_memstr(const char *, size_t, const char *);
+static xmlParserCtxtPtr trace_parser(void);
+static void	 trace_parser_done(void);
+
+/*
+ * One parser context for every trace: libxml2 resets it at each parse.
+ * Its dictionary keeps the names it has seen; names are the client's to
+ * choose, so past TRACE_DICT_MAX of them it starts afresh.
+ */
+#define TRACE_DICT_MAX	4096
+static xmlParserCtxtPtr	 trace_pctx;
 
 static void
 trace_quiet(void *arg, xmlErrorPtr e)
@@ -74,6 +84,25 @@ trace_init(void)
 	xmlInitParser();
 	xmlSetStructuredErrorFunc(NULL, trace_quiet);
 	xmlSetExternalEntityLoader(trace_no_entity);
+}
+
+static xmlParserCtxtPtr
+trace_parser(void)
+{
+	if (trace_pctx == NULL)
+		trace_pctx = xmlNewParserCtxt();
+	return trace_pctx;
+}
+
+/* Let go of the document's input, and of a dictionary grown too big. */
+static void
+trace_parser_done(void)
+{
+	if (trace_pctx->dict != NULL &&
+	    xmlDictSize(trace_pctx->dict) > TRACE_DICT_MAX) {
+		xmlFreeParserCtxt(trace_pctx);
+		trace_pctx = NULL;
+	}
 }
 
 static int
@@ -138,7 +167,7 @@ trace_parse(const struct trace_policy *pol, const char *buf, size_t len,
 		    "document type declaration or entity declarations");
 		return NULL;
 	}
-	if ((ctxt = xmlNewParserCtxt()) == NULL) {
+	if ((ctxt = trace_parser()) == NULL) {
 		trace_fail(err, 503, "out of memory", "try again later");
 		return NULL;
 	}
@@ -150,10 +179,10 @@ trace_parse(const struct trace_policy *pol, const char *buf, size_t len,
 		    e != NULL ? e->line : 0, e != NULL && e->message != NULL ?
 		    e->message : "not well-formed");
 		xmlFreeDoc(doc);
-		xmlFreeParserCtxt(ctxt);
+		trace_parser_done();
 		return NULL;
 	}
-	xmlFreeParserCtxt(ctxt);
+	trace_parser_done();
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
 		trace_fail(err, 400, "DTD refused", "a trace may not carry a "
 		    "document type declaration");
@@ -291,20 +320,16 @@ trace_validate(const struct trace_policy *pol, xmlDocPtr doc, int file,
     struct trace_error *err)
 {
 	xmlSchemaValidCtxtPtr	 v;
-	xmlSchemaPtr		 schema;
 	char			 first[sizeof(err->detail)];
 	int			 rc;
 
-	if ((schema = trace_schemas_get(pol->schemas, file)) == NULL)
+	if ((v = trace_schemas_vctx(pol->schemas, file)) == NULL)
 		return trace_fail(err, 503, "no schema", "the schema set is "
 		    "not loaded");
-	if ((v = xmlSchemaNewValidCtxt(schema)) == NULL)
-		return trace_fail(err, 503, "out of memory", "try again "
-		    "later");
 	err->detail[0] = '\0';
 	xmlSchemaSetValidStructuredErrors(v, trace_schema_error, err);
 	rc = xmlSchemaValidateDoc(v, doc);
-	xmlSchemaFreeValidCtxt(v);
+	xmlSchemaSetValidStructuredErrors(v, trace_quiet, NULL);
 	if (rc == 0)
 		return 0;
 	strlcpy(first, err->detail[0] != '\0' ? err->detail :

@@ -59,6 +59,8 @@ void			 trace_schemas_free(struct trace_schemas *);
 int			 trace_schemas_find(const struct trace_schemas *,
 			    const char *root);
 void			*trace_schemas_get(const struct trace_schemas *, int);
+/* That schema's validation context, made at load and reused. */
+void			*trace_schemas_vctx(const struct trace_schemas *, int);
 size_t			 trace_schemas_ntypes(const struct trace_schemas *);
 
 /* Once at start: libxml2 quiet, no external entity loading at all. */
