@@ -47,6 +47,8 @@ struct export {
 	enum export_phase	 phase;
 	uint64_t		 next;		/* lot or IDEvt of the next page */
 	uint64_t		 page_start;	/* next when the page was asked */
+	uint64_t		 page_events;	/* rows to ask for */
+	uint64_t		 page_bytes;	/* read by the last page */
 	uint64_t		 sent_events;
 	int			 querying;
 	int			 gone;		/* freed when the query returns */
@@ -105,14 +107,21 @@ export_tar_free(struct export_tar *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* Room for more bytes; what was sent is dropped only when needed. */
 static int
 tar_reserve(struct export_tar *t, size_t more)
 {
 	uint8_t	*nb;
 	size_t	 ncap;
 
-	if (t->len + more <= t->cap)
+	if (t->off + t->len + more <= t->cap)
 		return 0;
+	if (t->off > 0) {
+		memmove(t->buf, t->buf + t->off, t->len);
+		t->off = 0;
+		if (t->len + more <= t->cap)
+			return 0;
+	}
 	ncap = t->cap ? t->cap : 64 * 1024;
 	while (ncap < t->len + more)
 		ncap *= 2;
@@ -127,11 +136,13 @@ tar_reserve(struct export_tar *t, size_t more)
 static void
 tar_octal(char *f, size_t len, uint64_t v)
 {
-	char	 tmp[32];
+	size_t	 i;
 
-	snprintf(tmp, sizeof(tmp), "%0*" PRIo64, (int)len - 1, v);
-	memcpy(f, tmp, len - 1);
 	f[len - 1] = '\0';
+	for (i = len - 1; i > 0; i--) {
+		f[i - 1] = '0' + (v & 7);
+		v >>= 3;
+	}
 }
 
 /* One regular file: a USTAR header, the data, zero padding. */
@@ -164,10 +175,10 @@ export_tar_file(struct export_tar *t, const char *path, const void *data,
 	memset(h + 148, ' ', 8);
 	for (i = 0; i < sizeof(h); i++)
 		sum += (unsigned char)h[i];
-	snprintf(h + 148, 8, "%06o", sum);
+	tar_octal(h + 148, 7, sum);	/* six digits, NUL, then a space */
 	h[155] = ' ';
 
-	p = t->buf + t->len;
+	p = t->buf + t->off + t->len;
 	memcpy(p, h, TAR_BLOCK);
 	if (len > 0)
 		memcpy(p + TAR_BLOCK, data, len);
@@ -187,8 +198,9 @@ export_tar_end(struct export_tar *t, uint8_t sha256[32])
 
 	if (tar_reserve(t, 2 * TAR_BLOCK) == -1)
 		return -1;
-	memset(t->buf + t->len, 0, 2 * TAR_BLOCK);
-	if (EVP_DigestUpdate(t->sha, t->buf + t->len, 2 * TAR_BLOCK) != 1 ||
+	memset(t->buf + t->off + t->len, 0, 2 * TAR_BLOCK);
+	if (EVP_DigestUpdate(t->sha, t->buf + t->off + t->len,
+	    2 * TAR_BLOCK) != 1 ||
 	    EVP_DigestFinal_ex(t->sha, sha256, &n) != 1)
 		return -1;
 	t->len += 2 * TAR_BLOCK;
@@ -196,14 +208,23 @@ export_tar_end(struct export_tar *t, uint8_t sha256[32])
 	return 0;
 }
 
-/* The first n bytes went out. */
+/* What waits to be sent: len bytes. */
+const uint8_t *
+export_tar_data(const struct export_tar *t)
+{
+	return t->buf + t->off;
+}
+
+/* The first n bytes went out (moved away later, by tar_reserve). */
 void
 export_tar_consume(struct export_tar *t, size_t n)
 {
 	if (n > t->len)
 		n = t->len;
-	memmove(t->buf, t->buf + n, t->len - n);
+	t->off += n;
 	t->len -= n;
+	if (t->len == 0)
+		t->off = 0;
 }
 
 int
@@ -386,6 +407,7 @@ export_request(uint64_t f, const void *data, size_t len)
 	ex->req = req;
 	ex->credit = EXPORT_WINDOW;
 	ex->phase = EX_RANGE;
+	ex->page_events = EXPORT_PAGE_EVENTS;
 	ex->m.operator_id = stored_env->conf->operator_id;
 	ex->m.vault_id = stored_env->conf->vault_id;
 	ex->m.by_time = req.by_time;
@@ -511,6 +533,7 @@ export_page(struct export *ex)
 	}
 	ex->querying = 1;
 	ex->page_start = ex->next;
+	ex->page_bytes = 0;
 	db_params_init(&p);
 	db_param_u64(&p, ex->next);
 	if (ex->phase == EX_LOTS) {
@@ -521,7 +544,7 @@ export_page(struct export *ex)
 		    "LIMIT $3", &p, export_page_rows, ex);
 	} else {
 		db_param_u64(&p, ex->m.inc_to);
-		db_param_u64(&p, EXPORT_PAGE_EVENTS);
+		db_param_u64(&p, ex->page_events);
 		db_job_query(job, "SELECT idevt, p7m FROM events "
 		    "WHERE idevt >= $1 AND idevt <= $2 ORDER BY idevt "
 		    "LIMIT $3", &p, export_page_rows, ex);
@@ -561,6 +584,7 @@ export_page_rows(PGresult *res, void *arg)
 			    ".p7m", n);
 		if (export_tar_file(&ex->tar, path, data, len) == -1)
 			fatalx("%s: out of memory", __func__);
+		ex->page_bytes += len;
 		ex->next++;
 		if (ex->phase == EX_EVENTS)
 			ex->sent_events++;
@@ -581,6 +605,15 @@ export_page_done(int ok, const char *err, void *arg)
 		export_fail(ex, err);
 		return;
 	}
+	/* the next page of events: about EXPORT_PAGE_BYTES */
+	if (ex->phase == EX_EVENTS && ex->next > ex->page_start) {
+		ex->page_events = EXPORT_PAGE_BYTES /
+		    (ex->page_bytes / (ex->next - ex->page_start) + TAR_BLOCK);
+		if (ex->page_events < EXPORT_PAGE_EVENTS_MIN)
+			ex->page_events = EXPORT_PAGE_EVENTS_MIN;
+		if (ex->page_events > EXPORT_PAGE_EVENTS_MAX)
+			ex->page_events = EXPORT_PAGE_EVENTS_MAX;
+	}
 	if (ex->phase == EX_LOTS && ex->next > ex->m.lot_last) {
 		ex->phase = EX_EVENTS;
 		ex->next = ex->m.inc_from;
@@ -596,14 +629,16 @@ export_page_done(int ok, const char *err, void *arg)
 }
 
 /*
- * Fill while there is room, send while there is credit.  The last chunk
- * waits until the journal record of the export is durable.
+ * Fill while there is room, send while there is credit.  The next page
+ * is asked while a page's worth still waits, so that the database and
+ * frontd work at the same time.  The last chunk waits until the journal
+ * record of the export is durable.
  */
 static void
 export_pump(struct export *ex)
 {
 	for (;;) {
-		if (!ex->querying && ex->tar.len < EXPORT_CHUNK_MAX) {
+		if (!ex->querying && ex->tar.len < EXPORT_PAGE_BYTES) {
 			if (ex->phase == EX_LOTS || ex->phase == EX_EVENTS) {
 				if (export_page(ex) == -1)
 					return;
@@ -649,7 +684,7 @@ export_send(struct export *ex, size_t n, int last, uint32_t error)
 	c.error = error;
 	iov[0].iov_base = &c;
 	iov[0].iov_len = sizeof(c);
-	iov[1].iov_base = ex->tar.buf;
+	iov[1].iov_base = (void *)export_tar_data(&ex->tar);
 	iov[1].iov_len = n;
 	if (front_send(ex->front, IMSG_EXPORT_CHUNK, iov, n > 0 ? 2 : 1) ==
 	    -1) {

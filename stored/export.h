@@ -20,11 +20,14 @@
  * The last chunk is sent only once the journal record of the export
  * (who, range, events, the bundle's SHA-256) is durable.
  *
- * Rows are read in pages (keyset: "WHERE idevt > last ORDER BY idevt
- * LIMIT n"), one page at a time and only when the output has room, so
- * memory stays flat whatever the range; sealed lots never change, so the
- * pages are consistent without holding a transaction open on the shared
- * pipelined connection.
+ * Rows are read in pages (keyset: "WHERE idevt >= next ORDER BY idevt
+ * LIMIT n"), one page at a time and only when less than
+ * EXPORT_PAGE_BYTES wait to be sent, so memory stays flat whatever the
+ * range: the page of events is sized from the last one's bytes to hold
+ * about EXPORT_PAGE_BYTES (EXPORT_PAGE_EVENTS_MIN to _MAX rows), and
+ * the next page is asked while the previous one is still going out.
+ * Sealed lots never change, so the pages are consistent without
+ * holding a transaction open on the shared pipelined connection.
  */
 #ifndef CFJL_EXPORT_H
 #define CFJL_EXPORT_H
@@ -37,13 +40,17 @@
 #define EXPORT_CHUNK_MAX	(256 * 1024)
 #define EXPORT_WINDOW		4	/* chunks in flight */
 #define EXPORT_PAGE_LOTS	2	/* rows per query: a lot may be 1 MB */
-#define EXPORT_PAGE_EVENTS	128
+#define EXPORT_PAGE_BYTES	(1024 * 1024)	/* aimed at, a page */
+#define EXPORT_PAGE_EVENTS	256	/* the first page of events */
+#define EXPORT_PAGE_EVENTS_MIN	16
+#define EXPORT_PAGE_EVENTS_MAX	4096
 #define EXPORT_MAX		16	/* exports at once */
 #define EXPORT_MANIFEST_MAX	1024
 
 /* The deterministic USTAR writer (also used by the regress generator). */
 struct export_tar {
-	uint8_t		*buf;		/* written, not yet sent */
+	uint8_t		*buf;
+	size_t		 off;		/* buf + off: written, not yet sent */
 	size_t		 len, cap;
 	uint64_t	 total;		/* bytes in the archive so far */
 	EVP_MD_CTX	*sha;		/* over the whole archive */
@@ -53,6 +60,7 @@ int	 export_tar_init(struct export_tar *);
 int	 export_tar_file(struct export_tar *, const char *path,
 	    const void *, size_t);
 int	 export_tar_end(struct export_tar *, uint8_t sha256[32]);
+const uint8_t	*export_tar_data(const struct export_tar *);
 void	 export_tar_consume(struct export_tar *, size_t);
 void	 export_tar_free(struct export_tar *);
 
