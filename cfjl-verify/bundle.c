@@ -155,6 +155,10 @@ entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
 		b->pending = p;
 		return;
 	}
+	if (b->lotq != NULL) {
+		lotq_push(b->lotq, b->nlots - 1, buf, e->size);
+		return;
+	}
 	lot_check(ctx, b, lot, buf, e->size);
 	free(buf);
 }
@@ -171,14 +175,17 @@ entry_event(struct vctx *ctx, struct bundle *b, struct tar *t,
 		    (unsigned long long)e->size, V_EVENT_MAX);
 		return;
 	}
-	buf = xcalloc(1, e->size + 1);
-	if (tar_read(t, buf, e->size) == -1) {
-		free(buf);
-		return;
+	if (b->evbuf == NULL || e->size + 1 > b->evcap) {
+		free(b->evbuf);
+		b->evcap = e->size + 1 > 64 * 1024 ? e->size + 1 : 64 * 1024;
+		b->evbuf = xcalloc(1, b->evcap);
 	}
-	if (b->nevents == b->evcap) {
-		b->evcap = b->evcap ? b->evcap * 2 : 256;
-		b->events = xreallocarray(b->events, b->evcap,
+	buf = b->evbuf;
+	if (tar_read(t, buf, e->size) == -1)
+		return;
+	if (b->nevents == b->evalloc) {
+		b->evalloc = b->evalloc ? b->evalloc * 2 : 256;
+		b->events = xreallocarray(b->events, b->evalloc,
 		    sizeof(*b->events));
 	}
 	ev = &b->events[b->nevents++];
@@ -189,7 +196,6 @@ entry_event(struct vctx *ctx, struct bundle *b, struct tar *t,
 	sha256(buf, e->size, ev->sha);
 	if (ctx->regkey != NULL)
 		event_decrypt(ctx, b, ev, buf, e->size);
-	free(buf);
 }
 
 static void
@@ -248,6 +254,8 @@ bundle_read(struct vctx *ctx, struct bundle *b, const char *path)
 		b->unreadable = 1;
 		return (-1);
 	}
+	/* few large reads rather than one per 4 kB */
+	setvbuf(fp, NULL, _IOFBF, 1024 * 1024);
 	rc = bundle_read_fp(ctx, b, path, fp);
 	fclose(fp);
 	return (rc);
@@ -267,6 +275,7 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 	memset(b, 0, sizeof(*b));
 	b->name = path;
 	unwraps = cms_fast_unwraps(ctx->fast);
+	b->lotq = lotq_start(ctx, b);
 	tar_init(&t, fp);
 	while ((rc = tar_next(&t, &e)) == 1) {
 		path_printable(e.path, shown, sizeof(shown));
@@ -312,6 +321,12 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 		b->unreadable = 1;
 	} else
 		v_fail("bundle archive: %s", t.err);
+
+	lotq_finish(b->lotq);
+	b->lotq = NULL;
+	free(b->evbuf);
+	b->evbuf = NULL;
+	b->evcap = 0;
 
 	if (!b->m.present)
 		v_fail("manifest.json is missing");

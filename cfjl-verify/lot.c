@@ -29,13 +29,33 @@ lot_is(xmlNodePtr n, const char *ns, const char *name)
 	    strcmp((const char *)n->name, name) == 0);
 }
 
-/* An attribute without namespace; -1 if absent or too long. */
+/*
+ * An attribute without namespace; -1 if absent or too long.  A value
+ * that is one text node is read in place, without a copy.
+ */
 static int
 lot_attr(xmlNodePtr n, const char *name, char *buf, size_t len)
 {
-	xmlChar	*v;
-	int	 rc = 0;
+	xmlAttrPtr	 a;
+	xmlChar		*v;
+	int		 rc = 0;
 
+	for (a = n->properties; a != NULL; a = a->next) {
+		if (a->ns != NULL || strcmp((const char *)a->name, name) != 0)
+			continue;
+		if (a->children == NULL) {
+			if (len == 0)
+				return (-1);
+			*buf = '\0';
+			return (0);
+		}
+		if (a->children->type == XML_TEXT_NODE &&
+		    a->children->next == NULL &&
+		    a->children->content != NULL)
+			return (strlcpy(buf, (const char *)a->children->content,
+			    len) >= len ? -1 : 0);
+		break;
+	}
 	if ((v = xmlGetNoNsProp(n, (const xmlChar *)name)) == NULL)
 		return (-1);
 	if (strlcpy(buf, (const char *)v, len) >= len)

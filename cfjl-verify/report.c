@@ -2,8 +2,11 @@
  * The outcome of every check: one line each ("ok", "note", "FAIL",
  * "ERROR"), printed at once for people, or gathered into one JSON
  * document with -j.  The verdict and the exit code come from the counts:
- * any failure is 1, else any error is 2, else 0.
+ * any failure is 1, else any error is 2, else 0.  Lots are checked on a
+ * thread of their own (lotq.c): a line and its count are added under a
+ * lock.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,7 @@ static void	 json_str(const char *);
 static int		 rjson;
 static const char	*rscope = "";
 static unsigned long	 nok, nnote, nfail, nerror, ndropped;
+static pthread_mutex_t	 rlock = PTHREAD_MUTEX_INITIALIZER;
 static struct rline	*lines;
 static size_t		 nlines, linecap;
 
@@ -74,9 +78,11 @@ v_ok(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	nok++;
 	va_start(ap, fmt);
+	pthread_mutex_lock(&rlock);
+	nok++;
 	report_add("ok", fmt, ap);
+	pthread_mutex_unlock(&rlock);
 	va_end(ap);
 }
 
@@ -85,9 +91,11 @@ v_note(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	nnote++;
 	va_start(ap, fmt);
+	pthread_mutex_lock(&rlock);
+	nnote++;
 	report_add("note", fmt, ap);
+	pthread_mutex_unlock(&rlock);
 	va_end(ap);
 }
 
@@ -96,9 +104,11 @@ v_fail(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	nfail++;
 	va_start(ap, fmt);
+	pthread_mutex_lock(&rlock);
+	nfail++;
 	report_add("FAIL", fmt, ap);
+	pthread_mutex_unlock(&rlock);
 	va_end(ap);
 }
 
@@ -107,16 +117,23 @@ v_error(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	nerror++;
 	va_start(ap, fmt);
+	pthread_mutex_lock(&rlock);
+	nerror++;
 	report_add("ERROR", fmt, ap);
+	pthread_mutex_unlock(&rlock);
 	va_end(ap);
 }
 
 unsigned long
 report_failures(void)
 {
-	return (nfail + nerror);
+	unsigned long	 n;
+
+	pthread_mutex_lock(&rlock);
+	n = nfail + nerror;
+	pthread_mutex_unlock(&rlock);
+	return (n);
 }
 
 static void

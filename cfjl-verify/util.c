@@ -4,6 +4,7 @@
  * allocation that cannot fail silently (exit 2: nothing was checked).
  */
 #include <err.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 #include "verify.h"
 
 static int	 b64_val(int);
+static void	 sha256_fetch(void);
+static int	 digits(const char *, int);
+static int64_t	 days_from_civil(int64_t, int, int);
 
 static int
 b64_val(int c)
@@ -88,12 +92,24 @@ b64_encode(const uint8_t *in, size_t len, char *out, size_t outlen)
 	EVP_EncodeBlock((unsigned char *)out, in, len);
 }
 
+static EVP_MD		*sha256_md;
+static pthread_once_t	 sha256_once = PTHREAD_ONCE_INIT;
+
+/* The implementation is looked up once, not at every digest. */
+static void
+sha256_fetch(void)
+{
+	if ((sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		errx(2, "SHA-256 is not available");
+}
+
 void
 sha256(const void *buf, size_t len, uint8_t *md)
 {
 	unsigned int	 mdlen;
 
-	if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL))
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!EVP_Digest(buf, len, md, &mdlen, sha256_md, NULL))
 		errx(2, "SHA-256 failed");
 }
 
@@ -101,48 +117,69 @@ sha256(const void *buf, size_t len, uint8_t *md)
  * "2026-11-24T10:00:00.123Z" or "...:00Z" or with "+00:00": to Unix
  * milliseconds.  Only UTC is accepted: every time CFJL writes is UTC.
  */
+/* n decimal digits at s as a number, -1 if one is not a digit */
+static int
+digits(const char *s, int n)
+{
+	int	 v = 0;
+
+	for (; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return (-1);
+		v = v * 10 + (*s - '0');
+	}
+	return (v);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (d may overflow). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t	 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468);
+}
+
 int
 parse_iso8601_ms(const char *s, int64_t *ms)
 {
 	static const char pat[] = "dddd-dd-ddTdd:dd:dd";
-	struct tm	 tm;
 	const char	*p;
 	int64_t		 frac = 0;
-	int		 digits = 0, v[6], i;
-	time_t		 t;
+	int		 ndig = 0, v[6], i;
 
 	for (i = 0; pat[i] != '\0'; i++) {
 		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
 			return (-1);
 	}
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &v[0], &v[1], &v[2], &v[3],
-	    &v[4], &v[5]) != 6)
-		return (-1);
+	v[0] = digits(s, 4);
+	v[1] = digits(s + 5, 2);
+	v[2] = digits(s + 8, 2);
+	v[3] = digits(s + 11, 2);
+	v[4] = digits(s + 14, 2);
+	v[5] = digits(s + 17, 2);
 	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
 	    v[4] > 59 || v[5] > 60)
 		return (-1);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = v[0] - 1900;
-	tm.tm_mon = v[1] - 1;
-	tm.tm_mday = v[2];
-	tm.tm_hour = v[3];
-	tm.tm_min = v[4];
-	tm.tm_sec = v[5];
 	p = s + sizeof(pat) - 1;
 	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-			if (digits < 3)
+		for (p++; *p >= '0' && *p <= '9'; p++, ndig++)
+			if (ndig < 3)
 				frac = frac * 10 + (*p - '0');
-		if (digits == 0 || digits > 9)
+		if (ndig == 0 || ndig > 9)
 			return (-1);
-		for (; digits < 3; digits++)
+		for (; ndig < 3; ndig++)
 			frac *= 10;
 	}
 	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
 		return (-1);
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return (-1);
-	*ms = (int64_t)t * 1000 + frac;
+	*ms = ((days_from_civil(v[0], v[1], v[2]) * 24 + v[3]) * 60 +
+	    v[4]) * 60000 + (int64_t)v[5] * 1000 + frac;
 	return (0);
 }
 

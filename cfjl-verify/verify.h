@@ -183,10 +183,13 @@ struct bundle {
 	struct vlot	*lots;
 	size_t		 nlots, lotcap;
 	struct vevent	*events;
-	size_t		 nevents, evcap;
+	size_t		 nevents, evalloc;
 	/* lots that came before the certificates, checked later */
 	struct pending	*pending;
 	uint64_t	 unwraps;	/* RSA decryptions of content keys */
+	struct lotq	*lotq;		/* lots being checked, or NULL */
+	uint8_t		*evbuf;		/* one event file, reused */
+	size_t		 evcap;
 };
 
 /* bundle.c */
@@ -195,6 +198,11 @@ int	 bundle_read_fp(struct vctx *, struct bundle *, const char *, FILE *);
 void	 bundle_free(struct bundle *);
 struct vlot	*bundle_lot(struct bundle *, uint64_t);
 struct vevent	*bundle_event(struct bundle *, uint64_t);
+
+/* lotq.c: lots checked on a second thread while the archive is read */
+struct lotq	*lotq_start(struct vctx *, struct bundle *);
+void		 lotq_push(struct lotq *, size_t, char *, size_t);
+void		 lotq_finish(struct lotq *);
 
 /* lot.c: parse and check one lot document */
 void	 lot_check(struct vctx *, struct bundle *, struct vlot *,

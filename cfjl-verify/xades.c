@@ -42,8 +42,8 @@
 static xmlNodePtr	 xp_node(xmlXPathContextPtr, const char *);
 static char		*xp_text(xmlXPathContextPtr, const char *);
 static int		 xp_count(xmlXPathContextPtr, const char *);
-static void		 xades_ids(xmlDocPtr, xmlNodePtr);
-static int		 xades_c14n_visible(void *, xmlNodePtr, xmlNodePtr);
+static void		 xades_ids(xmlDocPtr, xmlNodePtr, int);
+static int		 xades_c14n_subtree(xmlNodePtr, uint8_t [32]);
 static int		 xades_dsig(struct vlot *, xmlNodePtr, X509 *);
 static int		 xades_certdigest(struct vlot *, xmlXPathContextPtr,
 			    X509 *);
@@ -152,14 +152,18 @@ xp_text(xmlXPathContextPtr xp, const char *expr)
 	return (s);
 }
 
-/* "Id" attributes name the targets of same-document references. */
+/*
+ * "Id" attributes name the targets of same-document references: those of
+ * the Lot element itself and of the signature's subtree (the only
+ * targets a seal may reference; the entries are not walked).
+ */
 static void
-xades_ids(xmlDocPtr doc, xmlNodePtr n)
+xades_ids(xmlDocPtr doc, xmlNodePtr n, int deep)
 {
 	xmlAttrPtr	 a;
 	xmlChar		*v;
 
-	for (; n != NULL; n = n->next) {
+	for (; n != NULL; n = deep ? n->next : NULL) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
 		for (a = n->properties; a != NULL; a = a->next) {
@@ -172,20 +176,42 @@ xades_ids(xmlDocPtr doc, xmlNodePtr n)
 				xmlAddID(NULL, doc, v, a);
 			xmlFree(v);
 		}
-		xades_ids(doc, n->children);
+		if (deep)
+			xades_ids(doc, n->children, 1);
 	}
 }
 
+/*
+ * The exclusive canonical form of one element's subtree, made on a copy
+ * of it in a document of its own (the namespaces it uses declared on
+ * the copy), so that the rest of the lot is not walked.
+ */
 static int
-xades_c14n_visible(void *top, xmlNodePtr node, xmlNodePtr parent)
+xades_c14n_subtree(xmlNodePtr node, uint8_t md[32])
 {
-	xmlNodePtr	 n;
+	xmlDocPtr		 tmp;
+	xmlNodePtr		 cp;
+	xmlOutputBufferPtr	 out;
+	int			 rc = -1;
 
-	n = node->type == XML_NAMESPACE_DECL ? parent : node;
-	for (; n != NULL; n = n->parent)
-		if (n == (xmlNodePtr)top)
-			return (1);
-	return (0);
+	if ((tmp = xmlNewDoc((const xmlChar *)"1.0")) == NULL)
+		return (-1);
+	if ((cp = xmlDocCopyNode(node, tmp, 1)) == NULL) {
+		xmlFreeDoc(tmp);
+		return (-1);
+	}
+	xmlDocSetRootElement(tmp, cp);
+	if ((out = xmlAllocOutputBuffer(NULL)) != NULL &&
+	    xmlC14NExecute(tmp, NULL, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0,
+	    out) >= 0) {
+		sha256(xmlOutputBufferGetContent(out),
+		    xmlOutputBufferGetSize(out), md);
+		rc = 0;
+	}
+	if (out != NULL)
+		xmlOutputBufferClose(out);
+	xmlFreeDoc(tmp);
+	return (rc);
 }
 
 /* The xmlsec verification proper, with the key given, not looked up. */
@@ -326,7 +352,6 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
     xmlDocPtr doc, xmlNodePtr sig)
 {
 	xmlXPathContextPtr	 xp;
-	xmlOutputBufferPtr	 out;
 	xmlNodePtr		 sv;
 	X509			*cert = NULL, *kicert = NULL;
 	char			*text = NULL, err[256], name[256];
@@ -416,7 +441,8 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		}
 	}
 
-	xades_ids(doc, xmlDocGetRootElement(doc));
+	xades_ids(doc, xmlDocGetRootElement(doc), 0);
+	xades_ids(doc, sig, 1);
 	if (xades_dsig(lot, sig, cert) == -1)
 		bad = 1;
 	else
@@ -452,17 +478,10 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		bad = 1;
 		goto done;
 	}
-	if ((out = xmlAllocOutputBuffer(NULL)) == NULL ||
-	    xmlC14NExecute(doc, xades_c14n_visible, sv,
-	    XML_C14N_EXCLUSIVE_1_0, NULL, 0, out) < 0) {
-		if (out != NULL)
-			xmlOutputBufferClose(out);
+	if (xades_c14n_subtree(sv, imprint) == -1) {
 		v_error("lot %llu: cannot canonicalize ds:SignatureValue", num);
 		goto done;
 	}
-	sha256(xmlOutputBufferGetContent(out), xmlOutputBufferGetSize(out),
-	    imprint);
-	xmlOutputBufferClose(out);
 	if (tsa_verify(ctx, b, lot, der, len, imprint) == 0)
 		lot->tst_ok = 1;
 	else
