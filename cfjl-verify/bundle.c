@@ -348,6 +348,7 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 			if (memcmp(b->events[j - 1].sha, b->events[i].sha,
 			    V_SHA256_LEN) != 0)
 				b->events[j - 1].count = -1;
+			free(b->events[i].why);
 			continue;
 		}
 		b->events[j++] = b->events[i];
@@ -367,6 +368,8 @@ bundle_free(struct bundle *b)
 	for (i = 0; i < b->nlots; i++)
 		lot_free(&b->lots[i]);
 	free(b->lots);
+	for (i = 0; i < b->nevents; i++)
+		free(b->events[i].why);
 	free(b->events);
 	free(b->seal_pem);
 	free(b->tsa_pem);

@@ -290,7 +290,7 @@ chain_events(struct vctx *ctx, struct bundle *b)
 				continue;
 			if (ev->dec != DEC_OK) {
 				v_fail("event %llu: %s", ULL(e->idevt),
-				    ev->why);
+				    ev->why != NULL ? ev->why : "?");
 				kbad++;
 				continue;
 			}
@@ -317,7 +317,7 @@ chain_events(struct vctx *ctx, struct bundle *b)
 			}
 			if (ev->xsd < 0) {
 				v_fail("event %llu: %s", ULL(e->idevt),
-				    ev->why);
+				    ev->why != NULL ? ev->why : "?");
 				kbad++;
 			}
 			ndec++;

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ static void	 event_write(struct vctx *, struct vevent *, const uint8_t *,
 		    size_t);
 static void	 event_trace(struct vctx *, struct vevent *, const char *,
 		    size_t);
+static void	 event_why(struct vevent *, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
 
 static void
 xml_silent(void *ctx, const char *fmt, ...)
@@ -222,6 +225,20 @@ event_write(struct vctx *ctx, struct vevent *ev, const uint8_t *buf,
 		v_error("cannot write %s: %s", path, strerror(errno));
 }
 
+/* The first problem found with an event (kept only for those). */
+static void
+event_why(struct vevent *ev, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 buf[256];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	free(ev->why);
+	ev->why = xstrdup(buf);
+}
+
 void
 event_cleanup(struct vctx *ctx)
 {
@@ -250,7 +267,7 @@ event_trace(struct vctx *ctx, struct vevent *ev, const char *plain,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) ==
 	    NULL || doc->intSubset != NULL ||
 	    (root = xmlDocGetRootElement(doc)) == NULL) {
-		snprintf(ev->why, sizeof(ev->why), "the trace is not "
+		event_why(ev, "the trace is not "
 		    "well-formed XML");
 		ev->dec = DEC_FAIL;
 		goto done;
@@ -279,14 +296,14 @@ event_trace(struct vctx *ctx, struct vevent *ev, const char *plain,
 			if (strcmp(ctx->xsd->roots[i].name, ev->root) == 0)
 				break;
 		if (i == ctx->xsd->nroots)
-			snprintf(ev->why, sizeof(ev->why), "no schema declares "
+			event_why(ev, "no schema declares "
 			    "the element %s", ev->root);
 		else {
 			s = ctx->xsd->roots[i].schema;
 			if (xmlSchemaValidateDoc(ctx->xsd->valid[s], doc) == 0)
 				ev->xsd = 1;
 			else
-				snprintf(ev->why, sizeof(ev->why), "the trace "
+				event_why(ev, "the trace "
 				    "is not valid against %s",
 				    ctx->xsd->files[s]);
 		}
@@ -302,7 +319,7 @@ event_decrypt(struct vctx *ctx, struct bundle *b, struct vevent *ev,
 	CMS_ContentInfo		*cms = NULL;
 	BIO			*in = NULL, *out = NULL;
 	const uint8_t		*fplain;
-	char			*plain;
+	char			*plain, why[160];
 	size_t			 flen;
 	long			 plen;
 
@@ -310,11 +327,12 @@ event_decrypt(struct vctx *ctx, struct bundle *b, struct vevent *ev,
 	/* stored's own shape: the content key is unwrapped once a run */
 	if (ctx->fast != NULL) {
 		switch (cms_fast_decrypt(ctx->fast, der, len, &fplain, &flen,
-		    ev->why, sizeof(ev->why))) {
+		    why, sizeof(why))) {
 		case 1:
 			event_trace(ctx, ev, (const char *)fplain, flen);
 			return;
 		case -1:
+			event_why(ev, "%s", why);
 			return;
 		default:
 			break;
@@ -322,18 +340,18 @@ event_decrypt(struct vctx *ctx, struct bundle *b, struct vevent *ev,
 	}
 	if (len > INT32_MAX || (in = BIO_new_mem_buf(der, (int)len)) == NULL ||
 	    (cms = d2i_CMS_bio(in, NULL)) == NULL) {
-		snprintf(ev->why, sizeof(ev->why), "not a CMS structure");
+		event_why(ev, "not a CMS structure");
 		goto done;
 	}
 	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped &&
 	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_id_smime_ct_authEnvelopedData) {
-		snprintf(ev->why, sizeof(ev->why), "not CMS enveloped data");
+		event_why(ev, "not CMS enveloped data");
 		goto done;
 	}
 	if ((out = BIO_new(BIO_s_mem())) == NULL ||
 	    !CMS_decrypt(cms, ctx->regkey, ctx->regcert, NULL, out,
 	    CMS_BINARY | CMS_DEBUG_DECRYPT)) {
-		snprintf(ev->why, sizeof(ev->why), "cannot be decrypted with "
+		event_why(ev, "cannot be decrypted with "
 		    "the regulator key");
 		goto done;
 	}

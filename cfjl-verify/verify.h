@@ -165,7 +165,7 @@ struct vevent {
 	uint64_t	 inner_idevt;
 	char		 inner_dateevt[V_DATEEVT_MAX];
 	int		 xsd;		/* 1 valid, 0 not checked, -1 invalid */
-	char		 why[160];	/* first problem found */
+	char		*why;		/* first problem found, or NULL */
 };
 
 struct bundle {
