@@ -27,6 +27,35 @@ static int	 deposit_unhex(const char *, size_t, uint8_t *);
 static void	 deposit_refuse(struct conn *, struct resp *, int,
 		    const char *, const char *, const char *, long);
 static int64_t	 deposit_now_ms(void);
+static void	 deposit_sha256(const void *, size_t, uint8_t *);
+
+/*
+ * SHA-256 fetched once and one context reused: EVP_Digest() with
+ * EVP_sha256() looks the algorithm up and makes a context every call,
+ * which costs more than hashing a trace.
+ */
+static EVP_MD		*sha256_md;
+static EVP_MD_CTX	*sha256_ctx;
+
+void
+deposit_init(void)
+{
+	if ((sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    (sha256_ctx = EVP_MD_CTX_new()) == NULL)
+		fatalx("%s: SHA-256 unavailable", __func__);
+}
+
+static void
+deposit_sha256(const void *data, size_t len, uint8_t *out)
+{
+	unsigned int	 mdlen;
+
+	if (EVP_DigestInit_ex2(sha256_ctx, sha256_md, NULL) != 1 ||
+	    EVP_DigestUpdate(sha256_ctx, data, len) != 1 ||
+	    EVP_DigestFinal_ex(sha256_ctx, out, &mdlen) != 1 ||
+	    mdlen != SHA256_LEN)
+		fatalx("%s: SHA-256", __func__);
+}
 
 static int64_t
 deposit_now_ms(void)
@@ -146,7 +175,6 @@ deposit_request(struct conn *c, struct resp *r,
 	uint8_t			 sum[SHA256_LEN];
 	char			 why[256];
 	size_t			 n = 1, i, total, max;
-	unsigned int		 mdlen;
 	int			 k, niov = 0;
 
 	if (strcmp(req->content_type, "application/xml") != 0 &&
@@ -158,9 +186,9 @@ deposit_request(struct conn *c, struct resp *r,
 		    why, -1);
 		return;
 	}
-	if (EVP_Digest(req->body, req->bodylen, sum, &mdlen, EVP_sha256(),
-	    NULL) != 1)
-		fatalx("%s: SHA-256", __func__);
+	/* A batch's own digest only serves its Digest header. */
+	if (!batch || req->digest[0] != '\0')
+		deposit_sha256(req->body, req->bodylen, sum);
 	if (req->digest[0] != '\0' &&
 	    deposit_digest(req->digest, sum, why, sizeof(why)) == -1) {
 		deposit_refuse(c, r, 400, NULL, "Digest mismatch", why, -1);
@@ -173,7 +201,7 @@ deposit_request(struct conn *c, struct resp *r,
 		    "gets it with .N appended)", -1);
 		return;
 	}
-	if (req->timestamp[0] != '\0')
+	if (req->timestamp[0] != '\0' && log_getverbose() > 1)
 		log_debug("%s: %s: Timestamp %s", conn_addr(c),
 		    conn_subject(c), req->timestamp);
 
@@ -221,12 +249,10 @@ deposit_request(struct conn *c, struct resp *r,
 		else if (req->has_client_id)
 			strlcpy(dt[i].client_id, req->client_id,
 			    sizeof(dt[i].client_id));
-		if (batch) {
-			if (EVP_Digest(req->body + sl[i].off, sl[i].len,
-			    dt[i].body_sha256, &mdlen, EVP_sha256(),
-			    NULL) != 1)
-				fatalx("%s: SHA-256", __func__);
-		} else
+		if (batch)
+			deposit_sha256(req->body + sl[i].off, sl[i].len,
+			    dt[i].body_sha256);
+		else
 			memcpy(dt[i].body_sha256, sum, SHA256_LEN);
 		iov[niov].iov_base = &dt[i];
 		iov[niov++].iov_len = sizeof(dt[i]);
@@ -266,9 +292,10 @@ deposit_request(struct conn *c, struct resp *r,
 		    "nothing was stored; try again later", -1);
 		goto done;
 	}
-	log_debug("%s: %s: %zu trace%s to stored (reqid %llu)",
-	    conn_addr(c), conn_subject(c), n, n == 1 ? "" : "s",
-	    (unsigned long long)r->reqid);
+	if (log_getverbose() > 1)
+		log_debug("%s: %s: %zu trace%s to stored (reqid %llu)",
+		    conn_addr(c), conn_subject(c), n, n == 1 ? "" : "s",
+		    (unsigned long long)r->reqid);
 	goto done;
  oom:
 	log_warn("%s", __func__);

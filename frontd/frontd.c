@@ -155,6 +155,7 @@ main(int argc, char *argv[])
 	if ((env->policy.schemas = trace_schemas_load(conf->schemas)) == NULL)
 		fatalx("cannot load the schema set from %s", conf->schemas);
 	env->tls = tls_server_setup(&conf->frontd);
+	deposit_init();
 	roles_init(conf);
 
 	daemon_detach(&opts);

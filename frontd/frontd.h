@@ -125,6 +125,7 @@ int	 resp_append(struct resp *, const void *, size_t);
 void	 resp_free(struct resp *);
 
 /* deposit.c */
+void	 deposit_init(void);
 void	 deposit_request(struct conn *, struct resp *,
 	    const struct http_request *, int batch);
 void	 deposit_answer(struct resp *, const struct deposit_ok *,

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "frontd.h"
+#include "imsgev.h"
 #include "log.h"
 
 static int	 resp_cmp(struct resp *, struct resp *);
@@ -118,12 +119,24 @@ links_forget(struct resp *r)
 	r->reqid = 0;
 }
 
+/*
+ * Queued for stored; the queue is written once per pass of the event
+ * loop, when the link's event reports it writable.  The event is re-armed
+ * only when it was not already waiting to write: re-arming per message
+ * costs two epoll_ctl calls a deposit.
+ */
 int
 links_send(uint32_t type, const struct iovec *iov, int n)
 {
-	if (!env->stored_up)
+	struct imsgev	*iev = &env->stored.iev;
+
+	if (!env->stored_up || env->stored.state != PEER_UP)
 		return -1;
-	return peer_composev(&env->stored, type, iov, n);
+	if (imsg_composev(&iev->ibuf, type, 0, 0, -1, iov, n) == -1)
+		return -1;
+	if (!(iev->events & EV_WRITE))
+		imsg_event_add(iev);
+	return 0;
 }
 
 /* The answer waiting for reqid; NULL if none (stored is then wrong). */
