@@ -8,11 +8,11 @@
  *	db.c		the runtime connection: asynchronous, pipelined
  *	crypt.c		CMS encryption for the regulator
  *	deposit.c	requests, Client-Id, group commit
- *	lot.c		numbering state, lots closing, sealing in order
+ *	lot.c		numbering state, lots closing
  *	front.c		frontd's connections
  *	query.c		lots, status and export journal for frontd
  *	role.c		the dynamic role table (cfjlctl role)
- *	sealer.c	the connection to sealerd
+ *	sealer.c	sealing lots in order: sealerd, seals written
  */
 #ifndef CFJL_STORED_H
 #define CFJL_STORED_H
@@ -165,11 +165,6 @@ void		 lot_committed(const struct lot_closed *, size_t,
 void		 lot_add_close(struct db_job *, const struct lot_closed *);
 int		 lot_closing(void);
 int		 lot_seal_now(void);
-void		 lot_seal_kick(void);
-int		 lot_seal_done(const void *, size_t);
-int		 lot_seal_fail(const void *, size_t);
-void		 lot_sealer_up(void);
-void		 lot_sealer_down(void);
 uint64_t	 lot_last_idevt(void);
 uint64_t	 lot_last_sealed(void);
 uint64_t	 lot_current(void);
@@ -186,8 +181,16 @@ void		 front_close(void);
 void		 sealer_init(const char *dir, uid_t);
 int		 sealer_ready(void);
 const char	*sealer_status_json(size_t *);
-int		 sealer_send(uint32_t, const struct iovec *, int);
 void		 sealer_close(void);
+void		 sealer_capture(struct db_job *, const struct lot_closed *);
+void		 sealer_capture_drop(void);
+void		 sealer_closed(const struct lot_closed *);
+void		 sealer_db_load(struct db_job *);
+void		 sealer_db_loaded(int ok);
+void		 sealer_db_down(void);
+void		 sealer_kick(void);
+uint64_t	 sealer_last_sealed(uint64_t *last_idevt);
+uint64_t	 sealer_pending(int64_t *oldest_opened_ms);
 
 /* query.c */
 int		 query_lot(uint64_t, const void *, size_t);

@@ -4,7 +4,8 @@
  *	stored_client [-d rundir] deposit [-b] FILE[@CLIENTID]...
  *	stored_client [-d rundir] stream -n COUNT -o ACKS FILE
  *	stored_client [-d rundir] status | lot N | roles
- *	stored_client [-d rundir] sealer -n LOTS [-f LOT]
+ *	stored_client [-d rundir] sealer [-n LOTS] [-l LOT] [-f LOT] [-s MS]
+ *	    [-w FILE]
  *
  * deposit sends each file as one request (-b: all in one batch), with
  * IDEvt located as frontd does (0, empty, or the SAFE_ID comment), and
@@ -15,8 +16,13 @@
  * to ACKS for each acknowledgement, until COUNT or stored goes away.
  * sealer plays sealerd: it listens on sealer.sock, prints one line per
  * lot stored sends, "lot N first F last L nevents K precedent HEX", and
- * seals it with SignatureValue digest SHA-256("sig-N") (-f: the first
- * attempt at LOT fails with a retry after 1 s), until LOTS are sealed.
+ * seals it with SignatureValue digest SHA-256("sig-N"), until LOTS are
+ * sealed (-n) or lot LOT is (-l).  -f: the first attempt at LOT fails
+ * with a retry after 1 s; -s: each seal takes MS milliseconds; -w: the
+ * first lot waits until FILE exists.  When stored goes away it waits for
+ * the next stored.  Every lot must chain to SHA-256("sig-N-1") (zeros
+ * for lot 1) and come at most one after the lot before it: otherwise it
+ * says "broken: ..." and exits 3.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -26,6 +32,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +71,8 @@ usage(void)
 	    "file[@id]...\n"
 	    "       stored_client [-d rundir] stream -n count -o acks file\n"
 	    "       stored_client [-d rundir] status | lot N | roles\n"
-	    "       stored_client [-d rundir] sealer -n lots [-f lot]\n");
+	    "       stored_client [-d rundir] sealer [-n lots] [-l lot] "
+	    "[-f lot] [-s ms] [-w file]\n");
 	exit(2);
 }
 
@@ -138,7 +146,9 @@ get(struct imsg *imsg, int roles)
 			}
 			return imsg->hdr.type;
 		}
-		if ((n = imsg_read(&ibuf)) == -1 && errno != EAGAIN)
+		if ((n = imsg_read(&ibuf)) == -1 && errno == ECONNRESET)
+			return -1;	/* stored was killed */
+		if (n == -1 && errno != EAGAIN)
 			err(2, "read");
 		if (n == 0)
 			return -1;	/* stored went away */
@@ -387,28 +397,62 @@ cmd_stream(int argc, char *argv[])
 	return 0;
 }
 
+/* Wait for stored on sealer.sock and exchange HELLO; -1 if it left. */
+static int
+sealer_accept(int lfd)
+{
+	struct proto_hello	 hello;
+	struct imsg		 imsg;
+	int			 fd;
+
+	if ((fd = accept(lfd, NULL, NULL)) == -1)
+		err(2, "accept");
+	imsg_init(&ibuf, fd);
+	if (get(&imsg, 0) != IMSG_HELLO) {
+		close(fd);
+		return -1;
+	}
+	imsg_free(&imsg);
+	memset(&hello, 0, sizeof(hello));
+	hello.version = CFJL_PROTO_VERSION;
+	strlcpy(hello.name, "sealer", sizeof(hello.name));
+	if (imsg_compose(&ibuf, IMSG_HELLO, 0, 0, -1, &hello,
+	    sizeof(hello)) == -1 || imsg_flush(&ibuf) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int
 cmd_sealer(int argc, char *argv[], const char *dir)
 {
 	struct sockaddr_un	 sun;
-	struct proto_hello	 hello;
 	struct imsg		 imsg;
 	struct seal_lot		 sl;
 	struct seal_event	 ev;
 	struct seal_done	 sd;
 	struct seal_fail	 sf;
 	struct ibuf		*b;
-	const char		*e;
+	struct timespec		 ts;
+	const char		*e, *waitfile = NULL;
 	char			 xml[128], sig[32], p[2 * SHA256_LEN + 1];
-	long long		 lots = 0, failat = 0, sealed = 0;
+	uint8_t			 want[SHA256_LEN];
+	long long		 lots = 0, lastlot = 0, failat = 0, sealed = 0;
+	long long		 slow = 0, prev = -1;
 	uint32_t		 i;
-	int			 ch, lfd, fd, failed = 0;
+	int			 ch, lfd, fd, n, failed = 0, waited = 0;
 
 	optind = 0;
-	while ((ch = getopt(argc, argv, "f:n:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:l:n:s:w:")) != -1) {
 		switch (ch) {
 		case 'f':
 			failat = strtonum(optarg, 1, INT64_MAX, &e);
+			if (e != NULL)
+				errx(2, "lot %s", e);
+			break;
+		case 'l':
+			lastlot = strtonum(optarg, 1, INT64_MAX, &e);
 			if (e != NULL)
 				errx(2, "lot %s", e);
 			break;
@@ -417,10 +461,21 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 			if (e != NULL)
 				errx(2, "count %s", e);
 			break;
+		case 's':
+			slow = strtonum(optarg, 0, 60000, &e);
+			if (e != NULL)
+				errx(2, "milliseconds %s", e);
+			break;
+		case 'w':
+			waitfile = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
+	if (lots == 0 && lastlot == 0)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", dir,
@@ -432,21 +487,21 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 		err(2, "listen %s", sun.sun_path);
 	printf("listening\n");
 	fflush(stdout);
-	if ((fd = accept(lfd, NULL, NULL)) == -1)
-		err(2, "accept");
-	imsg_init(&ibuf, fd);
-	if (get(&imsg, 0) != IMSG_HELLO)
-		errx(2, "no hello from stored");
-	imsg_free(&imsg);
-	memset(&hello, 0, sizeof(hello));
-	hello.version = CFJL_PROTO_VERSION;
-	strlcpy(hello.name, "sealer", sizeof(hello.name));
-	if (imsg_compose(&ibuf, IMSG_HELLO, 0, 0, -1, &hello,
-	    sizeof(hello)) == -1 || imsg_flush(&ibuf) == -1)
-		err(2, "hello");
+	while ((fd = sealer_accept(lfd)) == -1)
+		;
 
-	while (sealed < lots) {
-		if (get(&imsg, 0) != IMSG_SEAL_LOT)
+	while ((lots == 0 || sealed < lots) &&
+	    (lastlot == 0 || prev < lastlot || failed == 1)) {
+		if ((n = get(&imsg, 0)) == -1) {
+			/* stored went away: wait for the next one. */
+			close(fd);
+			printf("stored went away\n");
+			fflush(stdout);
+			while ((fd = sealer_accept(lfd)) == -1)
+				;
+			continue;
+		}
+		if (n != IMSG_SEAL_LOT)
 			errx(2, "expected SEAL_LOT");
 		if (imsg_get_len(&imsg) < sizeof(sl))
 			errx(2, "short SEAL_LOT");
@@ -470,6 +525,36 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 		    sl.vault_id);
 		fflush(stdout);
 		imsg_free(&imsg);
+
+		/* In order, nothing skipped, chained to the lot before. */
+		if (prev != -1 && (long long)sl.lot > prev + 1) {
+			printf("broken: lot %" PRIu64 " after lot %lld\n",
+			    sl.lot, prev);
+			return 3;
+		}
+		memset(want, 0, sizeof(want));
+		if (sl.lot > 1) {
+			snprintf(sig, sizeof(sig), "sig-%" PRIu64, sl.lot - 1);
+			SHA256((uint8_t *)sig, strlen(sig), want);
+		}
+		if (memcmp(want, sl.precedent, SHA256_LEN) != 0) {
+			printf("broken: lot %" PRIu64 " not chained to lot %"
+			    PRIu64 "\n", sl.lot, sl.lot - 1);
+			return 3;
+		}
+		prev = sl.lot;
+
+		for (n = 0; waitfile != NULL && !waited && n < 600; n++) {
+			if (access(waitfile, F_OK) == 0)
+				break;
+			usleep(100000);
+		}
+		waited = 1;
+		if (slow > 0) {
+			ts.tv_sec = slow / 1000;
+			ts.tv_nsec = (slow % 1000) * 1000000;
+			nanosleep(&ts, NULL);
+		}
 		if ((long long)sl.lot == failat && !failed) {
 			failed = 1;
 			memset(&sf, 0, sizeof(sf));
@@ -477,10 +562,13 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 			sf.retry_after = 1;
 			strlcpy(sf.reason, "token busy", sizeof(sf.reason));
 			if (imsg_compose(&ibuf, IMSG_SEAL_FAIL, 0, 0, -1, &sf,
-			    sizeof(sf)) == -1 || imsg_flush(&ibuf) == -1)
+			    sizeof(sf)) == -1)
 				err(2, "seal fail");
+			(void)imsg_flush(&ibuf);	/* stored may be gone */
 			continue;
 		}
+		if ((long long)sl.lot == failat)
+			failed = 2;
 		snprintf(xml, sizeof(xml), "<Lot Numero=\"%" PRIu64 "\"/>",
 		    sl.lot);
 		snprintf(sig, sizeof(sig), "sig-%" PRIu64, sl.lot);
@@ -494,8 +582,7 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 		    imsg_add(b, xml, sd.len) == -1)
 			err(2, "seal done");
 		imsg_close(&ibuf, b);
-		if (imsg_flush(&ibuf) == -1)
-			err(2, "write");
+		(void)imsg_flush(&ibuf);	/* stored may be gone */
 		sealed++;
 	}
 	/* Give stored the time to store the last seal. */
