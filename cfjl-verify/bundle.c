@@ -155,19 +155,13 @@ entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
 		b->pending = p;
 		return;
 	}
-	if (b->lotq != NULL) {
-		lotq_push(b->lotq, b->nlots - 1, buf, e->size);
-		return;
-	}
-	lot_check(ctx, b, lot, buf, e->size);
-	free(buf);
+	work_lot(b->work, b->nlots - 1, buf, e->size);
 }
 
 static void
 entry_event(struct vctx *ctx, struct bundle *b, struct tar *t,
     struct tar_entry *e, uint64_t n)
 {
-	struct vevent	*ev;
 	uint8_t		*buf;
 
 	if (e->size > V_EVENT_MAX) {
@@ -183,19 +177,8 @@ entry_event(struct vctx *ctx, struct bundle *b, struct tar *t,
 	buf = b->evbuf;
 	if (tar_read(t, buf, e->size) == -1)
 		return;
-	if (b->nevents == b->evalloc) {
-		b->evalloc = b->evalloc ? b->evalloc * 2 : 256;
-		b->events = xreallocarray(b->events, b->evalloc,
-		    sizeof(*b->events));
-	}
-	ev = &b->events[b->nevents++];
-	memset(ev, 0, sizeof(*ev));
-	ev->idevt = n;
-	ev->size = e->size;
-	ev->count = 1;
-	sha256(buf, e->size, ev->sha);
-	if (ctx->regkey != NULL)
-		event_decrypt(ctx, b, ev, buf, e->size);
+	/* its digest (and with -k its trace) on a checking thread */
+	work_event(b->work, n, buf, e->size);
 }
 
 static void
@@ -275,7 +258,7 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 	memset(b, 0, sizeof(*b));
 	b->name = path;
 	unwraps = cms_fast_unwraps(ctx->fast);
-	b->lotq = lotq_start(ctx, b);
+	b->work = work_start(ctx, b);
 	tar_init(&t, fp);
 	while ((rc = tar_next(&t, &e)) == 1) {
 		path_printable(e.path, shown, sizeof(shown));
@@ -322,8 +305,8 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 	} else
 		v_fail("bundle archive: %s", t.err);
 
-	lotq_finish(b->lotq);
-	b->lotq = NULL;
+	work_finish(b->work);
+	b->work = NULL;
 	free(b->evbuf);
 	b->evbuf = NULL;
 	b->evcap = 0;

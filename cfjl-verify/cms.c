@@ -13,7 +13,12 @@
  * IssuerAndSerialNumber, RSA-OAEP with SHA-256 and MGF1 SHA-256),
  * definite primitive content.  Anything else is left to OpenSSL's CMS
  * code (event.c).  The GCM tag is always checked.
+ *
+ * The cache (struct cms_fast) is shared by the checking threads, under a
+ * lock held across an unwrap so that a key is unwrapped once; each
+ * thread decrypts with its own cipher context (struct cms_dec).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,16 +84,23 @@ struct cek {
 };
 
 struct cms_fast {
+	pthread_mutex_t	 lock;		/* the cache, pctx, counters */
 	EVP_PKEY_CTX	*pctx;		/* RSA-OAEP SHA-256 decryption */
 	EVP_CIPHER	*gcm, *cbc;
-	EVP_CIPHER_CTX	*cctx;
 	uint8_t		*rid;		/* our certificate's issuer+serial */
 	size_t		 ridlen;
 	struct cek	 cache[CEK_CACHE];
-	struct cek	*loaded;	/* whose key cctx holds */
-	int		 loaded_gcm;
 	uint64_t	 tick;
 	uint64_t	 unwraps;	/* RSA operations done */
+};
+
+/* one thread's decryption */
+struct cms_dec {
+	struct cms_fast	*f;
+	EVP_CIPHER_CTX	*cctx;
+	int		 loaded;	/* cctx holds key, for the cipher */
+	int		 loaded_gcm;
+	uint8_t		 key[CEK_LEN];
 	uint8_t		*out;
 	size_t		 outcap;
 };
@@ -97,8 +109,8 @@ static int	 der_get(const uint8_t *, const uint8_t *, uint8_t,
 		    struct der *);
 static int	 der_fixed(const uint8_t **, const uint8_t *,
 		    const uint8_t *, size_t);
-static struct cek *cek_get(struct cms_fast *, const uint8_t *, size_t,
-		    const uint8_t *, size_t);
+static int	 cek_get(struct cms_fast *, const uint8_t *, size_t,
+		    const uint8_t *, size_t, uint8_t *);
 static int	 rid_make(struct cms_fast *, X509 *);
 
 /*
@@ -192,6 +204,10 @@ cms_fast_new(EVP_PKEY *key, X509 *cert)
 	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
 		return (NULL);
 	f = xcalloc(1, sizeof(*f));
+	if (pthread_mutex_init(&f->lock, NULL) != 0) {
+		free(f);
+		return (NULL);
+	}
 	if ((f->pctx = EVP_PKEY_CTX_new(key, NULL)) == NULL ||
 	    EVP_PKEY_decrypt_init(f->pctx) <= 0 ||
 	    EVP_PKEY_CTX_set_rsa_padding(f->pctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
@@ -199,7 +215,6 @@ cms_fast_new(EVP_PKEY *key, X509 *cert)
 	    EVP_PKEY_CTX_set_rsa_mgf1_md(f->pctx, EVP_sha256()) <= 0 ||
 	    (f->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) == NULL ||
 	    (f->cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL)) == NULL ||
-	    (f->cctx = EVP_CIPHER_CTX_new()) == NULL ||
 	    (cert != NULL && rid_make(f, cert) == -1)) {
 		ERR_clear_error();
 		cms_fast_free(f);
@@ -222,45 +237,78 @@ cms_fast_free(struct cms_fast *f)
 	EVP_PKEY_CTX_free(f->pctx);
 	EVP_CIPHER_free(f->gcm);
 	EVP_CIPHER_free(f->cbc);
-	EVP_CIPHER_CTX_free(f->cctx);
 	free(f->rid);
-	free(f->out);
+	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
 
 uint64_t
-cms_fast_unwraps(const struct cms_fast *f)
+cms_fast_unwraps(struct cms_fast *f)
 {
-	return (f != NULL ? f->unwraps : 0);
+	uint64_t	 n;
+
+	if (f == NULL)
+		return (0);
+	pthread_mutex_lock(&f->lock);
+	n = f->unwraps;
+	pthread_mutex_unlock(&f->lock);
+	return (n);
+}
+
+struct cms_dec *
+cms_dec_new(struct cms_fast *f)
+{
+	struct cms_dec	*d;
+
+	if (f == NULL)
+		return (NULL);
+	d = xcalloc(1, sizeof(*d));
+	d->f = f;
+	if ((d->cctx = EVP_CIPHER_CTX_new()) == NULL) {
+		free(d);
+		return (NULL);
+	}
+	return (d);
+}
+
+void
+cms_dec_free(struct cms_dec *d)
+{
+	if (d == NULL)
+		return;
+	EVP_CIPHER_CTX_free(d->cctx);
+	OPENSSL_cleanse(d->key, sizeof(d->key));
+	free(d->out);
+	free(d);
 }
 
 /*
- * The CEK of this KeyTransRecipientInfo (ktri, whole element), from the
- * cache or by one RSA-OAEP decryption of ek; an entry with ok = 0 says
- * that the regulator key does not open it.
+ * The CEK of this KeyTransRecipientInfo (ktri, whole element) into key,
+ * from the cache or by one RSA-OAEP decryption of ek: 1, or 0 if the
+ * regulator key does not open it (remembered too).
  */
-static struct cek *
+static int
 cek_get(struct cms_fast *f, const uint8_t *ktri, size_t ktrilen,
-    const uint8_t *ek, size_t eklen)
+    const uint8_t *ek, size_t eklen, uint8_t *key)
 {
 	struct cek	*c, *victim = &f->cache[0];
 	uint8_t		 buf[1024];
 	size_t		 i, outlen;
+	int		 ok;
 
+	pthread_mutex_lock(&f->lock);
 	f->tick++;
 	for (i = 0; i < CEK_CACHE; i++) {
 		c = &f->cache[i];
 		if (c->ktri != NULL && c->ktrilen == ktrilen &&
 		    memcmp(c->ktri, ktri, ktrilen) == 0) {
 			c->used = f->tick;
-			return (c);
+			goto found;
 		}
 		if (c->used < victim->used)
 			victim = c;
 	}
 	c = victim;
-	if (f->loaded == c)
-		f->loaded = NULL;
 	free(c->ktri);
 	c->ktri = xcalloc(1, ktrilen);
 	memcpy(c->ktri, ktri, ktrilen);
@@ -276,7 +324,11 @@ cek_get(struct cms_fast *f, const uint8_t *ktri, size_t ktrilen,
 	}
 	OPENSSL_cleanse(buf, sizeof(buf));
 	ERR_clear_error();
-	return (c);
+ found:
+	if ((ok = c->ok))
+		memcpy(key, c->key, CEK_LEN);
+	pthread_mutex_unlock(&f->lock);
+	return (ok);
 }
 
 /*
@@ -285,12 +337,13 @@ cek_get(struct cms_fast *f, const uint8_t *ktri, size_t ktrilen,
  * that shape but does not decrypt (why says what).
  */
 int
-cms_fast_decrypt(struct cms_fast *f, const uint8_t *der, size_t len,
+cms_fast_decrypt(struct cms_dec *d, const uint8_t *der, size_t len,
     const uint8_t **plain, size_t *plen, char *why, size_t whylen)
 {
+	struct cms_fast	*f = d->f;
 	struct der	 ci, w, env, set, ktri, ek, eci, alg, par, iv, ct, mac;
 	const uint8_t	*p, *end = der + len, *rid;
-	struct cek	*c;
+	uint8_t		 key[CEK_LEN];
 	int		 gcm, n, fin;
 	size_t		 ridlen;
 
@@ -370,42 +423,45 @@ cms_fast_decrypt(struct cms_fast *f, const uint8_t *der, size_t len,
 		return (0);
 
 	/* the cache key: the whole KeyTransRecipientInfo element */
-	c = cek_get(f, set.p, ktri.end - set.p, ek.p, ek.len);
-	if (!c->ok) {
+	if (!cek_get(f, set.p, ktri.end - set.p, ek.p, ek.len, key)) {
 		snprintf(why, whylen, "cannot be decrypted with the regulator "
 		    "key");
 		return (-1);
 	}
-	if (ct.len + CBC_IV > f->outcap) {
-		f->outcap = ct.len + CBC_IV;
-		free(f->out);
-		f->out = xcalloc(1, f->outcap);
+	if (ct.len + CBC_IV > d->outcap) {
+		d->outcap = ct.len + CBC_IV;
+		free(d->out);
+		d->out = xcalloc(1, d->outcap);
 	}
-	if (f->loaded != c || f->loaded_gcm != gcm) {
+	if (!d->loaded || d->loaded_gcm != gcm ||
+	    memcmp(d->key, key, CEK_LEN) != 0) {
 		/* a new key or cipher: its schedule, once */
-		f->loaded = NULL;
-		if (EVP_DecryptInit_ex(f->cctx, gcm ? f->gcm : f->cbc, NULL,
+		d->loaded = 0;
+		if (EVP_DecryptInit_ex(d->cctx, gcm ? f->gcm : f->cbc, NULL,
 		    NULL, NULL) != 1 ||
-		    (gcm && EVP_CIPHER_CTX_ctrl(f->cctx, EVP_CTRL_GCM_SET_IVLEN,
+		    (gcm && EVP_CIPHER_CTX_ctrl(d->cctx, EVP_CTRL_GCM_SET_IVLEN,
 		    GCM_NONCE, NULL) != 1) ||
-		    EVP_DecryptInit_ex(f->cctx, NULL, NULL, c->key, NULL) != 1)
+		    EVP_DecryptInit_ex(d->cctx, NULL, NULL, key, NULL) != 1)
 			goto bad;
-		f->loaded = c;
-		f->loaded_gcm = gcm;
+		memcpy(d->key, key, CEK_LEN);
+		d->loaded = 1;
+		d->loaded_gcm = gcm;
 	}
-	if (EVP_DecryptInit_ex(f->cctx, NULL, NULL, NULL, iv.p) != 1 ||
-	    EVP_DecryptUpdate(f->cctx, f->out, &n, ct.p, (int)ct.len) != 1 ||
-	    (gcm && EVP_CIPHER_CTX_ctrl(f->cctx, EVP_CTRL_GCM_SET_TAG,
+	OPENSSL_cleanse(key, sizeof(key));
+	if (EVP_DecryptInit_ex(d->cctx, NULL, NULL, NULL, iv.p) != 1 ||
+	    EVP_DecryptUpdate(d->cctx, d->out, &n, ct.p, (int)ct.len) != 1 ||
+	    (gcm && EVP_CIPHER_CTX_ctrl(d->cctx, EVP_CTRL_GCM_SET_TAG,
 	    GCM_TAG, (void *)mac.p) != 1) ||
-	    EVP_DecryptFinal_ex(f->cctx, f->out + n, &fin) != 1)
+	    EVP_DecryptFinal_ex(d->cctx, d->out + n, &fin) != 1)
 		goto bad;
-	*plain = f->out;
+	*plain = d->out;
 	*plen = (size_t)n + (size_t)fin;
 	return (1);
 bad:
 	/* the context is set up again for the next event */
 	ERR_clear_error();
-	f->loaded = NULL;
+	OPENSSL_cleanse(key, sizeof(key));
+	d->loaded = 0;
 	snprintf(why, whylen, "cannot be decrypted with the regulator key");
 	return (-1);
 }

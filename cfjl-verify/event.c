@@ -30,10 +30,16 @@
 #define XSD_FILES_MAX	32
 #define XSD_ROOTS_MAX	256
 
+/* one checking thread's parser, validation contexts and decryption */
+struct vwork {
+	struct cms_dec		*dec;
+	xmlParserCtxtPtr	 xmlctx;
+	xmlSchemaValidCtxtPtr	 valid[XSD_FILES_MAX];
+};
+
 struct xsdset {
 	size_t		 nschemas;
 	xmlSchemaPtr	 schemas[XSD_FILES_MAX];
-	xmlSchemaValidCtxtPtr valid[XSD_FILES_MAX];	/* reused */
 	char		*files[XSD_FILES_MAX];
 	size_t		 nroots;
 	struct {
@@ -46,8 +52,8 @@ static void	 xsd_roots(struct xsdset *, size_t, const char *);
 static void	 xml_silent(void *, const char *, ...);
 static void	 event_write(struct vctx *, struct vevent *, const uint8_t *,
 		    size_t);
-static void	 event_trace(struct vctx *, struct vevent *, const char *,
-		    size_t);
+static void	 event_trace(struct vctx *, struct vwork *, struct vevent *,
+		    const char *, size_t);
 static void	 event_why(struct vevent *, const char *, ...)
 		    __attribute__((__format__(printf, 2, 3)));
 
@@ -94,10 +100,6 @@ event_key_load(struct vctx *ctx)
 	ctx->regcert = x;
 	/* NULL (not RSA, say): every event goes through the CMS code */
 	ctx->fast = cms_fast_new(pk, x);
-	if ((ctx->xmlctx = xmlNewParserCtxt()) == NULL) {
-		v_error("out of memory");
-		return (-1);
-	}
 	return (0);
 }
 
@@ -165,14 +167,6 @@ xsd_load(struct vctx *ctx)
 			v_error("schema %s does not load", path);
 			continue;
 		}
-		if ((set->valid[set->nschemas] = xmlSchemaNewValidCtxt(
-		    set->schemas[set->nschemas])) == NULL) {
-			xmlSchemaFree(set->schemas[set->nschemas]);
-			v_error("schema %s: out of memory", path);
-			continue;
-		}
-		xmlSchemaSetValidErrors(set->valid[set->nschemas], xml_silent,
-		    xml_silent, NULL);
 		set->files[set->nschemas] = xstrdup(de->d_name);
 		xsd_roots(set, set->nschemas, path);
 		set->nschemas++;
@@ -197,7 +191,6 @@ xsd_free(struct vctx *ctx)
 	if (ctx->xsd == NULL)
 		return;
 	for (i = 0; i < ctx->xsd->nschemas; i++) {
-		xmlSchemaFreeValidCtxt(ctx->xsd->valid[i]);
 		xmlSchemaFree(ctx->xsd->schemas[i]);
 		free(ctx->xsd->files[i]);
 	}
@@ -244,15 +237,64 @@ event_cleanup(struct vctx *ctx)
 {
 	cms_fast_free(ctx->fast);
 	ctx->fast = NULL;
-	if (ctx->xmlctx != NULL)
-		xmlFreeParserCtxt(ctx->xmlctx);
-	ctx->xmlctx = NULL;
+}
+
+/* The tools of one checking thread; NULL if out of memory. */
+struct vwork *
+event_work_new(struct vctx *ctx)
+{
+	struct vwork	*w;
+	size_t		 i;
+
+	w = xcalloc(1, sizeof(*w));
+	if (ctx->regkey == NULL)
+		return (w);
+	if ((ctx->fast != NULL && (w->dec = cms_dec_new(ctx->fast)) == NULL) ||
+	    (w->xmlctx = xmlNewParserCtxt()) == NULL)
+		goto fail;
+	for (i = 0; ctx->xsd != NULL && i < ctx->xsd->nschemas; i++) {
+		if ((w->valid[i] = xmlSchemaNewValidCtxt(
+		    ctx->xsd->schemas[i])) == NULL)
+			goto fail;
+		xmlSchemaSetValidErrors(w->valid[i], xml_silent, xml_silent,
+		    NULL);
+	}
+	return (w);
+fail:
+	event_work_free(w);
+	return (NULL);
+}
+
+void
+event_work_free(struct vwork *w)
+{
+	size_t	 i;
+
+	if (w == NULL)
+		return;
+	cms_dec_free(w->dec);
+	if (w->xmlctx != NULL)
+		xmlFreeParserCtxt(w->xmlctx);
+	for (i = 0; i < XSD_FILES_MAX; i++)
+		if (w->valid[i] != NULL)
+			xmlSchemaFreeValidCtxt(w->valid[i]);
+	free(w);
+}
+
+/* One event file: its digest, and with -k its trace. */
+void
+event_check(struct vctx *ctx, struct vwork *w, struct vevent *ev,
+    const uint8_t *der, size_t len)
+{
+	sha256(der, len, ev->sha);
+	if (ctx->regkey != NULL)
+		event_decrypt(ctx, w, ev, der, len);
 }
 
 /* The clear trace: written out (-o), parsed, validated (-x). */
 static void
-event_trace(struct vctx *ctx, struct vevent *ev, const char *plain,
-    size_t plen)
+event_trace(struct vctx *ctx, struct vwork *w, struct vevent *ev,
+    const char *plain, size_t plen)
 {
 	xmlDocPtr		 doc = NULL;
 	xmlNodePtr		 root, n;
@@ -263,7 +305,7 @@ event_trace(struct vctx *ctx, struct vevent *ev, const char *plain,
 	if (ctx->out_dir != NULL)
 		event_write(ctx, ev, (const uint8_t *)plain, plen);
 	if (plen > INT32_MAX ||
-	    (doc = xmlCtxtReadMemory(ctx->xmlctx, plain, (int)plen, NULL, NULL,
+	    (doc = xmlCtxtReadMemory(w->xmlctx, plain, (int)plen, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) ==
 	    NULL || doc->intSubset != NULL ||
 	    (root = xmlDocGetRootElement(doc)) == NULL) {
@@ -300,7 +342,7 @@ event_trace(struct vctx *ctx, struct vevent *ev, const char *plain,
 			    "the element %s", ev->root);
 		else {
 			s = ctx->xsd->roots[i].schema;
-			if (xmlSchemaValidateDoc(ctx->xsd->valid[s], doc) == 0)
+			if (xmlSchemaValidateDoc(w->valid[s], doc) == 0)
 				ev->xsd = 1;
 			else
 				event_why(ev, "the trace "
@@ -313,7 +355,7 @@ done:
 }
 
 void
-event_decrypt(struct vctx *ctx, struct bundle *b, struct vevent *ev,
+event_decrypt(struct vctx *ctx, struct vwork *w, struct vevent *ev,
     const uint8_t *der, size_t len)
 {
 	CMS_ContentInfo		*cms = NULL;
@@ -325,11 +367,11 @@ event_decrypt(struct vctx *ctx, struct bundle *b, struct vevent *ev,
 
 	ev->dec = DEC_FAIL;
 	/* stored's own shape: the content key is unwrapped once a run */
-	if (ctx->fast != NULL) {
-		switch (cms_fast_decrypt(ctx->fast, der, len, &fplain, &flen,
+	if (w->dec != NULL) {
+		switch (cms_fast_decrypt(w->dec, der, len, &fplain, &flen,
 		    why, sizeof(why))) {
 		case 1:
-			event_trace(ctx, ev, (const char *)fplain, flen);
+			event_trace(ctx, w, ev, (const char *)fplain, flen);
 			return;
 		case -1:
 			event_why(ev, "%s", why);
@@ -356,7 +398,7 @@ event_decrypt(struct vctx *ctx, struct bundle *b, struct vevent *ev,
 		goto done;
 	}
 	plen = BIO_get_mem_data(out, &plain);
-	event_trace(ctx, ev, plain, (size_t)plen);
+	event_trace(ctx, w, ev, plain, (size_t)plen);
 done:
 	ERR_clear_error();
 	BIO_free(out);

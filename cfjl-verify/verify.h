@@ -47,7 +47,6 @@ struct vctx {
 	X509		*regcert;	/* from PKCS#12, may be NULL */
 	struct xsdset	*xsd;		/* -x */
 	struct cms_fast	*fast;		/* cached content keys (cms.c) */
-	void		*xmlctx;	/* parser of traces, reused */
 };
 
 /* report.c: every check ends in one of these lines */
@@ -187,7 +186,7 @@ struct bundle {
 	/* lots that came before the certificates, checked later */
 	struct pending	*pending;
 	uint64_t	 unwraps;	/* RSA decryptions of content keys */
-	struct lotq	*lotq;		/* lots being checked, or NULL */
+	struct work	*work;		/* the checking threads */
 	uint8_t		*evbuf;		/* one event file, reused */
 	size_t		 evcap;
 };
@@ -199,10 +198,11 @@ void	 bundle_free(struct bundle *);
 struct vlot	*bundle_lot(struct bundle *, uint64_t);
 struct vevent	*bundle_event(struct bundle *, uint64_t);
 
-/* lotq.c: lots checked on a second thread while the archive is read */
-struct lotq	*lotq_start(struct vctx *, struct bundle *);
-void		 lotq_push(struct lotq *, size_t, char *, size_t);
-void		 lotq_finish(struct lotq *);
+/* work.c: lots and events checked by threads while the archive is read */
+struct work	*work_start(struct vctx *, struct bundle *);
+void		 work_lot(struct work *, size_t, char *, size_t);
+void		 work_event(struct work *, uint64_t, const uint8_t *, size_t);
+void		 work_finish(struct work *);
 
 /* lot.c: parse and check one lot document */
 void	 lot_check(struct vctx *, struct bundle *, struct vlot *,
@@ -233,16 +233,23 @@ char	*certs_name(X509 *, char *, size_t);
 int	 event_key_load(struct vctx *);
 int	 xsd_load(struct vctx *);
 void	 xsd_free(struct vctx *);
-void	 event_decrypt(struct vctx *, struct bundle *, struct vevent *,
+struct vwork;
+struct vwork	*event_work_new(struct vctx *);
+void	 event_work_free(struct vwork *);
+void	 event_check(struct vctx *, struct vwork *, struct vevent *,
+	    const uint8_t *, size_t);
+void	 event_decrypt(struct vctx *, struct vwork *, struct vevent *,
 	    const uint8_t *, size_t);
 void	 event_cleanup(struct vctx *);
 
 /* cms.c: stored's CMS shape, one RSA operation per content key */
 struct cms_fast	*cms_fast_new(EVP_PKEY *, X509 *);
 void		 cms_fast_free(struct cms_fast *);
-int		 cms_fast_decrypt(struct cms_fast *, const uint8_t *, size_t,
+uint64_t	 cms_fast_unwraps(struct cms_fast *);
+struct cms_dec	*cms_dec_new(struct cms_fast *);
+void		 cms_dec_free(struct cms_dec *);
+int		 cms_fast_decrypt(struct cms_dec *, const uint8_t *, size_t,
 		    const uint8_t **, size_t *, char *, size_t);
-uint64_t	 cms_fast_unwraps(const struct cms_fast *);
 
 /* chain.c: lots against each other, events against lots, bundles */
 void	 chain_bundle(struct vctx *, struct bundle *);
