@@ -492,19 +492,23 @@ conn_read(struct conn *c)
 	return 0;
 }
 
-/* Turn buffered bytes into requests while answers may be queued. */
+/*
+ * Turn buffered bytes into requests while answers may be queued.  The
+ * bytes of the requests handled go in one move at the end, not one a
+ * request.
+ */
 static void
 conn_parse(struct conn *c)
 {
-	struct http_request	 req;
-	size_t			 used;
+	const struct http_request *req = &c->parser.req;
+	size_t			 used, off = 0;
 	int			 rc;
 
-	while (c->inlen > 0 && !c->closing && !c->no_more &&
+	while (c->inlen > off && !c->closing && !c->no_more &&
 	    c->nresps < FRONTD_PIPELINE_MAX) {
-		rc = http_parse(&c->parser, c->in, c->inlen);
+		rc = http_parse(&c->parser, c->in + off, c->inlen - off);
 		if (rc == HTTP_MORE)
-			return;
+			break;
 		if (rc == HTTP_HEAD_OK) {
 			if (c->parser.req.expect_continue &&
 			    !c->continue_sent && c->nresps == 0) {
@@ -512,26 +516,28 @@ conn_parse(struct conn *c)
 				    25);
 				c->continue_sent = 1;
 			}
-			return;
+			break;
 		}
 		if (rc == HTTP_FAIL) {
 			c->no_more = 1;
 			router_http_error(c, c->parser.status,
 			    c->parser.error, NULL, 1);
-			return;
+			break;
 		}
-		/* HTTP_COMPLETE */
-		req = c->parser.req;
-		used = req.headsize + req.bodylen;
-		if (!req.keepalive)
+		/* HTTP_COMPLETE; the parser is not used again before init. */
+		used = req->headsize + req->bodylen;
+		if (!req->keepalive)
 			c->no_more = 1;
-		router_request(c, &req);
+		router_request(c, req);
 		/* The body was copied or checked: the bytes can go. */
-		memmove(c->in, c->in + used, c->inlen - used);
-		c->inlen -= used;
+		off += used;
 		http_parser_init(&c->parser, &env->limits);
 		c->continue_sent = 0;
 		c->req_start = conn_now();
+	}
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
 	}
 }
 

@@ -37,12 +37,52 @@ static void	 deposit_sha256(const void *, size_t, uint8_t *);
 static EVP_MD		*sha256_md;
 static EVP_MD_CTX	*sha256_ctx;
 
+/*
+ * A request's working arrays, kept from one request to the next (frontd
+ * handles one request at a time): slices, checked traces, the headers
+ * for stored and the iovecs that point into the body.
+ */
+static struct {
+	struct trace_slice	*sl;
+	struct trace_out	*out;
+	struct deposit_trace	*dt;
+	struct iovec		*iov;
+	size_t			 cap;
+} scratch;
+
+static int	 deposit_scratch(size_t);
+
 void
 deposit_init(void)
 {
 	if ((sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
 	    (sha256_ctx = EVP_MD_CTX_new()) == NULL)
 		fatalx("%s: SHA-256 unavailable", __func__);
+}
+
+/* Room for n traces in scratch; -1 if out of memory (kept as it was). */
+static int
+deposit_scratch(size_t n)
+{
+	void	*p;
+
+	if (n <= scratch.cap)
+		return 0;
+	if ((p = reallocarray(scratch.sl, n, sizeof(*scratch.sl))) == NULL)
+		return -1;
+	scratch.sl = p;
+	if ((p = reallocarray(scratch.out, n, sizeof(*scratch.out))) == NULL)
+		return -1;
+	scratch.out = p;
+	if ((p = reallocarray(scratch.dt, n, sizeof(*scratch.dt))) == NULL)
+		return -1;
+	scratch.dt = p;
+	if ((p = reallocarray(scratch.iov, 1 + 4 * n, sizeof(*scratch.iov))) ==
+	    NULL)
+		return -1;
+	scratch.iov = p;
+	scratch.cap = n;
+	return 0;
 }
 
 static void
@@ -167,11 +207,11 @@ deposit_request(struct conn *c, struct resp *r,
     const struct http_request *req, int batch)
 {
 	struct deposit_req	 dr;
-	struct deposit_trace	*dt = NULL;
-	struct trace_out	*out = NULL;
-	struct trace_slice	*sl = NULL, one;
+	struct deposit_trace	*dt;
+	struct trace_out	*out;
+	struct trace_slice	*sl;
 	struct trace_error	 te;
-	struct iovec		*iov = NULL;
+	struct iovec		*iov;
 	uint8_t			 sum[SHA256_LEN];
 	char			 why[256];
 	size_t			 n = 1, i, total, max;
@@ -206,24 +246,23 @@ deposit_request(struct conn *c, struct resp *r,
 		    conn_subject(c), req->timestamp);
 
 	max = batch ? env->conf->frontd.max_batch : 1;
+	if (deposit_scratch(max) == -1)
+		goto oom;
+	sl = scratch.sl;
+	out = scratch.out;
+	dt = scratch.dt;
+	iov = scratch.iov;
 	if (batch) {
-		if ((sl = reallocarray(NULL, max, sizeof(*sl))) == NULL)
-			goto oom;
 		if (trace_batch_split(&env->policy, req->body, req->bodylen,
 		    max, sl, &n, &te) == -1) {
 			deposit_refuse(c, r, te.http_status, te.status,
 			    te.error, te.detail, -1);
-			goto done;
+			return;
 		}
 	} else {
-		one.off = 0;
-		one.len = req->bodylen;
-		sl = &one;
+		sl[0].off = 0;
+		sl[0].len = req->bodylen;
 	}
-	if ((out = calloc(n, sizeof(*out))) == NULL ||
-	    (dt = calloc(n, sizeof(*dt))) == NULL ||
-	    (iov = reallocarray(NULL, 1 + 4 * n, sizeof(*iov))) == NULL)
-		goto oom;
 
 	memset(&dr, 0, sizeof(dr));
 	iov[niov].iov_base = &dr;
@@ -234,8 +273,10 @@ deposit_request(struct conn *c, struct resp *r,
 		    sl[i].len, &out[i], &te) == -1) {
 			deposit_refuse(c, r, te.http_status, te.status,
 			    te.error, te.detail, batch ? (long)i : -1);
-			goto done;
+			return;
 		}
+		/* Zeroed: the padding of its strings goes to stored. */
+		memset(&dt[i], 0, sizeof(dt[i]));
 		dt[i].len = (uint32_t)out[i].len;
 		dt[i].idevt_off = (uint32_t)out[i].idevt_off;
 		dt[i].idevt_len = 0;
@@ -264,13 +305,13 @@ deposit_request(struct conn *c, struct resp *r,
 		snprintf(why, sizeof(why), "the batch exceeds %u bytes once "
 		    "framed: send fewer traces at once", CFJL_MSG_MAX);
 		deposit_refuse(c, r, 413, NULL, "batch too large", why, -1);
-		goto done;
+		return;
 	}
 	if (!env->stored_up) {
 		deposit_refuse(c, r, 503, "CFJL_UNAVAILABLE",
 		    "storage unavailable", "the store is not reachable: "
 		    "nothing was stored; try again later", -1);
-		goto done;
+		return;
 	}
 
 	r->kind = RESP_DEPOSIT;
@@ -290,22 +331,16 @@ deposit_request(struct conn *c, struct resp *r,
 		deposit_refuse(c, r, 503, "CFJL_UNAVAILABLE",
 		    "storage unavailable", "the store is not reachable: "
 		    "nothing was stored; try again later", -1);
-		goto done;
+		return;
 	}
 	if (log_getverbose() > 1)
 		log_debug("%s: %s: %zu trace%s to stored (reqid %llu)",
 		    conn_addr(c), conn_subject(c), n, n == 1 ? "" : "s",
 		    (unsigned long long)r->reqid);
-	goto done;
+	return;
  oom:
 	log_warn("%s", __func__);
 	resp_error(r, 503, NULL, "out of memory", "try again later", -1);
- done:
-	if (sl != &one)
-		free(sl);
-	free(out);
-	free(dt);
-	free(iov);
 }
 
 /* stored's answer: one item a trace, in order. */
@@ -313,15 +348,15 @@ void
 deposit_answer(struct resp *r, const struct deposit_ok *ok,
     const struct deposit_item *items, size_t n)
 {
-	struct json	 j;
-	char		 cid[CLIENT_ID_MAX];
-	size_t		 i, ndup = 0;
+	static struct json	 j;	/* its buffer serves every answer */
+	char			 cid[CLIENT_ID_MAX];
+	size_t			 i, ndup = 0;
 
 	for (i = 0; i < n; i++)
 		if (items[i].duplicate)
 			ndup++;
 	env->ndeposits += n - ndup;
-	json_init(&j);
+	json_reset(&j);
 	json_obj_open(&j, NULL);
 	if (r->batch) {
 		json_str(&j, "status", ndup == n ? "CFJL_DUPLICATE_EVENT" :
@@ -350,5 +385,6 @@ deposit_answer(struct resp *r, const struct deposit_ok *ok,
 		json_arr_close(&j);
 	json_obj_close(&j);
 	resp_json(r, 201, &j, NULL);
-	json_free(&j);
+	if (j.cap > 64 * 1024)
+		json_free(&j);	/* a big batch's buffer is not kept */
 }

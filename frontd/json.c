@@ -23,6 +23,17 @@ json_init(struct json *j)
 	memset(j, 0, sizeof(*j));
 }
 
+/* Empty again, keeping the buffer for the next answer. */
+void
+json_reset(struct json *j)
+{
+	j->len = 0;
+	j->comma = 0;
+	j->err = 0;
+	if (j->buf != NULL)
+		j->buf[0] = '\0';
+}
+
 void
 json_free(struct json *j)
 {
@@ -70,15 +81,24 @@ json_key(struct json *j, const char *key)
 	}
 }
 
+/* Runs of characters that need no escape are copied at once. */
 static void
 json_escaped(struct json *j, const char *s, size_t len)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	char			 esc[8];
-	size_t			 i, n;
+	size_t			 i, n, run;
 
 	json_add(j, "\"", 1);
 	for (i = 0; i < len; i += n) {
+		for (run = i; run < len && u[run] >= 0x20 && u[run] < 0x7f &&
+		    u[run] != '"' && u[run] != '\\'; run++)
+			;
+		if (run > i) {
+			json_add(j, s + i, run - i);
+			n = run - i;
+			continue;
+		}
 		n = 1;
 		if (u[i] == '"')
 			json_add(j, "\\\"", 2);
@@ -91,9 +111,7 @@ json_escaped(struct json *j, const char *s, size_t len)
 		else if (u[i] < 0x20 || u[i] == 0x7f) {
 			snprintf(esc, sizeof(esc), "\\u%04x", u[i]);
 			json_add(j, esc, 6);
-		} else if (u[i] < 0x80)
-			json_add(j, s + i, 1);
-		else if ((n = utf8_seq(u + i, len - i)) > 0)
+		} else if ((n = utf8_seq(u + i, len - i)) > 0)
 			json_add(j, s + i, n);
 		else {
 			json_add(j, "\\ufffd", 6);
@@ -146,26 +164,37 @@ json_strn(struct json *j, const char *key, const char *val, size_t len)
 	json_escaped(j, val, len);
 }
 
+/* Decimal digits of v at the end of buf; returns where they start. */
+static char *
+json_digits(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return end;
+}
+
 void
 json_u64(struct json *j, const char *key, uint64_t v)
 {
-	char	 num[32];
-	int	 n;
+	char	 num[24], *p;
 
 	json_key(j, key);
-	n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
-	json_add(j, num, (size_t)n);
+	p = json_digits(num + sizeof(num), v);
+	json_add(j, p, (size_t)(num + sizeof(num) - p));
 }
 
 void
 json_i64(struct json *j, const char *key, int64_t v)
 {
-	char	 num[32];
-	int	 n;
+	char	 num[24], *p;
 
 	json_key(j, key);
-	n = snprintf(num, sizeof(num), "%lld", (long long)v);
-	json_add(j, num, (size_t)n);
+	p = json_digits(num + sizeof(num), v < 0 ? -(uint64_t)v : (uint64_t)v);
+	if (v < 0)
+		*--p = '-';
+	json_add(j, p, (size_t)(num + sizeof(num) - p));
 }
 
 void
@@ -193,9 +222,12 @@ json_hex(struct json *j, const char *key, const uint8_t *b, size_t len)
 	json_strn(j, key, out, 2 * len);
 }
 
+/* The date and time of a second are made once for all its answers. */
 void
 json_time_ms(struct json *j, const char *key, int64_t ms)
 {
+	static time_t	 last_t = -1;
+	static char	 last[32];
 	struct tm	 tm;
 	time_t		 t;
 	char		 out[40];
@@ -206,12 +238,26 @@ json_time_ms(struct json *j, const char *key, int64_t ms)
 	if (frac < 0)
 		frac += 1000;
 	t = (time_t)((ms - frac) / 1000);
-	if (gmtime_r(&t, &tm) == NULL) {
-		json_str(j, key, "");
-		return;
+	if (t != last_t || last_t == -1) {
+		if (gmtime_r(&t, &tm) == NULL) {
+			json_str(j, key, "");
+			return;
+		}
+		n = snprintf(last, sizeof(last), "%04d-%02d-%02dT%02d:%02d:%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		if (n != 19) {
+			last_t = -1;
+			json_str(j, key, "");
+			return;
+		}
+		last_t = t;
 	}
-	n = snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)frac);
-	json_strn(j, key, out, (size_t)n);
+	memcpy(out, last, 19);
+	out[19] = '.';
+	out[20] = (char)('0' + frac / 100);
+	out[21] = (char)('0' + frac / 10 % 10);
+	out[22] = (char)('0' + frac % 10);
+	out[23] = 'Z';
+	json_strn(j, key, out, 24);
 }

@@ -20,6 +20,8 @@ struct json {
 
 void	json_init(struct json *);
 void	json_free(struct json *);
+/* Empty again, the buffer kept. */
+void	json_reset(struct json *);
 /* key NULL inside an array. */
 void	json_obj_open(struct json *, const char *key);
 void	json_obj_close(struct json *);

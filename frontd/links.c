@@ -235,8 +235,10 @@ links_msg(struct peer *p, struct imsg *imsg)
 static int
 links_deposit_ok(struct imsg *imsg)
 {
+	static struct deposit_item *items;	/* kept for the next answer */
+	static size_t		 nalloc;
 	struct deposit_ok	 ok;
-	struct deposit_item	*items;
+	struct deposit_item	*p;
 	struct resp		*r;
 	size_t			 len = imsg_get_len(imsg);
 
@@ -255,12 +257,17 @@ links_deposit_ok(struct imsg *imsg)
 		resp_free(r);
 		return PEER_HANDLED;
 	}
-	if ((items = reallocarray(NULL, ok.nitems, sizeof(*items))) == NULL)
-		fatal("%s", __func__);
+	/* Copied out: the message's bytes carry no alignment promise. */
+	if (ok.nitems > nalloc) {
+		if ((p = reallocarray(items, ok.nitems, sizeof(*items))) ==
+		    NULL)
+			fatal("%s", __func__);
+		items = p;
+		nalloc = ok.nitems;
+	}
 	memcpy(items, (char *)imsg->data + sizeof(ok),
 	    (size_t)ok.nitems * sizeof(*items));
 	deposit_answer(r, &ok, items, ok.nitems);
-	free(items);
 	return PEER_HANDLED;
 }
 

@@ -98,24 +98,57 @@ resp_free(struct resp *r)
 	free(r);
 }
 
+/* Appended to a head being built; the head is bounded by its callers. */
+static char *
+head_add(char *p, const char *s)
+{
+	size_t	 len = strlen(s);
+
+	memcpy(p, s, len);
+	return p + len;
+}
+
+/* Decimal digits of v at p; returns the end. */
+static char *
+head_num(char *p, size_t v)
+{
+	char	 num[24], *d = num + sizeof(num);
+
+	do {
+		*--d = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	memcpy(p, d, (size_t)(num + sizeof(num) - d));
+	return p + (num + sizeof(num) - d);
+}
+
+/* Built by pieces: printf's format parsing costs more than the copies. */
 static void
 resp_head(struct resp *r, int status, const char *type, size_t len,
     const char *extra)
 {
-	char	 head[1024];
-	int	 n;
+	char		 head[1024], *p = head;
+	const char	*reason = http_reason(status);
 
-	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
-	    "Content-Type: %s\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
-	    "%s%s\r\n",
-	    status, http_reason(status), type, len,
-	    r->close ? "Connection: close\r\n" : "",
-	    extra != NULL ? extra : "");
-	if (n < 0 || (size_t)n >= sizeof(head) ||
-	    resp_append(r, head, (size_t)n) == -1)
+	if (status < 100 || status > 999 || strlen(reason) > 64 ||
+	    strlen(type) > 128 || (extra != NULL && strlen(extra) > 512))
+		fatalx("%s: answer head", __func__);
+	p = head_add(p, "HTTP/1.1 ");
+	p = head_num(p, (size_t)status);
+	*p++ = ' ';
+	p = head_add(p, reason);
+	p = head_add(p, "\r\nContent-Type: ");
+	p = head_add(p, type);
+	p = head_add(p, "\r\nContent-Length: ");
+	p = head_num(p, len);
+	p = head_add(p, "\r\nCache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n");
+	if (r->close)
+		p = head_add(p, "Connection: close\r\n");
+	if (extra != NULL)
+		p = head_add(p, extra);
+	p = head_add(p, "\r\n");
+	if (resp_append(r, head, (size_t)(p - head)) == -1)
 		fatalx("%s: answer head", __func__);
 }
 

@@ -1,4 +1,5 @@
 /* Unit tests of frontd/json.c: escaping and layout. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,27 @@ main(void)
 	    "\\u007f\",\"n\":18446744073709551615,\"i\":-1,\"h\":\"00abff\","
 	    "\"l\":[{},{\"x\":\"\xc3\xa9\\ufffd\"}],"
 	    "\"t\":\"2026-11-24T10:00:00.123Z\"}");
+
+	/* Reset keeps the buffer; numbers at their bounds; times of two
+	 * seconds in turn and of the same second again; before 1970. */
+	json_reset(&j);
+	json_obj_open(&j, NULL);
+	json_u64(&j, "z", 0);
+	json_i64(&j, "min", INT64_MIN);
+	json_i64(&j, "max", INT64_MAX);
+	json_time_ms(&j, "a", 1795514400999LL);
+	json_time_ms(&j, "b", 1795514401000LL);
+	json_time_ms(&j, "c", 1795514400001LL);
+	json_time_ms(&j, "d", -1);
+	json_str(&j, "s", "plain ASCII, then \"quoted\" and \x1f");
+	json_obj_close(&j);
+	expect("reset, bounds, times", &j, "{\"z\":0,"
+	    "\"min\":-9223372036854775808,\"max\":9223372036854775807,"
+	    "\"a\":\"2026-11-24T10:00:00.999Z\","
+	    "\"b\":\"2026-11-24T10:00:01.000Z\","
+	    "\"c\":\"2026-11-24T10:00:00.001Z\","
+	    "\"d\":\"1969-12-31T23:59:59.999Z\","
+	    "\"s\":\"plain ASCII, then \\\"quoted\\\" and \\u001f\"}");
 	json_free(&j);
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail != 0;
