@@ -63,6 +63,26 @@ tls_server_setup(const struct cfjl_frontd_conf *fc)
 }
 
 /*
+ * The identities of the last few client certificates seen, by their PEM
+ * chain as libtls gives it: a capture agent reconnects with the same
+ * certificate, and decoding one (its public key above all) costs more
+ * than the rest of the handshake's own work.
+ */
+#define TLS_ID_CACHE	8
+#define TLS_ID_PEM_MAX	(16 * 1024)
+
+static struct tls_id {
+	uint8_t		*pem;
+	size_t		 pemlen;
+	char		 subject[CFJL_SUBJECT_MAX];
+	uint8_t		 depositor[SHA256_LEN];
+} tls_ids[TLS_ID_CACHE];
+static unsigned int	 tls_id_next;
+
+static int	tls_identity_decode(const uint8_t *, size_t, char *, size_t,
+		    uint8_t *);
+
+/*
  * After the handshake: the subject for roles and the depositor digest.
  * 0, or -1 if the certificate cannot be read (the connection is dropped).
  */
@@ -72,6 +92,41 @@ tls_client_identity(struct tls *cctx, char *subject, size_t size,
 {
 	const uint8_t	*pem;
 	size_t		 pemlen;
+	struct tls_id	*id;
+	unsigned int	 i;
+
+	if (!tls_peer_cert_provided(cctx) ||
+	    (pem = tls_peer_cert_chain_pem(cctx, &pemlen)) == NULL)
+		return -1;
+	for (i = 0; i < TLS_ID_CACHE; i++) {
+		id = &tls_ids[i];
+		if (id->pem != NULL && id->pemlen == pemlen &&
+		    memcmp(id->pem, pem, pemlen) == 0) {
+			if (strlcpy(subject, id->subject, size) >= size)
+				return -1;
+			memcpy(depositor, id->depositor, SHA256_LEN);
+			return 0;
+		}
+	}
+	if (tls_identity_decode(pem, pemlen, subject, size, depositor) == -1)
+		return -1;
+	if (pemlen > TLS_ID_PEM_MAX || strlen(subject) >= CFJL_SUBJECT_MAX)
+		return 0;
+	id = &tls_ids[tls_id_next++ % TLS_ID_CACHE];
+	free(id->pem);
+	if ((id->pem = malloc(pemlen)) == NULL)
+		return 0;
+	memcpy(id->pem, pem, pemlen);
+	id->pemlen = pemlen;
+	strlcpy(id->subject, subject, sizeof(id->subject));
+	memcpy(id->depositor, depositor, SHA256_LEN);
+	return 0;
+}
+
+static int
+tls_identity_decode(const uint8_t *pem, size_t pemlen, char *subject,
+    size_t size, uint8_t *depositor)
+{
 	BIO		*bio = NULL, *mem = NULL;
 	X509		*x = NULL;
 	unsigned char	*der = NULL;
@@ -81,9 +136,6 @@ tls_client_identity(struct tls *cctx, char *subject, size_t size,
 	int		 derlen, rc = -1;
 	unsigned long	 flags;
 
-	if (!tls_peer_cert_provided(cctx) ||
-	    (pem = tls_peer_cert_chain_pem(cctx, &pemlen)) == NULL)
-		return -1;
 	if ((bio = BIO_new_mem_buf(pem, (int)pemlen)) == NULL ||
 	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
 		goto done;
