@@ -72,6 +72,7 @@ struct conn {
 	int			 continue_sent;
 	int			 no_more;	/* no further requests read */
 	int			 read_wants_out;	/* tls_read: POLLOUT */
+	int			 read_dry;	/* tls_read: POLLIN, no event since */
 	int			 write_wants_in;	/* tls_write: POLLIN */
 
 	char			*out;
@@ -300,6 +301,7 @@ conn_event(int fd, short ev, void *arg)
 	struct conn	*c = arg;
 
 	c->armed = 0;
+	c->read_dry = 0;
 	conn_io(c);
 }
 
@@ -334,7 +336,11 @@ conn_io(struct conn *c)
 			return;
 		}
 	}
-	if (conn_reading(c) && conn_read(c) == -1) {
+	/*
+	 * Woken for answers, not by the socket: a read that last found
+	 * nothing would only find nothing again.
+	 */
+	if (conn_reading(c) && !c->read_dry && conn_read(c) == -1) {
 		conn_close(c);
 		return;
 	}
@@ -464,6 +470,7 @@ conn_read(struct conn *c)
 		n = tls_read(c->tls, c->in + c->inlen, c->incap - c->inlen);
 		if (n == TLS_WANT_POLLIN) {
 			c->read_wants_out = 0;
+			c->read_dry = 1;
 			return 0;
 		}
 		if (n == TLS_WANT_POLLOUT) {
