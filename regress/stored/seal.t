@@ -2,7 +2,11 @@
 # Lots as sealerd sees them: closed by count and by age, sent in order
 # with the previous lot's SignatureValue digest (zeros for lot 1), a
 # failed seal retried, seals stored and served to frontd; an idle vault
-# opens no lot.  A stand-in plays sealerd.
+# opens no lot.  A backlog goes back to back, each lot chained to the
+# seal just made, without waiting for seals to be written; a kill -9 of
+# stored and a seal that cannot be written both resume at the first lot
+# without a seal.  A stand-in plays sealerd (it also checks that lots
+# come in order, none skipped, each chained to the one before).
 . "$(dirname "$0")/../lib/common.sh"
 t_unprivileged "$@"
 t_tmpdir
@@ -55,4 +59,110 @@ st_start || { cat "$T/stored.log"; exit 1; }
 wait "$spid"
 s3=$(printf 'sig-3' | sha256sum | cut -d' ' -f1)
 t_eq "pending lot resumed after a restart" "$(sed -n 2p "$T/sealer.out")" "lot 4 first 8 last 10 nevents 3 precedent $s3 operator 48 vault 1"
+
+# wait_for N SQL VALUE: until the query answers VALUE (N tenths of s).
+wait_for()
+{
+	_w=$1
+	while [ "$(st_sql "$2")" != "$3" ] && [ "$_w" -gt 0 ]; do
+		sleep 0.1; _w=$((_w - 1))
+	done
+}
+# wait_line N FILE REGEX: until a line of FILE matches.
+wait_line()
+{
+	_w=$1
+	while ! grep -Eq -- "$3" "$2" && [ "$_w" -gt 0 ]; do
+		sleep 0.1; _w=$((_w - 1))
+	done
+}
+# wait_stand_in: the stand-in's exit status, killed after 30 s.
+wait_stand_in()
+{
+	_w=300
+	while kill -0 "$spid" 2>/dev/null && [ $_w -gt 0 ]; do
+		sleep 0.1; _w=$((_w - 1))
+	done
+	kill "$spid" 2>/dev/null
+	wait "$spid"
+	_st=$?
+	cat "$T/sealer.out"
+	return $_st
+}
+# The lots the stand-in was sent, in turn.
+sent() { sed -n 's/^lot \([0-9]*\) .*/\1/p' "$T/sealer.out" | tr '\n' ' '; }
+deposit_n() { _a=""; for _i in $(seq "$1"); do _a="$_a $f"; done; st_client deposit $_a >/dev/null; }
+sig() { printf 'sig-%s' "$1" | sha256sum | cut -d' ' -f1; }
+SEALS_OK="SELECT count(*) FROM lot_seals WHERE sigvalue_sha256 = sha256(convert_to('sig-' || numero, 'UTF8'))"
+
+# A backlog: ten lots close while sealerd holds lot 5.  Then the seals
+# cannot be written (lot_seals locked), yet lots 5 to 14 all go, back to
+# back, each chained to the seal just made; lot 8 fails once and is sent
+# again after 1 s, and nothing after it goes before.
+rm -f "$T/go"
+"$CLIENT" -d "$T/run" sealer -l 14 -f 8 -w "$T/go" > "$T/sealer.out" 2>&1 &
+spid=$!
+t_wait_path "$T/run/sealer.sock" 5
+deposit_n 30
+wait_for 50 "SELECT count(*) FROM lots" 14
+wait_line 80 "$T/sealer.out" "^lot 5 "
+t_match "backlog of ten lots" "$(st_client status)" '"sealing_lag":\{"events":30,"lots":10,'
+pg_psql -d "$ST_DB" -c "BEGIN; LOCK TABLE lot_seals IN EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" >/dev/null &
+lpid=$!
+wait_for 50 "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'lot_seals' AND l.mode = 'ExclusiveLock' AND l.granted" 1
+touch "$T/go"
+wait_line 40 "$T/sealer.out" "^lot 14 "
+t_eq "lots 5 to 14 sealed before any seal was written" "$(st_sql "SELECT count(*) FROM lot_seals")" 4
+t_eq "sent in order, lot 8 again after its failure" "$(sent)" "5 6 7 8 8 9 10 11 12 13 14 "
+t_eq "lot 6 chained to lot 5's seal" "$(grep '^lot 6 ' "$T/sealer.out")" "lot 6 first 14 last 16 nevents 3 precedent $(sig 5) operator 48 vault 1"
+t_eq "lot 9 chained to lot 8's seal" "$(grep '^lot 9 ' "$T/sealer.out")" "lot 9 first 23 last 25 nevents 3 precedent $(sig 8) operator 48 vault 1"
+wait "$lpid"
+wait_stand_in
+t_eq "the stand-in saw the chain whole" "$?" 0
+wait_for 50 "SELECT count(*) FROM lot_seals" 14
+t_eq "every seal written, each the lot's own" "$(st_sql "$SEALS_OK")" 14
+t_ok "lot 8's failure logged" grep -q "lot 8 not sealed: token busy" "$T/stored.log"
+s=$(st_client status)
+t_match "status: last sealed lot 14" "$s" '"last_sealed_lot":14,'
+t_match "status: no lag after the backlog" "$s" '"sealing_lag":\{"events":0,"lots":0,'
+
+# kill -9 of stored with lots in flight (a slow sealerd): the restarted
+# stored reads the lots back and resumes at the first without a seal,
+# chained to the last seal written.
+"$CLIENT" -d "$T/run" sealer -l 24 -s 150 > "$T/sealer.out" 2>&1 &
+spid=$!
+t_wait_path "$T/run/sealer.sock" 5
+deposit_n 30
+wait_line 100 "$T/sealer.out" "^lot 17 "
+st_kill
+n=$(st_sql "SELECT count(*) FROM lot_seals")
+t_ok "lots left to seal when stored was killed" [ "$n" -lt 24 ]
+st_start || { cat "$T/stored.log"; exit 1; }
+wait_stand_in
+t_eq "the stand-in saw the chain whole across the kill" "$?" 0
+t_ok "stored went away and came back" grep -q "stored went away" "$T/sealer.out"
+first=$(sed -n '/stored went away/,$p' "$T/sealer.out" | sed -n 's/^lot \([0-9]*\) .*/\1/p' | head -n 1)
+head=$(sed -n 's/.*last sealed lot \([0-9]*\), .*/\1/p' "$T/stored.log" | tail -n 1)
+t_eq "resumed at the first lot without a seal (lot $head sealed)" "$first" "$((head + 1))"
+t_ok "resumed at a lot not sealed before the kill" [ "$first" -le 17 ]
+wait_for 50 "SELECT count(*) FROM lot_seals" 24
+t_eq "every seal written after the kill, each the lot's own" "$(st_sql "$SEALS_OK")" 24
+t_match "status: no lag after the kill" "$(st_client status)" '"sealing_lag":\{"events":0,"lots":0,'
+
+# A seal that cannot be written (lot 27 refused for a while): the state
+# is read back and sealing resumes at the first lot without a seal.
+st_sql "ALTER TABLE lot_seals ADD CONSTRAINT held CHECK (numero <> 27) NOT VALID"
+"$CLIENT" -d "$T/run" sealer -l 30 > "$T/sealer.out" 2>&1 &
+spid=$!
+t_wait_path "$T/run/sealer.sock" 5
+deposit_n 18
+wait_line 100 "$T/stored.log" "lot 2[5-7]: the seal could not be stored"
+sleep 1.5
+st_sql "ALTER TABLE lot_seals DROP CONSTRAINT held"
+wait_stand_in
+t_eq "the stand-in saw the chain whole across the refusal" "$?" 0
+t_ok "lot 27 sent again" [ "$(grep -c '^lot 27 ' "$T/sealer.out")" -ge 2 ]
+wait_for 50 "SELECT count(*) FROM lot_seals" 30
+t_eq "every seal written after the refusal, each the lot's own" "$(st_sql "$SEALS_OK")" 30
+t_match "status: no lag after the refusal" "$(st_client status)" '"last_sealed_lot":30,.*"sealing_lag":\{"events":0,"lots":0,'
 t_done

@@ -17,7 +17,8 @@
  * sealer plays sealerd: it listens on sealer.sock, prints one line per
  * lot stored sends, "lot N first F last L nevents K precedent HEX", and
  * seals it with SignatureValue digest SHA-256("sig-N"), until LOTS are
- * sealed (-n) or lot LOT is (-l).  -f: the first attempt at LOT fails
+ * sealed (-n) or, once lot LOT is sealed (-l), stored sends nothing for
+ * 2 s.  -f: the first attempt at LOT fails
  * with a retry after 1 s; -s: each seal takes MS milliseconds; -w: the
  * first lot waits until FILE exists.  When stored goes away it waits for
  * the next stored.  Every lot must chain to SHA-256("sig-N-1") (zeros
@@ -424,6 +425,44 @@ sealer_accept(int lfd)
 	return fd;
 }
 
+/*
+ * The next message for sealerd, or 0 when nothing came by the deadline
+ * (ms, 0: none); -1 when stored went away.
+ */
+static int
+sealer_get(struct imsg *imsg, int64_t deadline)
+{
+	struct pollfd	 pfd;
+	ssize_t		 n;
+	int64_t		 left;
+
+	for (;;) {
+		if ((n = imsg_get(&ibuf, imsg)) == -1)
+			err(2, "imsg_get");
+		if (n > 0) {
+			if (imsg->hdr.type == IMSG_SEALER_STATUS) {
+				imsg_free(imsg);
+				continue;
+			}
+			return imsg->hdr.type;
+		}
+		if (deadline != 0) {
+			if ((left = deadline - now_ms()) <= 0)
+				return 0;
+			pfd.fd = ibuf.fd;
+			pfd.events = POLLIN;
+			if (poll(&pfd, 1, (int)left) == 0)
+				return 0;
+		}
+		if ((n = imsg_read(&ibuf)) == -1 && errno == ECONNRESET)
+			return -1;
+		if (n == -1 && errno != EAGAIN)
+			err(2, "read");
+		if (n == 0)
+			return -1;
+	}
+}
+
 static int
 cmd_sealer(int argc, char *argv[], const char *dir)
 {
@@ -442,6 +481,7 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 	long long		 slow = 0, prev = -1;
 	uint32_t		 i;
 	int			 ch, lfd, fd, n, failed = 0, waited = 0;
+	int			 linger = 0;
 
 	optind = 0;
 	while ((ch = getopt(argc, argv, "f:l:n:s:w:")) != -1) {
@@ -490,9 +530,12 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 	while ((fd = sealer_accept(lfd)) == -1)
 		;
 
-	while ((lots == 0 || sealed < lots) &&
-	    (lastlot == 0 || prev < lastlot || failed == 1)) {
-		if ((n = get(&imsg, 0)) == -1) {
+	while (lots == 0 || sealed < lots) {
+		/* Once lot LOT is sealed, serve until stored is quiet. */
+		if ((n = sealer_get(&imsg, linger ? now_ms() + 2000 : 0)) ==
+		    0)
+			return 0;
+		if (n == -1) {
 			/* stored went away: wait for the next one. */
 			close(fd);
 			printf("stored went away\n");
@@ -567,8 +610,6 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 			(void)imsg_flush(&ibuf);	/* stored may be gone */
 			continue;
 		}
-		if ((long long)sl.lot == failat)
-			failed = 2;
 		snprintf(xml, sizeof(xml), "<Lot Numero=\"%" PRIu64 "\"/>",
 		    sl.lot);
 		snprintf(sig, sizeof(sig), "sig-%" PRIu64, sl.lot);
@@ -584,6 +625,8 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 		imsg_close(&ibuf, b);
 		(void)imsg_flush(&ibuf);	/* stored may be gone */
 		sealed++;
+		if ((long long)sl.lot == lastlot)
+			linger = 1;
 	}
 	/* Give stored the time to store the last seal. */
 	sleep(1);
