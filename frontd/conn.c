@@ -60,7 +60,8 @@ struct conn {
 	struct event		 ev;
 	struct event		 tmo;
 	struct event		 kick;	/* resume reading from the loop */
-	short			 armed;
+	short			 armed;	/* c->ev's events, persistent */
+	time_t			 deadline;	/* c->tmo's, 0: none */
 	struct client		*client;
 	char			 subject[CFJL_SUBJECT_MAX];
 	uint8_t			 depositor[SHA256_LEN];
@@ -300,7 +301,6 @@ conn_event(int fd, short ev, void *arg)
 {
 	struct conn	*c = arg;
 
-	c->armed = 0;
 	c->read_dry = 0;
 	conn_io(c);
 }
@@ -733,10 +733,12 @@ conn_rearm(struct conn *c)
 		if (c->outoff < c->outlen)
 			ev |= c->write_wants_in ? EV_READ : EV_WRITE;
 	}
+	/* Persistent: changed only when what we wait for changes. */
 	if (c->armed != ev) {
 		event_del(&c->ev);
 		if (ev != 0) {
-			event_set(&c->ev, c->fd, ev, conn_event, c);
+			event_set(&c->ev, c->fd, ev | EV_PERSIST, conn_event,
+			    c);
 			event_add(&c->ev, NULL);
 		}
 		c->armed = ev;
@@ -755,6 +757,9 @@ conn_rearm(struct conn *c)
 	else
 		deadline = (c->last_read > c->last_write ? c->last_read :
 		    c->last_write) + fc->idle_timeout;
+	if (deadline == c->deadline)
+		return;
+	c->deadline = deadline;
 	evtimer_del(&c->tmo);
 	if (deadline != 0) {
 		tv.tv_sec = deadline > now ? deadline - now : 0;
@@ -767,6 +772,8 @@ static void
 conn_timeout(int fd, short ev, void *arg)
 {
 	struct conn	*c = arg;
+
+	c->deadline = 0;	/* c->tmo is no longer pending */
 
 	if (c->state == CONN_ACTIVE && c->outoff == c->outlen &&
 	    c->nresps == 0 && c->inlen > 0 && !c->closing) {

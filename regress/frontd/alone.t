@@ -10,6 +10,7 @@ t_need curl openssl ss
 t_tmpdir
 . "$TOP/regress/frontd/alone.sh"
 alone_start "	header-timeout 2s
+	idle-timeout 4s
 	max-connections-per-client 6
 	max-batch 10"
 
@@ -181,6 +182,40 @@ wait $pids 2>/dev/null
 sleep 0.5
 http GET depositor /v1/nope
 t_eq "below the cap again: served" "$CODE" 404
+
+# idle-timeout: a connection silent after its answer is closed, and a
+# connection that keeps asking is not.  (python3: s_client -quiet does
+# not end when the server closes.)
+idle_client()	# idle_client N-REQUESTS PAUSE -> "ANSWERS SECONDS-FROM-LAST-TO-CLOSE"
+{
+	python3 - "$PORT" "$P" "$1" "$2" <<'PY' 2>&1
+import socket, ssl, sys, time
+port, p, n, pause = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+ctx = ssl.create_default_context(cafile=p + "/ca.pem")
+ctx.check_hostname = False
+ctx.load_cert_chain(p + "/depositor.pem", p + "/depositor.key")
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+s.settimeout(20)
+got = b""
+for i in range(n):
+    s.sendall(b"GET /v1/nope HTTP/1.1\r\nHost: x\r\n\r\n")
+    start = time.time()
+    time.sleep(pause)
+while True:
+    try:
+        b = s.recv(65536)
+    except (ssl.SSLError, OSError):
+        break
+    if not b:
+        break
+    got += b
+print(got.count(b"HTTP/1.1 404"), int(time.time() - start + 0.5))
+PY
+}
+out=$(idle_client 1 0)
+t_match "idle: answered, then closed after idle-timeout (4 s)" "$out" "^1 [45]$"
+out=$(idle_client 6 1)
+t_match "busy past idle-timeout: all answered, then closed 4 s after the last" "$out" "^6 [45]$"
 
 t_ok "control socket is there" test -S "$T/run/frontd.ctl"
 t_ok "frontd still runs" kill -0 "$FRONTD_PID"
