@@ -122,6 +122,8 @@ http_head(struct http_parser *p, const char *h, size_t len)
 	int		 rc, first = 1;
 
 	for (i = 0; i < len; i++) {
+		if ((unsigned char)h[i] > '\r')
+			continue;	/* most bytes: none of the three */
 		if (h[i] == '\0')
 			return http_fail(p, 400, "NUL byte in the request "
 			    "head");
@@ -377,9 +379,10 @@ http_header(struct http_parser *p, const char *l, size_t len,
 static int
 http_istoken(int c)
 {
-	if (isalnum(c) && c < 0x80)
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-')
 		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return c != '\0' && strchr("!#$%&'*+.^_`|~", c) != NULL;
 }
 
 static int
