@@ -191,6 +191,11 @@ void		 sealer_db_down(void);
 void		 sealer_kick(void);
 uint64_t	 sealer_last_sealed(uint64_t *last_idevt);
 uint64_t	 sealer_pending(int64_t *oldest_opened_ms);
+int		 sealer_send_lot(const struct iovec *, int);
+int		 sealer_done(const void *, size_t);
+int		 sealer_fail(const void *, size_t);
+void		 sealer_lost(void);
+void		 sealer_queue_init(void);
 
 /* query.c */
 int		 query_lot(uint64_t, const void *, size_t);
