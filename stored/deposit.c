@@ -105,7 +105,14 @@ static struct {
 	struct dgroup		*writing;
 	struct event		 timer;
 	uint64_t		 groups;
+	struct dreqs		 lookq;		/* Client-Ids to ask for */
+	int			 looking;	/* a lookup in flight */
 } dep;
+
+/* One lookup of Client-Ids for the requests that queued meanwhile. */
+struct dlookup {
+	struct dreqs		 reqs;
+};
 
 /* A group's rows: the columns of events, sent as arrays. */
 enum {
@@ -134,6 +141,7 @@ static int	 dep_parse(struct dreq *, const uint8_t *, size_t);
 static int	 dep_batch_dups(struct dreq *);
 static void	 dep_eval(struct dreq *);
 static void	 dep_lookup(struct dreq *);
+static void	 dep_lookup_flush(void);
 static void	 dep_lookup_rows(PGresult *, void *);
 static void	 dep_lookup_done(int, const char *, void *);
 static void	 dep_ready(struct dreq *);
@@ -170,6 +178,7 @@ deposit_init(void)
 	TAILQ_INIT(&dep.lru);
 	TAILQ_INIT(&dep.blocked);
 	TAILQ_INIT(&dep.ready);
+	TAILQ_INIT(&dep.lookq);
 	evtimer_set(&dep.timer, dep_timer, NULL);
 	db_prepare(&dep_ev_stmt);
 	db_prepare(&dep_cid_stmt);
@@ -347,25 +356,19 @@ dep_eval(struct dreq *r)
 	dep_ready(r);
 }
 
+/*
+ * Claim the request's unknown Client-Ids (a second request with one of
+ * them waits for this one), then queue it for the next lookup: while
+ * one lookup is in flight the next gathers, so that under load a single
+ * query asks for the ids of many requests.
+ */
 static void
 dep_lookup(struct dreq *r)
 {
-	struct db_job		*job;
-	struct db_params	 p;
-	struct dtrace		*t;
-	struct cid		*c;
-	char			*arr = NULL, *np;
-	size_t			 alen = 0, asize = 0, need;
-	uint32_t		 i;
-	const char		*s;
+	struct dtrace	*t;
+	struct cid	*c;
+	uint32_t	 i;
 
-	if ((job = db_job_begin(dep_lookup_done, r)) == NULL) {
-		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
-		    "storage unavailable", "the database is not reachable; "
-		    "nothing was stored, try again later");
-		return;
-	}
-	/* A text[] literal: {"id1","id2"} with quotes and backslashes escaped. */
 	for (i = 0; i < r->h.ntraces; i++) {
 		t = &r->t[i];
 		if (t->h.client_id[0] == '\0' || t->dup || t->cid != NULL ||
@@ -379,33 +382,83 @@ dep_lookup(struct dreq *r)
 		memcpy(c->body, t->h.body_sha256, SHA256_LEN);
 		RB_INSERT(cid_tree, &dep.cids, c);
 		t->cid = c;
+	}
+	TAILQ_INSERT_TAIL(&dep.lookq, r, entry);
+	dep_lookup_flush();
+}
 
-		need = alen + 2 * strlen(c->id) + 4;
-		if (need > asize) {
-			asize = need * 2;
-			if ((np = realloc(arr, asize)) == NULL)
-				fatal(NULL);
-			arr = np;
+/* Ask for the Client-Ids of every queued request in one query. */
+static void
+dep_lookup_flush(void)
+{
+	struct dlookup		*l;
+	struct db_job		*job;
+	struct db_params	 p;
+	struct dreq		*r;
+	struct dtrace		*t;
+	char			*arr = NULL, *np;
+	size_t			 alen = 0, asize = 0, need, nids = 0;
+	uint32_t		 i;
+	const char		*s;
+
+	if (dep.looking || TAILQ_EMPTY(&dep.lookq))
+		return;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		fatal(NULL);
+	TAILQ_INIT(&l->reqs);
+	if ((job = db_job_begin(dep_lookup_done, l)) == NULL) {
+		free(l);
+		while ((r = TAILQ_FIRST(&dep.lookq)) != NULL) {
+			TAILQ_REMOVE(&dep.lookq, r, entry);
+			dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+			    "storage unavailable", "the database is not "
+			    "reachable; nothing was stored, try again later");
 		}
-		arr[alen] = alen == 0 ? '{' : ',';
-		alen++;
-		arr[alen++] = '"';
-		for (s = c->id; *s != '\0'; s++) {
-			if (*s == '"' || *s == '\\')
-				arr[alen++] = '\\';
-			arr[alen++] = *s;
+		return;
+	}
+	TAILQ_CONCAT(&l->reqs, &dep.lookq, entry);
+	/* A text[] literal: {"id1","id2"} with quotes and backslashes escaped. */
+	TAILQ_FOREACH(r, &l->reqs, entry)
+		for (i = 0; i < r->h.ntraces; i++) {
+			t = &r->t[i];
+			if (t->cid == NULL || t->cid->state != CID_LOOKUP ||
+			    t->cid->owner != r)
+				continue;
+			need = alen + 2 * strlen(t->cid->id) + 4;
+			if (need > asize) {
+				asize = need * 2;
+				if ((np = realloc(arr, asize)) == NULL)
+					fatal(NULL);
+				arr = np;
+			}
+			arr[alen] = alen == 0 ? '{' : ',';
+			alen++;
+			arr[alen++] = '"';
+			for (s = t->cid->id; *s != '\0'; s++) {
+				if (*s == '"' || *s == '\\')
+					arr[alen++] = '\\';
+				arr[alen++] = *s;
+			}
+			arr[alen++] = '"';
+			nids++;
 		}
-		arr[alen++] = '"';
+	if (arr == NULL) {
+		/* Not reached: each queued request claimed an id. */
+		if ((arr = strdup("{")) == NULL)
+			fatal(NULL);
+		alen = 1;
 	}
 	arr[alen++] = '}';
 	arr[alen] = '\0';
+	log_debug("Client-Id lookup: %zu ids", nids);
 
+	dep.looking = 1;
 	db_params_init(&p);
 	db_param_text(&p, arr);
 	db_job_query(job, "SELECT c.client_id, e.idevt, e.lot, e.received,"
 	    " e.digest, e.body_sha256 FROM client_ids c JOIN events e"
 	    " USING (idevt) WHERE c.client_id = ANY ($1::text[])", &p,
-	    dep_lookup_rows, r);
+	    dep_lookup_rows, l);
 	db_params_free(&p);
 	db_job_end(job);
 	free(arr);
@@ -414,7 +467,7 @@ dep_lookup(struct dreq *r)
 static void
 dep_lookup_rows(PGresult *res, void *arg)
 {
-	struct dreq	*r = arg;
+	struct dreq	*r;
 	struct cid	*c;
 	const uint8_t	*b;
 	size_t		 len;
@@ -422,10 +475,11 @@ dep_lookup_rows(PGresult *res, void *arg)
 	int		 i;
 	uint32_t	 j;
 
+	/* Each id asked for is claimed by one request of the lookup. */
 	for (i = 0; i < PQntuples(res); i++) {
 		db_get_text(res, i, 0, id, sizeof(id));
-		if ((c = cid_find(id)) == NULL || c->owner != r ||
-		    c->state != CID_LOOKUP)
+		if ((c = cid_find(id)) == NULL || c->state != CID_LOOKUP ||
+		    (r = c->owner) == NULL)
 			continue;
 		memset(&c->item, 0, sizeof(c->item));
 		c->item.idevt = db_get_u64(res, i, 1);
@@ -450,17 +504,22 @@ dep_lookup_rows(PGresult *res, void *arg)
 static void
 dep_lookup_done(int ok, const char *err, void *arg)
 {
-	struct dreq	*r = arg;
+	struct dlookup	*l = arg;
+	struct dreq	*r;
 
-	if (!ok) {
-		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
-		    "storage unavailable", "the database failed (%s); "
-		    "nothing was stored, try again later", err);
-		dep_wake();
-		return;
+	dep.looking = 0;
+	while ((r = TAILQ_FIRST(&l->reqs)) != NULL) {
+		TAILQ_REMOVE(&l->reqs, r, entry);
+		if (!ok)
+			dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+			    "storage unavailable", "the database failed "
+			    "(%s); nothing was stored, try again later", err);
+		else
+			dep_eval(r);
 	}
-	dep_eval(r);
+	free(l);
 	dep_wake();
+	dep_lookup_flush();
 }
 
 /* All Client-Ids settled: answer duplicates at once, queue the rest. */
@@ -566,6 +625,8 @@ dep_flush(void)
 	}
 	dep.writing = g;
 	dep.groups++;
+	log_debug("group %llu: %zu events, %zu more waiting",
+	    (unsigned long long)dep.groups, g->nevents, dep.nready);
 	dep_write(g, job);
 	db_job_end(job);
 }
@@ -895,6 +956,12 @@ deposit_db_down(void)
 	struct dreq	*r;
 
 	evtimer_del(&dep.timer);
+	while ((r = TAILQ_FIRST(&dep.lookq)) != NULL) {
+		TAILQ_REMOVE(&dep.lookq, r, entry);
+		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+		    "storage unavailable", "the database connection was "
+		    "lost; nothing was stored, try again later");
+	}
 	while ((r = TAILQ_FIRST(&dep.ready)) != NULL) {
 		TAILQ_REMOVE(&dep.ready, r, entry);
 		dep.nready -= r->nnew;

@@ -105,6 +105,22 @@ out=$(st_client deposit "$(st_sample PASPGAIN)")
 n=$((n + 1))
 t_match "numbering resumes after restart" "$out" "^ok idevt=$n "
 
+# Many requests at once ask the database for their Client-Ids together:
+# each still gets its own answer (new, duplicate from the database,
+# reused, the same new id twice).
+f=$(st_sample PASPGAIN)
+args=$(i=0; while [ $i -lt 30 ]; do echo "$f@many-$i"; i=$((i + 1)); done)
+# shellcheck disable=SC2086
+st_client deposit $args "$(st_sample PASPMISE)@cap-9" \
+    "$(st_sample CPTEALIM)@cap-2" "$f@many-0" > "$T/many"
+t_eq "many at once: new ids stored" "$(grep -c '^ok .* dup=0 .*client_id=many-' "$T/many")" 30
+t_eq "many at once: duplicates answered" "$(grep -c ' dup=1 ' "$T/many")" 2
+t_match "many at once: known id from the database" "$(grep 'client_id=cap-9$' "$T/many")" " dup=1 "
+t_eq "many at once: reuse refused" "$(grep -c '^err status=409 code=CFJL_CLIENT_ID_REUSED ' "$T/many")" 1
+t_eq "many at once: numbered without gap" "$(grep '^ok .* dup=0 ' "$T/many" | sed 's/^ok idevt=\([0-9]*\) .*/\1/' | sort -n | tr '\n' ' ')" "$(seq $((n + 1)) $((n + 30)) | tr '\n' ' ')"
+n=$((n + 30))
+t_eq "many at once: stored once each" "$(st_sql "SELECT count(*) FROM events")" "$n"
+
 # A batch of 100, every trace with a Client-Id: one INSERT of events,
 # one of Client-Ids.
 f=$(st_sample CPTEALIM)
