@@ -339,10 +339,13 @@ peer_hello(struct peer *p, struct imsg *imsg)
 	if (memchr(hello.name, '\0', sizeof(hello.name)) == NULL)
 		return PEER_UNKNOWN;
 	if (hello.version != CFJL_PROTO_VERSION) {
-		if (p->listener == NULL)
-			fatalx("%s: %s speaks protocol version %u, "
-			    "we speak %u", p->myname, p->sockname,
+		if (p->listener == NULL) {
+			log_warnx("%s: %s speaks protocol version %u, we "
+			    "speak %u; link dropped", p->myname, p->sockname,
 			    hello.version, CFJL_PROTO_VERSION);
+			peer_drop(p);
+			return PEER_HANDLED;
+		}
 		/* Tell it ours, so that it can say what is wrong. */
 		if (peer_hello_send(p) != -1)
 			(void)msgbuf_write(&p->iev.ibuf.w);
@@ -385,13 +388,21 @@ peer_lost(struct peer *p, const char *why)
 	peer_drop(p);
 }
 
-/* A listener drops a peer that breaks the protocol; a connector stops. */
+/*
+ * A peer that breaks the protocol is broken or compromised: nothing more
+ * is read from it.  A listener drops that one peer; a connector drops
+ * the link and redials with backoff, so that a bad peer stops nothing
+ * else in the daemon.
+ */
 static void
 peer_broken(struct peer *p, const char *why)
 {
-	if (p->listener == NULL)
-		fatalx("%s: %s broke the protocol: %s", p->myname,
-		    peer_label(p), why);
+	if (p->listener == NULL) {
+		log_warnx("%s: %s broke the protocol: %s; link dropped",
+		    p->myname, peer_label(p), why);
+		peer_drop(p);
+		return;
+	}
 	log_warnx("%s: dropping %s (uid %u, pid %d): %s", p->sockname,
 	    peer_label(p), (unsigned int)p->uid, (int)p->pid, why);
 	peer_drop(p);

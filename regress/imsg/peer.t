@@ -31,7 +31,7 @@ expect "test.sock: refused connection from uid $U (pid [0-9]*)$"
 expect "refused future (uid $U, pid [0-9]*): protocol version 99, ours is 1"
 expect "dropping one (uid $U, pid [0-9]*): unexpected message"
 expect "dropping big (uid $U, pid [0-9]*): Message too long"
-expect "fatal: victim: test broke the protocol: unexpected message"
+expect "victim: test broke the protocol: unexpected message; link dropped"
 expect "conn: lost test: connection closed, reconnecting"
 expect "is served by uid $U (pid [0-9]*), not $((U + 1))"
 [ "$rc" -eq 0 ] && [ "$fail" -eq 0 ]
