@@ -23,25 +23,12 @@
 
 #include "config.h"
 #include "log.h"
+#include "ossl.h"
 #include "hsm.h"
 
 static int	 hsm_key_find(struct hsm *, PKCS11_TOKEN *, const char *,
 		    struct hsm_key *);
 static void	 hsm_unload(struct hsm *);
-static const char *hsm_ossl_error(void);
-
-static const char *
-hsm_ossl_error(void)
-{
-	static char	 buf[256];
-	unsigned long	 e;
-
-	if ((e = ERR_peek_last_error()) == 0)
-		return "no detail";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	ERR_clear_error();
-	return buf;
-}
 
 int
 hsm_cert_load(const char *path, X509 **cert, STACK_OF(X509) **chain,
@@ -136,7 +123,7 @@ hsm_key_find(struct hsm *h, PKCS11_TOKEN *tok, const char *label,
 
 	if (PKCS11_enumerate_keys(tok, &keys, &n) != 0) {
 		snprintf(h->err, sizeof(h->err), "cannot list the keys of "
-		    "token \"%s\": %s", h->token, hsm_ossl_error());
+		    "token \"%s\": %s", h->token, ossl_error());
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -156,7 +143,7 @@ hsm_key_find(struct hsm *h, PKCS11_TOKEN *tok, const char *label,
 	}
 	if ((hk->key = PKCS11_get_private_key(&keys[found])) == NULL) {
 		snprintf(h->err, sizeof(h->err), "cannot use key \"%s\": %s",
-		    label, hsm_ossl_error());
+		    label, ossl_error());
 		return -1;
 	}
 	/* The certificate must be that key's, or every seal is worthless. */
@@ -191,13 +178,13 @@ hsm_open(struct hsm *h)
 	if (PKCS11_CTX_load(h->ctx, h->module) != 0) {
 		snprintf(h->err, sizeof(h->err), "cannot initialise PKCS#11 "
 		    "module %.300s (is its token storage there and "
-		    "readable?): %.120s", h->module, hsm_ossl_error());
+		    "readable?): %.120s", h->module, ossl_error());
 		goto fail;
 	}
 	h->loaded = 1;
 	if (PKCS11_enumerate_slots(h->ctx, &slots, &h->nslots) != 0) {
 		snprintf(h->err, sizeof(h->err), "cannot list the slots of "
-		    "%.300s: %.150s", h->module, hsm_ossl_error());
+		    "%.300s: %.150s", h->module, ossl_error());
 		goto fail;
 	}
 	h->slots = slots;
@@ -221,13 +208,13 @@ hsm_open(struct hsm *h)
 	}
 	if (PKCS11_open_session(slot, 0) != 0) {
 		snprintf(h->err, sizeof(h->err), "cannot open a session on "
-		    "token \"%s\": %s", h->token, hsm_ossl_error());
+		    "token \"%s\": %s", h->token, ossl_error());
 		goto fail;
 	}
 	if (PKCS11_is_logged_in(slot, 0, &in) != 0 || !in) {
 		if (PKCS11_login(slot, 0, h->pin) != 0) {
 			snprintf(h->err, sizeof(h->err), "login to token "
-			    "\"%s\" refused: %s", h->token, hsm_ossl_error());
+			    "\"%s\" refused: %s", h->token, ossl_error());
 			goto fail;
 		}
 	}

@@ -17,24 +17,11 @@
 
 #include "config.h"
 #include "log.h"
+#include "ossl.h"
 #include "tsa.h"
 
 static ASN1_INTEGER *tsa_serial_cb(TS_RESP_CTX *, void *);
 static TS_REQ	*tsa_request(const unsigned char *);
-static const char *tsa_ossl_error(void);
-
-static const char *
-tsa_ossl_error(void)
-{
-	static char	 buf[256];
-	unsigned long	 e;
-
-	if ((e = ERR_peek_last_error()) == 0)
-		return "no detail";
-	ERR_error_string_n(e, buf, sizeof(buf));
-	ERR_clear_error();
-	return buf;
-}
 
 int
 tsa_init(struct tsa *t, const struct cfjl_sealerd_conf *sc, char *err,
@@ -166,7 +153,7 @@ tsa_stamp(struct tsa *t, const unsigned char imprint[32],
 	    t->accuracy_ms % 1000, 0) ||
 	    !TS_RESP_CTX_set_clock_precision_digits(ctx, 3)) {
 		snprintf(err, errlen, "time-stamping unit set-up: %s",
-		    tsa_ossl_error());
+		    ossl_error());
 		goto done;
 	}
 	TS_RESP_CTX_set_serial_cb(ctx, tsa_serial_cb, t);
@@ -175,19 +162,19 @@ tsa_stamp(struct tsa *t, const unsigned char imprint[32],
 	    (rb = BIO_new(BIO_s_mem())) == NULL ||
 	    i2d_TS_REQ_bio(rb, req) != 1) {
 		snprintf(err, errlen, "time-stamp request: %s",
-		    tsa_ossl_error());
+		    ossl_error());
 		goto done;
 	}
 	if ((resp = TS_RESP_create_response(ctx, rb)) == NULL) {
 		snprintf(err, errlen, "time-stamping failed: %s",
-		    tsa_ossl_error());
+		    ossl_error());
 		goto done;
 	}
 	st = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(
 	    TS_RESP_get_status_info(resp)));
 	if (st != TS_STATUS_GRANTED && st != TS_STATUS_GRANTED_WITH_MODS) {
 		snprintf(err, errlen, "time-stamping refused (status %d): %s",
-		    st, tsa_ossl_error());
+		    st, ossl_error());
 		goto done;
 	}
 	if ((l = i2d_PKCS7(TS_RESP_get_token(resp), NULL)) <= 0 ||
