@@ -10,6 +10,11 @@
  * (duplicate) and stores nothing; with another body, 409.  Ids still on
  * their way to the database hold back a second request with the same
  * id until the first is settled.
+ *
+ * Lookups and writes share the one pipelined connection, so a lookup
+ * sent during a commit is answered right after it: the next write waits
+ * for that answer, so that its requests join that write rather than the
+ * one after (an extra commit of latency for most requests under load).
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -20,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event.h>
 #include <openssl/sha.h>
@@ -34,6 +40,17 @@
 #define DEP_CACHE_MAX		65536	/* settled Client-Ids remembered */
 #define DEP_ROWS_MAX		4000	/* rows in one INSERT */
 #define DEP_RETRY_AFTER		2	/* seconds, with 503 */
+#define DEP_SLOW_US		15000	/* logged at -vv */
+
+/* Microseconds, monotonic: where a slow deposit spent its time. */
+static int64_t
+dep_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 enum cid_state {
 	CID_LOOKUP,	/* its request asks the database */
@@ -81,6 +98,10 @@ struct dreq {
 	int			 counted;	/* in dep.nwaiting */
 	int			 solo;	/* its group failed: retry alone */
 	enum dreq_state		 state;
+	int64_t			 t_in;	/* us, monotonic: came in */
+	int64_t			 t_look;	/* Client-Ids looked up */
+	int64_t			 t_ready;	/* queued for a write */
+	int64_t			 t_sent;	/* in a write */
 };
 TAILQ_HEAD(dreqs, dreq);
 
@@ -107,11 +128,15 @@ static struct {
 	uint64_t		 groups;
 	struct dreqs		 lookq;		/* Client-Ids to ask for */
 	int			 looking;	/* a lookup in flight */
+	int			 lookwait;	/* the next write waits for it */
 } dep;
 
 /* One lookup of Client-Ids for the requests that queued meanwhile. */
 struct dlookup {
 	struct dreqs		 reqs;
+	int64_t			 t0;
+	size_t			 nids;
+	int			 behind;
 };
 
 /* A group's rows: the columns of events, sent as arrays. */
@@ -153,6 +178,7 @@ static void	 dep_send(struct db_job *, const struct db_stmt *,
 static void	 dep_write(struct dgroup *, struct db_job *);
 static void	 dep_written(int, const char *, void *);
 static void	 dep_answer(struct dreq *);
+static void	 dep_slow(struct dreq *, struct dgroup *);
 static void	 dep_refuse(struct dreq *, uint32_t, int, const char *,
 		    const char *, const char *, ...)
 		    __attribute__((__format__(printf, 6, 7)));
@@ -208,6 +234,7 @@ deposit_request(uint64_t front, const void *data, size_t len)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		fatal(NULL);
 	r->front = front;
+	r->t_in = dep_now();
 	if (dep_parse(r, data, len) == -1) {
 		dep_free(r);
 		return -1;
@@ -453,6 +480,9 @@ dep_lookup_flush(void)
 	log_debug("Client-Id lookup: %zu ids", nids);
 
 	dep.looking = 1;
+	l->t0 = dep_now();
+	l->nids = nids;
+	l->behind = dep.writing != NULL;
 	db_params_init(&p);
 	db_param_text(&p, arr);
 	db_job_query(job, "SELECT c.client_id, e.idevt, e.lot, e.received,"
@@ -508,8 +538,13 @@ dep_lookup_done(int ok, const char *err, void *arg)
 	struct dreq	*r;
 
 	dep.looking = 0;
+	if (log_getverbose() > 1 && dep_now() - l->t0 > DEP_SLOW_US / 2)
+		log_info("slow Client-Id lookup: %lld us, %zu ids, %s",
+		    (long long)(dep_now() - l->t0), l->nids, l->behind ?
+		    "behind a write" : "alone");
 	while ((r = TAILQ_FIRST(&l->reqs)) != NULL) {
 		TAILQ_REMOVE(&l->reqs, r, entry);
+		r->t_look = dep_now();
 		if (!ok)
 			dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
 			    "storage unavailable", "the database failed "
@@ -519,7 +554,16 @@ dep_lookup_done(int ok, const char *err, void *arg)
 	}
 	free(l);
 	dep_wake();
+	/*
+	 * The next lookup goes first: with no write in front of it, it is
+	 * answered at once, in time for the write after this one.
+	 */
 	dep_lookup_flush();
+	if (dep.lookwait) {
+		/* The write that waited for this lookup. */
+		dep.lookwait = 0;
+		dep_flush();
+	}
 }
 
 /* All Client-Ids settled: answer duplicates at once, queue the rest. */
@@ -543,6 +587,7 @@ dep_ready(struct dreq *r)
 		return;
 	}
 	r->state = DREQ_READY;
+	r->t_ready = dep_now();
 	TAILQ_INSERT_TAIL(&dep.ready, r, entry);
 	dep.nready += r->nnew;
 
@@ -608,6 +653,7 @@ dep_flush(void)
 		if (dep_prepare(g, r) == -1)
 			continue;	/* refused alone, numbers given back */
 		r->state = DREQ_WRITING;
+		r->t_sent = dep_now();
 		TAILQ_INSERT_TAIL(&g->reqs, r, entry);
 		g->nevents += r->nnew;
 		if (r->solo)
@@ -824,9 +870,10 @@ dep_written(int ok, const char *err, void *arg)
 	}
 	while ((r = TAILQ_FIRST(&g->reqs)) != NULL) {
 		TAILQ_REMOVE(&g->reqs, r, entry);
-		if (ok)
+		if (ok) {
+			dep_slow(r, g);
 			dep_answer(r);
-		else
+		} else
 			dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
 			    "storage unavailable", "the database did not "
 			    "commit the trace (%s); nothing was stored, try "
@@ -835,8 +882,40 @@ dep_written(int ok, const char *err, void *arg)
 	free(g->closes);
 	free(g);
 	dep_wake();
+	/*
+	 * Lookups sent while this write committed are answered right
+	 * behind it: wait for them, so that their requests go in the next
+	 * write instead of waiting for the one after.
+	 */
+	if (dep.looking) {
+		dep.lookwait = 1;
+		return;
+	}
 	if (!TAILQ_EMPTY(&dep.ready) || lot_closing())
 		dep_flush();
+}
+
+/*
+ * At -vv, where a slow request spent its time (microseconds since it
+ * came in): Client-Id lookup answered, queued for a write, in a write,
+ * committed.
+ */
+static void
+dep_slow(struct dreq *r, struct dgroup *g)
+{
+	int64_t	 now;
+
+	if (log_getverbose() < 2)
+		return;
+	now = dep_now();
+	if (now - r->t_in < DEP_SLOW_US)
+		return;
+	log_info("slow deposit: %lld us: looked up %lld, ready %lld, "
+	    "written %lld; group of %zu events, %zu lots closed",
+	    (long long)(now - r->t_in),
+	    (long long)(r->t_look ? r->t_look - r->t_in : 0),
+	    (long long)(r->t_ready - r->t_in),
+	    (long long)(r->t_sent - r->t_in), g->nevents, g->ncloses);
 }
 
 /* IMSG_DEPOSIT_OK, then forget the request. */
@@ -956,6 +1035,7 @@ deposit_db_down(void)
 	struct dreq	*r;
 
 	evtimer_del(&dep.timer);
+	dep.lookwait = 0;
 	while ((r = TAILQ_FIRST(&dep.lookq)) != NULL) {
 		TAILQ_REMOVE(&dep.lookq, r, entry);
 		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
