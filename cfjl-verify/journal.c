@@ -9,7 +9,15 @@
  *
  * Checked here independently of auditd's code: numbering, sequences,
  * the chain, every metadata field against its file, every signature
- * against the trust anchors at the time the file was closed.
+ * against the trust anchors at the time the file was closed.  The
+ * signer is a seal certificate (documentSigning alone, certs.c), never
+ * any other certificate of the same authority, and no SHA-1.
+ *
+ * The time the signer is checked at is that of the journal-close record,
+ * inside the signed .log, not the metadata's Closed: the metadata of the
+ * newest sealed file is covered by no signature (the next file's chain
+ * covers it only once that file is sealed), so Closed is only accepted
+ * within a few seconds after that record.
  */
 #include <sys/stat.h>
 
@@ -67,6 +75,7 @@ static int	 jl_meta(struct vctx *, const char *, const char *,
 		    const struct jlog *, const uint8_t *, uint8_t *, int *);
 static int	 jl_cms(struct vctx *, const char *, const char *,
 		    const uint8_t *, size_t, int64_t);
+static int	 jl_cms_algs(CMS_ContentInfo *, char *, size_t);
 static const char *jl_text(xmlNodePtr, const char *);
 
 static int
@@ -250,6 +259,37 @@ jl_text(xmlNodePtr root, const char *name)
 	return (NULL);
 }
 
+/* One SignerInfo, its digest and signature algorithms SHA-256 or more. */
+static int
+jl_cms_algs(CMS_ContentInfo *cms, char *err, size_t errlen)
+{
+	STACK_OF(CMS_SignerInfo) *sis;
+	X509_ALGOR		*dig, *sig;
+	int			 md, pk;
+
+	if ((sis = CMS_get0_SignerInfos(cms)) == NULL ||
+	    sk_CMS_SignerInfo_num(sis) != 1) {
+		snprintf(err, errlen, "the signature must have exactly one "
+		    "signer");
+		return (-1);
+	}
+	CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(sis, 0), NULL, NULL,
+	    &dig, &sig);
+	if (dig == NULL || !certs_digest_ok(OBJ_obj2nid(dig->algorithm))) {
+		snprintf(err, errlen, "the signature uses the digest %s (only "
+		    "SHA-256 or stronger is accepted)",
+		    dig ? OBJ_nid2sn(OBJ_obj2nid(dig->algorithm)) : "?");
+		return (-1);
+	}
+	if (sig != NULL && OBJ_find_sigid_algs(OBJ_obj2nid(sig->algorithm),
+	    &md, &pk) && md != NID_undef && !certs_digest_ok(md)) {
+		snprintf(err, errlen, "the signature uses %s",
+		    OBJ_nid2sn(OBJ_obj2nid(sig->algorithm)));
+		return (-1);
+	}
+	return (0);
+}
+
 /* The detached signature, its signer trusted at the closing time. */
 static int
 jl_cms(struct vctx *ctx, const char *dir, const char *logname,
@@ -257,7 +297,7 @@ jl_cms(struct vctx *ctx, const char *dir, const char *logname,
 {
 	const unsigned char	*p = der;
 	CMS_ContentInfo		*cms = NULL;
-	STACK_OF(X509)		*signers = NULL;
+	STACK_OF(X509)		*signers = NULL, *certs = NULL;
 	X509_STORE		*st = NULL;
 	BIO			*content = NULL;
 	char			 path[PATH_MAX], err[256], name[256];
@@ -289,6 +329,10 @@ jl_cms(struct vctx *ctx, const char *dir, const char *logname,
 		    e ? ERR_reason_error_string(e) : "?");
 		goto done;
 	}
+	if (jl_cms_algs(cms, err, sizeof(err)) == -1) {
+		v_fail("%s: %s", logname, err);
+		goto done;
+	}
 	if ((signers = CMS_get0_signers(cms)) == NULL ||
 	    sk_X509_num(signers) != 1) {
 		v_fail("%s: the signature must have exactly one signer",
@@ -302,10 +346,20 @@ jl_cms(struct vctx *ctx, const char *dir, const char *logname,
 		    err);
 		goto done;
 	}
+	/* the path again, for the digests its certificates are signed with */
+	certs = CMS_get1_certs(cms);
+	if (certs_verify(ctx, sk_X509_value(signers, 0), certs,
+	    (time_t)(when_ms / 1000), err, sizeof(err)) == -1) {
+		v_fail("%s: the signer %s is refused: %s", logname,
+		    certs_name(sk_X509_value(signers, 0), name, sizeof(name)),
+		    err);
+		goto done;
+	}
 	rc = 0;
 done:
 	ERR_clear_error();
 	sk_X509_free(signers);
+	sk_X509_pop_free(certs, X509_free);
 	X509_STORE_free(st);
 	BIO_free(content);
 	CMS_ContentInfo_free(cms);
@@ -330,7 +384,7 @@ jl_meta(struct vctx *ctx, const char *dir, const char *xname,
 	uint8_t		*der = NULL, md[V_SHA256_LEN];
 	size_t		 len, derlen = 0, restlen;
 	uint64_t	 u;
-	int64_t		 closed_ms;
+	int64_t		 closed_ms, close_ms;
 	int		 bad = 0;
 
 	*sealed = 0;
@@ -413,14 +467,24 @@ jl_meta(struct vctx *ctx, const char *dir, const char *xname,
 		MFAIL("%s: PreviousMetadataSHA256 does not match the previous "
 		    "metadata file", xname);
 #undef MFAIL
+	/* the signed time: the journal-close record's; Closed follows it */
+	if (parse_iso8601_ms(l->last_time, &close_ms) == -1) {
+		v_fail("%s: its last record has no valid time", logname);
+		bad = 1;
+		close_ms = (int64_t)time(NULL) * 1000;
+	}
 	if ((v = jl_text(root, "Closed")) == NULL ||
 	    parse_iso8601_ms(v, &closed_ms) == -1) {
 		v_fail("%s: Closed missing or not a UTC time", xname);
 		bad = 1;
-		closed_ms = (int64_t)time(NULL) * 1000;
+	} else if (closed_ms < close_ms || closed_ms > close_ms + V_SKEW_MS) {
+		v_fail("%s: Closed %s is not within %d s after the "
+		    "journal-close record of %s (%s)", xname, v,
+		    V_SKEW_MS / 1000, logname, l->last_time);
+		bad = 1;
 	}
 	if (der != NULL) {
-		if (jl_cms(ctx, dir, logname, der, derlen, closed_ms) == 0)
+		if (jl_cms(ctx, dir, logname, der, derlen, close_ms) == 0)
 			*sealed = 1;
 		else
 			bad = 1;

@@ -3,7 +3,9 @@
  * of certs/tsa.pem, which chains to the trust anchors at genTime and has
  * the critical timeStamping extended key usage; its imprint is SHA-256
  * of the canonical ds:SignatureValue; its genTime falls in the lot's
- * plausible window (see cfjl-export(5)).
+ * plausible window (see cfjl-export(5)).  The token is signed with
+ * SHA-256 or stronger and names its certificate by ESSCertIDv2 with
+ * SHA-256 or stronger (RFC 5816): SHA-1 is refused wherever it appears.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,105 @@
 #include "verify.h"
 
 static X509_STORE	*tsa_store(struct vctx *, time_t);
+static int		 tsa_algs(PKCS7 *, char *, size_t);
+static int		 tsa_essv2(PKCS7_SIGNER_INFO *, char *, size_t);
+
+/*
+ * signingCertificateV2: every ESSCertIDv2 hashes with SHA-256 (the
+ * default, then absent from the DER) or stronger.
+ */
+static int
+tsa_essv2(PKCS7_SIGNER_INFO *si, char *err, size_t errlen)
+{
+	ASN1_TYPE		*at, *t;
+	STACK_OF(ASN1_TYPE)	*sc = NULL, *ids = NULL, *id = NULL;
+	X509_ALGOR		*alg = NULL;
+	const unsigned char	*p;
+	int			 i, rc = -1;
+
+	if ((at = PKCS7_get_signed_attribute(si,
+	    NID_id_smime_aa_signingCertificateV2)) == NULL ||
+	    at->type != V_ASN1_SEQUENCE) {
+		snprintf(err, errlen, "it does not name its certificate with "
+		    "ESSCertIDv2 (signingCertificateV2)");
+		return (-1);
+	}
+	p = at->value.sequence->data;
+	if ((sc = d2i_ASN1_SEQUENCE_ANY(NULL, &p,
+	    at->value.sequence->length)) == NULL ||
+	    sk_ASN1_TYPE_num(sc) < 1 ||
+	    (t = sk_ASN1_TYPE_value(sc, 0))->type != V_ASN1_SEQUENCE ||
+	    (p = t->value.sequence->data, ids = d2i_ASN1_SEQUENCE_ANY(NULL,
+	    &p, t->value.sequence->length)) == NULL ||
+	    sk_ASN1_TYPE_num(ids) < 1) {
+		snprintf(err, errlen, "its signingCertificateV2 is malformed");
+		goto done;
+	}
+	for (i = 0; i < sk_ASN1_TYPE_num(ids); i++) {
+		t = sk_ASN1_TYPE_value(ids, i);
+		sk_ASN1_TYPE_pop_free(id, ASN1_TYPE_free);
+		id = NULL;
+		if (t->type != V_ASN1_SEQUENCE || (p = t->value.sequence->data,
+		    id = d2i_ASN1_SEQUENCE_ANY(NULL, &p,
+		    t->value.sequence->length)) == NULL ||
+		    sk_ASN1_TYPE_num(id) < 1) {
+			snprintf(err, errlen, "its signingCertificateV2 is "
+			    "malformed");
+			goto done;
+		}
+		t = sk_ASN1_TYPE_value(id, 0);
+		if (t->type == V_ASN1_OCTET_STRING)
+			continue;		/* hashAlgorithm: SHA-256 */
+		X509_ALGOR_free(alg);
+		alg = NULL;
+		if (t->type != V_ASN1_SEQUENCE ||
+		    (p = t->value.sequence->data, alg = d2i_X509_ALGOR(NULL,
+		    &p, t->value.sequence->length)) == NULL ||
+		    !certs_digest_ok(OBJ_obj2nid(alg->algorithm))) {
+			snprintf(err, errlen, "its ESSCertIDv2 hashes the "
+			    "certificate with %s", alg ? OBJ_nid2sn(OBJ_obj2nid(
+			    alg->algorithm)) : "an unreadable algorithm");
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	X509_ALGOR_free(alg);
+	sk_ASN1_TYPE_pop_free(id, ASN1_TYPE_free);
+	sk_ASN1_TYPE_pop_free(ids, ASN1_TYPE_free);
+	sk_ASN1_TYPE_pop_free(sc, ASN1_TYPE_free);
+	return (rc);
+}
+
+/* One SignerInfo, its digest and signature algorithms SHA-256 or more. */
+static int
+tsa_algs(PKCS7 *tok, char *err, size_t errlen)
+{
+	STACK_OF(PKCS7_SIGNER_INFO) *sis;
+	PKCS7_SIGNER_INFO	*si;
+	X509_ALGOR		*dig, *sig;
+	int			 md, pk;
+
+	if ((sis = PKCS7_get_signer_info(tok)) == NULL ||
+	    sk_PKCS7_SIGNER_INFO_num(sis) != 1) {
+		snprintf(err, errlen, "it must have exactly one signer");
+		return (-1);
+	}
+	si = sk_PKCS7_SIGNER_INFO_value(sis, 0);
+	PKCS7_SIGNER_INFO_get0_algs(si, NULL, &dig, &sig);
+	if (dig == NULL || !certs_digest_ok(OBJ_obj2nid(dig->algorithm))) {
+		snprintf(err, errlen, "it is signed with the digest %s",
+		    dig ? OBJ_nid2sn(OBJ_obj2nid(dig->algorithm)) : "?");
+		return (-1);
+	}
+	if (sig != NULL && OBJ_find_sigid_algs(OBJ_obj2nid(sig->algorithm),
+	    &md, &pk) && md != NID_undef && !certs_digest_ok(md)) {
+		snprintf(err, errlen, "it is signed with %s",
+		    OBJ_nid2sn(OBJ_obj2nid(sig->algorithm)));
+		return (-1);
+	}
+	return (tsa_essv2(si, err, errlen));
+}
 
 /* A store of the trust anchors that validates at time t. */
 static X509_STORE *
@@ -117,6 +218,12 @@ tsa_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if (certs_tsa_usage(tsacert, err, sizeof(err)) == -1) {
 		v_fail("lot %llu: the time-stamping certificate may not "
 		    "time-stamp: %s", num, err);
+		goto done;
+	}
+
+	if (tsa_algs(tok, err, sizeof(err)) == -1) {
+		v_fail("lot %llu: the time-stamp token is refused: %s", num,
+		    err);
 		goto done;
 	}
 

@@ -216,6 +216,8 @@ int	 xades_init(void);
 void	 xades_cleanup(void);
 void	 xades_verify(struct vctx *, struct bundle *, struct vlot *,
 	    struct _xmlDoc *, struct _xmlNode *);
+int	 sigform_check(struct _xmlNode *, struct _xmlNode *, const char *,
+	    struct _xmlNode **, char *, size_t);
 int	 tsa_verify(struct vctx *, struct bundle *, struct vlot *,
 	    const uint8_t *, size_t, const uint8_t *);
 
@@ -226,6 +228,7 @@ int	 certs_verify(struct vctx *, X509 *, STACK_OF(X509) *, time_t,
 	    char *, size_t);
 int	 certs_seal_usage(X509 *, char *, size_t);
 int	 certs_tsa_usage(X509 *, char *, size_t);
+int	 certs_digest_ok(int);
 int	 certs_equal(X509 *, X509 *);
 char	*certs_name(X509 *, char *, size_t);
 

@@ -1,13 +1,15 @@
 /*
  * The seal of a lot: an enveloped XAdES-T signature (ETSI EN 319 132-1).
+ * Its form is checked first (sigform.c): exactly what sealerd writes.
  * The signature is verified by xmlsec with the public key of the first
- * certificate of certs/seal.pem, which must also be the certificate in
- * ds:KeyInfo; its path to the trust anchors is checked by OpenSSL at the
- * signing time.  The references must be exactly the whole lot (URI "")
- * and the SignedProperties; SigningCertificateV2 must name the
- * certificate; the SignatureTimeStamp is handed to tsa.c with its
- * imprint: SHA-256 over the exclusive canonical form of
- * ds:SignatureValue.
+ * certificate of certs/seal.pem, which must also be the first
+ * certificate in ds:KeyInfo; its path to the trust anchors is checked by
+ * OpenSSL at the signing time.  The references must be exactly the
+ * whole lot (URI "") and the SignedProperties; the properties are read
+ * from the one node that reference resolves to, whose digest is checked
+ * again here; SigningCertificateV2 must name the certificate; the
+ * SignatureTimeStamp is handed to tsa.c with its imprint: SHA-256 over
+ * the exclusive canonical form of ds:SignatureValue.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +44,9 @@
 static xmlNodePtr	 xp_node(xmlXPathContextPtr, const char *);
 static char		*xp_text(xmlXPathContextPtr, const char *);
 static int		 xp_count(xmlXPathContextPtr, const char *);
-static void		 xades_ids(xmlDocPtr, xmlNodePtr, int);
+static int		 xades_spid(xmlDocPtr, xmlNodePtr, const char *);
+static int		 xades_spcheck(struct vlot *, xmlXPathContextPtr,
+			    xmlNodePtr);
 static int		 xades_c14n_subtree(xmlNodePtr, uint8_t [32]);
 static int		 xades_dsig(struct vlot *, xmlNodePtr, X509 *);
 static int		 xades_certdigest(struct vlot *, xmlXPathContextPtr,
@@ -59,23 +63,20 @@ xades_silent(const char *file, int line, const char *func,
 }
 
 /*
- * The only algorithms a lot seal may use: no XSLT, XPath or remote
- * retrieval, whatever the document asks for.
+ * The only algorithms a lot seal may use, those sealerd writes: no
+ * XSLT, XPath or remote retrieval, no SHA-1, whatever the document asks
+ * for (sigform.c has refused any other already; this is the second
+ * lock).
  */
 static int
 xades_transforms(xmlSecDSigCtxPtr d)
 {
 	xmlSecTransformId	 ref[] = {
 		xmlSecTransformEnvelopedId, xmlSecTransformExclC14NId,
-		xmlSecTransformInclC14NId, xmlSecTransformInclC14N11Id,
-		xmlSecTransformSha256Id, xmlSecTransformSha384Id,
-		xmlSecTransformSha512Id
+		xmlSecTransformSha256Id
 	};
 	xmlSecTransformId	 sig[] = {
-		xmlSecTransformExclC14NId, xmlSecTransformInclC14NId,
-		xmlSecTransformInclC14N11Id, xmlSecTransformRsaSha256Id,
-		xmlSecTransformRsaSha384Id, xmlSecTransformRsaSha512Id,
-		xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id
+		xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id
 	};
 	size_t			 i;
 
@@ -153,32 +154,51 @@ xp_text(xmlXPathContextPtr xp, const char *expr)
 }
 
 /*
- * "Id" attributes name the targets of same-document references: those of
- * the Lot element itself and of the signature's subtree (the only
- * targets a seal may reference; the entries are not walked).
+ * The one target of a same-document reference: the SignedProperties'
+ * Id, registered alone (sigform.c made sure no other attribute, xml:id
+ * included, claims that value and the document has no DTD).
  */
-static void
-xades_ids(xmlDocPtr doc, xmlNodePtr n, int deep)
+static int
+xades_spid(xmlDocPtr doc, xmlNodePtr sp, const char *want)
 {
 	xmlAttrPtr	 a;
-	xmlChar		*v;
 
-	for (; n != NULL; n = deep ? n->next : NULL) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		for (a = n->properties; a != NULL; a = a->next) {
-			if (a->ns != NULL || strcmp((char *)a->name, "Id") != 0)
-				continue;
-			if ((v = xmlNodeListGetString(doc, a->children, 1)) ==
-			    NULL)
-				continue;
-			if (xmlGetID(doc, v) == NULL)
-				xmlAddID(NULL, doc, v, a);
-			xmlFree(v);
-		}
-		if (deep)
-			xades_ids(doc, n->children, 1);
-	}
+	if ((a = xmlHasNsProp(sp, (const xmlChar *)"Id", NULL)) == NULL)
+		return (-1);
+	if (xmlGetID(doc, (const xmlChar *)want) != NULL)
+		return (-1);
+	return (xmlAddID(NULL, doc, (const xmlChar *)want, a) == NULL ?
+	    -1 : 0);
+}
+
+/*
+ * After xmlsec: the reference to the SignedProperties resolves to sp,
+ * and the digest signed for it is that of sp's canonical form, so that
+ * what is read below is what was signed.
+ */
+static int
+xades_spcheck(struct vlot *lot, xmlXPathContextPtr xp, xmlNodePtr sp)
+{
+	xmlAttrPtr	 a;
+	char		*dv, want[80];
+	uint8_t		 md[V_SHA256_LEN], got[V_SHA256_LEN + 3];
+	size_t		 glen;
+	int		 rc = -1;
+
+	snprintf(want, sizeof(want), "xades-%s", lot->id);
+	a = xmlGetID(sp->doc, (const xmlChar *)want);
+	dv = xp_text(xp, "ds:SignedInfo/ds:Reference[2]/ds:DigestValue");
+	if (a == NULL || a->parent != sp || dv == NULL ||
+	    xades_c14n_subtree(sp, md) == -1 ||
+	    b64_decode(dv, got, sizeof(got), &glen) == -1 ||
+	    glen != V_SHA256_LEN || memcmp(md, got, V_SHA256_LEN) != 0)
+		v_fail("lot %llu: the signed reference #%s does not resolve "
+		    "to the SignedProperties that are read",
+		    (unsigned long long)lot->numero, want);
+	else
+		rc = 0;
+	free(dv);
+	return (rc);
 }
 
 /*
@@ -308,12 +328,10 @@ xades_certdigest(struct vlot *lot, xmlXPathContextPtr xp, X509 *cert)
 	size_t		 glen;
 	int		 rc = -1;
 
-	alg = xp_text(xp, "ds:Object/xades:QualifyingProperties/"
-	    "xades:SignedProperties/xades:SignedSignatureProperties/"
+	alg = xp_text(xp, "xades:SignedSignatureProperties/"
 	    "xades:SigningCertificateV2/xades:Cert/xades:CertDigest/"
 	    "ds:DigestMethod/@Algorithm");
-	val = xp_text(xp, "ds:Object/xades:QualifyingProperties/"
-	    "xades:SignedProperties/xades:SignedSignatureProperties/"
+	val = xp_text(xp, "xades:SignedSignatureProperties/"
 	    "xades:SigningCertificateV2/xades:Cert/xades:CertDigest/"
 	    "ds:DigestValue");
 	if (alg == NULL || val == NULL) {
@@ -323,11 +341,6 @@ xades_certdigest(struct vlot *lot, xmlXPathContextPtr xp, X509 *cert)
 	}
 	if (strcmp(alg, "http://www.w3.org/2001/04/xmlenc#sha256") == 0)
 		md = EVP_sha256();
-	else if (strcmp(alg,
-	    "http://www.w3.org/2001/04/xmldsig-more#sha384") == 0)
-		md = EVP_sha384();
-	else if (strcmp(alg, "http://www.w3.org/2001/04/xmlenc#sha512") == 0)
-		md = EVP_sha512();
 	else {
 		v_fail("lot %llu: SigningCertificateV2 digest algorithm %s is "
 		    "not accepted", (unsigned long long)lot->numero, alg);
@@ -352,9 +365,9 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
     xmlDocPtr doc, xmlNodePtr sig)
 {
 	xmlXPathContextPtr	 xp;
-	xmlNodePtr		 sv;
+	xmlNodePtr		 sv, sp;
 	X509			*cert = NULL, *kicert = NULL;
-	char			*text = NULL, err[256], name[256];
+	char			*text = NULL, err[256], name[256], spid[80];
 	uint8_t			*der = NULL, *svbytes = NULL, imprint[32];
 	const unsigned char	*p;
 	size_t			 len, i;
@@ -387,6 +400,15 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	free(text);
 	text = NULL;
 
+	/* nothing of it is read before its form is that of the vault */
+	if (sigform_check(xmlDocGetRootElement(doc), sig, lot->id, &sp, err,
+	    sizeof(err)) == -1) {
+		v_fail("lot %llu: the seal is not of the form the vault "
+		    "writes: %s", num, err);
+		bad = 1;
+		goto done;
+	}
+
 	/* the certificate: certs/seal.pem's first, the one in KeyInfo */
 	if (b->seal_certs == NULL) {
 		v_fail("lot %llu: no seal certificate to check it with", num);
@@ -394,11 +416,11 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	}
 	cert = sk_X509_value(b->seal_certs, 0);
 	if ((text = xp_text(xp, "ds:KeyInfo/ds:X509Data/"
-	    "ds:X509Certificate")) == NULL ||
+	    "ds:X509Certificate[1]")) == NULL ||
 	    b64_decode_alloc(text, &der, &len) == -1 ||
 	    (p = der, kicert = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		v_fail("lot %llu: ds:KeyInfo holds no single X509Certificate",
-		    num);
+		v_fail("lot %llu: the first X509Certificate of ds:KeyInfo is "
+		    "not a certificate", num);
 		bad = 1;
 	} else if (!certs_equal(cert, kicert)) {
 		v_fail("lot %llu: the certificate in ds:KeyInfo (%s) is not "
@@ -409,8 +431,9 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	free(text);
 	text = NULL;
 
-	if ((text = xp_text(xp, "ds:Object/xades:QualifyingProperties/"
-	    "xades:SignedProperties/xades:SignedSignatureProperties/"
+	/* the signed properties: read from sp only */
+	xp->node = sp;
+	if ((text = xp_text(xp, "xades:SignedSignatureProperties/"
 	    "xades:SigningTime")) == NULL ||
 	    parse_iso8601_ms(text, &lot->signing_ms) == -1) {
 		v_fail("lot %llu: SigningTime missing or not a UTC time", num);
@@ -425,6 +448,7 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	text = NULL;
 	if (xades_certdigest(lot, xp, cert) == -1)
 		bad = 1;
+	xp->node = sig;
 
 	if (lot->signing_ms != 0) {
 		if (certs_verify(ctx, cert, b->seal_certs,
@@ -441,9 +465,13 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		}
 	}
 
-	xades_ids(doc, xmlDocGetRootElement(doc), 0);
-	xades_ids(doc, sig, 1);
-	if (xades_dsig(lot, sig, cert) == -1)
+	snprintf(spid, sizeof(spid), "xades-%s", lot->id);
+	if (xades_spid(doc, sp, spid) == -1) {
+		v_fail("lot %llu: the SignedProperties' Id cannot be "
+		    "registered alone", num);
+		bad = 1;
+	} else if (xades_dsig(lot, sig, cert) == -1 ||
+	    xades_spcheck(lot, xp, sp) == -1)
 		bad = 1;
 	else
 		lot->sig_ok = 1;

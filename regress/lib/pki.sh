@@ -15,7 +15,9 @@
 #
 #	pki_sign_csr DIR CSR OUT seal|tsa
 #
-# signs a certificate request from the key ceremony, as the regulator would.
+# signs a certificate request from the key ceremony, as the regulator would:
+# a seal certificate has the critical extended key usage documentSigning
+# (1.3.6.1.5.5.7.3.36, RFC 9336) alone, a tsa one timeStamping alone.
 
 PKI_DEPOSITOR_DN="CN=capteur-1,O=Operateur 48,C=FR"
 PKI_READER_DN="CN=agent-anj,O=ANJ,C=FR"
@@ -39,6 +41,7 @@ _pki_ext()
 		    "keyUsage=critical,keyEncipherment,dataEncipherment" ;;
 	seal)	 printf '%s\n' "basicConstraints=critical,CA:false" \
 		    "keyUsage=critical,digitalSignature,nonRepudiation" \
+		    "extendedKeyUsage=critical,1.3.6.1.5.5.7.3.36" \
 		    "subjectKeyIdentifier=hash" \
 		    "authorityKeyIdentifier=keyid" ;;
 	tsa)	 printf '%s\n' "basicConstraints=critical,CA:false" \
