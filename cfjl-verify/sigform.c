@@ -114,7 +114,7 @@ sigform_attrs(struct sigwalk *w, xmlNodePtr n, const struct sigform *f)
 	xmlAttrPtr	 a;
 	xmlChar		*v;
 	char		 want[128];
-	int		 i, nwant = 0, found = 0, ok;
+	int		 i, nwant = 0, found = 0, ok, seen[3] = { 0, 0, 0 };
 
 	for (i = 0; i < 3 && f->attr[i][0] != NULL; i++)
 		nwant++;
@@ -139,13 +139,15 @@ sigform_attrs(struct sigwalk *w, xmlNodePtr n, const struct sigform *f)
 			    f->name, f->attr[i][0], want);
 			return (-1);
 		}
-		found++;
+		if (seen[i]++ == 0)
+			found++;
 	}
-	if (found != nwant) {
-		snprintf(w->why, sizeof(w->why), "%s lacks an attribute",
-		    f->name);
-		return (-1);
-	}
+	for (i = 0; found != nwant && i < nwant; i++)
+		if (!seen[i]) {
+			snprintf(w->why, sizeof(w->why), "%s lacks its "
+			    "attribute %s", f->name, f->attr[i][0]);
+			return (-1);
+		}
 	return (0);
 }
 
