@@ -298,10 +298,33 @@ refused tssha1 "lot 1: the time-stamp token is refused: it is signed with the di
 token tsessv1 pki/tsa.pem pki/tsa.key sha256 sha1
 refused tsessv1 "lot 1: the time-stamp token is refused: it does not name its certificate with ESSCertIDv2"
 
-token tsseal pki/seal.pem pki/seal.key sha256 sha256
+# A token signed by another certificate: openssl ts will not sign with
+# one that lacks timeStamping, so the TSTInfo of a good token is signed
+# again with openssl cms (without ESSCertIDv2: the usage is checked first).
+# cmstoken NAME CERT KEY
+cmstoken()
+{
+	new "$1" one
+	lot=$W/lots/000000000001.xml
+	openssl cms -verify -noverify -binary -inform DER -in tsgood.der \
+	    -out "$1.tst" 2>/dev/null &&
+	openssl cms -sign -binary -nodetach -nosmimecap -md sha256 \
+	    -econtent_type 1.2.840.113549.1.9.16.1.4 -in "$1.tst" \
+	    -signer "$2" -inkey "$3" -outform DER -out "$1.der" 2>/dev/null ||
+	    exit 2
+	b=$(openssl base64 -A -in "$1.der")
+	sed -i "s|<xades:EncapsulatedTimeStamp>[^<]*<|<xades:EncapsulatedTimeStamp>$b<|" $lot
+	cp "$2" $W/certs/tsa.pem
+	pack "$1"
+}
+
+cmstoken tscms pki/tsa.pem pki/tsa.key
+refused tscms "lot 1: the time-stamp token is refused: it does not name its certificate with ESSCertIDv2"
+
+cmstoken tsseal pki/seal.pem pki/seal.key
 refused tsseal "lot 1: the time-stamping certificate may not time-stamp: its extended key usage is not timeStamping alone"
 
-token tsclient pki/depositor.pem pki/depositor.key sha256 sha256
+cmstoken tsclient pki/depositor.pem pki/depositor.key
 refused tsclient "lot 1: the time-stamping certificate may not time-stamp: its extended key usage is not timeStamping alone"
 
 t_done
