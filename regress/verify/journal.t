@@ -14,6 +14,13 @@ sealer_need
 sealer_setup > "$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
 ad_setup_append || exit 2
 
+# a second documentSigning certificate of the same authority, its key in a
+# file, issued before the journal is written: what a forger would need
+P=$T/pki
+openssl req -new -newkey rsa:2048 -nodes -keyout "$P/seal2.key" \
+    -subj "/C=FR/O=Operateur 48/CN=CFJL seal 2" -out "$P/seal2.csr" 2>/dev/null
+pki_sign_csr "$P" "$P/seal2.csr" "$P/seal2.pem" seal || exit 2
+
 sealerd_stop()
 {
 	[ -n "${SEALERD_PID:-}" ] || return 0
@@ -109,6 +116,62 @@ refused "metadata removed" "00000002.log is closed but 00000002.xml is missing"
 copy torn
 printf '{"seq":' >> "$W/00000004.log"
 refused "a torn record" "00000004.log: ends with 7 bytes that are not a whole record"
+
+# fixchain N: the open file N+1 (unsigned) made to chain to files N again
+fixchain()
+{
+	n=$(printf '%08d' "$1"); m=$(printf '%08d' $(($1 + 1)))
+	sha=$(sha256sum < "$W/$n.log" | cut -d' ' -f1)
+	meta=$(grep -v '^  <Signature Algorithm="CMS">' "$W/$n.xml" |
+	    sha256sum | cut -d' ' -f1)
+	sed -i "1s/\"prev_sha256\":\"[0-9a-fA-F]*\"/\"prev_sha256\":\"$sha\"/;
+	    1s/\"prev_meta_sha256\":\"[0-9a-fA-F]*\"/\"prev_meta_sha256\":\"$meta\"/" \
+	    "$W/$m.log"
+}
+# forge NAME CERT KEY [MD]: a record of the newest sealed file edited, its
+# metadata updated and signed again with openssl cms by CERT
+forge()
+{
+	copy "$1"
+	sed -i '3s/"outcome":"ok"/"outcome":"no"/' "$W/00000003.log"
+	sha=$(sha256sum < "$W/00000003.log" | cut -d' ' -f1)
+	sed -i "s|<SHA256>[^<]*</SHA256>|<SHA256>$sha</SHA256>|" "$W/00000003.xml"
+	openssl cms -sign -binary -nosmimecap -md "${4:-sha256}" \
+	    -in "$W/00000003.log" -signer "$2" -inkey "$3" -outform DER \
+	    -out "$T/$1.der" 2>/dev/null || exit 2
+	b=$(openssl base64 -A -in "$T/$1.der")
+	sed -i "s|^  <Signature Algorithm=\"CMS\">.*</Signature>\$|  <Signature Algorithm=\"CMS\">$b</Signature>|" \
+	    "$W/00000003.xml"
+	fixchain 3
+}
+
+forge docsign "$P/seal2.pem" "$P/seal2.key"
+run -t "$TRUST" "$W"
+t_eq "re-signed by a seal certificate of the authority: verifies" "$rc" 0
+
+forge depositor "$P/depositor.pem" "$P/depositor.key"
+refused "re-signed by a depositor's certificate" \
+    "00000003.log: the signer .*CN=capteur-1.* may not seal: its extended key usage is not documentSigning \\(1.3.6.1.5.5.7.3.36\\) alone"
+forge reader "$P/reader.pem" "$P/reader.key"
+refused "re-signed by a reader's certificate" \
+    "00000003.log: the signer .*CN=agent-anj.* may not seal: its extended key usage is not documentSigning"
+forge server "$P/server.pem" "$P/server.key"
+refused "re-signed by the TLS server's certificate" \
+    "00000003.log: the signer .*CN=localhost.* may not seal: its extended key usage is not documentSigning"
+forge sha1 "$P/seal2.pem" "$P/seal2.key" sha1
+refused "signed with SHA-1" \
+    "00000003.log: the signature uses the digest SHA1 \\(only SHA-256 or stronger is accepted\\)"
+
+# the Closed time of the newest sealed file: no signature covers it
+copy closed
+c=$(sed -n 's|.*<Closed>\([^<]*\)</Closed>.*|\1|p' "$W/00000003.xml")
+c2=$(/usr/bin/python3 -c 'import datetime,sys
+d = datetime.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%S.%fZ")
+print((d + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z")' "$c")
+sed -i "s|<Closed>[^<]*</Closed>|<Closed>$c2</Closed>|" "$W/00000003.xml"
+fixchain 3
+refused "the newest sealed file's Closed moved" \
+    "00000003.xml: Closed $c2 is not within 5 s after the journal-close record of 00000003.log"
 
 run -t "$T/pki/other-ca.pem" "$J"
 t_eq "another trust anchor: exit 1" "$rc" 1
