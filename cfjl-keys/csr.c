@@ -122,56 +122,69 @@ csr_write(struct p11 *p, const char *label, const char *dn,
 
 /*
  * A time-stamping certificate must say timeStamping alone in a critical
- * extended key usage (RFC 3161 2.3); a sealing certificate must allow
- * digital signatures or non-repudiation.
+ * extended key usage (RFC 3161 2.3); a sealing certificate must say
+ * documentSigning (1.3.6.1.5.5.7.3.36, RFC 9336) alone in a critical
+ * one, so that no TLS or time-stamping certificate of the same authority
+ * can pass for it (cfjl-verify(1) refuses any other).  Both must allow
+ * digitalSignature or nonRepudiation.
  */
 static int
 cert_check_usage(X509 *x, enum keys_kind kind, char *err, size_t errlen)
 {
 	EXTENDED_KEY_USAGE	*eku;
 	X509_EXTENSION		*ext;
+	ASN1_OBJECT		*want;
+	const char		*what;
 	uint32_t		 ku;
 	int			 i, n, ok;
 
 	ku = X509_get_key_usage(x);
-	if ((ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
+	if (ku == UINT32_MAX ||
+	    (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
 		snprintf(err, errlen, "the certificate's key usage allows "
 		    "neither digitalSignature nor nonRepudiation");
 		return -1;
 	}
-	i = X509_get_ext_by_NID(x, NID_ext_key_usage, -1);
 	if (kind == KEYS_SEAL) {
-		if (i >= 0 && X509_get_extended_key_usage(x) ==
-		    XKU_TIMESTAMP) {
-			snprintf(err, errlen, "this is a time-stamping "
-			    "certificate, not a sealing one");
-			return -1;
-		}
-		return 0;
+		want = OBJ_txt2obj("1.3.6.1.5.5.7.3.36", 1);
+		what = "a sealing certificate";
+	} else {
+		want = OBJ_dup(OBJ_nid2obj(NID_time_stamp));
+		what = "a time-stamping certificate";
 	}
+	if (want == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	i = X509_get_ext_by_NID(x, NID_ext_key_usage, -1);
 	if (i < 0) {
-		snprintf(err, errlen, "a time-stamping certificate needs "
-		    "an extended key usage timeStamping");
+		snprintf(err, errlen, "%s needs an extended key usage %s",
+		    what, kind == KEYS_SEAL ? "documentSigning "
+		    "(1.3.6.1.5.5.7.3.36)" : "timeStamping");
+		ASN1_OBJECT_free(want);
 		return -1;
 	}
 	ext = X509_get_ext(x, i);
 	if (!X509_EXTENSION_get_critical(ext)) {
-		snprintf(err, errlen, "the extended key usage of a "
-		    "time-stamping certificate must be critical");
+		snprintf(err, errlen, "the extended key usage of %s must be "
+		    "critical", what);
+		ASN1_OBJECT_free(want);
 		return -1;
 	}
 	if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL)) ==
 	    NULL) {
 		snprintf(err, errlen, "unreadable extended key usage");
+		ASN1_OBJECT_free(want);
 		return -1;
 	}
 	n = sk_ASN1_OBJECT_num(eku);
-	ok = n == 1 && OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, 0)) ==
-	    NID_time_stamp;
+	ok = n == 1 && OBJ_cmp(sk_ASN1_OBJECT_value(eku, 0), want) == 0;
 	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	ASN1_OBJECT_free(want);
 	if (!ok) {
-		snprintf(err, errlen, "the extended key usage of a "
-		    "time-stamping certificate must be timeStamping only");
+		snprintf(err, errlen, "the extended key usage of %s must be "
+		    "%s only", what, kind == KEYS_SEAL ? "documentSigning "
+		    "(1.3.6.1.5.5.7.3.36)" : "timeStamping");
 		return -1;
 	}
 	return 0;

@@ -82,6 +82,41 @@ out=$("$KEYS" -f "$C" install tsa "$T/out/two.pem" 2>&1); rc=$?
 t_eq "tsa certificate with two EKUs: refused" "$rc" 1
 t_match "two EKUs: says why" "$out" "timeStamping only"
 
+# A seal certificate needs the critical documentSigning usage alone: one
+# without it, or with a TLS usage beside it, is refused.
+# sealcert NAME EXT...: a certificate of the test CA for the token's seal key
+sealcert()
+{
+	n=$1; shift
+	printf '%s\n' "$@" > "$T/out/$n.ext"
+	openssl x509 -req -in "$T/hsm/seal.csr" -CA "$T/pki/ca.pem" \
+	    -CAkey "$T/pki/ca.key" -CAcreateserial -days 30 -sha256 \
+	    -extfile "$T/out/$n.ext" -out "$T/out/$n.pem" 2>/dev/null
+}
+before=$(sha256sum < "$T/pki/seal.pem")
+sealcert noeku "basicConstraints=critical,CA:false" \
+    "keyUsage=critical,digitalSignature,nonRepudiation"
+out=$("$KEYS" -f "$C" install seal "$T/out/noeku.pem" 2>&1); rc=$?
+t_eq "seal certificate without extended key usage: refused" "$rc" 1
+t_match "no EKU: says why" "$out" "a sealing certificate needs an extended key usage documentSigning \\(1.3.6.1.5.5.7.3.36\\)"
+sealcert client "basicConstraints=critical,CA:false" \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth"
+out=$("$KEYS" -f "$C" install seal "$T/out/client.pem" 2>&1); rc=$?
+t_eq "seal certificate with clientAuth: refused" "$rc" 1
+t_match "clientAuth: says why" "$out" "the extended key usage of a sealing certificate must be critical"
+sealcert twoeku "basicConstraints=critical,CA:false" \
+    "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=critical,1.3.6.1.5.5.7.3.36,serverAuth"
+out=$("$KEYS" -f "$C" install seal "$T/out/twoeku.pem" 2>&1); rc=$?
+t_eq "seal certificate with documentSigning and serverAuth: refused" "$rc" 1
+t_match "two EKUs: says why" "$out" "must be documentSigning \\(1.3.6.1.5.5.7.3.36\\) only"
+sealcert noku "basicConstraints=critical,CA:false" \
+    "extendedKeyUsage=critical,1.3.6.1.5.5.7.3.36"
+out=$("$KEYS" -f "$C" install seal "$T/out/noku.pem" 2>&1); rc=$?
+t_eq "seal certificate without key usage: refused" "$rc" 1
+t_match "no key usage: says why" "$out" "neither digitalSignature nor nonRepudiation"
+t_eq "seal certificate still untouched" "$(sha256sum < "$T/pki/seal.pem")" "$before"
+
 # A PIN file the group may read is refused.
 chmod 0640 "$T/hsm/pin"
 out=$("$KEYS" -f "$C" list 2>&1); rc=$?
