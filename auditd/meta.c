@@ -22,6 +22,8 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
 
 #include "auditd.h"
 #include "control.h"
@@ -38,6 +40,7 @@ static int	meta_replace(int, const char *, const char *, size_t);
 static int	meta_load(int, const char *, char **, size_t *);
 static int	meta_field(const char *, const char *, char *, size_t);
 static int	meta_uint(const char *, const char *, uint64_t *);
+static int	meta_cms_signer(CMS_ContentInfo *, char *, size_t);
 
 /* Files made while still root belong to the journal's user. */
 void
@@ -376,9 +379,64 @@ meta_sign(int dirfd, uint32_t num, const uint8_t *der, size_t derlen,
 }
 
 /*
+ * The signer's form, as cfjl-verify(1) requires it: one signer, SHA-256
+ * or stronger, a certificate with the critical extended key usage
+ * documentSigning (1.3.6.1.5.5.7.3.36) alone.  A signature anyone could
+ * make with a TLS certificate, or with SHA-1, is refused here too.
+ */
+static int
+meta_cms_signer(CMS_ContentInfo *cms, char *err, size_t errlen)
+{
+	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(X509)		*signers = NULL;
+	EXTENDED_KEY_USAGE	*eku = NULL;
+	ASN1_OBJECT		*docsign = NULL;
+	X509_ALGOR		*dig, *sig;
+	int			 md, pk, crit, ret = -1;
+
+	if ((sis = CMS_get0_SignerInfos(cms)) == NULL ||
+	    sk_CMS_SignerInfo_num(sis) != 1) {
+		snprintf(err, errlen, "the signature must have one signer");
+		return -1;
+	}
+	CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(sis, 0), NULL, NULL,
+	    &dig, &sig);
+	md = dig != NULL ? OBJ_obj2nid(dig->algorithm) : NID_undef;
+	if (md != NID_sha256 && md != NID_sha384 && md != NID_sha512) {
+		snprintf(err, errlen, "the signature uses the digest %s "
+		    "(SHA-256 or stronger only)", OBJ_nid2sn(md));
+		return -1;
+	}
+	if (sig != NULL && OBJ_find_sigid_algs(OBJ_obj2nid(sig->algorithm),
+	    &md, &pk) && md != NID_undef && md != NID_sha256 &&
+	    md != NID_sha384 && md != NID_sha512) {
+		snprintf(err, errlen, "the signature uses %s",
+		    OBJ_nid2sn(OBJ_obj2nid(sig->algorithm)));
+		return -1;
+	}
+	if ((signers = CMS_get0_signers(cms)) == NULL ||
+	    sk_X509_num(signers) != 1 ||
+	    (docsign = OBJ_txt2obj("1.3.6.1.5.5.7.3.36", 1)) == NULL ||
+	    (eku = X509_get_ext_d2i(sk_X509_value(signers, 0),
+	    NID_ext_key_usage, &crit, NULL)) == NULL || crit != 1 ||
+	    sk_ASN1_OBJECT_num(eku) != 1 ||
+	    OBJ_cmp(sk_ASN1_OBJECT_value(eku, 0), docsign) != 0)
+		snprintf(err, errlen, "the signer's certificate is not a "
+		    "sealing one (critical extended key usage "
+		    "documentSigning alone)");
+	else
+		ret = 0;
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	ASN1_OBJECT_free(docsign);
+	sk_X509_free(signers);
+	return ret;
+}
+
+/*
  * Does the detached CMS signature hold over the exact bytes of the
- * .log?  Only the mathematics: whether the signer is trusted is for
- * cfjl-verify with the regulator's trust anchors.
+ * .log, made by a sealing certificate with SHA-256 or stronger?  Whether
+ * that certificate is trusted is for cfjl-verify with the regulator's
+ * trust anchors.
  */
 int
 meta_cms_check(int dirfd, const char *logname, const uint8_t *der,
@@ -411,7 +469,7 @@ meta_cms_check(int dirfd, const char *logname, const uint8_t *der,
 		    logname, e != 0 ? ERR_reason_error_string(e) : "?");
 		goto done;
 	}
-	ret = 0;
+	ret = meta_cms_signer(cms, err, errlen);
  done:
 	ERR_clear_error();
 	BIO_free(content);

@@ -44,7 +44,7 @@ cms_ok()
 {
 	sed -n 's|^  <Signature Algorithm="CMS">\(.*\)</Signature>$|\1|p' "$J/$1.xml" |
 	    openssl base64 -d -A > "$T/$1.der" &&
-	openssl cms -verify -binary -inform DER -in "$T/$1.der" \
+	openssl cms -verify -purpose any -binary -inform DER -in "$T/$1.der" \
 	    -content "${2:-$J/$1.log}" -CAfile "$T/pki/ca.pem" -out /dev/null 2>"$T/cms.err"
 }
 
@@ -87,4 +87,36 @@ out=$(ad_ctl journal verify 2>&1); rc=$?
 t_eq "journal verify fails on an edited sealed file" "$rc" 1
 t_match "the signature is named" "$out" "CMS signature does not match 00000002.log"
 cat "$T/saved.log" > "$J/00000002.log"
+
+# A signature over the right bytes by a certificate that is not a sealing
+# one (a TLS client of the same authority), or made with SHA-1, is refused.
+P=$T/pki
+openssl req -new -newkey rsa:2048 -nodes -keyout "$P/seal2.key" \
+    -subj "/C=FR/O=Operateur 48/CN=CFJL seal 2" -out "$P/seal2.csr" 2>/dev/null
+pki_sign_csr "$P" "$P/seal2.csr" "$P/seal2.pem" seal || exit 2
+cp "$J/00000003.xml" "$T/saved.xml"
+# resign CERT KEY MD: 00000003.log signed again, into 00000003.xml
+resign()
+{
+	openssl cms -sign -binary -nosmimecap -md "$3" -in "$J/00000003.log" \
+	    -signer "$1" -inkey "$2" -outform DER -out "$T/re.der" 2>/dev/null ||
+	    exit 2
+	b=$(openssl base64 -A -in "$T/re.der")
+	sed "s|^  <Signature Algorithm=\"CMS\">.*</Signature>\$|  <Signature Algorithm=\"CMS\">$b</Signature>|" \
+	    "$T/saved.xml" > "$J/00000003.xml"
+}
+resign "$P/seal2.pem" "$P/seal2.key" sha256
+out=$(ad_ctl journal verify 2>&1); rc=$?
+t_eq "journal verify: another sealing certificate, SHA-256" "$rc" 0
+resign "$P/depositor.pem" "$P/depositor.key" sha256
+out=$(ad_ctl journal verify 2>&1); rc=$?
+t_eq "journal verify fails on a file signed by a TLS client" "$rc" 1
+t_match "the signer is named" "$out" "^    the signer's certificate is not a sealing one \\(critical extended key usage documentSigning alone\\)"
+resign "$P/seal2.pem" "$P/seal2.key" sha1
+out=$(ad_ctl journal verify 2>&1); rc=$?
+t_eq "journal verify fails on a file signed with SHA-1" "$rc" 1
+t_match "the digest is named" "$out" "the signature uses the digest SHA1 \\(SHA-256 or stronger only\\)"
+cat "$T/saved.xml" > "$J/00000003.xml"
+out=$(ad_ctl journal verify 2>&1); rc=$?
+t_eq "journal verify again once restored" "$rc" 0
 t_done
