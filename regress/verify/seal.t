@@ -133,6 +133,18 @@ elif what == "keyname":
 	etree.SubElement(ki, "{%s}KeyName" % DS).text = "seal"
 elif what == "comment":
 	si.insert(0, etree.Comment(" hello "))
+elif what == "rootnsid":
+	lot.set("{urn:x}Id", sp.get("Id"))
+elif what == "upperid":
+	lot.find("{urn:cfjl:lot:1}Precedent").set("ID", "p")
+elif what == "inclusive":
+	tr = refs[1].find("{%s}Transforms" % DS)[0]
+	x = etree.SubElement(tr,
+	    "{http://www.w3.org/2001/10/xml-exc-c14n#}InclusiveNamespaces")
+	x.set("PrefixList", "ds")
+elif what == "tsid":
+	ts = obj.find(".//{%s}SignatureTimeStamp" % XA)
+	ts.set("Id", sp.get("Id"))
 elif what == "twosig":
 	lot.append(copy.deepcopy(sig))
 else:
@@ -185,6 +197,30 @@ refused keyname "lot 2: the seal is not of the form the vault writes: KeyInfo ha
 
 new comment; edit $W/$L2 comment; pack comment
 refused comment "lot 2: the seal is not of the form the vault writes: SignedInfo holds an unexpected node"
+
+new rootnsid; edit $W/$L2 rootnsid; pack rootnsid
+refused rootnsid "lot 2: the seal is not of the form the vault writes: Lot carries an identifier attribute .*:Id that is not the vault's"
+
+new upperid; edit $W/$L2 upperid; pack upperid
+refused upperid "lot 2: the seal is not of the form the vault writes: Precedent carries an identifier attribute ID that is not the vault's"
+
+new inclusive; edit $W/$L2 inclusive; pack inclusive
+refused inclusive "lot 2: the seal is not of the form the vault writes: Transform has an extra element InclusiveNamespaces"
+
+new tsid; edit $W/$L2 tsid; pack tsid
+refused tsid "lot 2: the seal is not of the form the vault writes: SignatureTimeStamp/@Id is not \"ts-lot-000000000002\""
+
+# CDATA or a comment inside a signed value: the canonical form (and so
+# the digest) is the same, what is read need not be; refused
+new cdata
+sed -i 's|<xades:SigningTime>\([^<]*\)</xades:SigningTime>|<xades:SigningTime><![CDATA[\1]]></xades:SigningTime>|' $W/$L2
+pack cdata
+refused cdata "lot 2: the seal is not of the form the vault writes: SigningTime holds an unexpected node"
+
+new splitcomment
+sed -i 's|<xades:SigningTime>\(....\)|<xades:SigningTime>\1<!-- -->|' $W/$L2
+pack splitcomment
+refused splitcomment "lot 2: the seal is not of the form the vault writes: SigningTime holds an unexpected node"
 
 new twosig; edit $W/$L2 twosig; pack twosig
 refused twosig "lot 2: element Signature after the signature"
