@@ -36,6 +36,12 @@ $MK export -v vault -f 1 -t 10 -o one.tar 2>/dev/null || exit 2
 
 run() { out=$("$V" "$@" 2>&1); rc=$?; }
 new() { rm -rf "w/$1"; mkdir -p "w/$1"; tar -xf "${2:-b}.tar" -C "w/$1"; W=w/$1; }
+# fresh NAME: the manifest made now (it is not signed), after a re-sealing
+fresh()
+{
+	sed -i "s/\"created\":\"[^\"]*\"/\"created\":\"$(date -u +%Y-%m-%dT%H:%M:%S.999Z)\"/" \
+	    "w/$1/manifest.json"
+}
 pack()
 {
 	(cd "w/$1" && tar --format=ustar -cf "../../$1.tar" manifest.json \
@@ -234,6 +240,7 @@ resealed()
 	    -o $W/l1.xml 2>/dev/null && mv $W/l1.xml $W/lots/000000000001.xml ||
 	    exit 2
 	cp "$2" $W/certs/seal.pem
+	fresh "$1"
 	pack "$1"
 }
 # issue NAME EXT...: a certificate of the test CA for the seal key's request
@@ -321,6 +328,7 @@ CNF
 	b=$(openssl base64 -A -in "$1.der")
 	sed -i "s|<xades:EncapsulatedTimeStamp>[^<]*<|<xades:EncapsulatedTimeStamp>$b<|" $lot
 	cp "$2" $W/certs/tsa.pem
+	fresh "$1"
 	pack "$1"
 }
 
@@ -351,6 +359,7 @@ cmstoken()
 	b=$(openssl base64 -A -in "$1.der")
 	sed -i "s|<xades:EncapsulatedTimeStamp>[^<]*<|<xades:EncapsulatedTimeStamp>$b<|" $lot
 	cp "$2" $W/certs/tsa.pem
+	fresh "$1"
 	pack "$1"
 }
 
