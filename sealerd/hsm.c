@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <libp11.h>
 
@@ -29,6 +30,32 @@
 static int	 hsm_key_find(struct hsm *, PKCS11_TOKEN *, const char *,
 		    struct hsm_key *);
 static void	 hsm_unload(struct hsm *);
+static int	 hsm_seal_usage(X509 *);
+
+/*
+ * The sealing certificate has the critical extended key usage
+ * documentSigning (1.3.6.1.5.5.7.3.36) alone, as cfjl-verify(1)
+ * requires: seals made with any other would all be refused.
+ */
+static int
+hsm_seal_usage(X509 *x)
+{
+	EXTENDED_KEY_USAGE	*eku;
+	ASN1_OBJECT		*docsign;
+	int			 crit, ok = 0;
+
+	if ((docsign = OBJ_txt2obj("1.3.6.1.5.5.7.3.36", 1)) == NULL)
+		return -1;
+	if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit,
+	    NULL)) != NULL) {
+		ok = crit == 1 && sk_ASN1_OBJECT_num(eku) == 1 &&
+		    OBJ_cmp(sk_ASN1_OBJECT_value(eku, 0), docsign) == 0;
+		sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	}
+	ASN1_OBJECT_free(docsign);
+	ERR_clear_error();
+	return ok ? 0 : -1;
+}
 
 int
 hsm_cert_load(const char *path, X509 **cert, STACK_OF(X509) **chain,
@@ -82,6 +109,13 @@ hsm_init(struct hsm *h, const struct cfjl_sealerd_conf *sc)
 	    hsm_cert_load(sc->tsa_cert, &h->tsa.cert, &h->tsa.chain,
 	    h->err, sizeof(h->err)) == -1)
 		return -1;
+	if (hsm_seal_usage(h->seal.cert) == -1) {
+		snprintf(h->err, sizeof(h->err), "the sealing certificate %.300s "
+		    "lacks the critical extended key usage documentSigning "
+		    "(1.3.6.1.5.5.7.3.36) alone: its seals would be refused",
+		    sc->seal_cert);
+		return -1;
+	}
 	h->certs = 1;
 	if (pin_read(sc->pkcs11_pin_file, h->pin, sizeof(h->pin), h->err,
 	    sizeof(h->err)) == -1)

@@ -48,6 +48,18 @@ t_eq "certificate of another key: not open" "$rc" 1
 t_match "certificate of another key: says why" "$out" 'certificate for key "cfjl-seal" does not match'
 cp "$T/seal.good" "$T/pki/seal.pem"
 
+# A certificate for the key, but without the documentSigning usage: its
+# seals would be refused by cfjl-verify, so none is made.
+printf '%s\n' "basicConstraints=critical,CA:false" \
+    "keyUsage=critical,digitalSignature,nonRepudiation" > "$T/noeku.ext"
+openssl x509 -req -in "$T/hsm/seal.csr" -CA "$T/pki/ca.pem" \
+    -CAkey "$T/pki/ca.key" -CAcreateserial -days 30 -sha256 \
+    -extfile "$T/noeku.ext" -out "$T/pki/seal.pem" 2>/dev/null
+out=$("$SEAL_TEST" -f "$C" open 2>&1); rc=$?
+t_eq "seal certificate without documentSigning: not open" "$rc" 1
+t_match "without documentSigning: says why" "$out" "the sealing certificate .* lacks the critical extended key usage documentSigning \\(1.3.6.1.5.5.7.3.36\\) alone"
+cp "$T/seal.good" "$T/pki/seal.pem"
+
 # Serials: blocks reserved on disk, never reused after a restart.
 rm -f "$T/state/tsa-serial"
 first=$("$SEAL_TEST" -f "$C" serials 3 2>/dev/null | tr '\n' ' ')
