@@ -42,7 +42,7 @@ chmod 0600 "$T/hsm/pin"
 
 # A certificate that is not the key's: refused before any seal.
 cp "$T/pki/seal.pem" "$T/seal.good"
-cp "$T/pki/tsa.pem" "$T/pki/seal.pem"
+pki_sign_csr "$T/pki" "$T/hsm/tsa.csr" "$T/pki/seal.pem" seal || exit 2
 out=$("$SEAL_TEST" -f "$C" open 2>&1); rc=$?
 t_eq "certificate of another key: not open" "$rc" 1
 t_match "certificate of another key: says why" "$out" 'certificate for key "cfjl-seal" does not match'
