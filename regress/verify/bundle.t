@@ -221,7 +221,7 @@ refused inner "event 4: the trace carries IDEvt 99, the lot says 4" -k pki/regul
 new unknown
 mkdir $W/extra && echo hello > $W/extra/notes.txt
 pack unknown
-refused unknown "entry \"extra/notes.txt\" is not part of the format \\(refused\\)"
+refused unknown "entry \"extra/notes.txt\" is not part of the format \\(refused; the rest of the archive is not read\\)"
 
 new nomanifest
 rm $W/manifest.json
@@ -243,7 +243,7 @@ new traversal
     --transform='s,^lots/000000000001.xml,../lots/000000000001.xml,' \
     manifest.json certs/seal.pem certs/tsa.pem $(ls lots/* | sort) \
     $(ls events/* | sort))
-refused traversal "entry \"../lots/000000000001.xml\" is not part of the format \\(refused\\)"
+refused traversal "entry \"../lots/000000000001.xml\" is not part of the format \\(refused; the rest of the archive is not read\\)"
 
 cp b.tar badsum.tar
 printf 'X' | dd of=badsum.tar bs=1 seek=10 conv=notrunc 2>/dev/null
