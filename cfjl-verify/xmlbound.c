@@ -10,15 +10,16 @@
  * It must see the tags libxml2 will see, or an attacker hides
  * attributes from it.  So it is strict where libxml2 could read the
  * bytes otherwise: UTF-8 only (no other BOM, no other declared
- * encoding), no DTD, no control characters, no '<' in attribute
- * values; comments, CDATA sections and processing instructions end at
- * their first terminator, as in libxml2.  Anything it does not follow
- * is refused.  Where libxml2 stops on an error inside a tag and goes on
- * reading it as text, the two meet again at the next '<', since a
- * quoted value holds none.  Deliberately independent of frontd's
+ * encoding), XML characters only, no DTD, no '<' in attribute values
+ * nor in processing instructions; comments and CDATA sections end at
+ * their first terminator, as in libxml2, which cannot stop earlier on a
+ * bad character.  Anything it does not follow is refused.  Where
+ * libxml2 stops on an error inside a tag or a PI and goes on reading it
+ * as text, the two meet again at the next '<', since none is inside.  Deliberately independent of frontd's
  * scanner: the verifier links nothing of the vault.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -38,6 +39,7 @@ static int	 xb_fail(struct xb *, const char *, ...)
 		    __attribute__((__format__(printf, 2, 3)));
 static int	 xb_space(unsigned char);
 static int	 xb_namechar(unsigned char);
+static int	 xb_chars(struct xb *);
 static int	 xb_skipto(struct xb *, const char *);
 static int	 xb_decl(struct xb *);
 static int	 xb_start(struct xb *);
@@ -69,6 +71,54 @@ xb_namechar(unsigned char c)
 	return (!xb_space(c) && c != '<' && c != '>' && c != '/' &&
 	    c != '=' && c != '"' && c != '\'' && c != '&' && c != '?' &&
 	    c != '!');
+}
+
+/*
+ * Every character UTF-8 and an XML character: libxml2 stops inside a
+ * comment, a CDATA section or a PI at the first one that is not, and
+ * reads on from there as if it were markup.
+ */
+static int
+xb_chars(struct xb *x)
+{
+	const unsigned char	*p = x->p;
+	uint32_t		 c;
+	size_t			 n, k;
+
+	for (x->i = 0; x->i < x->len; x->i += n) {
+		c = p[x->i];
+		if (c < 0x80) {
+			n = 1;
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+				return (xb_fail(x, "control character 0x%02x",
+				    c));
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 2;
+			c &= 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 3;
+			c &= 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 4;
+			c &= 0x07;
+		} else
+			return (xb_fail(x, "not UTF-8"));
+		if (x->len - x->i < n)
+			return (xb_fail(x, "not UTF-8"));
+		for (k = 1; k < n; k++) {
+			if ((p[x->i + k] & 0xc0) != 0x80)
+				return (xb_fail(x, "not UTF-8"));
+			c = (c << 6) | (p[x->i + k] & 0x3f);
+		}
+		if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 ||
+		    c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff) ||
+		    c == 0xfffe || c == 0xffff)
+			return (xb_fail(x, "not an XML character"));
+	}
+	x->i = 0;
+	return (0);
 }
 
 /* Past the first occurrence of term from x->i; -1 if none. */
@@ -104,6 +154,8 @@ xb_decl(struct xb *x)
 	if (xb_skipto(x, "?>") == -1)
 		return (-1);
 	n = x->i - start;
+	if (memchr(d + 1, '<', n - 1) != NULL)
+		return (xb_fail(x, "'<' in the XML declaration"));
 	for (e = d; e + 8 <= d + n; e++)
 		if (memcmp(e, "encoding", 8) == 0)
 			break;
@@ -243,13 +295,8 @@ xbound_scan(const char *buf, size_t len, const struct xbound *lim,
 	if (len > lim->bytes)
 		return (xb_fail(&x, "%zu bytes, more than %zu", len,
 		    lim->bytes));
-	for (j = 0; j < len; j++)
-		if (x.p[j] < 0x20 && x.p[j] != '\t' && x.p[j] != '\n' &&
-		    x.p[j] != '\r') {
-			x.i = j;
-			return (xb_fail(&x, "control character 0x%02x",
-			    x.p[j]));
-		}
+	if (xb_chars(&x) == -1)
+		return (-1);
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		x.i = 3;
 	else
@@ -266,9 +313,19 @@ xbound_scan(const char *buf, size_t len, const struct xbound *lim,
 		x.i = (size_t)(lt - x.p);
 		j = len - x.i;
 		if (j >= 2 && lt[1] == '?') {
+			/*
+			 * libxml2 reads on right after "<?" when the target
+			 * is not a name to its taste: no tag may hide here.
+			 */
+			j = x.i;
 			x.i += 2;
 			if (xb_skipto(&x, "?>") == -1)
 				return (-1);
+			if (memchr(x.p + j + 1, '<', x.i - j - 1) != NULL) {
+				x.i = j;
+				return (xb_fail(&x, "'<' in a processing "
+				    "instruction"));
+			}
 		} else if (j >= 4 && memcmp(lt, "<!--", 4) == 0) {
 			x.i += 4;
 			if (xb_skipto(&x, "-->") == -1)

@@ -60,28 +60,36 @@ verify() { bounded "$1" "$V" -t pki/trust.pem in; wait; }
 
 # --- quadratic attributes, and the ways around a scanner ----------------------
 for k in attrs gtattrs nsdecl hidden; do
-	bundle lot=1:$k:100000 ; verify "lot $k"
+	bundle lot=1:$k:100000; verify "lot $k"
 	refused "lot $k" "lot 1: lots/000000000001.xml refused before parsing: byte [0-9]+: an element with more than 16 attributes"
 done
-bundle lot=1:utf16:100000 ; verify "lot utf16"
+bundle lot=1:utf16:100000; verify "lot utf16"
 refused "lot utf16" "refused before parsing: byte 3: control character 0x00"
-bundle lot=1:ebcdic:100000 ; verify "lot ebcdic"
+bundle lot=1:ebcdic:100000; verify "lot ebcdic"
 refused "lot ebcdic" "refused before parsing: byte [0-9]+: declared encoding \"IBM037\": only UTF-8 is read"
-bundle lot=1:deep:100000 ; verify "lot deep"
+bundle lot=1:pitag:100000; verify "lot pitag"
+refused "lot pitag" "refused before parsing: byte [0-9]+: '<' in a processing instruction"
+bundle lot=1:badcomment:100000; verify "lot badcomment"
+refused "lot badcomment" "refused before parsing: byte [0-9]+: not an XML character"
+bundle lot=1:laughs:10; verify "lot laughs"
+refused "lot laughs" "refused before parsing: byte [0-9]+: a DTD or declaration \\(refused\\)"
+bundle lot=1:entities:1000000; verify "lot entities"
+refused "lot entities" "lot 1: lots/000000000001.xml is not well-formed XML"
+bundle lot=1:deep:100000; verify "lot deep"
 refused "lot deep" "refused before parsing: byte [0-9]+: nested deeper than 64"
 
 # --- node counts, sizes, threads ------------------------------------------------
-bundle lot=1:empties:10000000 ; verify "lot of 40 MB <a/>"
+bundle lot=1:empties:10000000; verify "lot of 40 MB <a/>"
 refused "lot of 40 MB <a/>" "refused before parsing: byte [0-9]+: more than 1004096 elements"
-bundle lot=1:empties:15000000 ; verify "lot of 60 MB <a/>"
+bundle lot=1:empties:15000000; verify "lot of 60 MB <a/>"
 refused "lot of 60 MB <a/>" "ERROR in: lots/000000000001.xml: not checked: [0-9]+ bytes, more than the 128 MiB the verifier parses at once allow"
-bundle lot=1:text:40000000 ; verify "lot of one 40 MB text"
+bundle lot=1:text:40000000; verify "lot of one 40 MB text"
 refused "lot of one 40 MB text" "lot 1: Premier/Dernier missing or inconsistent"
-bundle lot=1:evenements:20000 ; verify "lot too costly to parse"
+bundle lot=1:evenements:20000; verify "lot too costly to parse"
 refused "lot too costly to parse" "ERROR in: lots/000000000001.xml: not checked: 20001 elements and 320002 attributes, more than the 128 MiB the verifier parses at once allow"
 bundle lot=1:evenements:12000 lot=2:evenements:12000 \
     lot=3:evenements:12000 lot=4:evenements:12000 \
-    lot=5:evenements:12000 lot=6:evenements:12000 ; verify "six costly lots"
+    lot=5:evenements:12000 lot=6:evenements:12000; verify "six costly lots"
 refused "six costly lots" "lot 6: Id attribute is \"\", expected \"lot-000000000006\""
 
 # --- order, unlisted entries -----------------------------------------------------
@@ -90,24 +98,24 @@ feed manifest lot=1:text:30000000 lot=2:text:30000000 lot=3:text:30000000 \
     lot=7:text:30000000 lot=8:text:30000000 certs=pki
 verify "lots before the certificates"
 refused "lots before the certificates" "lots/000000000008.xml comes before certs/seal.pem and certs/tsa.pem \\(refused: the certificates come first\\)"
-bundle unlisted=1000000 ; verify "a million unlisted entries"
+bundle unlisted=1000000; verify "a million unlisted entries"
 refused "a million unlisted entries" "entry \"x/0\" is not part of the format \\(refused; the rest of the archive is not read\\)"
 t_eq "only the first is reported" "$(printf '%s\n' "$out" | grep -c 'x/')" 1
-bundle events=1000000 ; verify "a million empty event files"
+bundle events=1000000; verify "a million empty event files"
 refused "a million empty event files" "events/000000000001.p7m is not listed in any lot \\(extra file; refused, the rest of the archive is not read\\)"
-bundle lot=1:lists:3 events=1000000 ; verify "event files past those a lot lists"
+bundle lot=1:lists:3 events=1000000; verify "event files past those a lot lists"
 refused "event files past those a lot lists" "events/000000000004.p7m is not listed in any lot \\(extra file; refused, the rest of the archive is not read\\)"
-bundle lot=1:lists:3 events=2 events=1000000 ; verify "event files again"
+bundle lot=1:lists:3 events=2 events=1000000; verify "event files again"
 refused "event files again" "events/000000000001.p7m comes after events/000000000002.p7m: out of IDEvt order or twice \\(refused, the rest of the archive is not read\\)"
 
 # --- tar: pax, long names, GNU and sparse entries --------------------------------
 long=events/$(printf '%0200d' 1).p7m
-bundle pax="$long" ; verify "pax long name"
+bundle pax="$long"; verify "pax long name"
 refused "pax long name" "entry \"$long\" is not part of the format"
-bundle pax="lots/000000000001.xml/../x" ; verify "pax path with dots"
+bundle pax="lots/000000000001.xml/../x"; verify "pax path with dots"
 refused "pax path with dots" "is not part of the format"
 for ty in L K S 1 2 D; do
-	bundle type=$ty ; verify "tar type $ty"
+	bundle type=$ty; verify "tar type $ty"
 	refused "tar type $ty" "bundle archive: entry at byte [0-9]+ has type '$ty': only files are allowed"
 done
 

@@ -116,6 +116,28 @@ printf '\377' | dd of=$W/events/000000000005.p7m bs=1 seek=200 conv=notrunc 2>/d
 pack flip
 refused flip "lot 1: event 5: Empreinte does not match events/000000000005.p7m"
 
+# -o: a trace gets its name only once its event and its lot's seal check
+new sealflip
+sed -i 's/Coffre="1"/Coffre="2"/' $W/lots/000000000002.xml
+pack sealflip
+rm -rf plain2
+refused sealflip "lot 2: " -k pki/regulator.key -o plain2
+t_ok "-o: traces of sealed lots written" test -s plain2/000000000001.xml
+t_ok "-o: no trace of the lot whose seal fails" \
+    test -z "$(ls plain2 | grep '^00000000001[1-9]\.xml')"
+t_ok "-o: nothing left under a temporary name" \
+    test -z "$(ls -A plain2 | grep -v '^[0-9]\{12\}\.xml$')"
+new flipo
+printf '\377' | dd of=$W/events/000000000005.p7m bs=1 seek=200 conv=notrunc 2>/dev/null
+pack flipo
+rm -rf plain3
+run -t pki/trust.pem -k pki/regulator.key -o plain3 flipo.tar
+t_eq "-o: a changed event: exit 1" "$rc" 1
+t_ok "-o: its trace is not written" test ! -e plain3/000000000005.xml
+t_ok "-o: the others are" test -s plain3/000000000006.xml
+t_ok "-o: nothing left under a temporary name (changed event)" \
+    test -z "$(ls -A plain3 | grep -v '^[0-9]\{12\}\.xml$')"
+
 # the GCM tag (last bytes) of one event: it alone does not decrypt
 new tag
 sz=$(wc -c < $W/events/000000000005.p7m)
