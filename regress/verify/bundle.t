@@ -226,7 +226,7 @@ refused cut "bundle archive: the archive is cut at byte"
 new extra
 cp x/events/000000000001.p7m $W/events/000000000061.p7m
 pack extra
-refused extra "events/000000000061.p7m is not listed in any lot \\(extra file\\)"
+refused extra "events/000000000061.p7m is not listed in any lot \\(extra file; refused, the rest of the archive is not read\\)"
 
 new lotid
 sed -i 's/Id="lot-000000000002"/Id="lot-000000000009"/' $W/lots/000000000002.xml
