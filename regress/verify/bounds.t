@@ -91,6 +91,9 @@ bundle lot=1:evenements:12000 lot=2:evenements:12000 \
     lot=3:evenements:12000 lot=4:evenements:12000 \
     lot=5:evenements:12000 lot=6:evenements:12000; verify "six costly lots"
 refused "six costly lots" "lot 6: Id attribute is \"\", expected \"lot-000000000006\""
+# each costs about 75 MB to parse: two at once would pass the budget
+t_ok "six costly lots: one parsed at a time (under 160 MiB)" \
+    test "${kb:-999999999}" -lt $((160 * 1024))
 
 # --- order, unlisted entries -----------------------------------------------------
 feed manifest lot=1:text:30000000 lot=2:text:30000000 lot=3:text:30000000 \
