@@ -18,7 +18,7 @@ static int	 path_number(const char *, const char *, const char *,
 static char	*entry_slurp(struct tar *, struct tar_entry *, size_t,
 		    struct bundle *);
 static void	 entry_certs(struct bundle *, struct tar *, struct tar_entry *);
-static void	 entry_lot(struct vctx *, struct bundle *, struct tar *,
+static int	 entry_lot(struct vctx *, struct bundle *, struct tar *,
 		    struct tar_entry *, uint64_t);
 static int	 u64_cmp(const void *, const void *);
 static int	 entry_event(struct vctx *, struct bundle *, struct tar *,
@@ -102,21 +102,22 @@ entry_certs(struct bundle *b, struct tar *t, struct tar_entry *e)
  * what parsing them may cost, are taken from the parsing budget before
  * they are read, so that lots on several threads stay within it.
  */
-static void
+static int
 entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
     struct tar_entry *e, uint64_t n)
 {
 	struct vlot	*lot;
 	struct xcount	 cnt;
 	char		*buf, why[256];
-	size_t		 i, cost, more;
+	size_t		 cost, more;
 
-	for (i = 0; i < b->nlots; i++)
-		if (b->lots[i].file_numero == n) {
-			v_fail("%s appears twice in the bundle", e->path);
-			b->lots[i].dup = 1;
-			return;
-		}
+	if (b->nlots > 0 && n <= b->last_lot) {
+		v_fail("%s comes after lots/%012llu.xml: out of lot order or "
+		    "twice (refused, the rest of the archive is not read)",
+		    e->path, (unsigned long long)b->last_lot);
+		return (-1);
+	}
+	b->last_lot = n;
 	if (b->nlots == b->lotcap) {
 		b->lotcap = b->lotcap ? b->lotcap * 2 : 16;
 		b->lots = xreallocarray(b->lots, b->lotcap, sizeof(*b->lots));
@@ -129,28 +130,28 @@ entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
 	if (b->listed != NULL) {
 		v_fail("%s comes after event files (refused: the lots come "
 		    "first)", e->path);
-		return;
+		return (0);
 	}
 	if (b->seal_pem == NULL || b->tsa_pem == NULL) {
 		v_fail("%s comes before certs/seal.pem and certs/tsa.pem "
 		    "(refused: the certificates come first)", e->path);
-		return;
+		return (0);
 	}
 	if (e->size > V_LOT_MAX) {
 		v_fail("%s: %llu bytes, more than a lot can be (%llu)",
 		    e->path, (unsigned long long)e->size, V_LOT_MAX);
-		return;
+		return (0);
 	}
 	if (e->size > V_PARSE_BUDGET / 3) {
 		v_error("%s: not checked: %llu bytes, more than the %d MiB "
 		    "the verifier parses at once allow", e->path,
 		    (unsigned long long)e->size, V_PARSE_BUDGET >> 20);
-		return;
+		return (0);
 	}
 	cost = budget_take(e->size);
 	if ((buf = entry_slurp(t, e, V_LOT_MAX, b)) == NULL) {
 		budget_give(cost);
-		return;
+		return (0);
 	}
 	sha256(buf, e->size, lot->raw_sha);
 	/* lot_check() refuses what goes past the bounds, at no cost */
@@ -163,12 +164,13 @@ entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
 			    cnt.attrs, V_PARSE_BUDGET >> 20);
 			free(buf);
 			budget_give(cost);
-			return;
+			return (0);
 		}
 		if (more > cost)
 			cost += budget_take(more - cost);
 	}
 	work_lot(b->work, b->nlots - 1, buf, e->size, cost);
+	return (0);
 }
 
 static int
@@ -323,8 +325,12 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 		} else if (strcmp(e.path, "certs/seal.pem") == 0 ||
 		    strcmp(e.path, "certs/tsa.pem") == 0)
 			entry_certs(b, &t, &e);
-		else if (path_number(e.path, "lots/", ".xml", &n) == 0)
-			entry_lot(ctx, b, &t, &e, n);
+		else if (path_number(e.path, "lots/", ".xml", &n) == 0) {
+			if (entry_lot(ctx, b, &t, &e, n) == -1) {
+				b->unlisted = 1;
+				break;
+			}
+		}
 		else if (path_number(e.path, "events/", ".p7m", &n) == 0) {
 			if (entry_event(ctx, b, &t, &e, n) == -1) {
 				b->unlisted = 1;

@@ -148,12 +148,12 @@ struct ventry {
 /* what remains of a lot once its document is checked */
 struct vlot {
 	uint64_t	 numero;
-	char		 path[TAR_PATH_MAX];
+	char		 path[24];	/* lots/LLLLLLLLLLLL.xml */
 	uint64_t	 file_numero;	/* from the file name */
 	int		 parsed;	/* attributes and entries read */
-	char		 id[64];
-	char		 operateur[64];
-	char		 coffre[64];
+	char		 id[24];		/* lot-LLLLLLLLLLLL */
+	char		 operateur[24];	/* digits, as the manifest */
+	char		 coffre[24];
 	uint64_t	 premier, dernier;
 	int		 has_precedent;
 	uint8_t		 precedent[V_SHA256_LEN];
@@ -195,6 +195,7 @@ struct bundle {
 	uint64_t	*listed;	/* IDEvts the lots list, sorted */
 	size_t		 nlisted;
 	uint64_t	 last_event;	/* events come in IDEvt order */
+	uint64_t	 last_lot;	/* and lots in lot order */
 	struct manifest	 m;
 	char		*seal_pem;
 	size_t		 seal_len;

@@ -263,6 +263,7 @@ work_lot(struct work *w, size_t idx, char *doc, size_t len, size_t cost)
 	j->len = len;
 	j->cost = cost;
 	j->bytes = len;
+	work_collect(w);	/* done jobs are not kept: one per lot */
 	work_submit(w, j);
 }
 

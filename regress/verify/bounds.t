@@ -64,9 +64,11 @@ for k in attrs gtattrs nsdecl hidden; do
 	refused "lot $k" "lot 1: lots/000000000001.xml refused before parsing: byte [0-9]+: an element with more than 16 attributes"
 done
 bundle lot=1:utf16:100000; verify "lot utf16"
-refused "lot utf16" "refused before parsing: byte 3: control character 0x00"
+refused "lot utf16" "refused before parsing: byte 0: not UTF-8"
 bundle lot=1:ebcdic:100000; verify "lot ebcdic"
-refused "lot ebcdic" "refused before parsing: byte [0-9]+: declared encoding \"IBM037\": only UTF-8 is read"
+refused "lot ebcdic" "refused before parsing: byte 42: not UTF-8"
+bundle lot=1:declared:100000; verify "lot declared IBM037"
+refused "lot declared IBM037" "refused before parsing: byte [0-9]+: declared encoding \"IBM037\": only UTF-8 is read"
 bundle lot=1:pitag:100000; verify "lot pitag"
 refused "lot pitag" "refused before parsing: byte [0-9]+: '<' in a processing instruction"
 bundle lot=1:badcomment:100000; verify "lot badcomment"
@@ -101,6 +103,10 @@ feed manifest lot=1:text:30000000 lot=2:text:30000000 lot=3:text:30000000 \
     lot=7:text:30000000 lot=8:text:30000000 certs=pki
 verify "lots before the certificates"
 refused "lots before the certificates" "lots/000000000008.xml comes before certs/seal.pem and certs/tsa.pem \\(refused: the certificates come first\\)"
+bundle lots=200000; verify "200000 empty lots"
+refused "200000 empty lots" "lot 200000: lots/000000200000.xml refused before parsing: byte 0: does not begin with '<'"
+bundle lots=3 lots=100000; verify "lots again"
+refused "lots again" "lots/000000000001.xml comes after lots/000000000003.xml: out of lot order or twice \\(refused, the rest of the archive is not read\\)"
 bundle unlisted=1000000; verify "a million unlisted entries"
 refused "a million unlisted entries" "entry \"x/0\" is not part of the format \\(refused; the rest of the archive is not read\\)"
 t_eq "only the first is reported" "$(printf '%s\n' "$out" | grep -c 'x/')" 1
