@@ -110,13 +110,15 @@ hostile()
 	pasp '<IDEvt>0</IDEvt>' | awk -v at="$1" -v pre="$2" -v n="$3" \
 	    -v kind="$4" -v post="$5" '
 	!done && (i = index($0, at)) > 0 {
-		a = ""
+		printf "%s%s", substr($0, 1, i + length(at) - 1), pre
 		for (k = 0; k < n; k++)
-			a = a (kind == "ns" ? " xmlns:p" k "=\"u:" k "\"" : \
-			    " a" k "=\"" kind "\"")
-		$0 = substr($0, 1, i + length(at) - 1) pre a post \
-		    substr($0, i + length(at))
+			if (kind == "ns")
+				printf " xmlns:p%d=\"u:%d\"", k, k
+			else
+				printf " a%d=\"%s\"", k, kind
+		print post substr($0, i + length(at))
 		done = 1
+		next
 	}
 	{ print }' > "$T/i"
 }
