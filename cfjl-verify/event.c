@@ -335,7 +335,7 @@ event_trace(struct vctx *ctx, struct vwork *w, struct vevent *ev,
 	size_t			 i, s;
 
 	static const struct xbound lim = { V_EVENT_MAX, V_TRACE_ELEMENTS,
-	    V_TRACE_ATTRS, V_XML_DEPTH };
+	    V_TRACE_ATTRS, V_TRACE_DEPTH };
 	struct xcount		 cnt;
 	char			 why[256];
 	size_t			 cost = 0;

@@ -42,6 +42,7 @@
 #define V_META_ELEMENTS		1024
 #define V_META_ATTRS		16
 #define V_XML_DEPTH		64
+#define V_TRACE_DEPTH		256	/* frontd's max-xml-depth at most */
 #define V_PARSE_BUDGET		(128 * 1024 * 1024)
 
 /* Plausibility of times: see cfjl-export(5). */
