@@ -13,26 +13,18 @@
 
 #include "verify.h"
 
-struct pending {
-	struct pending	*next;
-	size_t		 idx;		/* into b->lots */
-	char		*buf;
-	size_t		 len;
-};
-
 static int	 path_number(const char *, const char *, const char *,
 		    uint64_t *);
-static void	 path_printable(const char *, char *, size_t);
 static char	*entry_slurp(struct tar *, struct tar_entry *, size_t,
 		    struct bundle *);
 static void	 entry_certs(struct bundle *, struct tar *, struct tar_entry *);
-static void	 entry_lot(struct vctx *, struct bundle *, struct tar *,
+static int	 entry_lot(struct vctx *, struct bundle *, struct tar *,
 		    struct tar_entry *, uint64_t);
-static void	 entry_event(struct vctx *, struct bundle *, struct tar *,
+static int	 u64_cmp(const void *, const void *);
+static int	 entry_event(struct vctx *, struct bundle *, struct tar *,
 		    struct tar_entry *, uint64_t);
 static int	 lot_cmp(const void *, const void *);
 static int	 event_cmp(const void *, const void *);
-static void	 bundle_pending(struct vctx *, struct bundle *);
 
 /* "lots/" + 12 digits + ".xml" -> the number */
 static int
@@ -51,21 +43,6 @@ path_number(const char *path, const char *dir, const char *ext,
 	memcpy(digits, path + dl, 12);
 	digits[12] = '\0';
 	return (parse_u64(digits, n));
-}
-
-static void
-path_printable(const char *s, char *out, size_t len)
-{
-	size_t	 n = 0;
-
-	for (; *s != '\0' && n + 5 < len; s++) {
-		if (isprint((unsigned char)*s) && *s != '"' && *s != '\\')
-			out[n++] = *s;
-		else
-			n += snprintf(out + n, len - n, "\\x%02x",
-			    (unsigned char)*s);
-	}
-	out[n] = '\0';
 }
 
 /* The whole data of a small entry, NUL-terminated; NULL if too big. */
@@ -119,23 +96,28 @@ entry_certs(struct bundle *b, struct tar *t, struct tar_entry *e)
 		v_fail("%s: no PEM certificate in it", e->path);
 }
 
-static void
+/*
+ * A lot: the certificates come first in a bundle (cfjl-export(5)), so a
+ * lot is checked as it comes and never kept waiting.  Its bytes, then
+ * what parsing them may cost, are taken from the parsing budget before
+ * they are read, so that lots on several threads stay within it.
+ */
+static int
 entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
     struct tar_entry *e, uint64_t n)
 {
 	struct vlot	*lot;
-	struct pending	*p;
-	char		*buf;
-	size_t		 i;
+	struct xcount	 cnt;
+	char		*buf, why[256];
+	size_t		 cost, more;
 
-	for (i = 0; i < b->nlots; i++)
-		if (b->lots[i].file_numero == n) {
-			v_fail("%s appears twice in the bundle", e->path);
-			b->lots[i].dup = 1;
-			return;
-		}
-	if ((buf = entry_slurp(t, e, V_LOT_MAX, b)) == NULL)
-		return;
+	if (b->nlots > 0 && n <= b->last_lot) {
+		v_fail("%s comes after lots/%012llu.xml: out of lot order or "
+		    "twice (refused, the rest of the archive is not read)",
+		    e->path, (unsigned long long)b->last_lot);
+		return (-1);
+	}
+	b->last_lot = n;
 	if (b->nlots == b->lotcap) {
 		b->lotcap = b->lotcap ? b->lotcap * 2 : 16;
 		b->lots = xreallocarray(b->lots, b->lotcap, sizeof(*b->lots));
@@ -143,31 +125,102 @@ entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
 	lot = &b->lots[b->nlots++];
 	memset(lot, 0, sizeof(*lot));
 	lot->file_numero = n;
+	lot->numero = n;
 	strlcpy(lot->path, e->path, sizeof(lot->path));
-	sha256(buf, e->size, lot->raw_sha);
-	if (b->seal_pem == NULL || b->tsa_pem == NULL) {
-		/* certificates come later in this archive: wait for them */
-		p = xcalloc(1, sizeof(*p));
-		p->idx = b->nlots - 1;
-		p->buf = buf;
-		p->len = e->size;
-		p->next = b->pending;
-		b->pending = p;
-		return;
+	if (b->listed != NULL) {
+		v_fail("%s comes after event files (refused: the lots come "
+		    "first)", e->path);
+		return (0);
 	}
-	work_lot(b->work, b->nlots - 1, buf, e->size);
+	if (b->seal_pem == NULL || b->tsa_pem == NULL) {
+		v_fail("%s comes before certs/seal.pem and certs/tsa.pem "
+		    "(refused: the certificates come first)", e->path);
+		return (0);
+	}
+	if (e->size > V_LOT_MAX) {
+		v_fail("%s: %llu bytes, more than a lot can be (%llu)",
+		    e->path, (unsigned long long)e->size, V_LOT_MAX);
+		return (0);
+	}
+	if (e->size > V_PARSE_BUDGET / 3) {
+		v_error("%s: not checked: %llu bytes, more than the %d MiB "
+		    "the verifier parses at once allow", e->path,
+		    (unsigned long long)e->size, V_PARSE_BUDGET >> 20);
+		return (0);
+	}
+	cost = budget_take(e->size);
+	if ((buf = entry_slurp(t, e, V_LOT_MAX, b)) == NULL) {
+		budget_give(cost);
+		return (0);
+	}
+	sha256(buf, e->size, lot->raw_sha);
+	/* lot_check() refuses what goes past the bounds, at no cost */
+	if (xbound_scan(buf, e->size, &lot_bound, &cnt, why,
+	    sizeof(why)) == 0) {
+		if ((more = xbound_cost(e->size, &cnt)) > V_PARSE_BUDGET) {
+			v_error("%s: not checked: %zu elements and %zu "
+			    "attributes, more than the %d MiB the verifier "
+			    "parses at once allow", e->path, cnt.elements,
+			    cnt.attrs, V_PARSE_BUDGET >> 20);
+			free(buf);
+			budget_give(cost);
+			return (0);
+		}
+		if (more > cost)
+			cost += budget_take(more - cost);
+	}
+	work_lot(b->work, b->nlots - 1, buf, e->size, cost);
+	return (0);
 }
 
-static void
+static int
+u64_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return (*x < *y ? -1 : *x > *y);
+}
+
+/*
+ * An event file.  The lots have all come before it (cfjl-export(5)), so
+ * once they are checked, an event file no lot lists, or one out of
+ * IDEvt order (so twice), ends the reading at once: the summaries kept
+ * stay within what the lots list, whatever the number of entries.
+ */
+static int
 entry_event(struct vctx *ctx, struct bundle *b, struct tar *t,
     struct tar_entry *e, uint64_t n)
 {
 	uint8_t		*buf;
+	size_t		 i, j;
 
+	if (b->listed == NULL) {
+		work_sync(b->work);
+		for (i = 0; i < b->nlots; i++)
+			b->nlisted += b->lots[i].nentries;
+		b->listed = xcalloc(b->nlisted + 1, sizeof(*b->listed));
+		for (i = 0, b->nlisted = 0; i < b->nlots; i++)
+			for (j = 0; j < b->lots[i].nentries; j++)
+				b->listed[b->nlisted++] =
+				    b->lots[i].entries[j].idevt;
+		qsort(b->listed, b->nlisted, sizeof(*b->listed), u64_cmp);
+	}
+	if (bsearch(&n, b->listed, b->nlisted, sizeof(n), u64_cmp) == NULL) {
+		v_fail("%s is not listed in any lot (extra file; refused, "
+		    "the rest of the archive is not read)", e->path);
+		return (-1);
+	}
+	if (n <= b->last_event) {
+		v_fail("%s comes after events/%012llu.p7m: out of IDEvt order "
+		    "or twice (refused, the rest of the archive is not read)",
+		    e->path, (unsigned long long)b->last_event);
+		return (-1);
+	}
+	b->last_event = n;
 	if (e->size > V_EVENT_MAX) {
 		v_fail("%s: %llu bytes, more than the %d allowed", e->path,
 		    (unsigned long long)e->size, V_EVENT_MAX);
-		return;
+		return (0);
 	}
 	if (b->evbuf == NULL || e->size + 1 > b->evcap) {
 		free(b->evbuf);
@@ -176,28 +229,10 @@ entry_event(struct vctx *ctx, struct bundle *b, struct tar *t,
 	}
 	buf = b->evbuf;
 	if (tar_read(t, buf, e->size) == -1)
-		return;
+		return (0);
 	/* its digest (and with -k its trace) on a checking thread */
 	work_event(b->work, n, buf, e->size);
-}
-
-static void
-bundle_pending(struct vctx *ctx, struct bundle *b)
-{
-	struct pending	*p, *next;
-
-	for (p = b->pending; p != NULL; p = next) {
-		next = p->next;
-		if (b->seal_certs != NULL && b->tsa_certs != NULL)
-			lot_check(ctx, b, &b->lots[p->idx], p->buf, p->len);
-		else
-			v_fail("%s: not checked: the bundle lacks usable "
-			    "certs/seal.pem or certs/tsa.pem",
-			    b->lots[p->idx].path);
-		free(p->buf);
-		free(p);
-	}
-	b->pending = NULL;
+	return (0);
 }
 
 static int
@@ -250,7 +285,7 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 {
 	struct tar	 t;
 	struct tar_entry e;
-	char		 shown[TAR_PATH_MAX * 4], *buf;
+	char		*buf;
 	uint64_t	 n, unwraps;
 	size_t		 i, j;
 	int		 rc;
@@ -261,13 +296,16 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 	b->work = work_start(ctx, b);
 	tar_init(&t, fp);
 	while ((rc = tar_next(&t, &e)) == 1) {
-		path_printable(e.path, shown, sizeof(shown));
 		if (e.type == '5') {
 			if (strcmp(e.path, "certs/") != 0 &&
 			    strcmp(e.path, "lots/") != 0 &&
-			    strcmp(e.path, "events/") != 0)
+			    strcmp(e.path, "events/") != 0) {
 				v_fail("entry \"%s\": a directory that is not "
-				    "part of the format", shown);
+				    "part of the format (refused; the rest of "
+				    "the archive is not read)", e.path);
+				b->unlisted = 1;
+				break;
+			}
 			continue;
 		}
 		if (strcmp(e.path, "manifest.json") == 0) {
@@ -287,17 +325,32 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 		} else if (strcmp(e.path, "certs/seal.pem") == 0 ||
 		    strcmp(e.path, "certs/tsa.pem") == 0)
 			entry_certs(b, &t, &e);
-		else if (path_number(e.path, "lots/", ".xml", &n) == 0)
-			entry_lot(ctx, b, &t, &e, n);
-		else if (path_number(e.path, "events/", ".p7m", &n) == 0)
-			entry_event(ctx, b, &t, &e, n);
-		else
+		else if (path_number(e.path, "lots/", ".xml", &n) == 0) {
+			if (entry_lot(ctx, b, &t, &e, n) == -1) {
+				b->unlisted = 1;
+				break;
+			}
+		}
+		else if (path_number(e.path, "events/", ".p7m", &n) == 0) {
+			if (entry_event(ctx, b, &t, &e, n) == -1) {
+				b->unlisted = 1;
+				break;
+			}
+		}
+		else {
+			/* nothing is kept per entry: the first one ends it */
 			v_fail("entry \"%s\" is not part of the format "
-			    "(refused)", shown);
+			    "(refused; the rest of the archive is not read)",
+			    e.path);
+			b->unlisted = 1;
+			break;
+		}
 		if (t.ioerr)
 			break;
 	}
-	if (rc == 0)
+	if (b->unlisted)
+		;
+	else if (rc == 0)
 		b->complete = 1;
 	else if (t.ioerr) {
 		v_error("%s: %s", path, t.err);
@@ -310,6 +363,8 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 	free(b->evbuf);
 	b->evbuf = NULL;
 	b->evcap = 0;
+	free(b->listed);
+	b->listed = NULL;
 
 	if (!b->m.present)
 		v_fail("manifest.json is missing");
@@ -317,7 +372,6 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 		v_fail("certs/seal.pem is missing");
 	if (b->tsa_pem == NULL)
 		v_fail("certs/tsa.pem is missing");
-	bundle_pending(ctx, b);
 	b->unwraps = cms_fast_unwraps(ctx->fast) - unwraps;
 
 	if (b->nlots > 0)
@@ -328,6 +382,7 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 	for (i = 0, j = 0; i < b->nevents; i++) {
 		if (j > 0 && b->events[j - 1].idevt == b->events[i].idevt) {
 			b->events[j - 1].count++;
+			b->events[j - 1].written |= b->events[i].written;
 			if (memcmp(b->events[j - 1].sha, b->events[i].sha,
 			    V_SHA256_LEN) != 0)
 				b->events[j - 1].count = -1;

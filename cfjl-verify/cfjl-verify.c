@@ -62,6 +62,7 @@ main(int argc, char *argv[])
 	struct vctx	 ctx;
 	struct bundle	*bs;
 	struct stat	 st;
+	size_t		 j;
 	int		 ch, journal = 0, i, rc, nread = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -137,6 +138,9 @@ main(int argc, char *argv[])
 		report_scope(argv[i]);
 		if (bundle_read(&ctx, &bs[i], argv[i]) == 0)
 			chain_bundle(&ctx, &bs[i]);
+		else	/* no verdict on its traces: none is kept (-o) */
+			for (j = 0; j < bs[i].nevents; j++)
+				event_publish(&ctx, &bs[i].events[j], 0);
 		nread = i + 1;
 	}
 	if (argc > 1)

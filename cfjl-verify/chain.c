@@ -252,7 +252,7 @@ chain_events(struct vctx *ctx, struct bundle *b)
 	struct vevent	*ev;
 	struct ventry	*e;
 	size_t		 i, j, nfiles = 0, ndec = 0;
-	int		 bad = 0, kbad = 0;
+	int		 bad = 0, kbad = 0, b0, k0;
 
 	for (i = 0; i < b->nlots; i++) {
 		struct vlot *l = &b->lots[i];
@@ -273,6 +273,8 @@ chain_events(struct vctx *ctx, struct bundle *b)
 			}
 			ev->ref = 1;
 			nfiles++;
+			b0 = bad;
+			k0 = kbad;
 			if (ev->count != 1) {
 				v_fail("events/%012llu.p7m appears twice in "
 				    "the bundle", ULL(e->idevt));
@@ -321,8 +323,12 @@ chain_events(struct vctx *ctx, struct bundle *b)
 				kbad++;
 			}
 			ndec++;
+			event_publish(ctx, ev, bad == b0 && kbad == k0 &&
+			    l->sig_ok && l->tst_ok);
 		}
 	}
+	for (i = 0; i < b->nevents; i++)
+		event_publish(ctx, &b->events[i], 0);
 	for (i = 0; i < b->nevents; i++)
 		if (!b->events[i].ref) {
 			v_fail("events/%012llu.p7m is not listed in any lot "

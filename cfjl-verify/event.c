@@ -50,6 +50,7 @@ struct xsdset {
 
 static void	 xsd_roots(struct xsdset *, size_t, const char *);
 static void	 xml_silent(void *, const char *, ...);
+static void	 event_path(struct vctx *, uint64_t, int, char *, size_t);
 static void	 event_write(struct vctx *, struct vevent *, const uint8_t *,
 		    size_t);
 static void	 event_trace(struct vctx *, struct vwork *, struct vevent *,
@@ -198,6 +199,15 @@ xsd_free(struct vctx *ctx)
 	ctx->xsd = NULL;
 }
 
+/* Until its verdict, a trace is written under a name no one takes. */
+static void
+event_path(struct vctx *ctx, uint64_t idevt, int tmp, char *path,
+    size_t len)
+{
+	snprintf(path, len, "%s/%s%012llu.xml%s", ctx->out_dir,
+	    tmp ? "." : "", (unsigned long long)idevt, tmp ? ".unchecked" : "");
+}
+
 static void
 event_write(struct vctx *ctx, struct vevent *ev, const uint8_t *buf,
     size_t len)
@@ -205,10 +215,10 @@ event_write(struct vctx *ctx, struct vevent *ev, const uint8_t *buf,
 	char	 path[PATH_MAX];
 	int	 fd;
 
-	snprintf(path, sizeof(path), "%s/%012llu.xml", ctx->out_dir,
-	    (unsigned long long)ev->idevt);
+	event_path(ctx, ev->idevt, 1, path, sizeof(path));
+	ev->written = 1;
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
-	    0644)) == -1 || write(fd, buf, len) != (ssize_t)len) {
+	    0600)) == -1 || write(fd, buf, len) != (ssize_t)len) {
 		v_error("cannot write %s: %s", path, strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -216,6 +226,29 @@ event_write(struct vctx *ctx, struct vevent *ev, const uint8_t *buf,
 	}
 	if (close(fd) == -1)
 		v_error("cannot write %s: %s", path, strerror(errno));
+}
+
+/*
+ * The verdict on a written trace (chain.c): it gets its name if every
+ * check of the event and of its lot's seal held, else it is removed.
+ */
+void
+event_publish(struct vctx *ctx, struct vevent *ev, int ok)
+{
+	char	 tmp[PATH_MAX], path[PATH_MAX];
+
+	if (ctx->out_dir == NULL || !ev->written)
+		return;
+	ev->written = 0;
+	event_path(ctx, ev->idevt, 1, tmp, sizeof(tmp));
+	event_path(ctx, ev->idevt, 0, path, sizeof(path));
+	if (ok) {
+		if (chmod(tmp, 0644) == -1 || rename(tmp, path) == -1)
+			v_error("cannot rename %s: %s", tmp, strerror(errno));
+		return;
+	}
+	if (unlink(tmp) == -1 && errno != ENOENT)
+		v_error("cannot remove %s: %s", tmp, strerror(errno));
 }
 
 /* The first problem found with an event (kept only for those). */
@@ -301,9 +334,26 @@ event_trace(struct vctx *ctx, struct vwork *w, struct vevent *ev,
 	xmlChar			*c;
 	size_t			 i, s;
 
+	static const struct xbound lim = { V_EVENT_MAX, V_TRACE_ELEMENTS,
+	    V_TRACE_ATTRS, V_TRACE_DEPTH };
+	struct xcount		 cnt;
+	char			 why[256];
+	size_t			 cost = 0;
+
 	ev->dec = DEC_OK;
-	if (ctx->out_dir != NULL)
-		event_write(ctx, ev, (const uint8_t *)plain, plen);
+	if (xbound_scan(plain, plen, &lim, &cnt, why, sizeof(why)) == -1) {
+		event_why(ev, "the trace is refused before parsing: %s", why);
+		ev->dec = DEC_FAIL;
+		return;
+	}
+	if ((cost = xbound_cost(plen, &cnt)) > V_PARSE_BUDGET) {
+		event_why(ev, "the trace is refused before parsing: %zu "
+		    "elements and %zu attributes need more than %d MiB",
+		    cnt.elements, cnt.attrs, V_PARSE_BUDGET >> 20);
+		ev->dec = DEC_FAIL;
+		return;
+	}
+	cost = budget_take(cost);
 	if (plen > INT32_MAX ||
 	    (doc = xmlCtxtReadMemory(w->xmlctx, plain, (int)plen, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) ==
@@ -352,6 +402,10 @@ event_trace(struct vctx *ctx, struct vwork *w, struct vevent *ev,
 	}
 done:
 	xmlFreeDoc(doc);
+	work_trim(cost);
+	budget_give(cost);
+	if (ctx->out_dir != NULL && ev->dec == DEC_OK && ev->xsd >= 0)
+		event_write(ctx, ev, (const uint8_t *)plain, plen);
 }
 
 void

@@ -422,6 +422,19 @@ jl_meta(struct vctx *ctx, const char *dir, const char *xname,
 	}
 	sha256(rest, restlen, digest);
 
+	{
+		static const struct xbound lim = { JOURNAL_META_MAX,
+		    V_META_ELEMENTS, V_META_ATTRS, V_XML_DEPTH };
+		struct xcount	 cnt;
+		char		 why[256];
+
+		if (xbound_scan(buf, len, &lim, &cnt, why, sizeof(why)) ==
+		    -1) {
+			v_fail("%s: refused before parsing: %s", xname, why);
+			bad = 1;
+			goto done;
+		}
+	}
 	doc = xmlReadMemory(buf, (int)len, xname, NULL, XML_PARSE_NONET |
 	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL || doc->intSubset != NULL ||

@@ -16,6 +16,9 @@
 #define LOT_NS		"urn:cfjl:lot:1"
 #define DSIG_NS		"http://www.w3.org/2000/09/xmldsig#"
 
+const struct xbound lot_bound = { V_LOT_MAX, V_LOT_ELEMENTS, V_LOT_ATTRS,
+    V_XML_DEPTH };
+
 static int	 lot_attr(xmlNodePtr, const char *, char *, size_t);
 static int	 lot_attr_u64(xmlNodePtr, const char *, uint64_t *);
 static int	 lot_entry(struct vlot *, xmlNodePtr, struct ventry *);
@@ -145,13 +148,19 @@ lot_check(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 {
 	xmlDocPtr	 doc;
 	xmlNodePtr	 root, n, sig = NULL;
-	char		 want[64], text[256];
+	struct xcount	 cnt;
+	char		 want[64], text[256], why[256];
 	xmlChar		*c;
 	size_t		 cap = 0, plen, bad = 0, i;
 	uint8_t		 prec[V_SHA256_LEN + 3];
 	uint64_t	 expect;
 
 	lot->numero = lot->file_numero;
+	if (xbound_scan(buf, len, &lot_bound, &cnt, why, sizeof(why)) == -1) {
+		v_fail("lot %llu: %s refused before parsing: %s",
+		    (unsigned long long)lot->numero, lot->path, why);
+		return;
+	}
 	doc = xmlReadMemory(buf, (int)len, lot->path, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL) {

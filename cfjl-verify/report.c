@@ -7,6 +7,7 @@
  * lock.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@ struct rline {
 static void	 report_add(const char *, const char *, va_list)
 		    __attribute__((__format__(printf, 2, 0)));
 static void	 json_str(const char *);
+static size_t	 utf8_len(const unsigned char *);
+static void	 text_str(const char *);
 
 static int		 rjson;
 static const char	*rscope = "";
@@ -52,10 +55,14 @@ report_add(const char *status, const char *fmt, va_list ap)
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (!rjson) {
-		if (*rscope != '\0')
-			printf("%-5s %s: %s\n", status, rscope, buf);
-		else
-			printf("%-5s %s\n", status, buf);
+		/* a path or a field may hold a newline or an escape */
+		printf("%-5s ", status);
+		if (*rscope != '\0') {
+			text_str(rscope);
+			fputs(": ", stdout);
+		}
+		text_str(buf);
+		putchar('\n');
 		fflush(stdout);
 		return;
 	}
@@ -136,19 +143,84 @@ report_failures(void)
 	return (n);
 }
 
-static void
-json_str(const char *s)
+/*
+ * The length of the UTF-8 character at s, 0 if it is not one or is a
+ * control character (C0, DEL, C1): those are never printed raw.
+ */
+static size_t
+utf8_len(const unsigned char *s)
 {
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = *s;
+	size_t	 n, i;
+	uint32_t cp;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+	if (s[0] < 0x20 || s[0] == 0x7f)
+		return (0);
+	if (s[0] < 0x80)
+		return (1);
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else
+		return (0);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 ||
+	    cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (cp >= 0x80 && cp <= 0x9f))
+		return (0);
+	return (n);
+}
+
+/* For a terminal: a backslash and what is not printable as \xNN. */
+static void
+text_str(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t	 n;
+
+	while (*s != '\0') {
+		if (*s == '\\') {
+			fputs("\\\\", stdout);
+			s++;
+		} else if ((n = utf8_len(s)) == 0)
+			printf("\\x%02x", *s++);
+		else {
+			fwrite(s, 1, n, stdout);
+			s += n;
+		}
+	}
+}
+
+/* JSON: controls as \uNNNN, bytes that are not UTF-8 as the text \xNN. */
+static void
+json_str(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t	 n;
+
+	putchar('"');
+	while (*s != '\0') {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s++);
+		else if ((n = utf8_len(s)) > 0) {
+			fwrite(s, 1, n, stdout);
+			s += n;
+		} else if (*s < 0x20 || *s == 0x7f)
+			printf("\\u%04x", *s++);
+		else if (*s == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+			printf("\\u%04x", s[1]);	/* C1 */
+			s += 2;
+		} else
+			printf("\\\\x%02x", *s++);
 	}
 	putchar('"');
 }

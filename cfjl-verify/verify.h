@@ -21,9 +21,29 @@
 /* Bounds on what a bundle may hold (a bigger entry is refused). */
 #define V_MANIFEST_MAX		(64 * 1024)
 #define V_CERTS_MAX		(256 * 1024)
-#define V_LOT_MAX		(64 * 1024 * 1024)
 #define V_EVENT_MAX		(16 * 1024 * 1024)
 #define V_LOT_EVENTS_MAX	1000000
+
+/*
+ * What the verifier lets libxml2 parse (xmlbound.c), from what the vault
+ * writes, with a margin: a lot is a Lot element of 7 attributes, at most
+ * lot max-events (1000000) Evenement elements of 7 attributes, each
+ * under 512 bytes (sealerd/lotxml.c), and a seal of about 40 elements;
+ * journal metadata is about 15 elements without attributes
+ * (auditd/meta.c); the ARJEL schemas declare no attribute, and frontd
+ * takes traces of at most 4 MiB (max-body).  Parsing memory, across the
+ * checking threads, stays within V_PARSE_BUDGET.
+ */
+#define V_LOT_MAX		(1000000ULL * 512 + 1024 * 1024)
+#define V_LOT_ELEMENTS		(1000000 + 4096)
+#define V_LOT_ATTRS		16
+#define V_TRACE_ELEMENTS	65536
+#define V_TRACE_ATTRS		32
+#define V_META_ELEMENTS		1024
+#define V_META_ATTRS		16
+#define V_XML_DEPTH		64
+#define V_TRACE_DEPTH		256	/* frontd's max-xml-depth at most */
+#define V_PARSE_BUDGET		(128 * 1024 * 1024)
 
 /* Plausibility of times: see cfjl-export(5). */
 #define V_SKEW_MS		(5 * 1000)	/* clocks of stored, sealerd */
@@ -129,12 +149,12 @@ struct ventry {
 /* what remains of a lot once its document is checked */
 struct vlot {
 	uint64_t	 numero;
-	char		 path[TAR_PATH_MAX];
+	char		 path[24];	/* lots/LLLLLLLLLLLL.xml */
 	uint64_t	 file_numero;	/* from the file name */
 	int		 parsed;	/* attributes and entries read */
-	char		 id[64];
-	char		 operateur[64];
-	char		 coffre[64];
+	char		 id[24];		/* lot-LLLLLLLLLLLL */
+	char		 operateur[24];	/* digits, as the manifest */
+	char		 coffre[24];
 	uint64_t	 premier, dernier;
 	int		 has_precedent;
 	uint8_t		 precedent[V_SHA256_LEN];
@@ -165,12 +185,18 @@ struct vevent {
 	char		 inner_dateevt[V_DATEEVT_MAX];
 	int		 xsd;		/* 1 valid, 0 not checked, -1 invalid */
 	char		*why;		/* first problem found, or NULL */
+	int		 written;	/* -o: under its temporary name */
 };
 
 struct bundle {
 	const char	*name;
 	int		 unreadable;	/* could not be checked at all */
 	int		 complete;	/* the archive ended properly */
+	int		 unlisted;	/* stopped at an entry of no format */
+	uint64_t	*listed;	/* IDEvts the lots list, sorted */
+	size_t		 nlisted;
+	uint64_t	 last_event;	/* events come in IDEvt order */
+	uint64_t	 last_lot;	/* and lots in lot order */
 	struct manifest	 m;
 	char		*seal_pem;
 	size_t		 seal_len;
@@ -183,8 +209,6 @@ struct bundle {
 	size_t		 nlots, lotcap;
 	struct vevent	*events;
 	size_t		 nevents, evalloc;
-	/* lots that came before the certificates, checked later */
-	struct pending	*pending;
 	uint64_t	 unwraps;	/* RSA decryptions of content keys */
 	struct work	*work;		/* the checking threads */
 	uint8_t		*evbuf;		/* one event file, reused */
@@ -200,14 +224,19 @@ struct vevent	*bundle_event(struct bundle *, uint64_t);
 
 /* work.c: lots and events checked by threads while the archive is read */
 struct work	*work_start(struct vctx *, struct bundle *);
-void		 work_lot(struct work *, size_t, char *, size_t);
+void		 work_lot(struct work *, size_t, char *, size_t, size_t);
 void		 work_event(struct work *, uint64_t, const uint8_t *, size_t);
+void		 work_sync(struct work *);
 void		 work_finish(struct work *);
+size_t		 budget_take(size_t);	/* of V_PARSE_BUDGET, waits */
+void		 budget_give(size_t);
+void		 work_trim(size_t);	/* after a document of that cost */
 
 /* lot.c: parse and check one lot document */
 void	 lot_check(struct vctx *, struct bundle *, struct vlot *,
 	    const char *, size_t);
 void	 lot_free(struct vlot *);
+extern const struct xbound lot_bound;
 
 /* xades.c, tsa.c */
 struct _xmlDoc;
@@ -243,7 +272,25 @@ void	 event_check(struct vctx *, struct vwork *, struct vevent *,
 	    const uint8_t *, size_t);
 void	 event_decrypt(struct vctx *, struct vwork *, struct vevent *,
 	    const uint8_t *, size_t);
+void	 event_publish(struct vctx *, struct vevent *, int);
 void	 event_cleanup(struct vctx *);
+
+/* xmlbound.c: a document's size before libxml2 parses it */
+struct xbound {
+	size_t		 bytes;
+	size_t		 elements;
+	size_t		 attrs;		/* per element, xmlns included */
+	size_t		 depth;
+};
+struct xcount {
+	size_t		 elements;
+	size_t		 attrs;
+	size_t		 maxattrs;
+	size_t		 depth;
+};
+int	 xbound_scan(const char *, size_t, const struct xbound *,
+	    struct xcount *, char *, size_t);
+size_t	 xbound_cost(size_t, const struct xcount *);
 
 /* cms.c: stored's CMS shape, one RSA operation per content key */
 struct cms_fast	*cms_fast_new(EVP_PKEY *, X509 *);

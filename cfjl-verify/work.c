@@ -8,10 +8,15 @@
  * Jobs work on their own copies of the summaries (the bundle's arrays
  * grow while the archive is read) and are written back in work_finish().
  * At most WORK_QUEUE_BYTES of entries wait (or one entry, however big),
- * so memory stays bounded whatever the bundle.  With no thread, each job
- * runs at once on the reading thread.
+ * so memory stays bounded whatever the bundle; what libxml2 and xmlsec
+ * may take for the documents being parsed at once is held to
+ * V_PARSE_BUDGET (budget_take()), whatever the number of threads.
+ * With no thread, each job runs at once on the reading thread.
  */
 #include <err.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +28,14 @@
 #define WORK_QUEUE_BYTES	(16 * 1024 * 1024)
 #define WORK_BATCH_EVENTS	256
 #define WORK_BATCH_BYTES	(1024 * 1024)
+#define WORK_TRIM_COST		(8 * 1024 * 1024)
 
 struct job {
 	struct job	*next;
 	int		 lot;		/* else a batch of events */
 	size_t		 bytes;		/* counted against the queue */
 	/* a lot */
+	size_t		 cost;		/* taken from the parsing budget */
 	size_t		 idx;		/* into b->lots */
 	struct vlot	*vl;		/* the job's copy */
 	char		*doc;
@@ -49,6 +56,7 @@ struct work {
 	struct job	*head, **tail;	/* to do, in archive order */
 	struct job	*done;
 	size_t		 queued;	/* bytes waiting */
+	int		 running;	/* jobs being run */
 	int		 closing;
 	int		 nthreads;
 	pthread_t	 threads[WORK_THREADS_MAX];
@@ -62,10 +70,15 @@ struct wthread {
 	struct vwork	*tools;
 };
 
+static pthread_mutex_t	 budget_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 budget_cv = PTHREAD_COND_INITIALIZER;
+static size_t		 budget_left = V_PARSE_BUDGET;
+
 static void	 job_run(struct work *, struct vwork *, struct job *);
 static void	 job_free(struct job *);
 static void	*work_main(void *);
 static void	 work_submit(struct work *, struct job *);
+static void	 work_collect(struct work *);
 
 static void
 job_run(struct work *w, struct vwork *tools, struct job *j)
@@ -76,6 +89,9 @@ job_run(struct work *w, struct vwork *tools, struct job *j)
 		lot_check(w->ctx, w->b, j->vl, j->doc, j->len);
 		free(j->doc);
 		j->doc = NULL;
+		work_trim(j->cost);
+		budget_give(j->cost);
+		j->cost = 0;
 		return;
 	}
 	for (i = 0; i < j->nev; i++)
@@ -115,9 +131,11 @@ work_main(void *arg)
 			break;
 		if ((w->head = j->next) == NULL)
 			w->tail = &w->head;
+		w->running++;
 		pthread_mutex_unlock(&w->lock);
 		job_run(w, tools, j);
 		pthread_mutex_lock(&w->lock);
+		w->running--;
 		w->queued -= j->bytes;
 		j->next = w->done;
 		w->done = j;
@@ -184,9 +202,55 @@ work_submit(struct work *w, struct job *j)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Check b->lots[idx] with its document (doc is the job's now). */
+/*
+ * After a large document: what libxml2 freed goes back to the system.
+ * Each thread has its own malloc arena, and memory freed in one is not
+ * reused by another: without this, every thread would keep the peak of
+ * the largest document it parsed, and the budget would not hold.
+ */
 void
-work_lot(struct work *w, size_t idx, char *doc, size_t len)
+work_trim(size_t cost)
+{
+#ifdef __GLIBC__
+	if (cost >= WORK_TRIM_COST)
+		malloc_trim(0);
+#endif
+}
+
+/*
+ * Take n bytes of the parsing budget (at most all of it), waiting for
+ * the threads to give some back; returns what was taken.
+ */
+size_t
+budget_take(size_t n)
+{
+	if (n > V_PARSE_BUDGET)
+		n = V_PARSE_BUDGET;
+	pthread_mutex_lock(&budget_lock);
+	while (budget_left < n)
+		pthread_cond_wait(&budget_cv, &budget_lock);
+	budget_left -= n;
+	pthread_mutex_unlock(&budget_lock);
+	return (n);
+}
+
+void
+budget_give(size_t n)
+{
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&budget_lock);
+	budget_left += n;
+	pthread_cond_broadcast(&budget_cv);
+	pthread_mutex_unlock(&budget_lock);
+}
+
+/*
+ * Check b->lots[idx] with its document (doc is the job's now, and so
+ * is cost, taken from the budget and given back once it is checked).
+ */
+void
+work_lot(struct work *w, size_t idx, char *doc, size_t len, size_t cost)
 {
 	struct job	*j;
 
@@ -197,7 +261,9 @@ work_lot(struct work *w, size_t idx, char *doc, size_t len)
 	*j->vl = w->b->lots[idx];
 	j->doc = doc;
 	j->len = len;
+	j->cost = cost;
 	j->bytes = len;
+	work_collect(w);	/* done jobs are not kept: one per lot */
 	work_submit(w, j);
 }
 
@@ -239,10 +305,8 @@ work_event(struct work *w, uint64_t idevt, const uint8_t *data, size_t len)
 void
 work_finish(struct work *w)
 {
-	struct bundle	*b = w->b;
-	struct job	*j, *next;
-	struct vlot	*lot;
-	int		 i, dup;
+	struct job	*j;
+	int		 i;
 
 	if (w->batch != NULL) {
 		w->batch->bytes = w->batch->dlen;
@@ -259,7 +323,39 @@ work_finish(struct work *w)
 		event_work_free(w->tools[i]);
 	}
 	event_work_free(w->own);
-	for (j = w->done; j != NULL; j = next) {
+	work_collect(w);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+/*
+ * Wait for the jobs submitted so far and write their results back: the
+ * lots read until now are summaries again (the events need them).
+ */
+void
+work_sync(struct work *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->head != NULL || w->running > 0)
+		pthread_cond_wait(&w->cv, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	work_collect(w);
+}
+
+static void
+work_collect(struct work *w)
+{
+	struct bundle	*b = w->b;
+	struct job	*j, *next;
+	struct vlot	*lot;
+	int		 dup;
+
+	pthread_mutex_lock(&w->lock);
+	j = w->done;
+	w->done = NULL;
+	pthread_mutex_unlock(&w->lock);
+	for (; j != NULL; j = next) {
 		next = j->next;
 		if (j->lot) {
 			lot = &b->lots[j->idx];
@@ -278,7 +374,4 @@ work_finish(struct work *w)
 		}
 		job_free(j);
 	}
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->lock);
-	free(w);
 }

@@ -1,7 +1,8 @@
 /*
  * A lexical walk over the raw bytes of a document that libxml2 has
  * already found well-formed: where each tag starts and ends, so that
- * frontd can cut and splice the deposited bytes without re-serializing.
+ * frontd can cut and splice the deposited bytes without re-serializing;
+ * and, before libxml2 sees a document, its attributes counted.
  */
 #ifndef FRONTD_XMLSCAN_H
 #define FRONTD_XMLSCAN_H
@@ -21,6 +22,7 @@ struct xmlscan_tok {
 	size_t		 name;		/* offset of the name */
 	size_t		 namelen;
 	unsigned int	 depth;		/* elements open around this tag */
+	unsigned int	 nattrs;	/* quoted values in the tag */
 };
 
 struct xmlscan {
@@ -28,11 +30,20 @@ struct xmlscan {
 	size_t		 len;
 	size_t		 pos;
 	unsigned int	 depth;
+	int		 strict;	/* no '<' in a PI (xmlscan_bound) */
 };
 
 void	xmlscan_init(struct xmlscan *, const char *, size_t);
 /* 1: a tag in *tok; 0: end of input; -1: not well-formed. */
 int	xmlscan_next(struct xmlscan *, struct xmlscan_tok *);
+/*
+ * Before libxml2: 0 if every tag has at most maxattrs attributes, else
+ * -1 (libxml2 2.9 compares attributes pairwise), -2 if the bytes are
+ * not what the count can be sure of, -3 if an encoding other than UTF-8
+ * is declared (its name at *off); *off and *why say where and what.
+ */
+int	xmlscan_bound(const char *, size_t, unsigned int, size_t *,
+	    const char **);
 int	xmlscan_name_is(const struct xmlscan *, const struct xmlscan_tok *,
 	    const char *);
 

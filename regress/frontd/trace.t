@@ -97,6 +97,56 @@ pasp '<IDEvt>0</IDEvt>' | sed "s|<Tech>41</Tech>|<Tech>41</Tech>$deep|" > "$T/i"
 pasp '<IDEvt>0</IDEvt>' > "$T/i"; try "depth limit applies (3 is too shallow)" "^refused 400 .*too deep" -d 3
 pasp '<IDEvt>0</IDEvt>' > "$T/i"; try "depth 5 is enough for PASPMISE" "^ok PASPMISE" -d 5
 
+# Attributes, counted before libxml2 (quadratic in them): a trace of 1 MB
+# with 95000 on its root held frontd for 105 s.  The ways around a
+# count: '>' in values, namespace declarations, a tag in a PI without a
+# target or after a character that stops libxml2 inside a comment, a tag
+# in a value, another encoding.
+# hostile AT BEFORE N KIND AFTER: the PASPMISE sample, with N attributes
+# of KIND (a value, or ns) between BEFORE and AFTER inserted after the
+# first AT (awk: a 1 MB argument is too long for sed)
+hostile()
+{
+	pasp '<IDEvt>0</IDEvt>' | awk -v at="$1" -v pre="$2" -v n="$3" \
+	    -v kind="$4" -v post="$5" '
+	!done && (i = index($0, at)) > 0 {
+		printf "%s%s", substr($0, 1, i + length(at) - 1), pre
+		for (k = 0; k < n; k++)
+			if (kind == "ns")
+				printf " xmlns:p%d=\"u:%d\"", k, k
+			else
+				printf " a%d=\"%s\"", k, kind
+		print post substr($0, i + length(at))
+		done = 1
+		next
+	}
+	{ print }' > "$T/i"
+}
+timed()	# timed "what" regex: try, under /usr/bin/time, within 2 s
+{
+	out=$(/usr/bin/time -f 'elapsed %e' "$B" "$X" "$T/i" 2>&1)
+	t_match "$1" "$out" "$2"
+	el=$(printf '%s\n' "$out" | sed -n 's/^elapsed //p')
+	t_log "# $1: ${el}s"
+	t_ok "$1: within 2 s" awk -v e="$el" 'BEGIN { exit !(e < 2) }'
+}
+hostile '<PASPMISE' '' 95000 x ''
+timed "95000 attributes: 400" "^refused 400 CFJL_INVALID_MESSAGE too many attributes: byte [0-9]+: more than 32 attributes on an element"
+hostile '<PASPMISE' '' 95000 '&gt;>/' ''
+timed "95000 attributes holding '>': 400" "^refused 400 .*too many attributes"
+hostile '<PASPMISE' '' 95000 ns ''
+timed "95000 namespace declarations: 400" "^refused 400 .*too many attributes"
+hostile '<Tech>41</Tech>' '<? <Desc' 95000 x '/> ?>'
+timed "a tag in a PI with no target: 400" "^refused 400 .*malformed XML: byte [0-9]+: not well-formed"
+hostile '<Tech>41</Tech>' "<!-- $(printf '\001') <Desc" 95000 x '/> -->'
+timed "a tag after a control character in a comment: 400" "^refused 400 .*malformed XML: byte [0-9]+: a character XML does not allow"
+hostile '<Tech>41</Tech>' "<!-- $(printf '\357\277\277') <Desc" 95000 x '/> -->'
+timed "a tag after U+FFFF in a comment: 400" "^refused 400 .*malformed XML: byte [0-9]+: a character XML does not allow"
+hostile '<PASPMISE' ' a="<b' 95000 x '/>"'
+timed "a tag in an attribute value: 400" "^refused 400 .*malformed XML: byte [0-9]+: not well-formed"
+pasp '<IDEvt>0</IDEvt>' | sed 's|encoding="UTF-8"|encoding="IBM037"|' > "$T/i"; try "declared EBCDIC: refused before parsing" "^refused 400 .*not UTF-8: declared encoding IBM037: traces are UTF-8"
+hostile '<PASPMISE' '' 32 x ''; try "32 attributes: past the count, refused by the schema" "^refused 422"
+
 # Batches.
 { echo '<Traces>'; for n in PASPMISE CPTEALIM OUVINFOPERSO; do sed 's|<IDEvt>1</IDEvt>|<IDEvt>0</IDEvt>|' "$S/$n.xml" | tail -n +2; done; echo '</Traces>'; } > "$T/batch.xml"
 out=$("$B" -b "$X" "$T/batch.xml")

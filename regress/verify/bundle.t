@@ -116,6 +116,28 @@ printf '\377' | dd of=$W/events/000000000005.p7m bs=1 seek=200 conv=notrunc 2>/d
 pack flip
 refused flip "lot 1: event 5: Empreinte does not match events/000000000005.p7m"
 
+# -o: a trace gets its name only once its event and its lot's seal check
+new sealflip
+sed -i 's/Coffre="1"/Coffre="2"/' $W/lots/000000000002.xml
+pack sealflip
+rm -rf plain2
+refused sealflip "lot 2: " -k pki/regulator.key -o plain2
+t_ok "-o: traces of sealed lots written" test -s plain2/000000000001.xml
+t_ok "-o: no trace of the lot whose seal fails" \
+    test -z "$(ls plain2 | grep '^00000000001[1-9]\.xml')"
+t_ok "-o: nothing left under a temporary name" \
+    test -z "$(ls -A plain2 | grep -v '^[0-9]\{12\}\.xml$')"
+new flipo
+printf '\377' | dd of=$W/events/000000000005.p7m bs=1 seek=200 conv=notrunc 2>/dev/null
+pack flipo
+rm -rf plain3
+run -t pki/trust.pem -k pki/regulator.key -o plain3 flipo.tar
+t_eq "-o: a changed event: exit 1" "$rc" 1
+t_ok "-o: its trace is not written" test ! -e plain3/000000000005.xml
+t_ok "-o: the others are" test -s plain3/000000000006.xml
+t_ok "-o: nothing left under a temporary name (changed event)" \
+    test -z "$(ls -A plain3 | grep -v '^[0-9]\{12\}\.xml$')"
+
 # the GCM tag (last bytes) of one event: it alone does not decrypt
 new tag
 sz=$(wc -c < $W/events/000000000005.p7m)
@@ -204,7 +226,7 @@ refused cut "bundle archive: the archive is cut at byte"
 new extra
 cp x/events/000000000001.p7m $W/events/000000000061.p7m
 pack extra
-refused extra "events/000000000061.p7m is not listed in any lot \\(extra file\\)"
+refused extra "events/000000000061.p7m is not listed in any lot \\(extra file; refused, the rest of the archive is not read\\)"
 
 new lotid
 sed -i 's/Id="lot-000000000002"/Id="lot-000000000009"/' $W/lots/000000000002.xml
@@ -221,7 +243,7 @@ refused inner "event 4: the trace carries IDEvt 99, the lot says 4" -k pki/regul
 new unknown
 mkdir $W/extra && echo hello > $W/extra/notes.txt
 pack unknown
-refused unknown "entry \"extra/notes.txt\" is not part of the format \\(refused\\)"
+refused unknown "entry \"extra/notes.txt\" is not part of the format \\(refused; the rest of the archive is not read\\)"
 
 new nomanifest
 rm $W/manifest.json
@@ -243,7 +265,7 @@ new traversal
     --transform='s,^lots/000000000001.xml,../lots/000000000001.xml,' \
     manifest.json certs/seal.pem certs/tsa.pem $(ls lots/* | sort) \
     $(ls events/* | sort))
-refused traversal "entry \"../lots/000000000001.xml\" is not part of the format \\(refused\\)"
+refused traversal "entry \"../lots/000000000001.xml\" is not part of the format \\(refused; the rest of the archive is not read\\)"
 
 cp b.tar badsum.tar
 printf 'X' | dd of=badsum.tar bs=1 seek=10 conv=notrunc 2>/dev/null
