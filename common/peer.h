@@ -120,7 +120,7 @@ void	peer_listen_close(struct peer_listener *);
 void	peer_connect(struct peer *, const char *dir, const char *sockname,
 	    uid_t expected_uid, const char *my_name, const struct peer_cb *);
 
-/* Close the link; a connector stops redialing.  Safe inside on_msg. */
+/* Close the link; a connector stops redialing.  Safe inside a handler. */
 void	peer_close(struct peer *);
 
 /* Queue a message: 0, or -1 and errno (ENOTCONN unless the peer is up). */
