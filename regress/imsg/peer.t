@@ -40,6 +40,7 @@ expect "dropping frontd (uid $U, pid [0-9]*): Message too long"
 expect "frontd: stored broke the protocol: unknown: unknown message type 9999; link dropped"
 expect "frontd: lost stored: connection closed, reconnecting"
 expect "is served by uid $U (pid [0-9]*), not $((U + 1))"
+expect "frontd: sealer.sock broke the protocol: hello: the listener of sealer.sock says it is stored; link dropped"
 # Each protocol error is logged once, not once more by the daemon.
 n=$(grep -c "lot-get: 1 bytes missing" "$dir/stderr")
 if [ "$n" -eq 1 ]; then echo "ok - one line per protocol error"

@@ -533,7 +533,11 @@ test_connector(void)
 	struct peer	 p;
 	struct event	 deadline;
 	struct timeval	 tv = { 10, 0 }, t0, t1;
+	char		 path[1024], other[1024];
+	int		 n;
 
+	snprintf(path, sizeof(path), "%s/%s", dir, SOCKNAME);
+	unlink(path);
 	/* Listener in a child; we connect, it dies and comes back. */
 	if ((cli_listener = fork()) == 0)
 		serve(10);
@@ -569,6 +573,26 @@ test_connector(void)
 	peer_close(&p);
 	kill(cli_listener, SIGKILL);
 	waitpid(cli_listener, NULL, 0);
+
+	/* stored's socket where sealerd's should be: its HELLO is refused. */
+	unlink(path);
+	if ((cli_listener = fork()) == 0)
+		serve(3);
+	for (n = 0; n < 100 && access(path, F_OK) == -1; n++)
+		usleep(20000);
+	snprintf(other, sizeof(other), "%s/sealer.sock", dir);
+	check(rename(path, other) == 0, "stored.sock moved to sealer.sock");
+	nup = 0;
+	peer_connect(&p, dir, "sealer.sock", (uid_t)-1, "frontd", &cli_cb);
+	tv.tv_sec = 1;
+	evtimer_add(&deadline, &tv);
+	event_dispatch();
+	check(nup == 0 && p.state != PEER_UP,
+	    "connector refuses a listener that names another socket");
+	peer_close(&p);
+	kill(cli_listener, SIGKILL);
+	waitpid(cli_listener, NULL, 0);
+	unlink(other);
 }
 
 int
