@@ -30,7 +30,7 @@ static void	peer_accept_resume(int, short, void *);
 static void	peer_dial(int, short, void *);
 static void	peer_dispatch(int, short, void *);
 static int	peer_handle(struct peer *, struct imsg *);
-static int	peer_hello(struct peer *, struct imsg *, struct msg *);
+static int	peer_hello(struct peer *, struct msg *);
 static int	peer_hello_who(struct peer *, const char *, struct msg *);
 static int	peer_hello_send(struct peer *);
 static void	peer_start(struct peer *, int);
@@ -348,7 +348,7 @@ peer_handle(struct peer *p, struct imsg *imsg)
 		else if (imsg->fd != -1)
 			ret = m_fail(&m, "unexpected descriptor");
 		else
-			ret = peer_hello(p, imsg, &m);
+			ret = peer_hello(p, &m);
 		if (imsg->fd != -1) {
 			close(imsg->fd);
 			imsg->fd = -1;
@@ -384,7 +384,7 @@ peer_hello_who(struct peer *p, const char *name, struct msg *m)
 }
 
 static int
-peer_hello(struct peer *p, struct imsg *imsg, struct msg *m)
+peer_hello(struct peer *p, struct msg *m)
 {
 	struct proto_hello	 hello;
 
