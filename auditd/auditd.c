@@ -158,7 +158,8 @@ main(int argc, char *argv[])
 	struct sandbox_policy		 sp;
 	struct passwd			*pw;
 	char				 rundir[PATH_MAX];
-	uid_t				 uids[4], owner = (uid_t)-1, sealer;
+	struct peer_allow		 allow[6];
+	uid_t				 owner = (uid_t)-1, sealer;
 	gid_t				 group = (gid_t)-1;
 
 	daemon_args(argc, argv, "auditd", &o);
@@ -178,11 +179,16 @@ main(int argc, char *argv[])
 		auditd_uid = owner;
 		group = auditd_group(conf->auditd.auditors_group);
 	}
-	uids[0] = peer_user_uid(conf->frontd.user);
-	uids[1] = peer_user_uid(conf->stored.user);
-	uids[2] = peer_user_uid(conf->sealerd.user);
+	allow[0] = (struct peer_allow){ "frontd",
+	    peer_user_uid(conf->frontd.user) };
+	allow[1] = (struct peer_allow){ "stored",
+	    peer_user_uid(conf->stored.user) };
+	allow[2] = (struct peer_allow){ "sealerd",
+	    peer_user_uid(conf->sealerd.user) };
 	/* A daemon's first connection may come before it drops root. */
-	uids[3] = 0;
+	allow[3] = (struct peer_allow){ "frontd", 0 };
+	allow[4] = (struct peer_allow){ "stored", 0 };
+	allow[5] = (struct peer_allow){ "sealerd", 0 };
 	sealer = peer_user_uid(conf->sealerd.user);
 
 	umask(027);
@@ -191,7 +197,7 @@ main(int argc, char *argv[])
 	meta_set_owner(owner);
 	journal_open(conf->auditd.journal_dir, owner, group, &jc);
 	audit_init_local("auditd", auditd_sink);
-	server_init(conf->runtime_dir, uids, 4);
+	server_init(conf->runtime_dir, allow, 6);
 	control_init(conf->runtime_dir, "auditd", &conf->control, auditd_ctl);
 
 	daemon_detach(&o);

@@ -136,7 +136,9 @@ size_t	 seal_pending(void);
 int	 seal_connected(void);
 
 /* server.c: audit.sock */
-void	 server_init(const char *runtime_dir, const uid_t *uids, size_t);
+struct peer_allow;
+void	 server_init(const char *runtime_dir, const struct peer_allow *,
+	    size_t);
 size_t	 server_clients(void);
 void	 server_relisten(void);
 void	 server_close(void);

@@ -18,6 +18,7 @@
 
 #include "auditd.h"
 #include "log.h"
+#include "msg.h"
 #include "peer.h"
 #include "proto.h"
 
@@ -45,9 +46,18 @@ static void	seal_retry_cb(int, short, void *);
 static void	seal_timeout_cb(int, short, void *);
 static void	seal_failed(const char *, unsigned int);
 static void	seal_done(const uint8_t *, size_t);
-static int	seal_on_msg(struct peer *, struct imsg *);
+static int	seal_on_signed(struct msg *, void *);
+static int	seal_on_fail(struct msg *, void *);
 static void	seal_on_up(struct peer *);
 static void	seal_on_down(struct peer *);
+
+/* sealerd answers each journal file with its signature or a failure. */
+static const struct msg_entry seal_msgs[] = {
+	{ IMSG_JOURNAL_SIGNED, MSG_SEALERD, MSG_FD_NONE, seal_on_signed },
+	{ IMSG_SEAL_FAIL, MSG_SEALERD, MSG_FD_NONE, seal_on_fail },
+};
+static const struct msg_table seal_table = MSG_TABLE(SOCK_SEALER,
+    seal_msgs);
 
 void
 seal_init(void)
@@ -63,7 +73,7 @@ seal_connect(const char *runtime_dir, uid_t sealerd_uid)
 	struct peer_cb	 cb;
 
 	memset(&cb, 0, sizeof(cb));
-	cb.on_msg = seal_on_msg;
+	cb.table = &seal_table;
 	cb.on_up = seal_on_up;
 	cb.on_down = seal_on_down;
 	seal.dialing = 1;
@@ -194,40 +204,36 @@ seal_done(const uint8_t *der, size_t len)
 }
 
 static int
-seal_on_msg(struct peer *p, struct imsg *imsg)
+seal_on_signed(struct msg *m, void *arg)
 {
 	struct journal_sign	 js;
-	struct seal_fail	 sf;
-	size_t			 len = imsg_get_len(imsg);
+	const void		*der;
 
-	if (imsg->fd != -1)
-		close(imsg->fd);
-	switch (imsg->hdr.type) {
-	case IMSG_JOURNAL_SIGNED:
-		if (len < sizeof(js))
-			return PEER_UNKNOWN;
-		memcpy(&js, imsg->data, sizeof(js));
-		if (js.len != len - sizeof(js) || seal.inflight == 0 ||
-		    js.reqid != seal.inflight)
-			return PEER_UNKNOWN;
-		if (js.len == 0)
-			seal_failed("sealerd could not sign it", SEAL_RETRY);
-		else
-			seal_done((const uint8_t *)imsg->data + sizeof(js),
-			    js.len);
-		return PEER_HANDLED;
-	case IMSG_SEAL_FAIL:
-		if (len != sizeof(sf))
-			return PEER_UNKNOWN;
-		memcpy(&sf, imsg->data, sizeof(sf));
-		if (seal.inflight == 0 || sf.lot != seal.inflight ||
-		    memchr(sf.reason, '\0', sizeof(sf.reason)) == NULL)
-			return PEER_UNKNOWN;
-		seal_failed(sf.reason, sf.retry_after);
-		return PEER_HANDLED;
-	default:
-		return PEER_UNKNOWN;
-	}
+	if (m_get_struct(m, msg_journal_sign, &js) == -1 ||
+	    m_get_ptr(m, &der, js.len) == -1 || m_end(m) == -1)
+		return -1;
+	if (seal.inflight == 0 || js.reqid != seal.inflight)
+		return m_fail(m, "signature of %llu, not asked for",
+		    (unsigned long long)js.reqid);
+	if (js.len == 0)
+		seal_failed("sealerd could not sign it", SEAL_RETRY);
+	else
+		seal_done(der, js.len);
+	return 0;
+}
+
+static int
+seal_on_fail(struct msg *m, void *arg)
+{
+	struct seal_fail	 sf;
+
+	if (m_get_struct(m, msg_seal_fail, &sf) == -1 || m_end(m) == -1)
+		return -1;
+	if (seal.inflight == 0 || sf.lot != seal.inflight)
+		return m_fail(m, "failure of %llu, not asked for",
+		    (unsigned long long)sf.lot);
+	seal_failed(sf.reason, sf.retry_after);
+	return 0;
 }
 
 static void

@@ -12,27 +12,37 @@
 #include "audit.h"
 #include "auditd.h"
 #include "log.h"
+#include "msg.h"
 #include "peer.h"
 #include "proto.h"
 
 static struct peer_listener	 server;
 static int			 listening;
 
-static int	server_on_msg(struct peer *, struct imsg *);
+static int	server_record(struct msg *, void *);
+static int	server_close_file(struct msg *, void *);
 static void	server_on_down(struct peer *);
 static void	server_ack(void *, uint64_t, uint64_t);
-static int	server_record_ok(const struct audit_record *);
+
+#define SERVER_FROM	(MSG_FRONTD | MSG_STORED | MSG_SEALERD)
+static const struct msg_entry server_msgs[] = {
+	{ IMSG_AUDIT, SERVER_FROM, MSG_FD_NONE, server_record },
+	{ IMSG_AUDIT_CLOSE, SERVER_FROM, MSG_FD_NONE, server_close_file },
+};
+static const struct msg_table server_table = MSG_TABLE(SOCK_AUDIT,
+    server_msgs);
 
 void
-server_init(const char *runtime_dir, const uid_t *uids, size_t nuids)
+server_init(const char *runtime_dir, const struct peer_allow *allow,
+    size_t nallow)
 {
 	struct peer_cb	 cb;
 
 	memset(&cb, 0, sizeof(cb));
-	cb.on_msg = server_on_msg;
+	cb.table = &server_table;
 	cb.on_down = server_on_down;
 	/* Credentials, not the file mode, decide who may write. */
-	if (peer_listen(&server, runtime_dir, SOCK_AUDIT, 0666, uids, nuids,
+	if (peer_listen(&server, runtime_dir, SOCK_AUDIT, 0666, allow, nallow,
 	    &cb) == -1)
 		fatal("listen on %s/%s", runtime_dir, SOCK_AUDIT);
 	listening = 1;
@@ -64,46 +74,33 @@ server_clients(void)
 	return listening ? server.npeers : 0;
 }
 
-/* Every string must end inside its field. */
 static int
-server_record_ok(const struct audit_record *r)
+server_record(struct msg *m, void *arg)
 {
-	return memchr(r->process, '\0', sizeof(r->process)) != NULL &&
-	    memchr(r->event, '\0', sizeof(r->event)) != NULL &&
-	    memchr(r->subject, '\0', sizeof(r->subject)) != NULL &&
-	    memchr(r->outcome, '\0', sizeof(r->outcome)) != NULL &&
-	    memchr(r->details, '\0', sizeof(r->details)) != NULL &&
-	    r->event[0] != '\0';
+	struct peer		*p = arg;
+	struct audit_record	 r;
+
+	if (m_get_struct(m, msg_audit_record, &r) == -1 || m_end(m) == -1)
+		return -1;
+	if (r.event[0] == '\0')
+		return m_fail(m, "record without an event");
+	/* The process is the one that said HELLO, not a claim. */
+	strlcpy(r.process, p->name, sizeof(r.process));
+	journal_append(&r, p->uid, server_ack, p);
+	return 0;
 }
 
 static int
-server_on_msg(struct peer *p, struct imsg *imsg)
+server_close_file(struct msg *m, void *arg)
 {
-	struct audit_record	 r;
+	struct peer	*p = arg;
 
-	if (imsg->fd != -1)
-		return PEER_UNKNOWN;
-	switch (imsg->hdr.type) {
-	case IMSG_AUDIT:
-		if (imsg_get_len(imsg) != sizeof(r))
-			return PEER_UNKNOWN;
-		memcpy(&r, imsg->data, sizeof(r));
-		if (!server_record_ok(&r))
-			return PEER_UNKNOWN;
-		/* The process is the one that said HELLO, not a claim. */
-		strlcpy(r.process, p->name, sizeof(r.process));
-		journal_append(&r, p->uid, server_ack, p);
-		return PEER_HANDLED;
-	case IMSG_AUDIT_CLOSE:
-		if (imsg_get_len(imsg) != 0)
-			return PEER_UNKNOWN;
-		audit_record("journal-close-request", p->name, "ok",
-		    "uid %u pid %d", (unsigned int)p->uid, (int)p->pid);
-		journal_close_now("request");
-		return PEER_HANDLED;
-	default:
-		return PEER_UNKNOWN;
-	}
+	if (m_end(m) == -1)
+		return -1;
+	audit_record("journal-close-request", p->name, "ok",
+	    "uid %u pid %d", (unsigned int)p->uid, (int)p->pid);
+	journal_close_now("request");
+	return 0;
 }
 
 static void

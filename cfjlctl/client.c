@@ -17,10 +17,17 @@
 
 #include "cfjlctl.h"
 #include "imsg.h"
+#include "msg.h"
 #include "proto.h"
 #include "sock.h"
 
-static int	ctl_reply(struct imsg *, struct ctl_answer *);
+static int	ctl_reply(struct msg *, void *);
+
+/* A daemon answers each request once. */
+static const struct msg_entry ctl_msgs[] = {
+	{ IMSG_CTL_REPLY, MSG_DAEMON, MSG_FD_NONE, ctl_reply },
+};
+static const struct msg_table ctl_table = MSG_TABLE("control", ctl_msgs);
 
 int
 ctl_present(const char *dir, const char *daemon)
@@ -34,27 +41,14 @@ ctl_present(const char *dir, const char *daemon)
 }
 
 static int
-ctl_reply(struct imsg *imsg, struct ctl_answer *a)
+ctl_reply(struct msg *m, void *arg)
 {
+	struct ctl_answer	*a = arg;
 	struct ctl_reply	 rep;
-	size_t			 len = imsg_get_len(imsg);
 
-	if (imsg->hdr.type != IMSG_CTL_REPLY || len < sizeof(rep)) {
-		snprintf(a->error, sizeof(a->error), "unexpected message "
-		    "type %u", imsg->hdr.type);
+	if (m_get_struct(m, msg_ctl_reply, &rep) == -1 ||
+	    m_get_dup(m, &a->text, rep.len) == -1 || m_end(m) == -1)
 		return -1;
-	}
-	memcpy(&rep, imsg->data, sizeof(rep));
-	if (rep.len != len - sizeof(rep)) {
-		snprintf(a->error, sizeof(a->error), "malformed answer");
-		return -1;
-	}
-	if ((a->text = malloc((size_t)rep.len + 1)) == NULL) {
-		snprintf(a->error, sizeof(a->error), "out of memory");
-		return -1;
-	}
-	memcpy(a->text, (char *)imsg->data + sizeof(rep), rep.len);
-	a->text[rep.len] = '\0';
 	a->len = rep.len;
 	a->ok = rep.ok != 0;
 	return 0;
@@ -67,6 +61,7 @@ ctl_ask(const char *dir, const char *daemon, const char *command,
 	struct ctl_request	 req;
 	struct imsgbuf		 ibuf;
 	struct imsg		 imsg;
+	struct msg		 m;
 	struct pollfd		 pfd;
 	char			 sockname[64];
 	time_t			 deadline = time(NULL) + CTL_TIMEOUT;
@@ -95,6 +90,7 @@ ctl_ask(const char *dir, const char *daemon, const char *command,
 		return -1;
 	}
 	imsg_init(&ibuf, fd);
+	imsgbuf_set_maxsize(&ibuf, CFJL_MSG_MAX + IMSG_HEADER_SIZE);
 	if (imsg_compose(&ibuf, IMSG_CTL_REQUEST, 0, 0, -1, &req,
 	    sizeof(req)) == -1 || imsg_flush(&ibuf) == -1) {
 		snprintf(a->error, sizeof(a->error), "%s: %s", daemon,
@@ -112,7 +108,15 @@ ctl_ask(const char *dir, const char *daemon, const char *command,
 			goto done;
 		}
 		if (n > 0) {
-			ret = ctl_reply(&imsg, a);
+			if ((ret = msg_dispatch(&ctl_table, &imsg, MSG_DAEMON,
+			    a, &m)) == -1) {
+				free(a->text);
+				a->text = NULL;
+				snprintf(a->error, sizeof(a->error), "%s: "
+				    "malformed answer: %s: %s", daemon,
+				    proto_type_name(imsg.hdr.type),
+				    m_error(&m));
+			}
 			imsg_free(&imsg);
 			goto done;
 		}

@@ -17,6 +17,7 @@
 
 #include "audit.h"
 #include "log.h"
+#include "msg.h"
 #include "peer.h"
 #include "proto.h"
 
@@ -49,7 +50,14 @@ static struct audit_item *audit_item_new(const char *, const char *,
 		    const char *);
 static void	audit_send(struct audit_item *);
 static void	audit_ack(uint64_t, uint64_t);
-static int	audit_on_msg(struct peer *, struct imsg *);
+static int	audit_on_ack(struct msg *, void *);
+
+/* What auditd sends back: one ack per durable record. */
+static const struct msg_entry audit_msgs[] = {
+	{ IMSG_AUDIT_ACK, MSG_AUDITD, MSG_FD_NONE, audit_on_ack },
+};
+static const struct msg_table audit_table = MSG_TABLE(SOCK_AUDIT,
+    audit_msgs);
 static void	audit_on_up(struct peer *);
 static void	audit_on_down(struct peer *);
 static void	audit_report_drops(void);
@@ -73,7 +81,7 @@ audit_init(const char *runtime_dir, const char *process, uid_t auditd_uid)
 
 	audit_setup(process);
 	memset(&cb, 0, sizeof(cb));
-	cb.on_msg = audit_on_msg;
+	cb.table = &audit_table;
 	cb.on_up = audit_on_up;
 	cb.on_down = audit_on_down;
 	peer_connect(&audit.peer, runtime_dir, SOCK_AUDIT, auditd_uid,
@@ -231,20 +239,14 @@ audit_ack(uint64_t id, uint64_t seq)
 }
 
 static int
-audit_on_msg(struct peer *p, struct imsg *imsg)
+audit_on_ack(struct msg *m, void *arg)
 {
 	struct audit_ack	 ack;
 
-	switch (imsg->hdr.type) {
-	case IMSG_AUDIT_ACK:
-		if (imsg_get_len(imsg) != sizeof(ack))
-			return PEER_UNKNOWN;
-		memcpy(&ack, imsg->data, sizeof(ack));
-		audit_ack(ack.id, ack.seq);
-		return PEER_HANDLED;
-	default:
-		return PEER_UNKNOWN;
-	}
+	if (m_get_struct(m, msg_audit_ack, &ack) == -1 || m_end(m) == -1)
+		return -1;
+	audit_ack(ack.id, ack.seq);
+	return 0;
 }
 
 /* Whatever auditd has not acknowledged is sent again, in order. */

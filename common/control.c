@@ -25,6 +25,7 @@
 #include "control.h"
 #include "imsgev.h"
 #include "log.h"
+#include "msg.h"
 #include "proto.h"
 #include "sock.h"
 
@@ -100,7 +101,13 @@ static void	control_accept_resume(int, short, void *);
 static int	control_privs(int, gid_t);
 static void	control_dispatch(int, short, void *);
 static void	control_process(struct ctl_conn *);
-static int	control_request(struct ctl_conn *, struct imsg *);
+static int	control_request(struct msg *, void *);
+
+/* cfjlctl sends requests, one at a time. */
+static const struct msg_entry ctl_msgs[] = {
+	{ IMSG_CTL_REQUEST, MSG_CONTROL, MSG_FD_NONE, control_request },
+};
+static const struct msg_table ctl_table = MSG_TABLE("control", ctl_msgs);
 static void	control_refuse(struct ctl_conn *, const char *, ...)
 		    __attribute__((__format__(printf, 2, 3)));
 static void	control_journaled(void *, uint64_t);
@@ -370,6 +377,7 @@ static void
 control_process(struct ctl_conn *c)
 {
 	struct imsg	 imsg;
+	struct msg	 m;
 	ssize_t		 n;
 	int		 ok;
 
@@ -382,7 +390,11 @@ control_process(struct ctl_conn *c)
 		}
 		if (n == 0)
 			break;
-		ok = control_request(c, &imsg);
+		ok = msg_dispatch(&ctl_table, &imsg, MSG_CONTROL, c, &m);
+		if (ok == -1)
+			log_warnx("control: dropping %s (pid %d): %s: %s",
+			    c->who, (int)c->pid, proto_type_name(imsg.hdr.type),
+			    m_error(&m));
 		imsg_free(&imsg);
 		if (ok == -1)
 			control_drop(c);
@@ -395,43 +407,35 @@ control_process(struct ctl_conn *c)
 
 /* -1: drop the connection (a malformed message: no guessing). */
 static int
-control_request(struct ctl_conn *c, struct imsg *imsg)
+control_request(struct msg *m, void *arg)
 {
+	struct ctl_conn		*c = arg;
 	struct ctl_request	*req = &c->req;
 	struct timeval		 tv = { CTL_AUDIT_WAIT, 0 };
 	const char		*group;
+	const void		*rest;
 	uint32_t		 version;
-	size_t			 len = imsg_get_len(imsg), i;
+	size_t			 i;
 	int			 need = 0;
 
-	if (imsg->fd != -1)
-		close(imsg->fd);
-	if (imsg->hdr.type != IMSG_CTL_REQUEST || len < sizeof(version)) {
-		log_warnx("control: %s sent message type %u: dropped",
-		    c->who, imsg->hdr.type);
+	if (m_get_u32(m, &version) == -1)
 		return -1;
-	}
-	memcpy(&version, imsg->data, sizeof(version));
 	if (version != CFJL_PROTO_VERSION) {
+		/* Another layout may follow: it is not read. */
+		(void)m_get_ptr(m, &rest, m_left(m));
 		control_refuse(c, "protocol version mismatch: this cfjlctl "
 		    "speaks version %u, %s speaks version %u; use the cfjlctl "
 		    "of the same release", version, ctl.name,
 		    CFJL_PROTO_VERSION);
 		return 0;
 	}
-	if (len != sizeof(*req)) {
-		log_warnx("control: %s sent a request of %zu bytes: dropped",
-		    c->who, len);
+	req->version = version;
+	if (m_get_u32(m, &req->json) == -1 ||
+	    m_get_string(m, req->command, sizeof(req->command)) == -1 ||
+	    m_get_string(m, req->arg1, sizeof(req->arg1)) == -1 ||
+	    m_get_string(m, req->arg2, sizeof(req->arg2)) == -1 ||
+	    m_end(m) == -1)
 		return -1;
-	}
-	memcpy(req, imsg->data, sizeof(*req));
-	if (memchr(req->command, '\0', sizeof(req->command)) == NULL ||
-	    memchr(req->arg1, '\0', sizeof(req->arg1)) == NULL ||
-	    memchr(req->arg2, '\0', sizeof(req->arg2)) == NULL) {
-		log_warnx("control: %s sent unterminated strings: dropped",
-		    c->who);
-		return -1;
-	}
 	evtimer_del(&c->idle);
 
 	for (i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++)

@@ -12,12 +12,15 @@
 #include <errno.h>
 #include <event.h>
 #include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "imsgev.h"
 #include "log.h"
+#include "msg.h"
 #include "peer.h"
 #include "proto.h"
 #include "sock.h"
@@ -27,11 +30,13 @@ static void	peer_accept_resume(int, short, void *);
 static void	peer_dial(int, short, void *);
 static void	peer_dispatch(int, short, void *);
 static int	peer_handle(struct peer *, struct imsg *);
-static int	peer_hello(struct peer *, struct imsg *);
+static int	peer_hello(struct peer *, struct msg *);
+static int	peer_hello_who(struct peer *, const char *, struct msg *);
 static int	peer_hello_send(struct peer *);
 static void	peer_start(struct peer *, int);
 static void	peer_lost(struct peer *, const char *);
-static void	peer_broken(struct peer *, const char *);
+static void	peer_broken(struct peer *, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
 static void	peer_drop(struct peer *);
 static void	peer_teardown(struct peer *);
 static void	peer_schedule(struct peer *);
@@ -47,7 +52,7 @@ peer_label(const struct peer *p)
 
 int
 peer_listen(struct peer_listener *l, const char *dir, const char *sockname,
-    mode_t mode, const uid_t *allowed_uids, size_t nallowed,
+    mode_t mode, const struct peer_allow *allow, size_t nallowed,
     const struct peer_cb *cb)
 {
 	size_t	 i;
@@ -56,15 +61,22 @@ peer_listen(struct peer_listener *l, const char *dir, const char *sockname,
 	memset(l, 0, sizeof(*l));
 	TAILQ_INIT(&l->peers);
 	l->fd = -1;
-	if (nallowed == 0 || nallowed > PEER_UIDS_MAX || cb->on_msg == NULL ||
+	if (nallowed == 0 || nallowed > PEER_UIDS_MAX || cb->table == NULL ||
 	    strlcpy(l->sockname, sockname, sizeof(l->sockname)) >=
 	    sizeof(l->sockname)) {
 		errno = EINVAL;
 		return -1;
 	}
-	for (i = 0; i < nallowed; i++)
-		l->uids[i] = allowed_uids[i] == (uid_t)-1 ? geteuid() :
-		    allowed_uids[i];
+	for (i = 0; i < nallowed; i++) {
+		if (allow[i].name == NULL || strlcpy(l->names[i],
+		    allow[i].name, sizeof(l->names[i])) >=
+		    sizeof(l->names[i])) {
+			errno = EINVAL;
+			return -1;
+		}
+		l->uids[i] = allow[i].uid == (uid_t)-1 ? geteuid() :
+		    allow[i].uid;
+	}
 	l->nuids = nallowed;
 	l->cb = *cb;
 	strlcpy(l->myname, sockname, sizeof(l->myname));
@@ -243,10 +255,12 @@ static void
 peer_start(struct peer *p, int fd)
 {
 	imsg_init(&p->iev.ibuf, fd);
+	imsgbuf_set_maxsize(&p->iev.ibuf, CFJL_MSG_MAX + IMSG_HEADER_SIZE);
 	p->iev.handler = peer_dispatch;
 	p->iev.data = p;
 	p->state = PEER_HELLO;
 	p->name[0] = '\0';
+	p->from = 0;
 	p->dead = 0;
 	imsg_event_add(&p->iev);
 }
@@ -288,7 +302,7 @@ peer_dispatch(int fd, short event, void *arg)
 		if (n == -1 && errno != EAGAIN) {
 			if (errno == EMSGSIZE || errno == EBADMSG ||
 			    errno == EMFILE)
-				peer_broken(p, strerror(errno));
+				peer_broken(p, "%s", strerror(errno));
 			else
 				peer_lost(p, strerror(errno));
 			return;
@@ -298,15 +312,15 @@ peer_dispatch(int fd, short event, void *arg)
 	p->busy = 1;
 	while (!p->dead) {
 		if ((n = imsg_get(ibuf, &imsg)) == -1) {
-			peer_broken(p, strerror(errno));
+			peer_broken(p, "%s", strerror(errno));
 			break;
 		}
 		if (n == 0)
 			break;
 		ret = peer_handle(p, &imsg);
 		imsg_free(&imsg);
-		if (ret != PEER_HANDLED && !p->dead)
-			peer_broken(p, "unexpected message");
+		if (ret == -1)
+			break;
 	}
 	p->busy = 0;
 	if (p->dead)
@@ -315,36 +329,74 @@ peer_dispatch(int fd, short event, void *arg)
 		imsg_event_add(&p->iev);
 }
 
-/* Route one message: HELLO first, the daemon's handler after. */
+/*
+ * Route one message: HELLO first, the daemon's table after.  A protocol
+ * error is reported here, once: -1 when the peer is dropped.
+ */
 static int
 peer_handle(struct peer *p, struct imsg *imsg)
 {
+	struct msg	 m;
+	int		 ret;
+
 	if (p->state == PEER_UP && imsg->hdr.type != IMSG_HELLO)
-		return p->cb.on_msg(p, imsg);
-	if (imsg->fd != -1)
-		close(imsg->fd);
-	if (p->state != PEER_HELLO || imsg->hdr.type != IMSG_HELLO)
-		return PEER_UNKNOWN;
-	return peer_hello(p, imsg);
+		ret = msg_dispatch(p->cb.table, imsg, p->from, p, &m);
+	else {
+		m_msg(&m, imsg);
+		if (p->state != PEER_HELLO || imsg->hdr.type != IMSG_HELLO)
+			ret = m_fail(&m, "not a HELLO");
+		else if (imsg->fd != -1)
+			ret = m_fail(&m, "unexpected descriptor");
+		else
+			ret = peer_hello(p, &m);
+		if (imsg->fd != -1) {
+			close(imsg->fd);
+			imsg->fd = -1;
+		}
+	}
+	if (ret == 0 || p->dead)
+		return p->dead ? -1 : 0;
+	peer_broken(p, "%s: %s", proto_type_name(imsg->hdr.type),
+	    m_error(&m) != NULL ? m_error(&m) : "refused");
+	return -1;
+}
+
+/* The name a HELLO claims must be one its credentials allow. */
+static int
+peer_hello_who(struct peer *p, const char *name, struct msg *m)
+{
+	struct peer_listener	*l = p->listener;
+	size_t			 i;
+
+	if (l == NULL) {
+		/* The listener is the one our socket name says. */
+		if (strncmp(p->sockname, name, strlen(name)) != 0 ||
+		    strcmp(p->sockname + strlen(name), ".sock") != 0)
+			return m_fail(m, "the listener of %s says it is %s",
+			    p->sockname, name);
+		return 0;
+	}
+	for (i = 0; i < l->nuids; i++)
+		if (l->uids[i] == p->uid && strcmp(l->names[i], name) == 0)
+			return 0;
+	return m_fail(m, "uid %u may not speak as %s", (unsigned int)p->uid,
+	    name);
 }
 
 static int
-peer_hello(struct peer *p, struct imsg *imsg)
+peer_hello(struct peer *p, struct msg *m)
 {
 	struct proto_hello	 hello;
 
-	if (imsg_get_len(imsg) != sizeof(hello))
-		return PEER_UNKNOWN;
-	memcpy(&hello, imsg->data, sizeof(hello));
-	if (memchr(hello.name, '\0', sizeof(hello.name)) == NULL)
-		return PEER_UNKNOWN;
+	if (m_get_struct(m, msg_hello, &hello) == -1 || m_end(m) == -1)
+		return -1;
 	if (hello.version != CFJL_PROTO_VERSION) {
 		if (p->listener == NULL) {
 			log_warnx("%s: %s speaks protocol version %u, we "
 			    "speak %u; link dropped", p->myname, p->sockname,
 			    hello.version, CFJL_PROTO_VERSION);
 			peer_drop(p);
-			return PEER_HANDLED;
+			return 0;
 		}
 		/* Tell it ours, so that it can say what is wrong. */
 		if (peer_hello_send(p) != -1)
@@ -354,13 +406,16 @@ peer_hello(struct peer *p, struct imsg *imsg)
 		    (unsigned int)p->uid, (int)p->pid, hello.version,
 		    CFJL_PROTO_VERSION);
 		peer_drop(p);
-		return PEER_HANDLED;
+		return 0;
 	}
+	if (peer_hello_who(p, hello.name, m) == -1)
+		return -1;
 	strlcpy(p->name, hello.name, sizeof(p->name));
+	p->from = msg_sender(p->name);
 	if (p->listener != NULL && peer_hello_send(p) == -1) {
 		log_warn("%s: hello", p->sockname);
 		peer_drop(p);
-		return PEER_HANDLED;
+		return 0;
 	}
 	p->state = PEER_UP;
 	p->backoff = PEER_BACKOFF_MIN;
@@ -371,7 +426,7 @@ peer_hello(struct peer *p, struct imsg *imsg)
 		log_info("%s: connected to %s", p->myname, p->name);
 	if (p->cb.on_up != NULL)
 		p->cb.on_up(p);
-	return PEER_HANDLED;
+	return 0;
 }
 
 static void
@@ -395,8 +450,14 @@ peer_lost(struct peer *p, const char *why)
  * else in the daemon.
  */
 static void
-peer_broken(struct peer *p, const char *why)
+peer_broken(struct peer *p, const char *fmt, ...)
 {
+	va_list	 ap;
+	char	 why[256];
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
 	if (p->listener == NULL) {
 		log_warnx("%s: %s broke the protocol: %s; link dropped",
 		    p->myname, peer_label(p), why);

@@ -5,11 +5,21 @@
  * connector says IMSG_HELLO (struct proto_hello) and the listener answers
  * with its own; only then is the peer up and its messages dispatched.
  *
+ * Who a peer is comes from its credentials, not from what it says: a
+ * listener takes the name of a HELLO only if the list it was given pairs
+ * that name with the uid the kernel reports (when every daemon runs as
+ * one developer's uid, the name is all that tells them apart); a
+ * connector takes the listener's HELLO only if it names the socket it
+ * dialed (stored.sock: "stored").  The name gives the peer its sender bit
+ * (msg_sender()), and the receiver's table (msg.h) says which types each
+ * sender may send.
+ *
  * A listener drops a peer that breaks the protocol and carries on; a
- * connector treats a listener that breaks it as fatal.  on_up is the
- * place to resend whatever the peer has not acknowledged; on_down says
- * nothing more will arrive from this peer (a listener's peer is freed
- * right after it).  Everything runs on the global libevent base.
+ * connector drops the link and redials.  Either way the reason is logged
+ * once here, with the message type and the peer.  on_up is the place to
+ * resend whatever the peer has not acknowledged; on_down says nothing
+ * more will arrive from this peer (a listener's peer is freed right after
+ * it).  Everything runs on the global libevent base.
  */
 #ifndef CFJL_PEER_H
 #define CFJL_PEER_H
@@ -28,19 +38,16 @@
 #define PEER_BACKOFF_MIN	100	/* milliseconds */
 #define PEER_BACKOFF_MAX	5000
 
-/* What on_msg returns. */
-#define PEER_HANDLED		0
-#define PEER_UNKNOWN		1	/* unexpected or malformed message */
-
 enum peer_state {
 	PEER_DOWN,		/* not connected (connector: waiting to redial) */
 	PEER_HELLO,		/* connected, waiting for the other's HELLO */
 	PEER_UP
 };
 
+struct msg_table;
 struct peer;
 struct peer_cb {
-	int	(*on_msg)(struct peer *, struct imsg *);
+	const struct msg_table *table;	/* handlers get the struct peer */
 	void	(*on_up)(struct peer *);	/* may be NULL */
 	void	(*on_down)(struct peer *);	/* may be NULL */
 	void	*arg;				/* for the daemon: peer->arg */
@@ -52,6 +59,7 @@ struct peer {
 	char			 name[PEER_NAME_MAX];	/* theirs, from HELLO */
 	char			 myname[PEER_NAME_MAX];
 	uid_t			 uid;	/* expected (connector), seen (listener) */
+	unsigned int		 from;	/* MSG_* bit of name */
 	pid_t			 pid;	/* from SO_PEERCRED */
 	enum peer_state		 state;
 	struct peer_cb		 cb;
@@ -70,12 +78,19 @@ struct peer {
 };
 TAILQ_HEAD(peer_list, peer);
 
+/* Who may connect to a listener: a daemon's name and its user. */
+struct peer_allow {
+	const char		*name;
+	uid_t			 uid;	/* (uid_t)-1: our own */
+};
+
 struct peer_listener {
 	int			 fd;
 	struct event		 ev;
 	struct event		 pause;	/* out of descriptors: wait */
 	char			 sockname[PEER_NAME_MAX + 8];
 	char			 myname[PEER_NAME_MAX];
+	char			 names[PEER_UIDS_MAX][PEER_NAME_MAX];
 	uid_t			 uids[PEER_UIDS_MAX];
 	size_t			 nuids;
 	struct peer_cb		 cb;
@@ -85,11 +100,14 @@ struct peer_listener {
 
 /*
  * Listen on dir/sockname with the given file mode; only peers running as
- * one of the allowed uids get past accept.  The listener answers HELLO
- * with the socket name less ".sock" (e.g. "stored").  0, or -1 and errno.
+ * one of the allowed uids get past accept, and a HELLO is taken only
+ * with a name the list pairs with that uid (the same name may be listed
+ * with several uids, e.g. 0 for a daemon that connects before it drops
+ * root).  The listener answers HELLO with the socket name less ".sock"
+ * (e.g. "stored").  0, or -1 and errno.
  */
 int	peer_listen(struct peer_listener *, const char *dir,
-	    const char *sockname, mode_t mode, const uid_t *allowed_uids,
+	    const char *sockname, mode_t mode, const struct peer_allow *,
 	    size_t nallowed, const struct peer_cb *);
 /* Stop accepting and drop every peer (on_down is called for each). */
 void	peer_listen_close(struct peer_listener *);
@@ -102,7 +120,7 @@ void	peer_listen_close(struct peer_listener *);
 void	peer_connect(struct peer *, const char *dir, const char *sockname,
 	    uid_t expected_uid, const char *my_name, const struct peer_cb *);
 
-/* Close the link; a connector stops redialing.  Safe inside on_msg. */
+/* Close the link; a connector stops redialing.  Safe inside a handler. */
 void	peer_close(struct peer *);
 
 /* Queue a message: 0, or -1 and errno (ENOTCONN unless the peer is up). */

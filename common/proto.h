@@ -2,7 +2,14 @@
  * Messages between the CFJL daemons.  Every message type is in the one
  * enum below, with its name in proto_type_name() for the logs.  Payloads
  * are fixed-size structures, optionally followed by variable data whose
- * length the structure states; receivers check every length before use.
+ * length the structure states.  Nobody reads a payload by hand: each
+ * receiver has one table (msg.h) saying which types it takes, from which
+ * sender and with or without a descriptor, and its handlers take the
+ * payload apart with the bounded getters of msg.h.  A structure's fixed
+ * strings must be terminated inside their field: proto.c lists them for
+ * m_get_struct(), and a new string field must be added there.  Any
+ * length that does not fit is a protocol error, reported once by the
+ * dispatching code, and the link is dropped.
  *
  * Who talks to whom (sockets live in the runtime directory):
  *

@@ -4,8 +4,8 @@
  * role table.  If stored goes away, every waiting request is answered
  * 503 (a deposit may or may not have been committed: the capture agent
  * resends it with the same Client-Id and gets the same answer).
- * Every message from stored has its length checked before use; one that
- * does not fit is fatal (peer.c drops the link).
+ * Every message from stored is read through the reader (msg.h); one that
+ * does not fit, or answers nothing we asked, drops the link (peer.c).
  */
 #include <sys/types.h>
 #include <sys/tree.h>
@@ -19,24 +19,44 @@
 #include "frontd.h"
 #include "imsgev.h"
 #include "log.h"
+#include "msg.h"
 
 static int	 resp_cmp(struct resp *, struct resp *);
 RB_PROTOTYPE(resp_tree, resp, node, resp_cmp);
 RB_GENERATE(resp_tree, resp, node, resp_cmp)
 
-static int	 links_msg(struct peer *, struct imsg *);
 static void	 links_up(struct peer *);
 static void	 links_down(struct peer *);
-static struct resp *links_take(uint64_t, int);
-static int	 links_deposit_ok(struct imsg *);
-static int	 links_deposit_err(struct imsg *);
-static int	 links_lot(struct imsg *);
-static int	 links_json(struct imsg *, int);
-static int	 links_export(struct imsg *);
+static struct resp *links_take(struct msg *, uint64_t, int);
+static int	 links_deposit_ok(struct msg *, void *);
+static int	 links_deposit_err(struct msg *, void *);
+static int	 links_lot(struct msg *, void *);
+static int	 links_status(struct msg *, void *);
+static int	 links_requests(struct msg *, void *);
+static int	 links_json(struct msg *, int);
+static int	 links_export(struct msg *, void *);
+static int	 links_roles_reset(struct msg *, void *);
+static int	 links_role(struct msg *, void *);
+static int	 links_roles_end(struct msg *, void *);
 static void	 links_export_end(struct resp *);
 static void	 links_expire(int, short, void *);
 
 static struct event	 links_timer;
+
+/* Everything comes from stored: answers, and the role table. */
+static const struct msg_entry links_msgs[] = {
+	{ IMSG_DEPOSIT_OK, MSG_STORED, MSG_FD_NONE, links_deposit_ok },
+	{ IMSG_DEPOSIT_ERR, MSG_STORED, MSG_FD_NONE, links_deposit_err },
+	{ IMSG_LOT_DATA, MSG_STORED, MSG_FD_NONE, links_lot },
+	{ IMSG_STATUS, MSG_STORED, MSG_FD_NONE, links_status },
+	{ IMSG_REQUESTS, MSG_STORED, MSG_FD_NONE, links_requests },
+	{ IMSG_EXPORT_CHUNK, MSG_STORED, MSG_FD_NONE, links_export },
+	{ IMSG_ROLES_RESET, MSG_STORED, MSG_FD_NONE, links_roles_reset },
+	{ IMSG_ROLE, MSG_STORED, MSG_FD_NONE, links_role },
+	{ IMSG_ROLES_END, MSG_STORED, MSG_FD_NONE, links_roles_end },
+};
+static const struct msg_table links_table = MSG_TABLE(SOCK_STORED,
+    links_msgs);
 
 static const char export_head[] =
     "Content-Type: application/x-tar\r\n"
@@ -56,7 +76,7 @@ links_init(void)
 
 	RB_INIT(&env->pending);
 	memset(&cb, 0, sizeof(cb));
-	cb.on_msg = links_msg;
+	cb.table = &links_table;
 	cb.on_up = links_up;
 	cb.on_down = links_down;
 	peer_connect(&env->stored, env->sockdir, SOCK_STORED,
@@ -141,14 +161,14 @@ links_send(uint32_t type, const struct iovec *iov, int n)
 
 /* The answer waiting for reqid; NULL if none (stored is then wrong). */
 static struct resp *
-links_take(uint64_t reqid, int kind)
+links_take(struct msg *m, uint64_t reqid, int kind)
 {
 	struct resp	 key, *r;
 
 	key.reqid = reqid;
 	if ((r = RB_FIND(resp_tree, &env->pending, &key)) == NULL ||
 	    r->kind != kind) {
-		log_warnx("stored answered reqid %llu that nobody waits for",
+		m_fail(m, "reqid %llu, that nobody waits for",
 		    (unsigned long long)reqid);
 		return NULL;
 	}
@@ -192,71 +212,51 @@ links_down(struct peer *p)
 }
 
 static int
-links_msg(struct peer *p, struct imsg *imsg)
+links_roles_reset(struct msg *m, void *arg)
 {
-	struct role_msg	 rm;
-	size_t		 len = imsg_get_len(imsg);
-
-	switch (imsg->hdr.type) {
-	case IMSG_DEPOSIT_OK:
-		return links_deposit_ok(imsg);
-	case IMSG_DEPOSIT_ERR:
-		return links_deposit_err(imsg);
-	case IMSG_LOT_DATA:
-		return links_lot(imsg);
-	case IMSG_STATUS:
-		return links_json(imsg, RESP_STATUS);
-	case IMSG_REQUESTS:
-		return links_json(imsg, RESP_REQUESTS);
-	case IMSG_EXPORT_CHUNK:
-		return links_export(imsg);
-	case IMSG_ROLES_RESET:
-		if (len != 0)
-			return PEER_UNKNOWN;
-		roles_reset();
-		return PEER_HANDLED;
-	case IMSG_ROLE:
-		if (len != sizeof(rm))
-			return PEER_UNKNOWN;
-		memcpy(&rm, imsg->data, sizeof(rm));
-		if (memchr(rm.subject, '\0', sizeof(rm.subject)) == NULL ||
-		    roles_add(rm.role, rm.subject) == -1)
-			return PEER_UNKNOWN;
-		return PEER_HANDLED;
-	case IMSG_ROLES_END:
-		if (len != 0)
-			return PEER_UNKNOWN;
-		roles_commit();
-		return PEER_HANDLED;
-	}
-	return PEER_UNKNOWN;
+	if (m_end(m) == -1)
+		return -1;
+	roles_reset();
+	return 0;
 }
 
 static int
-links_deposit_ok(struct imsg *imsg)
+links_role(struct msg *m, void *arg)
+{
+	struct role_msg	 rm;
+
+	if (m_get_struct(m, msg_role, &rm) == -1 || m_end(m) == -1)
+		return -1;
+	if (roles_add(rm.role, rm.subject) == -1)
+		return m_fail(m, "role %u refused", rm.role);
+	return 0;
+}
+
+static int
+links_roles_end(struct msg *m, void *arg)
+{
+	if (m_end(m) == -1)
+		return -1;
+	roles_commit();
+	return 0;
+}
+
+static int
+links_deposit_ok(struct msg *m, void *arg)
 {
 	static struct deposit_item *items;	/* kept for the next answer */
 	static size_t		 nalloc;
 	struct deposit_ok	 ok;
 	struct deposit_item	*p;
 	struct resp		*r;
-	size_t			 len = imsg_get_len(imsg);
+	uint32_t		 i;
 
-	if (len < sizeof(ok))
-		return PEER_UNKNOWN;
-	memcpy(&ok, imsg->data, sizeof(ok));
-	if (ok.nitems == 0 || ok.nitems > CFJL_MSG_MAX ||
-	    len != sizeof(ok) + (size_t)ok.nitems * sizeof(*items))
-		return PEER_UNKNOWN;
-	if ((r = links_take(ok.reqid, RESP_DEPOSIT)) == NULL)
-		return PEER_UNKNOWN;
-	if (ok.nitems != r->ntraces)
-		return PEER_UNKNOWN;
-	links_forget(r);
-	if (r->conn == NULL) {
-		resp_free(r);
-		return PEER_HANDLED;
-	}
+	if (m_get_struct(m, msg_deposit_ok, &ok) == -1)
+		return -1;
+	if (ok.nitems == 0 ||
+	    m_left(m) != (size_t)ok.nitems * sizeof(*items))
+		return m_fail(m, "%u items announced, %zu bytes sent",
+		    ok.nitems, m_left(m));
 	/* Copied out: the message's bytes carry no alignment promise. */
 	if (ok.nitems > nalloc) {
 		if ((p = reallocarray(items, ok.nitems, sizeof(*items))) ==
@@ -265,33 +265,42 @@ links_deposit_ok(struct imsg *imsg)
 		items = p;
 		nalloc = ok.nitems;
 	}
-	memcpy(items, (char *)imsg->data + sizeof(ok),
-	    (size_t)ok.nitems * sizeof(*items));
+	for (i = 0; i < ok.nitems; i++)
+		if (m_get_struct(m, msg_deposit_item, &items[i]) == -1)
+			return -1;
+	if (m_end(m) == -1 ||
+	    (r = links_take(m, ok.reqid, RESP_DEPOSIT)) == NULL)
+		return -1;
+	if (ok.nitems != r->ntraces)
+		return m_fail(m, "%u items for %u traces", ok.nitems,
+		    r->ntraces);
+	links_forget(r);
+	if (r->conn == NULL) {
+		resp_free(r);
+		return 0;
+	}
 	deposit_answer(r, &ok, items, ok.nitems);
-	return PEER_HANDLED;
+	return 0;
 }
 
 static int
-links_deposit_err(struct imsg *imsg)
+links_deposit_err(struct msg *m, void *arg)
 {
 	struct deposit_err	 e;
 	struct resp		*r, key;
 
-	if (imsg_get_len(imsg) != sizeof(e))
-		return PEER_UNKNOWN;
-	memcpy(&e, imsg->data, sizeof(e));
-	e.status[sizeof(e.status) - 1] = '\0';
-	e.error[sizeof(e.error) - 1] = '\0';
-	e.detail[sizeof(e.detail) - 1] = '\0';
+	if (m_get_struct(m, msg_deposit_err, &e) == -1 || m_end(m) == -1)
+		return -1;
 	if (e.http_status < 400 || e.http_status > 599)
-		return PEER_UNKNOWN;
+		return m_fail(m, "HTTP status %u", e.http_status);
 	key.reqid = e.reqid;
 	if ((r = RB_FIND(resp_tree, &env->pending, &key)) == NULL)
-		return PEER_UNKNOWN;
+		return m_fail(m, "reqid %llu, that nobody waits for",
+		    (unsigned long long)e.reqid);
 	links_forget(r);
 	if (r->conn == NULL) {
 		resp_free(r);
-		return PEER_HANDLED;
+		return 0;
 	}
 	r->streaming = 0;
 	env->nrefused++;
@@ -299,33 +308,32 @@ links_deposit_err(struct imsg *imsg)
 	    conn_subject(r->conn), e.http_status, e.error, e.detail);
 	resp_error(r, (int)e.http_status, e.status, e.error, e.detail,
 	    r->batch ? e.index : -1);
-	return PEER_HANDLED;
+	return 0;
 }
 
 static int
-links_lot(struct imsg *imsg)
+links_lot(struct msg *m, void *arg)
 {
 	struct lot_data	 ld;
 	struct resp	*r;
 	struct json	 j;
-	size_t		 len = imsg_get_len(imsg);
+	const void	*xml;
 
-	if (len < sizeof(ld))
-		return PEER_UNKNOWN;
-	memcpy(&ld, imsg->data, sizeof(ld));
-	if (len != sizeof(ld) + ld.len)
-		return PEER_UNKNOWN;
-	if ((r = links_take(ld.reqid, RESP_LOT)) == NULL)
-		return PEER_UNKNOWN;
+	if (m_get_struct(m, msg_lot_data, &ld) == -1 ||
+	    m_get_ptr(m, &xml, ld.len) == -1 || m_end(m) == -1)
+		return -1;
+	if (ld.state > LOT_SEALED)
+		return m_fail(m, "lot state %u", ld.state);
+	if ((r = links_take(m, ld.reqid, RESP_LOT)) == NULL)
+		return -1;
 	links_forget(r);
 	if (r->conn == NULL) {
 		resp_free(r);
-		return PEER_HANDLED;
+		return 0;
 	}
 	switch (ld.state) {
 	case LOT_SEALED:
-		resp_raw(r, 200, "application/xml",
-		    (char *)imsg->data + sizeof(ld), ld.len, NULL);
+		resp_raw(r, 200, "application/xml", xml, ld.len, NULL);
 		break;
 	case LOT_OPEN:
 	case LOT_PENDING:
@@ -343,35 +351,44 @@ links_lot(struct imsg *imsg)
 		resp_error(r, 404, "CFJL_NOT_FOUND", "no such lot",
 		    "the vault has no lot of that number", -1);
 		break;
-	default:
-		return PEER_UNKNOWN;
 	}
-	return PEER_HANDLED;
+	return 0;
+}
+
+static int
+links_status(struct msg *m, void *arg)
+{
+	return links_json(m, RESP_STATUS);
+}
+
+static int
+links_requests(struct msg *m, void *arg)
+{
+	return links_json(m, RESP_REQUESTS);
 }
 
 /* Status and requests: stored's JSON; status gets frontd's own part. */
 static int
-links_json(struct imsg *imsg, int kind)
+links_json(struct msg *m, int kind)
 {
 	struct status_reply	 sr;
 	struct resp		*r;
 	struct json		 j;
+	const void		*text;
 	const char		*body;
-	size_t			 len = imsg_get_len(imsg), bl;
+	size_t			 bl;
 
-	if (len < sizeof(sr))
-		return PEER_UNKNOWN;
-	memcpy(&sr, imsg->data, sizeof(sr));
-	if (len != sizeof(sr) + sr.len)
-		return PEER_UNKNOWN;
-	if ((r = links_take(sr.reqid, kind)) == NULL)
-		return PEER_UNKNOWN;
+	if (m_get_struct(m, msg_status_reply, &sr) == -1 ||
+	    m_get_ptr(m, &text, sr.len) == -1 || m_end(m) == -1)
+		return -1;
+	if ((r = links_take(m, sr.reqid, kind)) == NULL)
+		return -1;
 	links_forget(r);
 	if (r->conn == NULL) {
 		resp_free(r);
-		return PEER_HANDLED;
+		return 0;
 	}
-	body = (const char *)imsg->data + sizeof(sr);
+	body = text;
 	bl = sr.len;
 	while (bl > 0 && (body[bl - 1] == '\n' || body[bl - 1] == ' '))
 		bl--;
@@ -394,33 +411,34 @@ links_json(struct imsg *imsg, int kind)
 		json_free(&j);
 	} else
 		resp_raw(r, 200, "application/json", body, sr.len, NULL);
-	return PEER_HANDLED;
+	return 0;
 }
 
 static int
-links_export(struct imsg *imsg)
+links_export(struct msg *m, void *arg)
 {
 	struct export_chunk	 ec;
 	struct resp		*r;
-	const char		*data;
+	const void		*data;
 	char			 line[64];
-	size_t			 len = imsg_get_len(imsg), dl;
+	size_t			 dl;
 	int			 n;
 
-	if (len < sizeof(ec))
-		return PEER_UNKNOWN;
-	memcpy(&ec, imsg->data, sizeof(ec));
-	data = (const char *)imsg->data + sizeof(ec);
-	dl = len - sizeof(ec);
-	if ((r = links_take(ec.reqid, RESP_EXPORT)) == NULL)
-		return PEER_UNKNOWN;
+	/* The tar bytes are the rest of the message. */
+	if (m_get_struct(m, msg_export_chunk, &ec) == -1)
+		return -1;
+	dl = m_left(m);
+	if (m_get_ptr(m, &data, dl) == -1 || m_end(m) == -1)
+		return -1;
+	if ((r = links_take(m, ec.reqid, RESP_EXPORT)) == NULL)
+		return -1;
 	if (r->conn == NULL) {
 		/* Cancelled; wait for the end stored still sends. */
 		if (ec.last || ec.error) {
 			links_forget(r);
 			resp_free(r);
 		}
-		return PEER_HANDLED;
+		return 0;
 	}
 	if (ec.error != 0) {
 		links_forget(r);
@@ -433,7 +451,7 @@ links_export(struct imsg *imsg)
 			    "could not be made", -1);
 		} else
 			links_export_end(r);
-		return PEER_HANDLED;
+		return 0;
 	}
 	if (!r->head_sent) {
 		n = snprintf(line, sizeof(line), "HTTP/1.1 200 OK\r\n");
@@ -453,7 +471,7 @@ links_export(struct imsg *imsg)
 			resp_append(r, line, (size_t)n);
 		}
 		if (resp_append(r, data, dl) == -1)
-			return PEER_UNKNOWN;
+			return m_fail(m, "the export answer cannot be kept");
 		if (r->chunked)
 			resp_append(r, "\r\n", 2);
 	}
@@ -466,7 +484,7 @@ links_export(struct imsg *imsg)
 		r->done = 1;
 	}
 	conn_resp_ready(r);
-	return PEER_HANDLED;
+	return 0;
 }
 
 /* Cut an export short: the connection closes without the last chunk. */

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "imsg.h"
-#include "proto.h"
 
 struct imsg_fd {
 	TAILQ_ENTRY(imsg_fd)	 entry;
@@ -36,7 +35,7 @@ imsg_init(struct imsgbuf *ibuf, int fd)
 	ibuf->fd = fd;
 	ibuf->w.fd = fd;
 	ibuf->pid = getpid();
-	ibuf->maxsize = CFJL_MSG_MAX + IMSG_HEADER_SIZE;
+	ibuf->maxsize = IMSG_MAXSIZE_DEFAULT;
 }
 
 void

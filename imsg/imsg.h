@@ -5,8 +5,10 @@
  *
  * Every message is a struct imsg_hdr followed by hdr.len - IMSG_HEADER_SIZE
  * bytes of payload.  A message longer than the buffer's bound
- * (imsgbuf_set_maxsize, default CFJL_MSG_MAX + header) is an error: the
- * reader fails with EMSGSIZE and the connection must be dropped.
+ * (imsgbuf_set_maxsize, default IMSG_MAXSIZE_DEFAULT, header included)
+ * is an error: the reader fails with EMSGSIZE and the connection must be
+ * dropped.  The library knows nothing of the application: the bound of
+ * its protocol is the caller's to set.
  *
  * A descriptor given to imsg_compose() belongs to the write queue: it is
  * sent with the first byte of its message and closed once sent.  A
@@ -27,6 +29,7 @@
 
 #define IBUF_READ_SIZE		65536	/* read buffer outside large messages */
 #define IMSG_HEADER_SIZE	sizeof(struct imsg_hdr)
+#define IMSG_MAXSIZE_DEFAULT	(4 * 1024 * 1024 + IMSG_HEADER_SIZE)
 #define IMSG_FD_MAX		16	/* received, not yet claimed */
 #define IMSGF_HASFD		0x1	/* a descriptor rides with the message */
 

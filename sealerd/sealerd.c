@@ -83,7 +83,7 @@ int
 main(int argc, char *argv[])
 {
 	struct daemon_opts	 o;
-	uid_t			 uids[2];
+	struct peer_allow	 allow[2];
 
 	daemon_args(argc, argv, "sealerd", &o);
 	conf = daemon_config(&o, "sealerd");
@@ -106,10 +106,12 @@ main(int argc, char *argv[])
 		    "available: %s; trying again every %d seconds",
 		    sealer.hsm.err, SEALER_RETRY_HSM);
 
-	uids[0] = peer_user_uid(conf->stored.user);
-	uids[1] = peer_user_uid(conf->auditd.user);
-	auditd_uid = uids[1];
-	server_init(conf->runtime_dir, uids, 2);
+	allow[0] = (struct peer_allow){ "stored",
+	    peer_user_uid(conf->stored.user) };
+	allow[1] = (struct peer_allow){ "auditd",
+	    peer_user_uid(conf->auditd.user) };
+	auditd_uid = allow[1].uid;
+	server_init(conf->runtime_dir, allow, 2);
 	control_init(conf->runtime_dir, "sealerd", &conf->control,
 	    sealerd_ctl);
 

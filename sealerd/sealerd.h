@@ -13,7 +13,8 @@
 extern struct sealer	 sealer;
 
 /* server.c: sealer.sock */
-void	server_init(const char *dir, const uid_t *uids, size_t nuids);
+struct peer_allow;
+void	server_init(const char *dir, const struct peer_allow *, size_t);
 void	server_close(void);
 
 /* sealerd.c */

@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "log.h"
+#include "msg.h"
 #include "peer.h"
 #include "proto.h"
 #include "sealer.h"
@@ -22,21 +23,28 @@
 
 static struct peer_listener	 listener;
 
-static int	 server_msg(struct peer *, struct imsg *);
-static int	 server_seal_lot(struct peer *, struct imsg *);
-static int	 server_journal(struct peer *, struct imsg *);
-static int	 server_status(struct peer *, struct imsg *);
+static int	 server_seal_lot(struct msg *, void *);
+static int	 server_journal(struct msg *, void *);
+static int	 server_status(struct msg *, void *);
 static void	 server_fail(struct peer *, uint64_t, unsigned int,
 		    const char *);
 
+static const struct msg_entry server_msgs[] = {
+	{ IMSG_SEAL_LOT, MSG_STORED, MSG_FD_NONE, server_seal_lot },
+	{ IMSG_SEALER_STATUS, MSG_STORED, MSG_FD_NONE, server_status },
+	{ IMSG_JOURNAL_SIGN, MSG_AUDITD, MSG_FD_NEEDED, server_journal },
+};
+static const struct msg_table server_table = MSG_TABLE(SOCK_SEALER,
+    server_msgs);
+
 void
-server_init(const char *dir, const uid_t *uids, size_t nuids)
+server_init(const char *dir, const struct peer_allow *allow, size_t nallow)
 {
 	struct peer_cb	 cb;
 
 	memset(&cb, 0, sizeof(cb));
-	cb.on_msg = server_msg;
-	if (peer_listen(&listener, dir, SOCK_SEALER, 0666, uids, nuids,
+	cb.table = &server_table;
+	if (peer_listen(&listener, dir, SOCK_SEALER, 0666, allow, nallow,
 	    &cb) == -1)
 		fatal("listen on %s/%s", dir, SOCK_SEALER);
 }
@@ -61,50 +69,32 @@ server_fail(struct peer *p, uint64_t id, unsigned int retry, const char *why)
 }
 
 static int
-server_msg(struct peer *p, struct imsg *imsg)
+server_seal_lot(struct msg *m, void *arg)
 {
-	switch (imsg->hdr.type) {
-	case IMSG_SEAL_LOT:
-		return server_seal_lot(p, imsg);
-	case IMSG_JOURNAL_SIGN:
-		return server_journal(p, imsg);
-	case IMSG_SEALER_STATUS:
-		return server_status(p, imsg);
-	default:
-		if (imsg->fd != -1)
-			close(imsg->fd);
-		return PEER_UNKNOWN;
-	}
-}
-
-static int
-server_seal_lot(struct peer *p, struct imsg *imsg)
-{
+	struct peer		*p = arg;
 	struct seal_lot		 sl;
 	struct seal_done	 sd;
 	struct iovec		 iov[2];
 	struct seal_event	*ev = NULL;
 	unsigned char		*xml = NULL;
-	size_t			 len = imsg_get_len(imsg), n, xmllen;
+	size_t			 n, xmllen, i;
 	char			 err[512];
 
-	if (imsg->fd != -1) {
-		close(imsg->fd);
-		return PEER_UNKNOWN;
-	}
-	if (strcmp(p->name, "stored") != 0 || len < sizeof(sl) ||
-	    (len - sizeof(sl)) % sizeof(struct seal_event) != 0)
-		return PEER_UNKNOWN;
-	memcpy(&sl, imsg->data, sizeof(sl));
-	n = (len - sizeof(sl)) / sizeof(struct seal_event);
+	if (m_get_struct(m, msg_seal_lot, &sl) == -1)
+		return -1;
+	n = m_left(m) / sizeof(struct seal_event);
 	if (n != sl.nevents)
-		return PEER_UNKNOWN;
-	/* The events are copied: imsg data has no alignment promise. */
-	if (n > 0) {
-		if ((ev = calloc(n, sizeof(*ev))) == NULL)
-			fatal("seal lot");
-		memcpy(ev, (const uint8_t *)imsg->data + sizeof(sl),
-		    n * sizeof(*ev));
+		return m_fail(m, "%u events announced, %zu sent", sl.nevents,
+		    n);
+	/* The events are copied: the payload has no alignment promise. */
+	if (n > 0 && (ev = calloc(n, sizeof(*ev))) == NULL)
+		fatal("seal lot");
+	for (i = 0; i < n; i++)
+		if (m_get_struct(m, msg_seal_event, &ev[i]) == -1)
+			break;
+	if (m_end(m) == -1) {
+		free(ev);
+		return -1;
 	}
 
 	switch (seal_lot_make(&sealer, &sl, ev, n, &xml, &xmllen,
@@ -143,26 +133,24 @@ server_seal_lot(struct peer *p, struct imsg *imsg)
 	sealerd_trouble_check();
 	free(xml);
 	free(ev);
-	return PEER_HANDLED;
+	return 0;
 }
 
 static int
-server_journal(struct peer *p, struct imsg *imsg)
+server_journal(struct msg *m, void *arg)
 {
+	struct peer		*p = arg;
 	struct journal_sign	 js;
 	struct iovec		 iov[2];
 	unsigned char		*der = NULL;
 	size_t			 len;
 	char			 err[512];
+	int			 fd;
 
-	if (strcmp(p->name, "auditd") != 0 ||
-	    imsg_get_len(imsg) != sizeof(js) || imsg->fd == -1) {
-		if (imsg->fd != -1)
-			close(imsg->fd);
-		return PEER_UNKNOWN;
-	}
-	memcpy(&js, imsg->data, sizeof(js));
-	switch (seal_journal_make(&sealer, imsg->fd, &der, &len, err,
+	if (m_get_struct(m, msg_journal_sign, &js) == -1 || m_end(m) == -1)
+		return -1;
+	fd = m_fd(m);
+	switch (seal_journal_make(&sealer, fd, &der, &len, err,
 	    sizeof(err))) {
 	case SEAL_OK:
 		js.len = len;
@@ -180,26 +168,23 @@ server_journal(struct peer *p, struct imsg *imsg)
 		break;
 	}
 	sealerd_trouble_check();
-	close(imsg->fd);
+	close(fd);
 	free(der);
-	return PEER_HANDLED;
+	return 0;
 }
 
 static int
-server_status(struct peer *p, struct imsg *imsg)
+server_status(struct msg *m, void *arg)
 {
-	char	*j;
+	struct peer	*p = arg;
+	char		*j;
 
-	if (imsg->fd != -1) {
-		close(imsg->fd);
-		return PEER_UNKNOWN;
-	}
-	if (imsg_get_len(imsg) != 0)
-		return PEER_UNKNOWN;
+	if (m_end(m) == -1)
+		return -1;
 	if ((j = sealer_status_json(&sealer)) == NULL)
 		fatal("status");
 	if (peer_compose(p, IMSG_SEALER_STATUS, j, strlen(j)) == -1)
 		log_warn("status not sent");
 	free(j);
-	return PEER_HANDLED;
+	return 0;
 }

@@ -33,6 +33,7 @@
 #include "audit.h"
 #include "config.h"
 #include "log.h"
+#include "msg.h"
 #include "stored.h"
 
 #define DEP_TRACES_MAX		100000	/* in one request */
@@ -162,7 +163,7 @@ static const struct db_stmt dep_cid_stmt = { "cfjl_client_ids",
 int		 cid_cmp(struct cid *, struct cid *);
 RB_PROTOTYPE(cid_tree, cid, node, cid_cmp);
 
-static int	 dep_parse(struct dreq *, const uint8_t *, size_t);
+static int	 dep_parse(struct dreq *, struct msg *);
 static int	 dep_batch_dups(struct dreq *);
 static void	 dep_eval(struct dreq *);
 static void	 dep_lookup(struct dreq *);
@@ -227,7 +228,7 @@ deposit_pending(void)
  * deposit_trace and its XML.  -1 if malformed (the peer is dropped).
  */
 int
-deposit_request(uint64_t front, const void *data, size_t len)
+deposit_request(uint64_t front, struct msg *m)
 {
 	struct dreq	*r;
 
@@ -235,7 +236,7 @@ deposit_request(uint64_t front, const void *data, size_t len)
 		fatal(NULL);
 	r->front = front;
 	r->t_in = dep_now();
-	if (dep_parse(r, data, len) == -1) {
+	if (dep_parse(r, m) == -1) {
 		dep_free(r);
 		return -1;
 	}
@@ -260,43 +261,36 @@ deposit_request(uint64_t front, const void *data, size_t len)
 }
 
 static int
-dep_parse(struct dreq *r, const uint8_t *data, size_t len)
+dep_parse(struct dreq *r, struct msg *m)
 {
 	struct dtrace	*t;
-	size_t		 off;
+	const void	*xml;
 	uint32_t	 i;
 
-	if (len < sizeof(r->h))
+	r->buflen = m_left(m);
+	if (m_get_struct(m, msg_deposit_req, &r->h) == -1)
 		return -1;
-	memcpy(&r->h, data, sizeof(r->h));
 	if (r->h.ntraces == 0 || r->h.ntraces > DEP_TRACES_MAX ||
-	    (r->h.batch == 0 && r->h.ntraces != 1) ||
-	    memchr(r->h.subject, '\0', sizeof(r->h.subject)) == NULL)
-		return -1;
-	if ((r->buf = malloc(len)) == NULL ||
-	    (r->t = calloc(r->h.ntraces, sizeof(*r->t))) == NULL)
+	    (r->h.batch == 0 && r->h.ntraces != 1))
+		return m_fail(m, "%u traces (batch %u)", r->h.ntraces,
+		    r->h.batch);
+	if ((r->t = calloc(r->h.ntraces, sizeof(*r->t))) == NULL)
 		fatal(NULL);
-	memcpy(r->buf, data, len);
-	r->buflen = len;
-	off = sizeof(r->h);
 	for (i = 0; i < r->h.ntraces; i++) {
 		t = &r->t[i];
-		if (len - off < sizeof(t->h))
+		if (m_get_struct(m, msg_deposit_trace, &t->h) == -1 ||
+		    m_get_ptr(m, &xml, t->h.len) == -1)
 			return -1;
-		memcpy(&t->h, r->buf + off, sizeof(t->h));
-		off += sizeof(t->h);
-		if (t->h.len == 0 || t->h.len > len - off ||
-		    t->h.idevt_off > t->h.len ||
-		    t->h.idevt_len > t->h.len - t->h.idevt_off ||
-		    memchr(t->h.type, '\0', sizeof(t->h.type)) == NULL ||
-		    memchr(t->h.dateevt, '\0', sizeof(t->h.dateevt)) == NULL ||
-		    memchr(t->h.client_id, '\0', sizeof(t->h.client_id)) ==
-		    NULL)
-			return -1;
-		t->xml = r->buf + off;
-		off += t->h.len;
+		if (t->h.len == 0 || t->h.idevt_off > t->h.len ||
+		    t->h.idevt_len > t->h.len - t->h.idevt_off)
+			return m_fail(m, "trace %u: IDEvt outside its trace", i);
+		t->xml = xml;
 	}
-	return off == len ? 0 : -1;
+	if (m_end(m) == -1)
+		return -1;
+	/* The traces stay where they arrived: the payload is ours now. */
+	r->buf = m_keep(m);
+	return 0;
 }
 
 static int

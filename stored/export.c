@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "msg.h"
 #include "proto.h"
 #include "audit.h"
 #include "stored.h"
@@ -367,7 +368,7 @@ export_reject(uint64_t f, uint64_t reqid, uint32_t status,
 }
 
 int
-export_request(uint64_t f, const void *data, size_t len)
+export_request(uint64_t f, struct msg *m)
 {
 	struct export		*ex;
 	struct export_req	 req;
@@ -376,12 +377,10 @@ export_request(uint64_t f, const void *data, size_t len)
 	int64_t			 since, until;
 	size_t			 n = 0;
 
-	if (len != sizeof(req))
+	if (m_get_struct(m, msg_export_req, &req) == -1 || m_end(m) == -1)
 		return -1;
-	memcpy(&req, data, sizeof(req));
-	if (memchr(req.subject, '\0', sizeof(req.subject)) == NULL ||
-	    req.by_time > 1)
-		return -1;
+	if (req.by_time > 1)
+		return m_fail(m, "range kind %u", req.by_time);
 
 	if (req.from > req.to || (!req.by_time && req.from == 0) ||
 	    (req.by_time && (compact_ms(req.from, &since) == -1 ||
@@ -831,14 +830,13 @@ export_free(struct export *ex)
 }
 
 int
-export_more(uint64_t f, const void *data, size_t len)
+export_more(uint64_t f, struct msg *m)
 {
 	struct export_chunk	 c;
 	struct export		*ex;
 
-	if (len != sizeof(c))
+	if (m_get_struct(m, msg_export_chunk, &c) == -1 || m_end(m) == -1)
 		return -1;
-	memcpy(&c, data, sizeof(c));
 	/* a late credit for an export that has just ended is harmless */
 	if ((ex = export_find(f, c.reqid)) == NULL)
 		return 0;
@@ -849,15 +847,14 @@ export_more(uint64_t f, const void *data, size_t len)
 }
 
 int
-export_cancel(uint64_t f, const void *data, size_t len)
+export_cancel(uint64_t f, struct msg *m)
 {
 	struct export_chunk	 c;
 	struct iovec		 iov[1];
 	struct export		*ex;
 
-	if (len != sizeof(c))
+	if (m_get_struct(m, msg_export_chunk, &c) == -1 || m_end(m) == -1)
 		return -1;
-	memcpy(&c, data, sizeof(c));
 	if ((ex = export_find(f, c.reqid)) == NULL)
 		return 0;
 	/* frontd keeps the request until it sees an end: send one */

@@ -91,9 +91,10 @@ int	 export_init(const char *seal_cert, const char *tsa_cert);
  * frontd's messages, front being the connection's number (front_send());
  * 0, or -1 when the payload is malformed (the caller drops the peer).
  */
-int	 export_request(uint64_t front, const void *, size_t);
-int	 export_more(uint64_t front, const void *, size_t);
-int	 export_cancel(uint64_t front, const void *, size_t);
+struct msg;
+int	 export_request(uint64_t front, struct msg *);
+int	 export_more(uint64_t front, struct msg *);
+int	 export_cancel(uint64_t front, struct msg *);
 /* That frontd connection went away: its exports end as cancelled. */
 void	 export_front_gone(uint64_t front);
 

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "msg.h"
 #include "peer.h"
 #include "stored.h"
 #include "export.h"
@@ -27,23 +28,51 @@ static TAILQ_HEAD(, front)	 fronts = TAILQ_HEAD_INITIALIZER(fronts);
 static struct peer_listener	 front_listener;
 static uint64_t			 front_ids;
 
-static int	 front_msg(struct peer *, struct imsg *);
+static uint64_t	 front_id(void *);
 static void	 front_up(struct peer *);
 static void	 front_down(struct peer *);
+
+/* frontd's requests go to the module that answers them, by number. */
+#define FRONT_CALL(name, fn)						\
+static int								\
+name(struct msg *m, void *arg)						\
+{									\
+	return fn(front_id(arg), m);					\
+}
+FRONT_CALL(front_deposit, deposit_request)
+FRONT_CALL(front_lot, query_lot)
+FRONT_CALL(front_status, query_status)
+FRONT_CALL(front_requests, query_requests)
+FRONT_CALL(front_export, export_request)
+FRONT_CALL(front_export_more, export_more)
+FRONT_CALL(front_export_cancel, export_cancel)
+
+static const struct msg_entry front_msgs[] = {
+	{ IMSG_DEPOSIT, MSG_FRONTD, MSG_FD_NONE, front_deposit },
+	{ IMSG_LOT_GET, MSG_FRONTD, MSG_FD_NONE, front_lot },
+	{ IMSG_STATUS_GET, MSG_FRONTD, MSG_FD_NONE, front_status },
+	{ IMSG_REQUESTS_GET, MSG_FRONTD, MSG_FD_NONE, front_requests },
+	{ IMSG_EXPORT_START, MSG_FRONTD, MSG_FD_NONE, front_export },
+	{ IMSG_EXPORT_MORE, MSG_FRONTD, MSG_FD_NONE, front_export_more },
+	{ IMSG_EXPORT_CANCEL, MSG_FRONTD, MSG_FD_NONE, front_export_cancel },
+};
+static const struct msg_table front_table = MSG_TABLE(SOCK_STORED,
+    front_msgs);
 
 void
 front_init(const char *dir)
 {
-	struct peer_cb	 cb;
-	uid_t		 uid;
+	struct peer_cb		 cb;
+	struct peer_allow	 allow;
 
 	memset(&cb, 0, sizeof(cb));
-	cb.on_msg = front_msg;
+	cb.table = &front_table;
 	cb.on_up = front_up;
 	cb.on_down = front_down;
-	uid = stored_env->front_uid;
+	allow.name = "frontd";
+	allow.uid = stored_env->front_uid;
 	/* Anyone may connect; only frontd's uid gets past accept. */
-	if (peer_listen(&front_listener, dir, SOCK_STORED, 0666, &uid, 1,
+	if (peer_listen(&front_listener, dir, SOCK_STORED, 0666, &allow, 1,
 	    &cb) == -1)
 		fatal("listen on %s/%s", dir, SOCK_STORED);
 }
@@ -82,49 +111,17 @@ front_down(struct peer *p)
 	free(f);
 }
 
-static int
-front_msg(struct peer *p, struct imsg *imsg)
+/* The connection's number: work outlives the peer. */
+static uint64_t
+front_id(void *arg)
 {
+	struct peer	*p = arg;
 	struct front	*f = p->arg;
-	size_t		 len = imsg_get_len(imsg);
-	int		 ret;
 
 	if (f == NULL)
-		return PEER_UNKNOWN;
-	switch (imsg->hdr.type) {
-	case IMSG_DEPOSIT:
-		ret = deposit_request(f->id, imsg->data, len);
-		break;
-	case IMSG_LOT_GET:
-		ret = query_lot(f->id, imsg->data, len);
-		break;
-	case IMSG_STATUS_GET:
-		ret = query_status(f->id, imsg->data, len);
-		break;
-	case IMSG_REQUESTS_GET:
-		ret = query_requests(f->id, imsg->data, len);
-		break;
-	case IMSG_EXPORT_START:
-		ret = export_request(f->id, imsg->data, len);
-		break;
-	case IMSG_EXPORT_MORE:
-		ret = export_more(f->id, imsg->data, len);
-		break;
-	case IMSG_EXPORT_CANCEL:
-		ret = export_cancel(f->id, imsg->data, len);
-		break;
-	default:
-		ret = -1;
-		break;
-	}
-	if (ret == -1) {
-		log_warnx("malformed %s from %s",
-		    stored_type_name(imsg->hdr.type), p->name);
-		return PEER_UNKNOWN;
-	}
-	return PEER_HANDLED;
+		fatalx("%s: %s is up without its state", __func__, p->name);
+	return f->id;
 }
-
 
 /* 0, or -1 when that connection is gone (the answer is dropped). */
 int

@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "config.h"
 #include "log.h"
+#include "msg.h"
 #include "stored.h"
 
 struct query {
@@ -40,7 +41,7 @@ static void	 text_json(struct query *, const char *);
 static void	 time_iso(int64_t, char *, size_t);
 
 int
-query_lot(uint64_t front, const void *data, size_t len)
+query_lot(uint64_t front, struct msg *m)
 {
 	struct lot_get		 req;
 	struct query		*q;
@@ -48,9 +49,8 @@ query_lot(uint64_t front, const void *data, size_t len)
 	struct db_job		*job;
 	enum lot_state		 st;
 
-	if (len != sizeof(req))
+	if (m_get_struct(m, msg_lot_get, &req) == -1 || m_end(m) == -1)
 		return -1;
-	memcpy(&req, data, sizeof(req));
 	st = lot_state(req.lot);
 	if (st != LOT_SEALED) {
 		query_lot_reply(front, req.reqid, req.lot, st, NULL, 0);
@@ -165,15 +165,14 @@ query_status_json(size_t *lenp)
 }
 
 int
-query_status(uint64_t front, const void *data, size_t len)
+query_status(uint64_t front, struct msg *m)
 {
 	struct status_get	 req;
 	char			*json;
 	size_t			 jlen;
 
-	if (len != sizeof(req))
+	if (m_get_struct(m, msg_status_get, &req) == -1 || m_end(m) == -1)
 		return -1;
-	memcpy(&req, data, sizeof(req));
 	json = query_status_json(&jlen);
 	query_text_reply(front, IMSG_STATUS, req.reqid, json, jlen);
 	free(json);
@@ -199,17 +198,14 @@ query_text_reply(uint64_t front, uint32_t type, uint64_t reqid,
 
 /* A reader's past exports, as a JSON array. */
 int
-query_requests(uint64_t front, const void *data, size_t len)
+query_requests(uint64_t front, struct msg *m)
 {
 	struct requests_get	 req;
 	struct query		*q;
 	struct db_params	 p;
 	struct db_job		*job;
 
-	if (len != sizeof(req))
-		return -1;
-	memcpy(&req, data, sizeof(req));
-	if (memchr(req.subject, '\0', sizeof(req.subject)) == NULL)
+	if (m_get_struct(m, msg_requests_get, &req) == -1 || m_end(m) == -1)
 		return -1;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		fatal(NULL);

@@ -29,6 +29,7 @@
 #include "audit.h"
 #include "config.h"
 #include "log.h"
+#include "msg.h"
 #include "peer.h"
 #include "stored.h"
 
@@ -642,25 +643,30 @@ sq_send(void)
 
 /* IMSG_SEAL_DONE: struct seal_done and the sealed lot XML. */
 int
-sealer_done(const void *data, size_t len)
+sealer_done(struct msg *m)
 {
 	struct seal_done	 sd;
 	struct sealq		*q;
+	char			*xml = NULL;
 
-	if (len < sizeof(sd))
+	/* Copied: kept until stored, after the message is gone. */
+	if (m_get_struct(m, msg_seal_done, &sd) == -1 ||
+	    m_get_dup(m, &xml, sd.len) == -1 || m_end(m) == -1 ||
+	    (sd.len == 0 && m_fail(m, "empty lot") == -1)) {
+		free(xml);
 		return -1;
-	memcpy(&sd, data, sizeof(sd));
-	if (sd.len != len - sizeof(sd) || sd.len == 0)
-		return -1;
+	}
 	if (!sq.inflight || sd.lot != sq.inflight_lot) {
 		log_warnx("sealerd sealed lot %" PRIu64 ", which was not "
 		    "asked for: ignored", sd.lot);
+		free(xml);
 		return 0;
 	}
 	sq.inflight = 0;
 	if (sq.stale) {
 		sq.stale = 0;	/* sent before the state was read again */
 		sealer_kick();
+		free(xml);
 		return 0;
 	}
 	TAILQ_FOREACH(q, &sq.pending, entry)
@@ -670,11 +676,10 @@ sealer_done(const void *data, size_t len)
 		log_warnx("sealerd sealed lot %" PRIu64 ", which was not "
 		    "asked for: ignored", sd.lot);
 		sealer_kick();
+		free(xml);
 		return 0;
 	}
-	if ((q->xml = malloc(sd.len)) == NULL)
-		fatal(NULL);
-	memcpy(q->xml, (const uint8_t *)data + sizeof(sd), sd.len);
+	q->xml = (uint8_t *)xml;
 	q->xmllen = sd.len;
 	memcpy(q->sig, sd.sigvalue_sha256, SHA256_LEN);
 	memcpy(sq.prev, sd.sigvalue_sha256, SHA256_LEN);
@@ -688,16 +693,13 @@ sealer_done(const void *data, size_t len)
 
 /* IMSG_SEAL_FAIL: the same lot again later, nothing after it before. */
 int
-sealer_fail(const void *data, size_t len)
+sealer_fail(struct msg *m)
 {
 	struct seal_fail	 sf;
 	struct sealq		*q;
 	struct timeval		 tv;
 
-	if (len != sizeof(sf))
-		return -1;
-	memcpy(&sf, data, sizeof(sf));
-	if (memchr(sf.reason, '\0', sizeof(sf.reason)) == NULL)
+	if (m_get_struct(m, msg_seal_fail, &sf) == -1 || m_end(m) == -1)
 		return -1;
 	if (!sq.inflight || sf.lot != sq.inflight_lot)
 		return 0;

@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "config.h"
 #include "log.h"
+#include "msg.h"
 #include "peer.h"
 #include "stored.h"
 
@@ -29,11 +30,21 @@ static struct event	 sealer_status_ev;
 static char		*sealer_status;
 static size_t		 sealer_status_len;
 
-static int	 sealer_msg(struct peer *, struct imsg *);
 static void	 sealer_up(struct peer *);
 static void	 sealer_down(struct peer *);
 static void	 sealer_status_ask(int, short, void *);
-static void	 sealer_status_keep(const char *, size_t);
+static int	 sealer_on_done(struct msg *, void *);
+static int	 sealer_on_fail(struct msg *, void *);
+static int	 sealer_status_keep(struct msg *, void *);
+
+/* sealerd answers each lot with its seal or a failure, and the status. */
+static const struct msg_entry sealer_msgs[] = {
+	{ IMSG_SEAL_DONE, MSG_SEALERD, MSG_FD_NONE, sealer_on_done },
+	{ IMSG_SEAL_FAIL, MSG_SEALERD, MSG_FD_NONE, sealer_on_fail },
+	{ IMSG_SEALER_STATUS, MSG_SEALERD, MSG_FD_NONE, sealer_status_keep },
+};
+static const struct msg_table sealer_table = MSG_TABLE(SOCK_SEALER,
+    sealer_msgs);
 
 void
 sealer_init(const char *dir, uid_t uid)
@@ -43,7 +54,7 @@ sealer_init(const char *dir, uid_t uid)
 	sealer_queue_init();
 
 	memset(&cb, 0, sizeof(cb));
-	cb.on_msg = sealer_msg;
+	cb.table = &sealer_table;
 	cb.on_up = sealer_up;
 	cb.on_down = sealer_down;
 	peer_connect(&sealer, dir, SOCK_SEALER, uid, "stored", &cb);
@@ -71,20 +82,39 @@ sealer_status_ask(int fd, short ev, void *arg)
 }
 
 /* Keep a status that looks like one JSON object; anything else is not. */
-static void
-sealer_status_keep(const char *data, size_t len)
+static int
+sealer_status_keep(struct msg *m, void *arg)
 {
-	char	*copy;
+	const void	*skip;
+	char		*copy;
+	size_t		 len = m_left(m);
 
-	if (len < 2 || len > SEALER_STATUS_MAX || data[0] != '{' ||
-	    data[len - 1] != '}' || memchr(data, '\0', len) != NULL)
-		return;
-	if ((copy = malloc(len)) == NULL)
-		return;
-	memcpy(copy, data, len);
+	/* What does not look like a JSON object is not shown. */
+	if (len > SEALER_STATUS_MAX)
+		return m_get_ptr(m, &skip, len);
+	if (m_get_dup(m, &copy, len) == -1)
+		return -1;
+	if (len < 2 || copy[0] != '{' || copy[len - 1] != '}' ||
+	    strlen(copy) != len) {
+		free(copy);
+		return 0;
+	}
 	free(sealer_status);
 	sealer_status = copy;
 	sealer_status_len = len;
+	return 0;
+}
+
+static int
+sealer_on_done(struct msg *m, void *arg)
+{
+	return sealer_done(m);
+}
+
+static int
+sealer_on_fail(struct msg *m, void *arg)
+{
+	return sealer_fail(m);
 }
 
 int
@@ -111,28 +141,6 @@ static void
 sealer_down(struct peer *p)
 {
 	sealer_lost();
-}
-
-static int
-sealer_msg(struct peer *p, struct imsg *imsg)
-{
-	size_t	 len = imsg_get_len(imsg);
-
-	switch (imsg->hdr.type) {
-	case IMSG_SEAL_DONE:
-		if (sealer_done(imsg->data, len) == -1)
-			return PEER_UNKNOWN;
-		return PEER_HANDLED;
-	case IMSG_SEAL_FAIL:
-		if (sealer_fail(imsg->data, len) == -1)
-			return PEER_UNKNOWN;
-		return PEER_HANDLED;
-	case IMSG_SEALER_STATUS:
-		sealer_status_keep(imsg->data, len);
-		return PEER_HANDLED;
-	default:
-		return PEER_UNKNOWN;
-	}
 }
 
 /* A lot to sealerd; -1 if the link is not up (sent again later). */

@@ -127,7 +127,8 @@ int		 trace_number(const uint8_t *, size_t, uint32_t, uint32_t, uint64_t,
 
 /* deposit.c */
 void		 deposit_init(void);
-int		 deposit_request(uint64_t front, const void *, size_t);
+struct msg;
+int		 deposit_request(uint64_t front, struct msg *);
 void		 deposit_db_up(void);
 void		 deposit_db_down(void);
 void		 deposit_kick(void);
@@ -192,15 +193,15 @@ void		 sealer_kick(void);
 uint64_t	 sealer_last_sealed(uint64_t *last_idevt);
 uint64_t	 sealer_pending(int64_t *oldest_opened_ms);
 int		 sealer_send_lot(const struct iovec *, int);
-int		 sealer_done(const void *, size_t);
-int		 sealer_fail(const void *, size_t);
+int		 sealer_done(struct msg *);
+int		 sealer_fail(struct msg *);
 void		 sealer_lost(void);
 void		 sealer_queue_init(void);
 
 /* query.c */
-int		 query_lot(uint64_t, const void *, size_t);
-int		 query_status(uint64_t, const void *, size_t);
-int		 query_requests(uint64_t, const void *, size_t);
+int		 query_lot(uint64_t, struct msg *);
+int		 query_status(uint64_t, struct msg *);
+int		 query_requests(uint64_t, struct msg *);
 char		*query_status_json(size_t *);
 
 /* role.c */

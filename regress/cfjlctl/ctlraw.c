@@ -77,9 +77,16 @@ main(int argc, char *argv[])
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf, &req, sizeof(req));
 	imsg_init(&ibuf, fd);
-	if (imsg_compose(&ibuf, IMSG_CTL_REQUEST, 0, 0, -1, buf, len) == -1 ||
-	    imsg_flush(&ibuf) == -1)
+	if (imsg_compose(&ibuf, IMSG_CTL_REQUEST, 0, 0, -1, buf, len) == -1)
+		err(1, "compose");
+	if (imsg_flush(&ibuf) == -1) {
+		/* A daemon that cut us at accept may be gone before we write. */
+		if (errno == EPIPE || errno == ECONNRESET) {
+			printf("closed\n");
+			return 0;
+		}
 		err(1, "send");
+	}
 	for (;;) {
 		if ((n = imsg_get(&ibuf, &imsg)) == -1)
 			err(1, "imsg_get");

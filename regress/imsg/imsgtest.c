@@ -372,10 +372,12 @@ test_oversize(void)
 	struct imsg	 imsg;
 	int		 sv[2];
 
+	/* The library's own default bound is the one the daemons set. */
+	check(IMSG_MAXSIZE_DEFAULT == CFJL_MSG_MAX + IMSG_HEADER_SIZE,
+	    "default bound: 4 MiB and a header, as the protocol's");
 	pair(sv, 0);
 	imsg_init(&b, sv[1]);
-	raw_header(sv[0], IMSG_DEPOSIT,
-	    CFJL_MSG_MAX + IMSG_HEADER_SIZE + 1, 0);
+	raw_header(sv[0], IMSG_DEPOSIT, IMSG_MAXSIZE_DEFAULT + 1, 0);
 	check(imsg_read(&b) == (ssize_t)IMSG_HEADER_SIZE, "read header");
 	check(imsg_get(&b, &imsg) == -1 && errno == EMSGSIZE,
 	    "header longer than the bound: EMSGSIZE");

@@ -27,11 +27,22 @@ expect()
 		echo "not ok - log: $1"; fail=1
 	fi
 }
-expect "test.sock: refused connection from uid $U (pid [0-9]*)$"
+expect "stored.sock: refused connection from uid $U (pid [0-9]*)$"
 expect "refused future (uid $U, pid [0-9]*): protocol version 99, ours is 1"
-expect "dropping one (uid $U, pid [0-9]*): unexpected message"
-expect "dropping big (uid $U, pid [0-9]*): Message too long"
-expect "victim: test broke the protocol: unexpected message; link dropped"
-expect "conn: lost test: connection closed, reconnecting"
+expect "dropping frontd (uid $U, pid [0-9]*): unknown: unknown message type 9999$"
+expect "dropping frontd (uid $U, pid [0-9]*): lot-get: 1 bytes missing$"
+expect "dropping frontd (uid $U, pid [0-9]*): lot-get: 1 bytes left over$"
+expect "dropping frontd (uid $U, pid [0-9]*): status-get: unexpected descriptor$"
+expect "dropping sealerd (uid $U, pid [0-9]*): status-get: not a message this sender may send$"
+expect "dropping peer (uid $U, pid [0-9]*): hello: uid $U may not speak as auditd$"
+expect "dropping peer (uid $U, pid [0-9]*): status-get: not a HELLO$"
+expect "dropping frontd (uid $U, pid [0-9]*): Message too long"
+expect "frontd: stored broke the protocol: unknown: unknown message type 9999; link dropped"
+expect "frontd: lost stored: connection closed, reconnecting"
 expect "is served by uid $U (pid [0-9]*), not $((U + 1))"
+expect "frontd: sealer.sock broke the protocol: hello: the listener of sealer.sock says it is stored; link dropped"
+# Each protocol error is logged once, not once more by the daemon.
+n=$(grep -c "lot-get: 1 bytes missing" "$dir/stderr")
+if [ "$n" -eq 1 ]; then echo "ok - one line per protocol error"
+else echo "not ok - one line per protocol error ($n)"; fail=1; fi
 [ "$rc" -eq 0 ] && [ "$fail" -eq 0 ]

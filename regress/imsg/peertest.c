@@ -1,8 +1,11 @@
 /*
  * Tests of the daemon links (common/peer.c) between real processes: the
- * listener's credential check, the HELLO exchange and its refusals, a
- * listener dropping only the peer that breaks the protocol, a connector
- * dying on one, and a connector coming back after its listener restarts.
+ * listener's credential check, the HELLO exchange and its refusals (a
+ * name the uid may not claim), a listener dropping only the peer that
+ * breaks the protocol (unknown type, wrong sender, short message, stray
+ * descriptor) while it keeps serving the others, a connector dropping
+ * the link on one, and a connector coming back after its listener
+ * restarts.
  * Usage: peertest DIR (a private directory for the sockets).
  */
 #include <sys/types.h>
@@ -22,11 +25,12 @@
 
 #include "imsg.h"
 #include "log.h"
+#include "msg.h"
 #include "peer.h"
 #include "proto.h"
 #include "sock.h"
 
-#define SOCKNAME	"test.sock"
+#define SOCKNAME	"stored.sock"	/* the listener is "stored" */
 #define BAD_TYPE	9999
 
 static const char	*dir;
@@ -38,7 +42,8 @@ static pid_t		 waitpid_;
 static int		 waitstatus, waitticks;
 
 static void	check(int, const char *);
-static int	srv_msg(struct peer *, struct imsg *);
+static int	srv_echo(struct msg *, void *);
+static int	srv_lot(struct msg *, void *);
 static void	srv_up(struct peer *);
 static void	srv_down(struct peer *);
 static void	wait_tick(int, short, void *);
@@ -46,9 +51,16 @@ static int	run_child(pid_t, int);
 static int	raw_open(struct imsgbuf *, uint32_t, const char *);
 static int	raw_recv(struct imsgbuf *, struct imsg *);
 static int	raw_ping(struct imsgbuf *, const char *);
+static int	raw_gone(struct imsgbuf *);
 static void	serve(int);
 
-static const struct peer_cb srv_cb = { srv_msg, srv_up, srv_down, NULL };
+/* frontd may ask for the status (echoed) and a lot; sealerd nothing. */
+static const struct msg_entry srv_msgs[] = {
+	{ IMSG_STATUS_GET, MSG_FRONTD, MSG_FD_NONE, srv_echo },
+	{ IMSG_LOT_GET, MSG_FRONTD, MSG_FD_NONE, srv_lot },
+};
+static const struct msg_table srv_table = MSG_TABLE(SOCKNAME, srv_msgs);
+static const struct peer_cb srv_cb = { &srv_table, srv_up, srv_down, NULL };
 
 static void
 check(int ok, const char *what)
@@ -59,16 +71,31 @@ check(int ok, const char *what)
 		failures++;
 }
 
-/* The listener echoes IMSG_STATUS_GET as IMSG_STATUS, knows nothing else. */
+/* The listener echoes IMSG_STATUS_GET as IMSG_STATUS. */
 static int
-srv_msg(struct peer *p, struct imsg *imsg)
+srv_echo(struct msg *m, void *arg)
 {
-	if (imsg->hdr.type != IMSG_STATUS_GET)
-		return PEER_UNKNOWN;
+	const void	*text;
+	size_t		 len = m_left(m);
+
+	if (m_get_ptr(m, &text, len) == -1 || m_end(m) == -1)
+		return -1;
 	nmsg++;
-	if (peer_compose(p, IMSG_STATUS, imsg->data, imsg_get_len(imsg)) == -1)
+	if (peer_compose(arg, IMSG_STATUS, text, len) == -1)
 		fatal("echo");
-	return PEER_HANDLED;
+	return 0;
+}
+
+/* IMSG_LOT_GET must be exactly a struct lot_get. */
+static int
+srv_lot(struct msg *m, void *arg)
+{
+	struct lot_get	 lg;
+
+	if (m_get_struct(m, msg_lot_get, &lg) == -1 || m_end(m) == -1)
+		return -1;
+	nmsg++;
+	return 0;
 }
 
 static void
@@ -162,6 +189,17 @@ raw_recv(struct imsgbuf *ibuf, struct imsg *imsg)
 	}
 }
 
+/* 1 if the listener closed the link without answering. */
+static int
+raw_gone(struct imsgbuf *ibuf)
+{
+	struct imsg	 imsg;
+
+	if (imsg_flush(ibuf) == -1)
+		return 1;
+	return raw_recv(ibuf, &imsg) == 0;
+}
+
 static int
 raw_ping(struct imsgbuf *ibuf, const char *text)
 {
@@ -194,11 +232,13 @@ child_refused(void)
 static void
 child_two_peers(void)
 {
-	struct imsgbuf	 a, b;
+	struct imsgbuf	 a, b, c, d, e, f;
 	struct imsg	 imsg;
+	struct lot_get	 lg;
+	int		 pfd[2];
 
-	if (raw_open(&a, CFJL_PROTO_VERSION, "one") == -1 ||
-	    raw_open(&b, CFJL_PROTO_VERSION, "two") == -1)
+	if (raw_open(&a, CFJL_PROTO_VERSION, "frontd") == -1 ||
+	    raw_open(&b, CFJL_PROTO_VERSION, "frontd") == -1)
 		_exit(10);
 	if (raw_recv(&a, &imsg) != 1 || imsg.hdr.type != IMSG_HELLO)
 		_exit(11);
@@ -210,11 +250,66 @@ child_two_peers(void)
 		_exit(13);
 	/* Garbage on one link drops that link only. */
 	imsg_compose(&a, BAD_TYPE, 0, 0, -1, NULL, 0);
-	imsg_flush(&a);
-	if (raw_recv(&a, &imsg) != 0)
+	if (!raw_gone(&a))
 		_exit(14);
 	if (!raw_ping(&b, "still here"))
 		_exit(15);
+
+	/* A lot request one byte short: dropped, the others stay. */
+	memset(&lg, 0, sizeof(lg));
+	if (raw_open(&c, CFJL_PROTO_VERSION, "frontd") == -1 ||
+	    raw_recv(&c, &imsg) != 1)
+		_exit(16);
+	imsg_free(&imsg);
+	imsg_compose(&c, IMSG_LOT_GET, 0, 0, -1, &lg, sizeof(lg) - 1);
+	if (!raw_gone(&c) || !raw_ping(&b, "after short"))
+		_exit(17);
+
+	/* One byte too many: the same. */
+	if (raw_open(&c, CFJL_PROTO_VERSION, "frontd") == -1 ||
+	    raw_recv(&c, &imsg) != 1)
+		_exit(18);
+	imsg_free(&imsg);
+	imsg_compose(&c, IMSG_LOT_GET, 0, 0, -1, &lg, sizeof(lg));
+	imsg_compose(&c, IMSG_STATUS_GET, 0, 0, -1, "x", 1);
+	if (imsg_flush(&c) == -1 || raw_recv(&c, &imsg) != 1 ||
+	    imsg.hdr.type != IMSG_STATUS)
+		_exit(19);
+	imsg_free(&imsg);
+	{
+		uint8_t	 big[sizeof(lg) + 1];
+
+		memset(big, 0, sizeof(big));
+		imsg_compose(&c, IMSG_LOT_GET, 0, 0, -1, big, sizeof(big));
+	}
+	if (!raw_gone(&c) || !raw_ping(&b, "after long"))
+		_exit(20);
+
+	/* A descriptor nobody expects. */
+	if (pipe(pfd) == -1 ||
+	    raw_open(&d, CFJL_PROTO_VERSION, "frontd") == -1 ||
+	    raw_recv(&d, &imsg) != 1)
+		_exit(21);
+	imsg_free(&imsg);
+	imsg_compose(&d, IMSG_STATUS_GET, 0, 0, pfd[0], "x", 1);
+	if (!raw_gone(&d) || !raw_ping(&b, "after descriptor"))
+		_exit(22);
+
+	/* sealerd's uid is ours here, but it may not ask for the status. */
+	if (raw_open(&e, CFJL_PROTO_VERSION, "sealerd") == -1 ||
+	    raw_recv(&e, &imsg) != 1)
+		_exit(23);
+	imsg_free(&imsg);
+	imsg_compose(&e, IMSG_STATUS_GET, 0, 0, -1, "x", 1);
+	if (!raw_gone(&e) || !raw_ping(&b, "after wrong sender"))
+		_exit(24);
+
+	/* A name the list does not give to our uid: no HELLO back. */
+	if (raw_open(&f, CFJL_PROTO_VERSION, "auditd") == -1 ||
+	    raw_recv(&f, &imsg) != 0)
+		_exit(25);
+	if (!raw_ping(&b, "after wrong name"))
+		_exit(26);
 	_exit(0);
 }
 
@@ -231,7 +326,7 @@ child_version(void)
 	    imsg_get_len(&imsg) != sizeof(hello))
 		_exit(11);
 	memcpy(&hello, imsg.data, sizeof(hello));
-	if (hello.version != CFJL_PROTO_VERSION || strcmp(hello.name, "test"))
+	if (hello.version != CFJL_PROTO_VERSION || strcmp(hello.name, "stored"))
 		_exit(12);
 	imsg_free(&imsg);
 	_exit(raw_recv(&a, &imsg) == 0 ? 0 : 13);
@@ -259,7 +354,7 @@ child_oversize(void)
 	struct imsg	 imsg;
 	struct imsg_hdr	 hdr;
 
-	if (raw_open(&a, CFJL_PROTO_VERSION, "big") == -1)
+	if (raw_open(&a, CFJL_PROTO_VERSION, "frontd") == -1)
 		_exit(10);
 	if (raw_recv(&a, &imsg) != 1)
 		_exit(11);
@@ -273,17 +368,24 @@ child_oversize(void)
 }
 
 /* A real connector whose listener sends it garbage must stop. */
-static int	cli_msg(struct peer *, struct imsg *);
+static int	cli_msg(struct msg *, void *);
 static void	cli_up(struct peer *);
+
+static const struct msg_entry cli_msgs[] = {
+	{ IMSG_STATUS, MSG_STORED, MSG_FD_NONE, cli_msg },
+};
+static const struct msg_table cli_table = MSG_TABLE("client", cli_msgs);
 
 static int	cli_replies;
 static pid_t	cli_listener;
 
 static int
-cli_msg(struct peer *p, struct imsg *imsg)
+cli_msg(struct msg *m, void *arg)
 {
-	if (imsg->hdr.type != IMSG_STATUS)
-		return PEER_UNKNOWN;
+	const void	*text;
+
+	if (m_get_ptr(m, &text, m_left(m)) == -1)
+		return -1;
 	cli_replies++;
 	if (cli_replies == 1 && cli_listener != 0) {
 		/* Restart the listener under our feet. */
@@ -293,7 +395,7 @@ cli_msg(struct peer *p, struct imsg *imsg)
 			serve(10);
 	} else
 		event_loopexit(NULL);
-	return PEER_HANDLED;
+	return 0;
 }
 
 static void
@@ -304,7 +406,7 @@ cli_up(struct peer *p)
 		fatal("ping");
 }
 
-static const struct peer_cb cli_cb = { cli_msg, cli_up, srv_down, NULL };
+static const struct peer_cb cli_cb = { &cli_table, cli_up, srv_down, NULL };
 
 static void
 child_connector(void)
@@ -313,7 +415,7 @@ child_connector(void)
 	struct timeval	 tv = { 5, 0 };
 
 	event_init();
-	peer_connect(&p, dir, SOCKNAME, (uid_t)-1, "victim", &cli_cb);
+	peer_connect(&p, dir, SOCKNAME, (uid_t)-1, "frontd", &cli_cb);
 	event_loopexit(&tv);
 	event_dispatch();
 	_exit(0);
@@ -326,7 +428,7 @@ bad_up(struct peer *p)
 	peer_compose(p, BAD_TYPE, NULL, 0);
 }
 
-static const struct peer_cb bad_cb = { srv_msg, bad_up, srv_down, NULL };
+static const struct peer_cb bad_cb = { &srv_table, bad_up, srv_down, NULL };
 
 /* A listener in a child process, echoing for secs seconds. */
 static void
@@ -334,7 +436,7 @@ serve(int secs)
 {
 	struct peer_listener	 l;
 	struct timeval		 tv;
-	uid_t			 me = (uid_t)-1;
+	struct peer_allow	 me = { "frontd", (uid_t)-1 };
 
 	event_init();
 	if (peer_listen(&l, dir, SOCKNAME, 0600, &me, 1, &srv_cb) == -1)
@@ -366,13 +468,13 @@ test_listener(void)
 {
 	struct peer_listener	 l;
 	struct peer_cb		 cb = srv_cb;
-	uid_t			 uids[2];
+	struct peer_allow	 allow[3];
 	char			 path[1024];
 	int			 fd;
 
 	/* Our uid is not on the list. */
-	uids[0] = geteuid() + 1;
-	check(peer_listen(&l, dir, SOCKNAME, 0600, uids, 1, &cb) == 0,
+	allow[0] = (struct peer_allow){ "frontd", geteuid() + 1 };
+	check(peer_listen(&l, dir, SOCKNAME, 0600, allow, 1, &cb) == 0,
 	    "listen");
 	snprintf(path, sizeof(path), "%s/%s", dir, SOCKNAME);
 	check(access(path, F_OK) == 0, "socket file exists");
@@ -382,15 +484,19 @@ test_listener(void)
 	check(nup == 0 && l.npeers == 0, "and never comes up");
 	peer_listen_close(&l);
 
-	/* A stale socket file is replaced; our uid is second on the list. */
-	uids[1] = geteuid();
-	check(peer_listen(&l, dir, SOCKNAME, 0600, uids, 2, &cb) == 0,
+	/*
+	 * A stale socket file is replaced; our uid is second on the list,
+	 * as frontd and as sealerd (one developer's uid runs everything).
+	 */
+	allow[1] = (struct peer_allow){ "frontd", geteuid() };
+	allow[2] = (struct peer_allow){ "sealerd", geteuid() };
+	check(peer_listen(&l, dir, SOCKNAME, 0600, allow, 3, &cb) == 0,
 	    "listen again over the stale socket");
 	nup = ndown = nmsg = 0;
-	check(run_child(spawn(child_two_peers), 5) == 0,
-	    "two concurrent peers, garbage drops only its sender");
-	check(nup == 2 && nmsg == 3 && ndown == 2,
-	    "listener saw both up, three pings, both down");
+	check(run_child(spawn(child_two_peers), 10) == 0,
+	    "concurrent peers, each malformed message drops only its sender");
+	check(nup == 6 && nmsg == 10 && ndown == 6,
+	    "listener saw six up, ten messages, six down");
 
 	nup = 0;
 	check(run_child(spawn(child_version), 5) == 0,
@@ -398,7 +504,7 @@ test_listener(void)
 	check(nup == 0, "wrong version never comes up");
 	check(run_child(spawn(child_no_hello), 5) == 0,
 	    "message before HELLO: closed");
-	check(nup == 0 && nmsg == 3, "and not dispatched");
+	check(nup == 0 && nmsg == 10, "and not dispatched");
 	check(run_child(spawn(child_oversize), 5) == 0,
 	    "oversized header after HELLO: closed");
 	check(l.npeers == 0, "no peer left over");
@@ -427,13 +533,17 @@ test_connector(void)
 	struct peer	 p;
 	struct event	 deadline;
 	struct timeval	 tv = { 10, 0 }, t0, t1;
+	char		 path[1024], other[1024];
+	int		 n;
 
+	snprintf(path, sizeof(path), "%s/%s", dir, SOCKNAME);
+	unlink(path);
 	/* Listener in a child; we connect, it dies and comes back. */
 	if ((cli_listener = fork()) == 0)
 		serve(10);
 	nup = ndown = cli_replies = 0;
 	gettimeofday(&t0, NULL);
-	peer_connect(&p, dir, SOCKNAME, (uid_t)-1, "conn", &cli_cb);
+	peer_connect(&p, dir, SOCKNAME, (uid_t)-1, "frontd", &cli_cb);
 	evtimer_set(&deadline, conn_timeout, NULL);
 	evtimer_add(&deadline, &tv);
 	event_dispatch();
@@ -441,7 +551,7 @@ test_connector(void)
 	gettimeofday(&t1, NULL);
 	check(cli_replies == 2, "ping answered before and after restart");
 	check(nup == 2 && ndown == 1, "on_up twice, on_down once");
-	check(p.state == PEER_UP && strcmp(p.name, "test") == 0,
+	check(p.state == PEER_UP && strcmp(p.name, "stored") == 0,
 	    "connected to the listener named by its socket");
 	check(t1.tv_sec - t0.tv_sec < 5, "reconnected within the backoff");
 	peer_close(&p);
@@ -453,7 +563,7 @@ test_connector(void)
 	if ((cli_listener = fork()) == 0)
 		serve(3);
 	nup = 0;
-	peer_connect(&p, dir, SOCKNAME, geteuid() + 1, "conn", &cli_cb);
+	peer_connect(&p, dir, SOCKNAME, geteuid() + 1, "frontd", &cli_cb);
 	tv.tv_sec = 1;
 	evtimer_add(&deadline, &tv);
 	event_dispatch();
@@ -463,6 +573,26 @@ test_connector(void)
 	peer_close(&p);
 	kill(cli_listener, SIGKILL);
 	waitpid(cli_listener, NULL, 0);
+
+	/* stored's socket where sealerd's should be: its HELLO is refused. */
+	unlink(path);
+	if ((cli_listener = fork()) == 0)
+		serve(3);
+	for (n = 0; n < 100 && access(path, F_OK) == -1; n++)
+		usleep(20000);
+	snprintf(other, sizeof(other), "%s/sealer.sock", dir);
+	check(rename(path, other) == 0, "stored.sock moved to sealer.sock");
+	nup = 0;
+	peer_connect(&p, dir, "sealer.sock", (uid_t)-1, "frontd", &cli_cb);
+	tv.tv_sec = 1;
+	evtimer_add(&deadline, &tv);
+	event_dispatch();
+	check(nup == 0 && p.state != PEER_UP,
+	    "connector refuses a listener that names another socket");
+	peer_close(&p);
+	kill(cli_listener, SIGKILL);
+	waitpid(cli_listener, NULL, 0);
+	unlink(other);
 }
 
 int

@@ -8,6 +8,10 @@
  *	sealer_client [-n name] DIR bad-lot		a lot that lies
  *	sealer_client [-n name] DIR journal FILE OUT.der
  *	sealer_client [-n name] DIR status
+ *	sealer_client [-n name] DIR malformed KIND	a message sealerd must
+ *		refuse by dropping the link (prints "closed"): short-lot,
+ *		long-status, unterminated-event, stray-fd, journal-no-fd,
+ *		journal (a journal to sign, as whoever -n says)
  *
  * A refusal prints "fail RETRY REASON" and exits 3; other errors exit 1.
  */
@@ -16,6 +20,7 @@
 #include <sys/un.h>
 
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -33,6 +38,7 @@ static void	 client_connect(const char *, const char *);
 static void	 client_wait(struct imsg *);
 static int	 client_fail(struct imsg *);
 static int	 hex2bin(const char *, uint8_t *, size_t);
+static int	 client_malformed(const char *);
 
 static int
 hex2bin(const char *s, uint8_t *out, size_t len)
@@ -117,6 +123,77 @@ client_fail(struct imsg *imsg)
 	memcpy(&sf, imsg->data, sizeof(sf));
 	printf("fail %u %s\n", sf.retry_after, sf.reason);
 	return 3;
+}
+
+/* Send what sealerd must refuse; 0 if it drops the link unanswered. */
+static int
+client_malformed(const char *kind)
+{
+	struct seal_lot		 sl;
+	struct seal_event	 ev;
+	struct journal_sign	 js;
+	struct imsg		 imsg;
+	struct pollfd		 pfd;
+	struct ibuf		*b;
+	ssize_t			 n;
+	int			 p[2], i;
+
+	memset(&sl, 0, sizeof(sl));
+	memset(&ev, 0, sizeof(ev));
+	memset(&js, 0, sizeof(js));
+	sl.lot = 5;
+	sl.first = sl.last = 1;
+	sl.nevents = 1;
+	ev.idevt = 1;
+	strlcpy(ev.type, "PASPMISE", sizeof(ev.type));
+	strlcpy(ev.dateevt, "100412103320", sizeof(ev.dateevt));
+	if (pipe(p) == -1)
+		err(1, "pipe");
+	if (strcmp(kind, "short-lot") == 0)
+		n = imsg_compose(&ibuf, IMSG_SEAL_LOT, 0, 0, -1, &sl,
+		    sizeof(sl) - 1);
+	else if (strcmp(kind, "long-status") == 0)
+		n = imsg_compose(&ibuf, IMSG_SEALER_STATUS, 0, 0, -1, "x", 1);
+	else if (strcmp(kind, "unterminated-event") == 0) {
+		memset(ev.type, 'A', sizeof(ev.type));
+		if ((b = imsg_create(&ibuf, IMSG_SEAL_LOT, 0, 0,
+		    sizeof(sl) + sizeof(ev))) == NULL ||
+		    imsg_add(b, &sl, sizeof(sl)) == -1 ||
+		    imsg_add(b, &ev, sizeof(ev)) == -1)
+			err(1, "compose");
+		imsg_close(&ibuf, b);
+		n = 0;
+	} else if (strcmp(kind, "stray-fd") == 0)
+		n = imsg_compose(&ibuf, IMSG_SEALER_STATUS, 0, 0, p[0], NULL,
+		    0);
+	else if (strcmp(kind, "journal-no-fd") == 0)
+		n = imsg_compose(&ibuf, IMSG_JOURNAL_SIGN, 0, 0, -1, &js,
+		    sizeof(js));
+	else if (strcmp(kind, "journal") == 0)
+		n = imsg_compose(&ibuf, IMSG_JOURNAL_SIGN, 0, 0, p[0], &js,
+		    sizeof(js));
+	else
+		errx(2, "unknown kind %s", kind);
+	if (n == -1 || imsg_flush(&ibuf) == -1)
+		err(1, "send");
+	for (i = 0; i < 50; i++) {
+		if ((n = imsg_get(&ibuf, &imsg)) > 0) {
+			printf("answered with type %u\n", imsg.hdr.type);
+			return 1;
+		}
+		pfd.fd = ibuf.fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 100) == -1)
+			err(1, "poll");
+		if (pfd.revents == 0)
+			continue;
+		if ((n = imsg_read(&ibuf)) == 0 || (n == -1 && errno != EAGAIN)) {
+			printf("closed\n");
+			return 0;
+		}
+	}
+	printf("still open\n");
+	return 1;
 }
 
 int
@@ -229,6 +306,8 @@ main(int argc, char *argv[])
 		} else
 			errx(1, "unexpected answer type %u", imsg.hdr.type);
 		imsg_free(&imsg);
+	} else if (strcmp(argv[1], "malformed") == 0 && argc == 3) {
+		rc = client_malformed(argv[2]);
 	} else if (strcmp(argv[1], "status") == 0) {
 		if (imsg_compose(&ibuf, IMSG_SEALER_STATUS, 0, 0, -1, NULL,
 		    0) == -1 || imsg_flush(&ibuf) == -1)

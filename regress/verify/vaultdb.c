@@ -26,6 +26,7 @@
 #include "export.h"
 #include "audit.h"
 #include "mkvault.h"
+#include "msg.h"
 
 #define VLOTS_MAX	100000
 
@@ -337,6 +338,7 @@ vaultdb_export(int argc, char **argv)
 {
 	struct export_req	 req;
 	struct export_chunk	 c;
+	struct msg		 m;
 	struct job		*j;
 	const char		*out = NULL;
 	char			 path[PATH_MAX];
@@ -386,7 +388,8 @@ vaultdb_export(int argc, char **argv)
 		err(2, "%s", out);
 	req.reqid = 7;
 	strlcpy(req.subject, "CN=agent-anj,O=ANJ,C=FR", sizeof(req.subject));
-	if (export_request(1, &req, sizeof(req)) != 0)
+	m_buf(&m, &req, sizeof(req));
+	if (export_request(1, &m) != 0)
 		errx(2, "export_request refused the message");
 	for (steps = 0; !ended && steps < 10000000; steps++) {
 		if ((j = TAILQ_FIRST(&jobs)) != NULL) {
@@ -403,7 +406,8 @@ vaultdb_export(int argc, char **argv)
 			inflight--;
 			memset(&c, 0, sizeof(c));
 			c.reqid = req.reqid;
-			if (export_more(1, &c, sizeof(c)) != 0)
+			m_buf(&m, &c, sizeof(c));
+			if (export_more(1, &m) != 0)
 				errx(2, "export_more refused the message");
 		} else
 			errx(2, "the export stalled");
