@@ -107,7 +107,7 @@ server_seal_lot(struct peer *p, struct imsg *imsg)
 		    n * sizeof(*ev));
 	}
 
-	switch (seal_lot_make(&sealer, &sl, ev, n, &xml, &xmllen,
+	switch (seal_lot_make(&env->sealer, &sl, ev, n, &xml, &xmllen,
 	    sd.sigvalue_sha256, err, sizeof(err))) {
 	case SEAL_OK:
 		if (xmllen > CFJL_MSG_MAX - sizeof(sd) - 64) {
@@ -128,13 +128,13 @@ server_seal_lot(struct peer *p, struct imsg *imsg)
 			    sl.lot, n);
 		break;
 	case SEAL_RETRY:
-		sealer.refusals++;
+		env->sealer.refusals++;
 		sealerd_trouble(err);
-		server_fail(p, sl.lot, sealer.clock_refusing ?
+		server_fail(p, sl.lot, env->sealer.clock_refusing ?
 		    SEALER_RETRY_CLOCK : SEALER_RETRY_HSM, err);
 		break;
 	case SEAL_INVALID:
-		sealer.refusals++;
+		env->sealer.refusals++;
 		log_warnx("%s", err);
 		audit_record("seal", "lot", "refused", "%s", err);
 		server_fail(p, sl.lot, 60, err);
@@ -162,7 +162,7 @@ server_journal(struct peer *p, struct imsg *imsg)
 		return PEER_UNKNOWN;
 	}
 	memcpy(&js, imsg->data, sizeof(js));
-	switch (seal_journal_make(&sealer, imsg->fd, &der, &len, err,
+	switch (seal_journal_make(&env->sealer, imsg->fd, &der, &len, err,
 	    sizeof(err))) {
 	case SEAL_OK:
 		js.len = len;
@@ -174,7 +174,7 @@ server_journal(struct peer *p, struct imsg *imsg)
 			log_warn("journal seal not sent");
 		break;
 	default:
-		sealer.refusals++;
+		env->sealer.refusals++;
 		sealerd_trouble(err);
 		server_fail(p, js.reqid, SEALER_RETRY_HSM, err);
 		break;
@@ -196,7 +196,7 @@ server_status(struct peer *p, struct imsg *imsg)
 	}
 	if (imsg_get_len(imsg) != 0)
 		return PEER_UNKNOWN;
-	if ((j = sealer_status_json(&sealer)) == NULL)
+	if ((j = sealer_status_json(&env->sealer)) == NULL)
 		fatal("status");
 	if (peer_compose(p, IMSG_SEALER_STATUS, j, strlen(j)) == -1)
 		log_warn("status not sent");

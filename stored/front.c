@@ -41,7 +41,7 @@ front_init(const char *dir)
 	cb.on_msg = front_msg;
 	cb.on_up = front_up;
 	cb.on_down = front_down;
-	uid = stored_env->front_uid;
+	uid = env->front_uid;
 	/* Anyone may connect; only frontd's uid gets past accept. */
 	if (peer_listen(&front_listener, dir, SOCK_STORED, 0666, &uid, 1,
 	    &cb) == -1)
