@@ -167,7 +167,6 @@ sandbox_drop(const struct sandbox_policy *p)
 void
 sandbox_filter(const struct sandbox_policy *p)
 {
-	sandbox_nocore();
 	/* Not even a setuid program may give back what was dropped. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("%s: prctl PR_SET_NO_NEW_PRIVS", p->name);
@@ -207,6 +206,7 @@ sandbox_limits(const struct sandbox_policy *p)
 {
 	int	 root = sandbox_root;
 
+	sandbox_nocore();
 	if (p->max_files != 0)
 		sandbox_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", p->max_files);
 #ifndef SANDBOX_ASAN

@@ -26,8 +26,8 @@ struct sandbox_policy {
 /*
  * Every step is fatal on failure.  chroot: when root and one is given.
  * drop: switch to the user when root (an ordinary user keeps its
- * identity and says so in the log).  limits: files, memory, no new
- * processes.  filter: no core dumps, no_new_privs, then the seccomp
+ * identity and says so in the log).  limits: no core dumps, files,
+ * memory, no new processes.  filter: no_new_privs, then the seccomp
  * allow-list: a forbidden call kills the process.
  */
 void	sandbox_chroot(const struct sandbox_policy *);
