@@ -1,7 +1,7 @@
 /*
- * The start-up every CFJL daemon shares: command line, configuration
- * (with -n to check it), detaching, and the signals that stop or reload
- * it.  There is no pid file: systemd (or scripts/cfjl-suite in
+ * Steps of the start-up that common/proc.c puts in order for every
+ * daemon: command line, configuration (with -n to check it), detaching,
+ * and the signals that stop or reload it.  There is no pid file: systemd (or scripts/cfjl-suite in
  * development) supervises the daemons.
  */
 #ifndef CFJL_DAEMON_H

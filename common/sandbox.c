@@ -66,11 +66,18 @@ __lsan_default_options(void)
 static void	sandbox_nocore(void);
 static void	sandbox_limit(int, const char *, unsigned long);
 static void	sandbox_user(const struct sandbox_policy *);
+static void	sandbox_lookup(const struct sandbox_policy *);
 static void	sandbox_seccomp(const struct sandbox_policy *);
 static void	sandbox_allow(scmp_filter_ctx, int);
 static void	sandbox_allow_args(scmp_filter_ctx);
 
 static int	sandbox_root;	/* started as root, user switched */
+/* The user, looked up before the chroot hides the password file. */
+static struct {
+	uid_t	 uid;
+	gid_t	 gid;
+	int	 found;
+} sandbox_pw;
 
 /*
  * What every daemon needs once confined.  Calls allowed only with
@@ -141,7 +148,10 @@ sandbox_chroot(const struct sandbox_policy *p)
 	 * logs would find no /etc/localtime and the filter forbids open.
 	 */
 	tzset();
-	if (geteuid() != 0 || p->chroot == NULL || p->chroot[0] == '\0')
+	if (geteuid() != 0)
+		return;
+	sandbox_lookup(p);
+	if (p->chroot == NULL || p->chroot[0] == '\0')
 		return;
 	if (chroot(p->chroot) == -1)
 		fatal("%s: chroot %s", p->name, p->chroot);
@@ -233,20 +243,32 @@ sandbox_limit(int resource, const char *name, unsigned long value)
 }
 
 static void
-sandbox_user(const struct sandbox_policy *p)
+sandbox_lookup(const struct sandbox_policy *p)
 {
 	struct passwd	*pw;
-	uid_t		 uid, ruid, euid, suid;
-	gid_t		 gid, rgid, egid, sgid;
 
+	if (sandbox_pw.found)
+		return;
 	if (p->user == NULL || p->user[0] == '\0')
 		fatalx("%s: no user to run as", p->name);
 	if ((pw = getpwnam(p->user)) == NULL)
 		fatalx("%s: unknown user %s", p->name, p->user);
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
-	if (uid == 0)
+	if (pw->pw_uid == 0)
 		fatalx("%s: user %s is root", p->name, p->user);
+	sandbox_pw.uid = pw->pw_uid;
+	sandbox_pw.gid = pw->pw_gid;
+	sandbox_pw.found = 1;
+}
+
+static void
+sandbox_user(const struct sandbox_policy *p)
+{
+	uid_t		 uid, ruid, euid, suid;
+	gid_t		 gid, rgid, egid, sgid;
+
+	sandbox_lookup(p);
+	uid = sandbox_pw.uid;
+	gid = sandbox_pw.gid;
 
 	if (setgroups(1, &gid) == -1 ||
 	    setresgid(gid, gid, gid) == -1 ||
