@@ -112,6 +112,7 @@ auditd_open(struct cfjl_conf *conf)
 	uids[0] = peer_user_uid(conf->frontd.user);
 	uids[1] = peer_user_uid(conf->stored.user);
 	uids[2] = peer_user_uid(conf->sealerd.user);
+	env->sealer_uid = uids[2];
 	/* A daemon's first connection may come before it drops root. */
 	uids[3] = 0;
 
@@ -132,7 +133,7 @@ auditd_start(struct cfjl_conf *conf)
 {
 	/* Clients see auditd's uid on audit.sock, not root's. */
 	server_relisten();
-	seal_connect(env->rundir, peer_user_uid(conf->sealerd.user));
+	seal_connect(env->rundir, env->sealer_uid);
 	journal_start();
 	audit_record("start", "auditd", "ok", "auditd %s started, journal %s, "
 	    "next sequence %llu", CFJL_VERSION, conf->auditd.journal_dir,

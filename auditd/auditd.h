@@ -162,6 +162,7 @@ struct auditd {
 	struct cfjl_conf	*conf;
 	time_t			 started;
 	uid_t			 uid;		/* ours, once confined */
+	uid_t			 sealer_uid;	/* expected on sealer.sock */
 	char			 rundir[PATH_MAX]; /* as seen once confined */
 };
 extern struct auditd	*env;

@@ -31,6 +31,7 @@ static void	proc_policy(const struct proc *, struct cfjl_conf *);
 static struct {
 	struct sandbox_policy	 sp;
 	const char		*rundir;
+	uid_t			 auditd_uid;
 	int			 runfd;
 	int			 waiting;
 } proc = { .runfd = -1 };
@@ -96,7 +97,10 @@ proc_run(int argc, char *argv[], const struct proc *p)
 	proc_step("signals");
 	daemon_signals(NULL, p->stop, p->reload, NULL);
 
+	/* Users are looked up while the password file is in reach. */
 	proc_policy(p, conf);
+	if (p->audit_local == NULL)
+		proc.auditd_uid = peer_user_uid(conf->auditd.user);
 	proc_step("chroot");
 	sandbox_chroot(&proc.sp);
 	if (proc.runfd != -1 && fchdir(proc.runfd) == -1)
@@ -117,8 +121,7 @@ proc_run(int argc, char *argv[], const struct proc *p)
 	if (p->audit_local != NULL)
 		audit_init_local(p->name, p->audit_local);
 	else
-		audit_init(proc.rundir, p->name,
-		    peer_user_uid(conf->auditd.user));
+		audit_init(proc.rundir, p->name, proc.auditd_uid);
 
 	proc_step("start");
 	if (p->start != NULL)

@@ -77,6 +77,7 @@ frontd_open(struct cfjl_conf *conf)
 {
 	env->conf = conf;
 	env->started = time(NULL);
+	env->stored_uid = peer_user_uid(conf->stored.user);
 	env->policy.operator_id = conf->operator_id;
 	env->policy.vault_id = conf->vault_id;
 	env->policy.max_depth = conf->frontd.max_xml_depth;

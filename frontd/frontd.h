@@ -83,6 +83,7 @@ struct frontd {
 	struct trace_policy	 policy;
 	struct http_limits	 limits;
 	struct peer		 stored;
+	uid_t			 stored_uid;	/* expected on stored.sock */
 	int			 stored_up;
 	struct resp_tree	 pending;
 	uint64_t		 nextreqid;

@@ -99,6 +99,7 @@ stored_open(struct cfjl_conf *conf)
 	conninfo = stored_conninfo(conf);
 
 	env->front_uid = peer_user_uid(conf->frontd.user);
+	env->sealer_uid = peer_user_uid(conf->sealerd.user);
 	control_init(conf->runtime_dir, "stored", &conf->control,
 	    stored_control);
 	deposit_init();
@@ -111,7 +112,7 @@ stored_open(struct cfjl_conf *conf)
 static void
 stored_start(struct cfjl_conf *conf)
 {
-	sealer_init(proc_rundir(), peer_user_uid(conf->sealerd.user));
+	sealer_init(proc_rundir(), env->sealer_uid);
 	db_start();
 	log_info("started: operator %" PRIu32 ", vault %" PRIu32 ", database "
 	    "%s, cipher %s", conf->operator_id, conf->vault_id, env->dbname,

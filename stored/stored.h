@@ -40,6 +40,7 @@ struct stored {
 	char			 dbname[64];
 	int64_t			 started_ms;
 	uid_t			 front_uid;	/* expected frontd peer */
+	uid_t			 sealer_uid;	/* expected on sealer.sock */
 	int			 stopping;
 };
 /* env.c: the daemon's globals and its clock */
