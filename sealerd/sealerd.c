@@ -72,13 +72,15 @@ static const int sealerd_syscalls[] = {
 };
 
 /*
- * While the PKCS#11 module is awaited: the dynamic loader maps the
- * module's code (mmap, mprotect with PROT_EXEC), then the steady-state
- * filter is loaded on top (seccomp, and prctl for no_new_privs).
+ * While the PKCS#11 module is awaited, on top of the above: the dynamic
+ * loader maps the module's code (mmap, mprotect with PROT_EXEC; it
+ * opens and reads the file with what the module needs anyway), then
+ * proc_tighten() loads the steady-state filter (seccomp, and prctl for
+ * no_new_privs, which libseccomp sets again).
  */
 static const int sealerd_syscalls_waiting[] = {
 	SCMP_SYS(mmap), SCMP_SYS(mprotect), SCMP_SYS(seccomp),
-	SCMP_SYS(prctl), SCMP_SYS(read), SCMP_SYS(close),
+	SCMP_SYS(prctl),
 	-1
 };
 
