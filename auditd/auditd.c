@@ -172,8 +172,8 @@ auditd_group(const char *name)
  * restarts, so the root must hold the runtime directory as well as the
  * journal: the configured chroot, else the journal directory's parent
  * when it holds both, else none (the seccomp filter and the descriptor-
- * only file access still hold).  env->rundir gets the runtime directory as
- * seen from inside.
+ * only file access still hold).  env->rundir gets the runtime directory
+ * as seen from inside.
  */
 static const char *
 auditd_chroot(struct cfjl_conf *conf)
@@ -186,7 +186,7 @@ auditd_chroot(struct cfjl_conf *conf)
 
 	strlcpy(rundir, conf->runtime_dir, len);
 	if (geteuid() != 0)
-		return NULL;	/* sandbox_enter() does not chroot then */
+		return NULL;	/* no chroot for an ordinary user */
 	if (realpath(journal, jr) == NULL)
 		fatal("%s", journal);
 	if (realpath(conf->runtime_dir, rr) == NULL)
