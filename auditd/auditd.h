@@ -7,10 +7,13 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <limits.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "proto.h"
+
+struct cfjl_conf;
 
 #define JOURNAL_FILE_MAX	99999999U	/* NNNNNNNN */
 #define JOURNAL_NAME_LEN	13		/* "NNNNNNNN.log" and NUL */
@@ -147,14 +150,24 @@ void	 server_close(void);
 int	 verify_journal(int dirfd, struct ctl_text *, int json);
 int	 verify_list(int dirfd, struct ctl_text *, int json);
 
-/* ctl.c */
+/* ctl.c: the control socket, the stop and the reload */
 struct ctl_request;
 struct ctl_conn;
 void	 auditd_ctl(const struct ctl_request *, struct ctl_conn *);
-
-/* auditd.c */
 void	 auditd_stop(void *);
 void	 auditd_reload(void *);
-extern time_t auditd_started;
+void	 auditd_journal_conf(const struct cfjl_conf *,
+	    struct auditd_journal_conf *);
+
+/* env.c: the daemon's globals */
+struct auditd {
+	struct cfjl_conf	*conf;
+	time_t			 started;
+	uid_t			 uid;		/* ours, once confined */
+	uid_t			 sealer_uid;	/* expected on sealer.sock */
+	char			 rundir[PATH_MAX]; /* as seen once confined */
+};
+extern struct auditd	*env;
+long long	 auditd_uptime(void);	/* seconds */
 
 #endif

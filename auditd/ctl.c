@@ -1,11 +1,13 @@
 /*
  * auditd's answers on auditd.ctl: status, journal close|list|verify,
- * reload and stop.  Who may ask was settled by common/control.c.
+ * reload and stop (and the stop and reload themselves, also reached by
+ * signals).  Who may ask was settled by common/control.c.
  */
 #include <sys/types.h>
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,7 +15,9 @@
 
 #include "audit.h"
 #include "auditd.h"
+#include "config.h"
 #include "control.h"
+#include "log.h"
 #include "proto.h"
 
 static void	ctl_status(const struct ctl_request *, struct ctl_conn *);
@@ -34,7 +38,7 @@ static void
 ctl_status(const struct ctl_request *req, struct ctl_conn *c)
 {
 	struct ctl_text	 t = { 0 };
-	long long	 up = (long long)(time(NULL) - auditd_started);
+	long long	 up = auditd_uptime();
 
 	if (req->json) {
 		ctl_text_printf(&t, "{\"daemon\":\"auditd\",\"version\":\"%s\","
@@ -96,4 +100,66 @@ static void
 ctl_stop_cb(int fd, short event, void *arg)
 {
 	auditd_stop(NULL);
+}
+
+void
+auditd_journal_conf(const struct cfjl_conf *c, struct auditd_journal_conf *jc)
+{
+	memset(jc, 0, sizeof(*jc));
+	jc->rotate_interval = c->auditd.rotate_interval;
+	jc->rotate_size = c->auditd.rotate_size;
+	jc->operator_id = c->operator_id;
+	jc->vault_id = c->vault_id;
+}
+
+/* The stop is journaled and synced before the process goes. */
+void
+auditd_stop(void *arg)
+{
+	audit_record("stop", "auditd", "ok", "auditd stopping");
+	journal_commit();
+	control_close();
+	server_close();
+	log_info("stopped");
+	exit(0);
+}
+
+/*
+ * Reload: only the rotation bounds can change while running; the rest
+ * (directory, users, groups) needs a restart.  arg is the control
+ * connection that asked, or NULL for SIGHUP.
+ */
+void
+auditd_reload(void *arg)
+{
+	struct ctl_conn			*c = arg;
+	struct cfjl_conf		*nconf;
+	struct auditd_journal_conf	 jc;
+
+	if ((nconf = config_parse(env->conf->file)) == NULL) {
+		log_warnx("reload: %s not read: configuration unchanged",
+		    env->conf->file);
+		audit_record("reload", "auditd", "error", "%s could not be "
+		    "read; configuration unchanged", env->conf->file);
+		if (c != NULL)
+			control_replyf(c, 0, "auditd: %s could not be read "
+			    "(see the log); configuration unchanged",
+			    env->conf->file);
+		return;
+	}
+	auditd_journal_conf(nconf, &jc);
+	jc.operator_id = env->conf->operator_id;
+	jc.vault_id = env->conf->vault_id;
+	env->conf->auditd.rotate_interval = jc.rotate_interval;
+	env->conf->auditd.rotate_size = jc.rotate_size;
+	journal_set_conf(&jc);
+	config_free(nconf);
+	audit_record("reload", "auditd", "ok", "rotate every %us, size %zu",
+	    jc.rotate_interval, jc.rotate_size);
+	log_info("reloaded: rotate every %us, size %zu bytes",
+	    jc.rotate_interval, jc.rotate_size);
+	if (c != NULL)
+		control_replyf(c, 1, "auditd reloaded: rotate every %u "
+		    "seconds, size %zu bytes\n", jc.rotate_interval,
+		    jc.rotate_size);
 }

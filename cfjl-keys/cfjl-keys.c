@@ -21,7 +21,7 @@
 #include "log.h"
 #include "keys.h"
 #include "p11.h"
-#include "pin.h"
+#include "pinfile.h"
 
 #define KEYS_BITS_DEFAULT	2048
 

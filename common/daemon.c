@@ -1,6 +1,7 @@
 /*
- * The start-up every CFJL daemon shares: options, configuration check,
- * detaching and signal handling through libevent.  No pid file: the
+ * Steps of the start-up every daemon takes through common/proc.c:
+ * options, configuration check, detaching and signal handling through
+ * libevent.  No pid file: the
  * daemons are supervised (systemd, or scripts/cfjl-suite in development).
  */
 #include <signal.h>

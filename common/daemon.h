@@ -1,7 +1,7 @@
 /*
- * The start-up every CFJL daemon shares: command line, configuration
- * (with -n to check it), detaching, and the signals that stop or reload
- * it.  There is no pid file: systemd (or scripts/cfjl-suite in
+ * Steps of the start-up that common/proc.c puts in order for every
+ * daemon: command line, configuration (with -n to check it), detaching,
+ * and the signals that stop or reload it.  There is no pid file: systemd (or scripts/cfjl-suite in
  * development) supervises the daemons.
  */
 #ifndef CFJL_DAEMON_H
@@ -36,7 +36,7 @@ void	daemon_detach(const struct daemon_opts *);
  * SIGTERM and SIGINT call stop (NULL: log and exit 0), SIGHUP calls
  * reload (NULL: log that reload is not supported), SIGPIPE is ignored.
  * base NULL means the current base of event_init().  Call it before
- * sandbox_enter(): it installs signal handlers.
+ * the sandbox (sandbox_filter()): it installs signal handlers.
  */
 void	daemon_signals(struct event_base *, void (*stop)(void *),
 	    void (*reload)(void *), void *arg);

@@ -64,12 +64,20 @@ __lsan_default_options(void)
 #endif
 
 static void	sandbox_nocore(void);
-static void	sandbox_limits(const struct sandbox_policy *, int);
 static void	sandbox_limit(int, const char *, unsigned long);
 static void	sandbox_user(const struct sandbox_policy *);
+static void	sandbox_lookup(const struct sandbox_policy *);
 static void	sandbox_seccomp(const struct sandbox_policy *);
 static void	sandbox_allow(scmp_filter_ctx, int);
 static void	sandbox_allow_args(scmp_filter_ctx);
+
+static int	sandbox_root;	/* started as root, user switched */
+/* The user, looked up before the chroot hides the password file. */
+static struct {
+	uid_t	 uid;
+	gid_t	 gid;
+	int	 found;
+} sandbox_pw;
 
 /*
  * What every daemon needs once confined.  Calls allowed only with
@@ -117,34 +125,77 @@ const int sandbox_base_syscalls[] = {
 	-1
 };
 
+/*
+ * The steps below, in the order common/proc.c takes them one by one; a
+ * program with no start-up routine of its own (the sandbox test) takes
+ * them all at once.
+ */
 void
 sandbox_enter(const struct sandbox_policy *p)
 {
-	struct passwd	*pw;
-	int		 root = geteuid() == 0;
+	sandbox_chroot(p);
+	sandbox_drop(p);
+	sandbox_limits(p);
+	sandbox_filter(p);
+}
 
+/* Only root may chroot: an ordinary user keeps the whole tree. */
+void
+sandbox_chroot(const struct sandbox_policy *p)
+{
 	/*
 	 * The time zone is read now: once chrooted, localtime_r() in the
 	 * logs would find no /etc/localtime and the filter forbids open.
 	 */
 	tzset();
+	if (geteuid() != 0)
+		return;
+	sandbox_lookup(p);
+	if (p->chroot == NULL || p->chroot[0] == '\0')
+		return;
+	if (chroot(p->chroot) == -1)
+		fatal("%s: chroot %s", p->name, p->chroot);
+	if (chdir("/") == -1)
+		fatal("%s: chdir /", p->name);
+}
 
-	sandbox_nocore();
-	sandbox_limits(p, root);
-	if (root)
+void
+sandbox_drop(const struct sandbox_policy *p)
+{
+	struct passwd	*pw;
+
+	if (geteuid() == 0) {
 		sandbox_user(p);
-	else {
-		pw = getpwuid(getuid());
-		log_info("%s: running as ordinary user %s: no user switch "
-		    "and no chroot", p->name, pw != NULL ? pw->pw_name : "?");
+		sandbox_root = 1;
+		return;
 	}
+	pw = getpwuid(getuid());
+	log_info("%s: running as ordinary user %s: no user switch and no "
+	    "chroot", p->name, pw != NULL ? pw->pw_name : "?");
+}
 
+void
+sandbox_filter(const struct sandbox_policy *p)
+{
 	/* Not even a setuid program may give back what was dropped. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("%s: prctl PR_SET_NO_NEW_PRIVS", p->name);
-
 	sandbox_seccomp(p);
 	log_debug("%s: sandbox entered", p->name);
+}
+
+/*
+ * A filter stacks on the one in place and the kernel applies both: the
+ * stricter wins, so this takes syscalls_more away for good.
+ */
+void
+sandbox_tighten(const struct sandbox_policy *p)
+{
+	struct sandbox_policy	 strict = *p;
+
+	strict.syscalls_more = NULL;
+	sandbox_seccomp(&strict);
+	log_debug("%s: sandbox tightened", p->name);
 }
 
 /* A core file would hold keys, PINs and traces: none, ever. */
@@ -160,9 +211,12 @@ sandbox_nocore(void)
 		fatal("setrlimit RLIMIT_CORE");
 }
 
-static void
-sandbox_limits(const struct sandbox_policy *p, int root)
+void
+sandbox_limits(const struct sandbox_policy *p)
 {
+	int	 root = sandbox_root;
+
+	sandbox_nocore();
 	if (p->max_files != 0)
 		sandbox_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", p->max_files);
 #ifndef SANDBOX_ASAN
@@ -189,27 +243,32 @@ sandbox_limit(int resource, const char *name, unsigned long value)
 }
 
 static void
-sandbox_user(const struct sandbox_policy *p)
+sandbox_lookup(const struct sandbox_policy *p)
 {
 	struct passwd	*pw;
-	uid_t		 uid, ruid, euid, suid;
-	gid_t		 gid, rgid, egid, sgid;
 
+	if (sandbox_pw.found)
+		return;
 	if (p->user == NULL || p->user[0] == '\0')
 		fatalx("%s: no user to run as", p->name);
 	if ((pw = getpwnam(p->user)) == NULL)
 		fatalx("%s: unknown user %s", p->name, p->user);
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
-	if (uid == 0)
+	if (pw->pw_uid == 0)
 		fatalx("%s: user %s is root", p->name, p->user);
+	sandbox_pw.uid = pw->pw_uid;
+	sandbox_pw.gid = pw->pw_gid;
+	sandbox_pw.found = 1;
+}
 
-	if (p->chroot != NULL && p->chroot[0] != '\0') {
-		if (chroot(p->chroot) == -1)
-			fatal("%s: chroot %s", p->name, p->chroot);
-		if (chdir("/") == -1)
-			fatal("%s: chdir /", p->name);
-	}
+static void
+sandbox_user(const struct sandbox_policy *p)
+{
+	uid_t		 uid, ruid, euid, suid;
+	gid_t		 gid, rgid, egid, sgid;
+
+	sandbox_lookup(p);
+	uid = sandbox_pw.uid;
+	gid = sandbox_pw.gid;
 
 	if (setgroups(1, &gid) == -1 ||
 	    setresgid(gid, gid, gid) == -1 ||
@@ -264,6 +323,9 @@ sandbox_seccomp(const struct sandbox_policy *p)
 	if (p->syscalls != NULL)
 		for (i = 0; p->syscalls[i] != -1; i++)
 			sandbox_allow(ctx, p->syscalls[i]);
+	if (p->syscalls_more != NULL)
+		for (i = 0; p->syscalls_more[i] != -1; i++)
+			sandbox_allow(ctx, p->syscalls_more[i]);
 
 	if ((rc = seccomp_load(ctx)) != 0) {
 		errno = -rc;

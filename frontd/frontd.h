@@ -2,7 +2,9 @@
  * frontd: the only CFJL process on the network.  What its modules share:
  * the daemon's state and each module's entry points.
  *
- *	frontd.c	start-up, sandbox, event loop
+ *	frontd.c	start-up: its description for common/proc.c
+ *	env.c		the daemon's globals
+ *	ctl.c		control socket (status, stop)
  *	tls.c		libtls server context, client certificate identity
  *	conn.c		listeners and connections: TLS I/O, limits, timeouts,
  *			pipelined answers kept in request order
@@ -81,6 +83,7 @@ struct frontd {
 	struct trace_policy	 policy;
 	struct http_limits	 limits;
 	struct peer		 stored;
+	uid_t			 stored_uid;	/* expected on stored.sock */
 	int			 stored_up;
 	struct resp_tree	 pending;
 	uint64_t		 nextreqid;
@@ -91,7 +94,15 @@ struct frontd {
 	const char		*sockdir;	/* runtime dir as we reach it */
 };
 
+/* env.c: the daemon's globals */
 extern struct frontd	*env;
+long long	 frontd_uptime(void);	/* seconds */
+
+/* ctl.c: the control socket and the stop */
+struct ctl_request;
+struct ctl_conn;
+void	 frontd_control(const struct ctl_request *, struct ctl_conn *);
+void	 frontd_stop(void *);
 
 /* tls.c */
 struct tls	*tls_server_setup(const struct cfjl_frontd_conf *);

@@ -80,7 +80,7 @@ links_init(void)
 	cb.on_up = links_up;
 	cb.on_down = links_down;
 	peer_connect(&env->stored, env->sockdir, SOCK_STORED,
-	    peer_user_uid(env->conf->stored.user), "frontd", &cb);
+	    env->stored_uid, "frontd", &cb);
 	evtimer_set(&links_timer, links_expire, NULL);
 	links_expire(-1, 0, NULL);
 }

@@ -9,7 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "pin.h"
+#include "pinfile.h"
 
 struct cfjl_sealerd_conf;
 

@@ -97,7 +97,7 @@ server_seal_lot(struct msg *m, void *arg)
 		return -1;
 	}
 
-	switch (seal_lot_make(&sealer, &sl, ev, n, &xml, &xmllen,
+	switch (seal_lot_make(&env->sealer, &sl, ev, n, &xml, &xmllen,
 	    sd.sigvalue_sha256, err, sizeof(err))) {
 	case SEAL_OK:
 		if (xmllen > CFJL_MSG_MAX - sizeof(sd) - 64) {
@@ -118,13 +118,13 @@ server_seal_lot(struct msg *m, void *arg)
 			    sl.lot, n);
 		break;
 	case SEAL_RETRY:
-		sealer.refusals++;
+		env->sealer.refusals++;
 		sealerd_trouble(err);
-		server_fail(p, sl.lot, sealer.clock_refusing ?
+		server_fail(p, sl.lot, env->sealer.clock_refusing ?
 		    SEALER_RETRY_CLOCK : SEALER_RETRY_HSM, err);
 		break;
 	case SEAL_INVALID:
-		sealer.refusals++;
+		env->sealer.refusals++;
 		log_warnx("%s", err);
 		audit_record("seal", "lot", "refused", "%s", err);
 		server_fail(p, sl.lot, 60, err);
@@ -150,7 +150,7 @@ server_journal(struct msg *m, void *arg)
 	if (m_get_struct(m, msg_journal_sign, &js) == -1 || m_end(m) == -1)
 		return -1;
 	fd = m_fd(m);
-	switch (seal_journal_make(&sealer, fd, &der, &len, err,
+	switch (seal_journal_make(&env->sealer, fd, &der, &len, err,
 	    sizeof(err))) {
 	case SEAL_OK:
 		js.len = len;
@@ -162,7 +162,7 @@ server_journal(struct msg *m, void *arg)
 			log_warn("journal seal not sent");
 		break;
 	default:
-		sealer.refusals++;
+		env->sealer.refusals++;
 		sealerd_trouble(err);
 		server_fail(p, js.reqid, SEALER_RETRY_HSM, err);
 		break;
@@ -181,7 +181,7 @@ server_status(struct msg *m, void *arg)
 
 	if (m_end(m) == -1)
 		return -1;
-	if ((j = sealer_status_json(&sealer)) == NULL)
+	if ((j = sealer_status_json(&env->sealer)) == NULL)
 		fatal("status");
 	if (peer_compose(p, IMSG_SEALER_STATUS, j, strlen(j)) == -1)
 		log_warn("status not sent");

@@ -308,7 +308,7 @@ db_fail(const char *err)
 	}
 	if (was_up && db.down != NULL)
 		db.down();
-	if (stored_env != NULL && stored_env->stopping)
+	if (env != NULL && env->stopping)
 		return;
 	tv.tv_sec = db.backoff / 1000;
 	tv.tv_usec = (db.backoff % 1000) * 1000;

@@ -587,8 +587,8 @@ dep_ready(struct dreq *r)
 
 	if (dep.writing != NULL)
 		return;		/* the next group gathers meanwhile */
-	delay = stored_env->conf->stored.commit_delay_us;
-	max = stored_env->conf->stored.commit_max;
+	delay = env->conf->stored.commit_delay_us;
+	max = env->conf->stored.commit_max;
 	if (delay == 0 || (max != 0 && dep.nready >= max)) {
 		evtimer_del(&dep.timer);
 		dep_flush();
@@ -636,7 +636,7 @@ dep_flush(void)
 			fatal(NULL);
 		g->closes[g->ncloses++] = c;
 	}
-	max = stored_env->conf->stored.commit_max;
+	max = env->conf->stored.commit_max;
 	while ((r = TAILQ_FIRST(&dep.ready)) != NULL) {
 		if (g->nevents > 0 && max != 0 && g->nevents + r->nnew > max)
 			break;

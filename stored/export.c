@@ -407,8 +407,8 @@ export_request(uint64_t f, struct msg *m)
 	ex->credit = EXPORT_WINDOW;
 	ex->phase = EX_RANGE;
 	ex->page_events = EXPORT_PAGE_EVENTS;
-	ex->m.operator_id = stored_env->conf->operator_id;
-	ex->m.vault_id = stored_env->conf->vault_id;
+	ex->m.operator_id = env->conf->operator_id;
+	ex->m.vault_id = env->conf->vault_id;
 	ex->m.by_time = req.by_time;
 	ex->m.req_from = req.from;
 	ex->m.req_to = req.to;

@@ -70,7 +70,7 @@ front_init(const char *dir)
 	cb.on_up = front_up;
 	cb.on_down = front_down;
 	allow.name = "frontd";
-	allow.uid = stored_env->front_uid;
+	allow.uid = env->front_uid;
 	/* Anyone may connect; only frontd's uid gets past accept. */
 	if (peer_listen(&front_listener, dir, SOCK_STORED, 0666, &allow, 1,
 	    &cb) == -1)

@@ -128,7 +128,7 @@ lot_loaded(int ok, const char *err, void *arg)
 	    lot.cur.lot_first + lot.cur.lot_count - 1 != lot.last_idevt)
 		fatalx("database %s is inconsistent: lot %" PRIu64 " holds %u "
 		    "events from IDEvt %" PRIu64 ", the last IDEvt is %" PRIu64,
-		    stored_env->dbname, lot.cur.lot, lot.cur.lot_count,
+		    env->dbname, lot.cur.lot, lot.cur.lot_count,
 		    lot.cur.lot_first, lot.last_idevt);
 	lot.open_first_ms = lot.cur.lot_opened_ms;
 	lot.ready = 1;
@@ -173,7 +173,7 @@ uint64_t
 lot_assign(int64_t received_ms, uint64_t *lotp, struct lot_closed *c,
     int *closed)
 {
-	const struct cfjl_conf	*conf = stored_env->conf;
+	const struct cfjl_conf	*conf = env->conf;
 	uint64_t		 idevt;
 
 	*closed = 0;
@@ -287,7 +287,7 @@ lot_arm(void)
 	evtimer_del(&lot.age_timer);
 	if (!lot.ready || lot.cur.lot_count == 0 || lot.close_due)
 		return;
-	left = lot.cur.lot_opened_ms + stored_env->conf->lot.max_age_ms -
+	left = lot.cur.lot_opened_ms + env->conf->lot.max_age_ms -
 	    stored_now_ms();
 	if (left <= 0) {
 		lot.close_due = 1;

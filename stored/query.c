@@ -130,7 +130,7 @@ query_lot_reply(uint64_t front, uint64_t reqid, uint64_t lot, uint32_t st,
 char *
 query_status_json(size_t *lenp)
 {
-	const struct cfjl_conf	*conf = stored_env->conf;
+	const struct cfjl_conf	*conf = env->conf;
 	struct query		 q;
 	uint64_t		 lag, lots;
 	int64_t			 oldest, now = stored_now_ms();
@@ -142,7 +142,7 @@ query_status_json(size_t *lenp)
 	text_add(&q, "{\"process\":\"stored\",\"version\":\"%s\","
 	    "\"operator\":%" PRIu32 ",\"vault\":%" PRIu32 ",\"database\":",
 	    CFJL_VERSION, conf->operator_id, conf->vault_id);
-	text_json(&q, stored_env->dbname);
+	text_json(&q, env->dbname);
 	text_add(&q, ",\"database_state\":\"%s\",\"sealer\":\"%s\","
 	    "\"journal\":\"%s\",\"cipher\":\"%s\","
 	    "\"last_idevt\":%" PRIu64 ",\"open_lot\":%" PRIu64 ","
@@ -154,7 +154,7 @@ query_status_json(size_t *lenp)
 	    lot_last_idevt(), lot_current(), lot_last_sealed(), lag, lots,
 	    oldest != 0 && now > oldest ? (long long)(now - oldest) / 1000 :
 	    0LL, deposit_pending(),
-	    (long long)(now - stored_env->started_ms) / 1000);
+	    (long long)(now - env->started_ms) / 1000);
 	/* sealerd's view: token, clock state (loud when relaxed), seals. */
 	if ((sj = sealer_status_json(&sjlen)) != NULL) {
 		q.len--;	/* reopen the object */

@@ -105,7 +105,7 @@ role_conf_find(const char *subject)
 {
 	const struct cfjl_role_entry	*e;
 
-	TAILQ_FOREACH(e, &stored_env->conf->roles, entry)
+	TAILQ_FOREACH(e, &env->conf->roles, entry)
 		if (strcmp(e->subject, subject) == 0)
 			return e;
 	return NULL;
@@ -271,7 +271,7 @@ role_list(const struct ctl_request *req, struct ctl_conn *conn)
 			    config_role_name(r->role), r->subject);
 		first = 0;
 	}
-	TAILQ_FOREACH(e, &stored_env->conf->roles, entry) {
+	TAILQ_FOREACH(e, &env->conf->roles, entry) {
 		if (req->json) {
 			ctl_text_printf(&t, "%s{\"role\":\"%s\",\"subject\":",
 			    first ? "" : ",", config_role_name(e->role));

@@ -360,7 +360,7 @@ sq_head_row(PGresult *res, void *arg)
 	b = db_get_bytes(res, 0, 2, &len);
 	if (len != SHA256_LEN)
 		fatalx("database %s is inconsistent: the seal of lot %" PRIu64
-		    " has no SignatureValue digest", stored_env->dbname,
+		    " has no SignatureValue digest", env->dbname,
 		    sq.head_lot);
 	memcpy(sq.head_sig, b, len);
 }
@@ -428,7 +428,7 @@ sealer_db_loaded(int ok)
 	    q->l.numero != sq.head_lot + 1)
 		fatalx("database %s is inconsistent: lot %" PRIu64 " is the "
 		    "first without a seal, the last seal is of lot %" PRIu64,
-		    stored_env->dbname, q->l.numero, sq.head_lot);
+		    env->dbname, q->l.numero, sq.head_lot);
 	sq.last_sealed = sq.head_lot;
 	sq.sealed_last_idevt = sq.head_idevt;
 	memcpy(sq.prev, sq.head_sig, sizeof(sq.prev));
@@ -568,7 +568,7 @@ sq_load_rows(PGresult *res, void *arg)
 		    idevt > q->l.last || idevt != q->l.first + q->nev)
 			fatalx("database %s is inconsistent: IDEvt %" PRIu64
 			    " of lot %" PRIu64 " out of place",
-			    stored_env->dbname, idevt, lotn);
+			    env->dbname, idevt, lotn);
 		sq_event_row(&q->ev[q->nev++], res, i, 1);
 	}
 }
@@ -609,7 +609,7 @@ sq_send(void)
 	struct sealq	*q;
 	struct seal_lot	 hdr;
 	struct iovec	 iov[2];
-	const struct cfjl_conf *conf = stored_env->conf;
+	const struct cfjl_conf *conf = env->conf;
 
 	if (sq.inflight || sq.waiting || !sealer_ready() ||
 	    sq.unstored >= SEAL_UNSTORED_MAX)

@@ -3,7 +3,10 @@
  * traces (IDEvt), encrypts them for the regulator, stores them with group
  * commit, groups them into lots and hands closed lots to sealerd.
  *
- *	stored.c	start-up only
+ *	stored.c	start-up only: its description for common/proc.c
+ *	env.c		the daemon's globals and its clock
+ *	ctl.c		control socket (status, roles, seal now, stop)
+ *	conninfo.c	the run-time database conninfo
  *	schema.c	database, roles, migrations, identity (at start)
  *	db.c		the runtime connection: asynchronous, pipelined
  *	crypt.c		CMS encryption for the regulator
@@ -37,12 +40,20 @@ struct stored {
 	char			 dbname[64];
 	int64_t			 started_ms;
 	uid_t			 front_uid;	/* expected frontd peer */
+	uid_t			 sealer_uid;	/* expected on sealer.sock */
 	int			 stopping;
 };
-extern struct stored	*stored_env;
-
+/* env.c: the daemon's globals and its clock */
+extern struct stored	*env;
 int64_t		 stored_now_ms(void);
 const char	*stored_type_name(uint32_t);
+
+/* ctl.c: the control socket and the stop */
+void		 stored_control(const struct ctl_request *, struct ctl_conn *);
+void		 stored_stop(void *);
+
+/* conninfo.c */
+char		*stored_conninfo(const struct cfjl_conf *);
 
 /* schema.c */
 void		 schema_dbname(const struct cfjl_conf *, char *, size_t);

@@ -5,9 +5,11 @@
 # cleanly on SIGTERM.  Skips (77) a daemon that is not built.
 #
 #	confined.sh auditd|frontd|sealerd|stored	(from confined-NAME.t)
+#	confined.sh sealerd waiting	(its PKCS#11 module appears later)
 . "$(dirname "$0")/../lib/common.sh"
 
 D=$1
+WAITING=${2:-}
 BIN=${CFJL_BIN:-$TOP}/$D/$D
 [ -x "$BIN" ] || t_skip "$D is not built ($BIN)"
 [ "$(id -u)" -eq 0 ] || t_skip "needs root: a daemon switches user only when started as root"
@@ -95,6 +97,7 @@ sealerd)
 	sealer_setup >"$T/setup.log" 2>&1 ||
 	    { cat "$T/setup.log"; echo "cannot set up the token"; exit 1; }
 	chown -R "$TEST_USER:" "$T/hsm" "$T/state"
+	[ -z "$WAITING" ] || SEAL_MODULE=$T/module.so
 	sealer_conf "clock relaxed" "user \"$TEST_USER\""
 	conf_done=1
 	sock=$T/run/sealer.sock
@@ -154,6 +157,28 @@ t_eq "$D: core file size 0" \
 t_eq "$D: not dumpable" "$(stat -c %u "/proc/$pid/status")" 0
 t_match "$D: said it entered the sandbox" "$(cat "$T/$D.log")" \
     "$D: sandbox entered"
+
+if [ -n "$WAITING" ]; then
+	t_match "$D: confined while its module is missing" "$(cat "$T/$D.log")" \
+	    "confined, waiting: the PKCS#11 module cannot be loaded yet"
+	t_eq "$D: waiting: one filter" \
+	    "$(awk '/^Seccomp_filters:/ { print $2 }' "$st")" 1
+	ln -s "$HSM_MODULE" "$T/module.so"
+	n=100
+	while ! grep -q 'HSM token "cfjl" open' "$T/$D.log" && [ $n -gt 0 ]; do
+		sleep 0.1; n=$((n - 1))
+	done
+	t_match "$D: module there: loaded, no more code mapped" \
+	    "$(cat "$T/$D.log")" "module.so loaded: no more code may be mapped"
+	t_match "$D: module there: the token opens" "$(cat "$T/$D.log")" \
+	    'HSM token "cfjl" open'
+	t_eq "$D: module there: the steady-state filter stacked" \
+	    "$(awk '/^Seccomp_filters:/ { print $2 }' "$st")" 2
+	t_eq "$D: module there: still Seccomp: 2" \
+	    "$(awk '/^Seccomp:/ { print $2 }' "$st")" 2
+	t_eq "$D: module there: still $TEST_USER" \
+	    "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "$st")" "$uid $uid $uid $uid"
+fi
 
 kill -TERM "$pid"
 n=100

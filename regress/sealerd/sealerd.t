@@ -113,16 +113,20 @@ t_eq "token storage back: seals" "$("$SEALER_CLIENT" "$R" lot 4 1007 1 "$h3" "$O
 t_ok "token storage back: lot 4 verifies" sealer_verify_xml "$O/4.xml"
 sd_stop
 
-# No module at start: unconfined until it appears, then confined.
+# No module at start: confined all the same, refuses, and once the
+# module appears loads it and forbids mapping code from then on.
 SEAL_MODULE=$T/module.so sealer_conf
 t_ok "starts without its PKCS#11 module" sd_start
 out=$("$SEALER_CLIENT" "$R" lot 5 1008 1 zero "$O/5.xml"); rc=$?
 t_eq "no module: refused" "$rc" 3
 t_match "no module: says why" "$out" "^fail 5 HSM unavailable: cannot load PKCS#11 module $T/module.so"
-t_match "no module: not confined yet, and says so" "$(cat "$T/sealerd.log")" "not confined until the PKCS#11 module"
+t_match "no module: confined while waiting, and says so" "$(cat "$T/sealerd.log")" "confined, waiting: the PKCS#11 module cannot be loaded yet"
+t_eq "no module: Seccomp: 2 while waiting" "$(awk '/^Seccomp:/ { print $2 }' "/proc/$PID/status")" 2
+t_eq "no module: one filter while waiting" "$(awk '/^Seccomp_filters:/ { print $2 }' "/proc/$PID/status")" 1
 ln -s "$HSM_MODULE" "$T/module.so"
-n=80; while ! grep -q "confining now" "$T/sealerd.log" && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-t_match "module found: confined" "$(cat "$T/sealerd.log")" "module.so loaded: confining now"
+n=80; while ! grep -q "no more code may be mapped" "$T/sealerd.log" && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+t_match "module found: loaded, filter tightened" "$(cat "$T/sealerd.log")" "module.so loaded: no more code may be mapped from now on"
+t_eq "module found: the steady-state filter stacked" "$(awk '/^Seccomp_filters:/ { print $2 }' "/proc/$PID/status")" 2
 out=$("$SEALER_CLIENT" "$R" lot 5 1008 1 zero "$O/5.xml"); rc=$?
 t_eq "module found: lot sealed" "$rc" 0
 t_ok "module found: lot verifies" sealer_verify_xml "$O/5.xml"

@@ -57,8 +57,8 @@ static audit_done_fn	 audit_fn;
 static void		*audit_arg;
 static uint64_t		 audit_ids;
 static struct cfjl_conf	 conf;
-static struct stored	 env;
-struct stored		*stored_env = &env;
+static struct stored	 vault_env;
+struct stored		*env = &vault_env;
 
 static PGresult	*result(int);
 static void	 row(PGresult *, int, int, const void *, size_t);
@@ -375,7 +375,7 @@ vaultdb_export(int argc, char **argv)
 
 	conf.operator_id = 48;
 	conf.vault_id = 1;
-	env.conf = &conf;
+	env->conf = &conf;
 	snprintf(path, sizeof(path), "%s/certs/seal.pem", vdir);
 	{
 		char	 tsa[PATH_MAX];

@@ -2,8 +2,8 @@
  * The token PIN, read from a file only its owner may read (shared by
  * sealerd and the key ceremony, cfjl-keys).
  */
-#ifndef CFJL_PIN_H
-#define CFJL_PIN_H
+#ifndef CFJL_PINFILE_H
+#define CFJL_PINFILE_H
 
 #include <stddef.h>
 

@@ -12,7 +12,7 @@
 
 #include <openssl/crypto.h>
 
-#include "pin.h"
+#include "pinfile.h"
 
 int
 pin_read(const char *path, char *pin, size_t pinlen, char *err,
