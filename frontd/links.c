@@ -86,7 +86,7 @@ links_expire(int fd, short ev, void *arg)
 		if (r->kind == RESP_EXPORT)
 			links_conn_gone(r);
 		n = conn_resp_replace(r);
-		resp_error(n, 503, NULL, "storage unavailable",
+		resp_error(n, REFUSE_UNAVAILABLE, "storage unavailable",
 		    r->kind == RESP_DEPOSIT ? "the store did not answer in "
 		    "time: resend with the same Client-Id" : "the store did "
 		    "not answer in time", -1);
@@ -184,7 +184,7 @@ links_down(struct peer *p)
 			continue;
 		}
 		r->streaming = 0;
-		resp_error(r, 503, NULL, "storage unavailable",
+		resp_error(r, REFUSE_UNAVAILABLE, "storage unavailable",
 		    r->kind == RESP_DEPOSIT ? "the store went away before "
 		    "answering: resend with the same Client-Id" :
 		    "the store went away before answering", -1);
@@ -275,15 +275,15 @@ static int
 links_deposit_err(struct imsg *imsg)
 {
 	struct deposit_err	 e;
+	const struct refusal_info	*rf;
 	struct resp		*r, key;
 
 	if (imsg_get_len(imsg) != sizeof(e))
 		return PEER_UNKNOWN;
 	memcpy(&e, imsg->data, sizeof(e));
-	e.status[sizeof(e.status) - 1] = '\0';
 	e.error[sizeof(e.error) - 1] = '\0';
 	e.detail[sizeof(e.detail) - 1] = '\0';
-	if (e.http_status < 400 || e.http_status > 599)
+	if ((rf = refusal_get(e.code)) == NULL)
 		return PEER_UNKNOWN;
 	key.reqid = e.reqid;
 	if ((r = RB_FIND(resp_tree, &env->pending, &key)) == NULL)
@@ -295,10 +295,9 @@ links_deposit_err(struct imsg *imsg)
 	}
 	r->streaming = 0;
 	env->nrefused++;
-	log_info("%s: deposit refused by stored %u: %s: %s",
-	    conn_subject(r->conn), e.http_status, e.error, e.detail);
-	resp_error(r, (int)e.http_status, e.status, e.error, e.detail,
-	    r->batch ? e.index : -1);
+	log_info("%s: deposit refused by stored %d: %s: %s",
+	    conn_subject(r->conn), rf->http, e.error, e.detail);
+	resp_error(r, rf->code, e.error, e.detail, r->batch ? e.index : -1);
 	return PEER_HANDLED;
 }
 
@@ -331,7 +330,7 @@ links_lot(struct imsg *imsg)
 	case LOT_PENDING:
 		json_init(&j);
 		json_obj_open(&j, NULL);
-		json_str(&j, "status", "CFJL_PENDING");
+		json_str(&j, "status", ANSWER_PENDING);
 		json_u64(&j, "lot", r->lot);
 		json_str(&j, "state", ld.state == LOT_OPEN ? "open" :
 		    "sealing");
@@ -340,7 +339,7 @@ links_lot(struct imsg *imsg)
 		json_free(&j);
 		break;
 	case LOT_UNKNOWN:
-		resp_error(r, 404, "CFJL_NOT_FOUND", "no such lot",
+		resp_error(r, REFUSE_NOT_FOUND, "no such lot",
 		    "the vault has no lot of that number", -1);
 		break;
 	default:
@@ -401,9 +400,10 @@ static int
 links_export(struct imsg *imsg)
 {
 	struct export_chunk	 ec;
+	const struct refusal_info	*rf = NULL;
 	struct resp		*r;
 	const char		*data;
-	char			 line[64];
+	char			 line[64], detail[256];
 	size_t			 len = imsg_get_len(imsg), dl;
 	int			 n;
 
@@ -412,6 +412,8 @@ links_export(struct imsg *imsg)
 	memcpy(&ec, imsg->data, sizeof(ec));
 	data = (const char *)imsg->data + sizeof(ec);
 	dl = len - sizeof(ec);
+	if (ec.error != 0 && (rf = refusal_get(ec.error)) == NULL)
+		return PEER_UNKNOWN;
 	if ((r = links_take(ec.reqid, RESP_EXPORT)) == NULL)
 		return PEER_UNKNOWN;
 	if (r->conn == NULL) {
@@ -427,10 +429,12 @@ links_export(struct imsg *imsg)
 		if (!r->head_sent) {
 			r->streaming = 0;
 			r->len = 0;
-			resp_error(r, ec.error >= 400 && ec.error <= 599 ?
-			    (int)ec.error : 500, NULL, "export failed", dl > 0 ?
-			    "the export could not be made" : "the export "
-			    "could not be made", -1);
+			/* stored's reason follows the chunk. */
+			if (dl >= sizeof(detail))
+				dl = sizeof(detail) - 1;
+			memcpy(detail, data, dl);
+			detail[dl] = '\0';
+			resp_error(r, rf->code, "export failed", detail, -1);
 		} else
 			links_export_end(r);
 		return PEER_HANDLED;

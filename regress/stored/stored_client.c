@@ -44,6 +44,7 @@
 
 #include "imsg.h"
 #include "proto.h"
+#include "refusal.h"
 
 #define WINDOW	32
 
@@ -249,6 +250,7 @@ print_answer(struct imsg *imsg)
 	struct deposit_ok	 ok;
 	struct deposit_item	 it;
 	struct deposit_err	 e;
+	const struct refusal_info	*rf;
 	size_t			 len = imsg_get_len(imsg);
 	uint32_t		 i;
 	char			 d[2 * SHA256_LEN + 1];
@@ -274,8 +276,10 @@ print_answer(struct imsg *imsg)
 		if (len != sizeof(e))
 			errx(2, "bad DEPOSIT_ERR length");
 		memcpy(&e, imsg->data, sizeof(e));
-		printf("err status=%u code=%s index=%d retry=%u error=%s "
-		    "detail=%s\n", e.http_status, e.status, e.index,
+		if ((rf = refusal_get(e.code)) == NULL)
+			errx(2, "DEPOSIT_ERR with unknown code %u", e.code);
+		printf("err status=%d code=%s index=%d retry=%u error=%s "
+		    "detail=%s\n", rf->http, rf->status, e.index,
 		    e.retry_after, e.error, e.detail);
 		return 1;
 	default:
