@@ -13,7 +13,7 @@ static const struct refusal_info refusals[] = {
 	{ REFUSE_NONE, 0, NULL, NULL },
 	{ REFUSE_MALFORMED, 400, "CFJL_INVALID_MESSAGE",
 	    "the request or the trace is malformed: correct it and send it "
-	    "again; nothing was stored" },
+	    "again" },
 	{ REFUSE_FORBIDDEN, 403, "CFJL_FORBIDDEN",
 	    "the certificate's subject lacks the role this needs: ask the "
 	    "functional administrator to grant it" },
@@ -38,8 +38,8 @@ static const struct refusal_info refusals[] = {
 	{ REFUSE_EXPECTATION, 417, "CFJL_INVALID_MESSAGE",
 	    "the only expectation understood is 100-continue" },
 	{ REFUSE_INVALID, 422, "CFJL_INVALID_MESSAGE",
-	    "the trace breaks the schema or names another operator or vault: "
-	    "correct it and send it again; nothing was stored" },
+	    "the trace breaks its schema or names another operator or vault: "
+	    "correct it and send it again" },
 	{ REFUSE_HEAD_TOO_LARGE, 431, "CFJL_INVALID_MESSAGE",
 	    "the request head is too large: send fewer or shorter header "
 	    "fields" },
@@ -49,8 +49,8 @@ static const struct refusal_info refusals[] = {
 	{ REFUSE_NOT_IMPLEMENTED, 501, "CFJL_INVALID_MESSAGE",
 	    "no transfer coding is understood: send a Content-Length" },
 	{ REFUSE_UNAVAILABLE, 503, "CFJL_UNAVAILABLE",
-	    "storage or sealing is down and nothing was stored: send again "
-	    "after Retry-After seconds, with the same Client-Id" },
+	    "the store or the sealer is down: try again after Retry-After "
+	    "seconds, a deposit with the same Client-Id" },
 	{ REFUSE_HTTP_VERSION, 505, "CFJL_INVALID_MESSAGE",
 	    "speak HTTP/1.1 or HTTP/1.0" },
 };
