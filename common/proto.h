@@ -122,6 +122,10 @@ struct deposit_ok {
 	/* struct deposit_item, nitems times */
 };
 
+/*
+ * A refusal is sent as its code in the catalogue (refusal.h), which gives
+ * the HTTP and CFJL_ statuses; a code outside it breaks the protocol.
+ */
 struct deposit_err {
 	uint64_t	 reqid;
 	uint32_t	 code;		/* enum refusal (refusal.h) */
@@ -176,8 +180,8 @@ struct export_req {
 struct export_chunk {
 	uint64_t	 reqid;
 	uint32_t	 last;		/* 1: end of the tar stream */
-	uint32_t	 error;		/* enum refusal if the export failed */
-	/* tar bytes follow in IMSG_EXPORT_CHUNK; the refusal's detail */
+	uint32_t	 error;		/* enum refusal: the export failed */
+	/* tar bytes follow; with error set, stored's reason in words */
 };
 
 struct role_msg {

@@ -13,7 +13,7 @@
 /* The status of the answers that are not refusals. */
 #define ANSWER_OK		"CFJL_OK"		/* 201 */
 #define ANSWER_DUPLICATE	"CFJL_DUPLICATE_EVENT"	/* 201, seen */
-#define ANSWER_PENDING		"CFJL_PENDING"		/* 202, unsealed */
+#define ANSWER_PENDING		"CFJL_PENDING"	/* 202, unsealed */
 
 /* Codes travel between daemons: append, never renumber. */
 enum refusal {

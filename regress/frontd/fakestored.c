@@ -56,7 +56,8 @@ main(int argc, char *argv[])
 {
 	static struct peer_listener	 l;
 	const struct refusal_info	*rf;
-	struct peer_cb			 cb = { fake_msg, NULL, NULL, NULL };
+	struct peer_cb			 cb = { fake_msg, NULL, NULL,
+					    NULL };
 	const char			*errstr;
 	uid_t				 uid = geteuid();
 
