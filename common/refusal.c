@@ -1,13 +1,15 @@
 /*
- * The refusal catalogue (see refusal.h).  One line a refusal; SPEC and
- * frontd(8) fix the CFJL_ names: a status seen by clients is spelt here
- * and nowhere else.
+ * The refusal catalogue (see refusal.h).  One line a refusal, in the
+ * order of enum refusal; the CFJL_ names are those of the deposit API.
+ * A status seen by clients is spelt here and nowhere else.
  */
 #include <stddef.h>
 #include <stdlib.h>
 
 #include "log.h"
 #include "refusal.h"
+
+static const struct refusal_info *refusal_must(enum refusal);
 
 static const struct refusal_info refusals[] = {
 	{ REFUSE_NONE, 0, NULL, NULL },

@@ -3,7 +3,7 @@
  * status, the CFJL_ status of the JSON answer and a sentence a person
  * can act on.  frontd answers from it; stored names a refusal by its
  * code and frontd looks the rest up here.  frontd(8) lists the same
- * table, and regress/common/refusal.t holds the two together.
+ * table, and regress/common/refusals-man.t holds the two together.
  */
 #ifndef CFJL_REFUSAL_H
 #define CFJL_REFUSAL_H
