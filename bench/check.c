@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 #include "loadgen.h"
 #include "log.h"
+#include "refusal.h"
 
 #define CHECK_SAMPLES_MAX	(64 * 1024 * 1024)
 #define CHECK_ERRORS_SHOWN	10
@@ -165,6 +167,7 @@ void
 check_answer(struct lg_req *r, int status, const char *body, size_t len,
     uint64_t now)
 {
+	static const char ok[] = "\"" ANSWER_OK "\"";
 	const char	*end = body + len, *p, *q;
 	uint64_t	 ids[LG_BATCH_MAX];
 	const char	*digests[LG_BATCH_MAX];
@@ -190,9 +193,10 @@ check_answer(struct lg_req *r, int status, const char *body, size_t len,
 	}
 	for (p = body; (p = check_key(p, end, "\"status\"")) != NULL; ) {
 		nstat++;
-		if (end - p < 9 || strncmp(p, "\"CFJL_OK\"", 9) != 0) {
+		if (end - p < (ptrdiff_t)sizeof(ok) - 1 ||
+		    strncmp(p, ok, sizeof(ok) - 1) != 0) {
 			lg_stats.bad_json++;
-			check_error("status not CFJL_OK: %.*s",
+			check_error("status not " ANSWER_OK ": %.*s",
 			    (int)(len > 300 ? 300 : len), body);
 			return;
 		}

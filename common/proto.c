@@ -64,8 +64,8 @@ D(msg_deposit_trace, deposit_trace, S(deposit_trace, type),
     S(deposit_trace, dateevt), S(deposit_trace, client_id));
 D(msg_deposit_item, deposit_item, S(deposit_item, client_id));
 D(msg_deposit_ok, deposit_ok);
-D(msg_deposit_err, deposit_err, S(deposit_err, status),
-    S(deposit_err, error), S(deposit_err, detail));
+D(msg_deposit_err, deposit_err, S(deposit_err, error),
+    S(deposit_err, detail));
 D(msg_lot_get, lot_get);
 D(msg_lot_data, lot_data);
 D(msg_status_get, status_get, S(status_get, subject));

@@ -129,12 +129,15 @@ struct deposit_ok {
 	/* struct deposit_item, nitems times */
 };
 
+/*
+ * A refusal is sent as its code in the catalogue (refusal.h), which gives
+ * the HTTP and CFJL_ statuses; a code outside it breaks the protocol.
+ */
 struct deposit_err {
 	uint64_t	 reqid;
-	uint32_t	 http_status;	/* 400, 409, 413, 422, 503 ... */
+	uint32_t	 code;		/* enum refusal (refusal.h) */
 	int32_t		 index;		/* trace in a batch, -1 if none */
 	uint32_t	 retry_after;	/* seconds, for 503 */
-	char		 status[48];	/* CFJL_... */
 	char		 error[128];
 	char		 detail[512];
 };
@@ -184,8 +187,8 @@ struct export_req {
 struct export_chunk {
 	uint64_t	 reqid;
 	uint32_t	 last;		/* 1: end of the tar stream */
-	uint32_t	 error;		/* http status if the export failed */
-	/* tar bytes follow in IMSG_EXPORT_CHUNK */
+	uint32_t	 error;		/* enum refusal: the export failed */
+	/* tar bytes follow; with error set, stored's reason in words */
 };
 
 struct role_msg {

@@ -24,8 +24,8 @@
 static int	 deposit_digest(const char *, const uint8_t *, char *,
 		    size_t);
 static int	 deposit_unhex(const char *, size_t, uint8_t *);
-static void	 deposit_refuse(struct conn *, struct resp *, int,
-		    const char *, const char *, const char *, long);
+static void	 deposit_refuse(struct conn *, struct resp *, enum refusal,
+		    const char *, const char *, long);
 static int64_t	 deposit_now_ms(void);
 static void	 deposit_sha256(const void *, size_t, uint8_t *);
 
@@ -107,10 +107,11 @@ deposit_now_ms(void)
 }
 
 static void
-deposit_refuse(struct conn *c, struct resp *r, int status,
-    const char *cfjl_status, const char *error, const char *detail,
-    long index)
+deposit_refuse(struct conn *c, struct resp *r, enum refusal code,
+    const char *error, const char *detail, long index)
 {
+	int	 status = refusal_http(code);
+
 	env->nrefused++;
 	log_info("%s: %s: deposit refused %d: %s: %s", conn_addr(c),
 	    conn_subject(c), status, error, detail);
@@ -120,7 +121,7 @@ deposit_refuse(struct conn *c, struct resp *r, int status,
 	else
 		audit_record("deposit-refused", conn_subject(c), "refused",
 		    "%d %s: %s", status, error, detail);
-	resp_error(r, status, cfjl_status, error, detail, index);
+	resp_error(r, code, error, detail, index);
 }
 
 static int
@@ -222,8 +223,8 @@ deposit_request(struct conn *c, struct resp *r,
 		snprintf(why, sizeof(why), "send the trace%s as "
 		    "application/xml, not %.64s", batch ? "s" : "",
 		    req->content_type[0] ? req->content_type : "nothing");
-		deposit_refuse(c, r, 415, NULL, "unsupported media type",
-		    why, -1);
+		deposit_refuse(c, r, REFUSE_MEDIA_TYPE,
+		    "unsupported media type", why, -1);
 		return;
 	}
 	/* A batch's own digest only serves its Digest header. */
@@ -231,14 +232,15 @@ deposit_request(struct conn *c, struct resp *r,
 		deposit_sha256(req->body, req->bodylen, sum);
 	if (req->digest[0] != '\0' &&
 	    deposit_digest(req->digest, sum, why, sizeof(why)) == -1) {
-		deposit_refuse(c, r, 400, NULL, "Digest mismatch", why, -1);
+		deposit_refuse(c, r, REFUSE_MALFORMED, "Digest mismatch", why,
+		    -1);
 		return;
 	}
 	if (batch && req->has_client_id &&
 	    strlen(req->client_id) + 8 >= CLIENT_ID_MAX) {
-		deposit_refuse(c, r, 400, NULL, "Client-Id too long", "a "
-		    "batch's Client-Id is at most 119 bytes (each trace "
-		    "gets it with .N appended)", -1);
+		deposit_refuse(c, r, REFUSE_MALFORMED, "Client-Id too long",
+		    "a batch's Client-Id is at most 119 bytes (each trace gets "
+		    "it with .N appended)", -1);
 		return;
 	}
 	if (req->timestamp[0] != '\0' && log_getverbose() > 1)
@@ -255,8 +257,7 @@ deposit_request(struct conn *c, struct resp *r,
 	if (batch) {
 		if (trace_batch_split(&env->policy, req->body, req->bodylen,
 		    max, sl, &n, &te) == -1) {
-			deposit_refuse(c, r, te.http_status, te.status,
-			    te.error, te.detail, -1);
+			deposit_refuse(c, r, te.code, te.error, te.detail, -1);
 			return;
 		}
 	} else {
@@ -271,8 +272,8 @@ deposit_request(struct conn *c, struct resp *r,
 	for (i = 0; i < n; i++) {
 		if (trace_check(&env->policy, req->body + sl[i].off,
 		    sl[i].len, &out[i], &te) == -1) {
-			deposit_refuse(c, r, te.http_status, te.status,
-			    te.error, te.detail, batch ? (long)i : -1);
+			deposit_refuse(c, r, te.code, te.error, te.detail,
+			    batch ? (long)i : -1);
 			return;
 		}
 		/* Zeroed: the padding of its strings goes to stored. */
@@ -304,13 +305,14 @@ deposit_request(struct conn *c, struct resp *r,
 	if (total > CFJL_MSG_MAX) {
 		snprintf(why, sizeof(why), "the batch exceeds %u bytes once "
 		    "framed: send fewer traces at once", CFJL_MSG_MAX);
-		deposit_refuse(c, r, 413, NULL, "batch too large", why, -1);
+		deposit_refuse(c, r, REFUSE_TOO_LARGE, "batch too large", why,
+		    -1);
 		return;
 	}
 	if (!env->stored_up) {
-		deposit_refuse(c, r, 503, "CFJL_UNAVAILABLE",
-		    "storage unavailable", "the store is not reachable: "
-		    "nothing was stored; try again later", -1);
+		deposit_refuse(c, r, REFUSE_UNAVAILABLE, "storage unavailable",
+		    "the store is not reachable: nothing was stored; try again "
+		    "later", -1);
 		return;
 	}
 
@@ -328,9 +330,9 @@ deposit_request(struct conn *c, struct resp *r,
 	strlcpy(dr.subject, conn_subject(c), sizeof(dr.subject));
 	if (links_send(IMSG_DEPOSIT, iov, niov) == -1) {
 		links_forget(r);
-		deposit_refuse(c, r, 503, "CFJL_UNAVAILABLE",
-		    "storage unavailable", "the store is not reachable: "
-		    "nothing was stored; try again later", -1);
+		deposit_refuse(c, r, REFUSE_UNAVAILABLE, "storage unavailable",
+		    "the store is not reachable: nothing was stored; try again "
+		    "later", -1);
 		return;
 	}
 	if (log_getverbose() > 1)
@@ -340,7 +342,8 @@ deposit_request(struct conn *c, struct resp *r,
 	return;
  oom:
 	log_warn("%s", __func__);
-	resp_error(r, 503, NULL, "out of memory", "try again later", -1);
+	resp_error(r, REFUSE_UNAVAILABLE, "out of memory", "try again later",
+	    -1);
 }
 
 /* stored's answer: one item a trace, in order. */
@@ -359,8 +362,8 @@ deposit_answer(struct resp *r, const struct deposit_ok *ok,
 	json_reset(&j);
 	json_obj_open(&j, NULL);
 	if (r->batch) {
-		json_str(&j, "status", ndup == n ? "CFJL_DUPLICATE_EVENT" :
-		    "CFJL_OK");
+		json_str(&j, "status", ndup == n ? ANSWER_DUPLICATE :
+		    ANSWER_OK);
 		json_u64(&j, "count", n);
 		json_arr_open(&j, "items");
 	}
@@ -368,7 +371,7 @@ deposit_answer(struct resp *r, const struct deposit_ok *ok,
 		if (r->batch)
 			json_obj_open(&j, NULL);
 		json_str(&j, "status", items[i].duplicate ?
-		    "CFJL_DUPLICATE_EVENT" : "CFJL_OK");
+		    ANSWER_DUPLICATE : ANSWER_OK);
 		json_u64(&j, "idevt", items[i].idevt);
 		json_str(&j, "digest_algo", "SHA-256");
 		json_hex(&j, "digest", items[i].digest, SHA256_LEN);

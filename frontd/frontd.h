@@ -28,6 +28,7 @@
 #include "config.h"
 #include "peer.h"
 #include "proto.h"
+#include "refusal.h"
 #include "http.h"
 #include "json.h"
 #include "trace.h"
@@ -128,8 +129,8 @@ void	 router_http_error(struct conn *, int status, const char *error,
 	    const char *detail, int close);
 void	 resp_json(struct resp *, int status, struct json *,
 	    const char *extra_headers);
-void	 resp_error(struct resp *, int status, const char *cfjl_status,
-	    const char *error, const char *detail, long index);
+void	 resp_error(struct resp *, enum refusal, const char *error,
+	    const char *detail, long index);
 void	 resp_raw(struct resp *, int status, const char *type,
 	    const char *body, size_t len, const char *extra_headers);
 int	 resp_append(struct resp *, const void *, size_t);

@@ -106,7 +106,7 @@ links_expire(int fd, short ev, void *arg)
 		if (r->kind == RESP_EXPORT)
 			links_conn_gone(r);
 		n = conn_resp_replace(r);
-		resp_error(n, 503, NULL, "storage unavailable",
+		resp_error(n, REFUSE_UNAVAILABLE, "storage unavailable",
 		    r->kind == RESP_DEPOSIT ? "the store did not answer in "
 		    "time: resend with the same Client-Id" : "the store did "
 		    "not answer in time", -1);
@@ -204,7 +204,7 @@ links_down(struct peer *p)
 			continue;
 		}
 		r->streaming = 0;
-		resp_error(r, 503, NULL, "storage unavailable",
+		resp_error(r, REFUSE_UNAVAILABLE, "storage unavailable",
 		    r->kind == RESP_DEPOSIT ? "the store went away before "
 		    "answering: resend with the same Client-Id" :
 		    "the store went away before answering", -1);
@@ -287,12 +287,13 @@ static int
 links_deposit_err(struct msg *m, void *arg)
 {
 	struct deposit_err	 e;
+	const struct refusal_info	*rf;
 	struct resp		*r, key;
 
 	if (m_get_struct(m, msg_deposit_err, &e) == -1 || m_end(m) == -1)
 		return -1;
-	if (e.http_status < 400 || e.http_status > 599)
-		return m_fail(m, "HTTP status %u", e.http_status);
+	if ((rf = refusal_get(e.code)) == NULL)
+		return m_fail(m, "refusal code %u outside the catalogue", e.code);
 	key.reqid = e.reqid;
 	if ((r = RB_FIND(resp_tree, &env->pending, &key)) == NULL)
 		return m_fail(m, "reqid %llu, that nobody waits for",
@@ -304,10 +305,9 @@ links_deposit_err(struct msg *m, void *arg)
 	}
 	r->streaming = 0;
 	env->nrefused++;
-	log_info("%s: deposit refused by stored %u: %s: %s",
-	    conn_subject(r->conn), e.http_status, e.error, e.detail);
-	resp_error(r, (int)e.http_status, e.status, e.error, e.detail,
-	    r->batch ? e.index : -1);
+	log_info("%s: deposit refused by stored %d: %s: %s",
+	    conn_subject(r->conn), rf->http, e.error, e.detail);
+	resp_error(r, rf->code, e.error, e.detail, r->batch ? e.index : -1);
 	return 0;
 }
 
@@ -339,7 +339,7 @@ links_lot(struct msg *m, void *arg)
 	case LOT_PENDING:
 		json_init(&j);
 		json_obj_open(&j, NULL);
-		json_str(&j, "status", "CFJL_PENDING");
+		json_str(&j, "status", ANSWER_PENDING);
 		json_u64(&j, "lot", r->lot);
 		json_str(&j, "state", ld.state == LOT_OPEN ? "open" :
 		    "sealing");
@@ -348,7 +348,7 @@ links_lot(struct msg *m, void *arg)
 		json_free(&j);
 		break;
 	case LOT_UNKNOWN:
-		resp_error(r, 404, "CFJL_NOT_FOUND", "no such lot",
+		resp_error(r, REFUSE_NOT_FOUND, "no such lot",
 		    "the vault has no lot of that number", -1);
 		break;
 	}
@@ -418,18 +418,21 @@ static int
 links_export(struct msg *m, void *arg)
 {
 	struct export_chunk	 ec;
+	const struct refusal_info	*rf = NULL;
 	struct resp		*r;
 	const void		*data;
-	char			 line[64];
+	char			 line[64], detail[256];
 	size_t			 dl;
 	int			 n;
 
-	/* The tar bytes are the rest of the message. */
+	/* The tar bytes (or stored's reason) are the rest of the message. */
 	if (m_get_struct(m, msg_export_chunk, &ec) == -1)
 		return -1;
 	dl = m_left(m);
 	if (m_get_ptr(m, &data, dl) == -1 || m_end(m) == -1)
 		return -1;
+	if (ec.error != 0 && (rf = refusal_get(ec.error)) == NULL)
+		return m_fail(m, "refusal code %u outside the catalogue", ec.error);
 	if ((r = links_take(m, ec.reqid, RESP_EXPORT)) == NULL)
 		return -1;
 	if (r->conn == NULL) {
@@ -445,10 +448,12 @@ links_export(struct msg *m, void *arg)
 		if (!r->head_sent) {
 			r->streaming = 0;
 			r->len = 0;
-			resp_error(r, ec.error >= 400 && ec.error <= 599 ?
-			    (int)ec.error : 500, NULL, "export failed", dl > 0 ?
-			    "the export could not be made" : "the export "
-			    "could not be made", -1);
+			/* stored's reason follows the chunk. */
+			if (dl >= sizeof(detail))
+				dl = sizeof(detail) - 1;
+			memcpy(detail, data, dl);
+			detail[dl] = '\0';
+			resp_error(r, rf->code, "export failed", detail, -1);
 		} else
 			links_export_end(r);
 		return 0;

@@ -9,7 +9,8 @@
  *	GET  /v1/requests		reader
  *
  * A subject without the role gets 403 and the refusal is journaled.
- * Errors are JSON: {"status":"CFJL_...","error":...,"detail":...}.
+ * Errors are JSON: {"status":...,"error":...,"detail":...}, the status
+ * and the HTTP code from the refusal catalogue (common/refusal.c).
  */
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -35,37 +36,6 @@ static void	 route_export(struct conn *, struct resp *,
 		    const struct http_request *);
 static int	 query_get(const char *, const char *, char *, size_t);
 static int	 query_number(const char *, const char *, int, uint64_t *);
-static const char *status_code(int);
-
-static const char *
-status_code(int status)
-{
-	switch (status) {
-	case 400:
-	case 422:
-		return "CFJL_INVALID_MESSAGE";
-	case 403:
-		return "CFJL_FORBIDDEN";
-	case 404:
-		return "CFJL_NOT_FOUND";
-	case 405:
-		return "CFJL_METHOD_NOT_ALLOWED";
-	case 408:
-		return "CFJL_TIMEOUT";
-	case 409:
-		return "CFJL_CLIENT_ID_REUSED";
-	case 411:
-		return "CFJL_LENGTH_REQUIRED";
-	case 413:
-		return "CFJL_TOO_LARGE";
-	case 415:
-		return "CFJL_UNSUPPORTED_MEDIA_TYPE";
-	case 503:
-		return "CFJL_UNAVAILABLE";
-	default:
-		return "CFJL_INVALID_MESSAGE";
-	}
-}
 
 int
 resp_append(struct resp *r, const void *data, size_t len)
@@ -170,10 +140,17 @@ resp_raw(struct resp *r, int status, const char *type, const char *body,
 void
 resp_json(struct resp *r, int status, struct json *j, const char *extra)
 {
+	char	 body[64];
+	int	 n;
+
 	if (j->err || j->buf == NULL) {
 		log_warnx("%s: answer too large", __func__);
-		resp_raw(r, 500, "application/json",
-		    "{\"status\":\"CFJL_INTERNAL\"}\n", 25, NULL);
+		n = snprintf(body, sizeof(body), "{\"status\":\"%s\"}\n",
+		    refusal_status(REFUSE_INTERNAL));
+		if (n < 0 || (size_t)n >= sizeof(body))
+			fatalx("%s: answer", __func__);
+		resp_raw(r, refusal_http(REFUSE_INTERNAL), "application/json",
+		    body, (size_t)n, NULL);
 		return;
 	}
 	r->len = 0;
@@ -185,19 +162,21 @@ resp_json(struct resp *r, int status, struct json *j, const char *extra)
 	conn_resp_ready(r);
 }
 
+/* A refusal; without a detail of its own it gets the catalogue's. */
 void
-resp_error(struct resp *r, int status, const char *cfjl_status,
-    const char *error, const char *detail, long index)
+resp_error(struct resp *r, enum refusal code, const char *error,
+    const char *detail, long index)
 {
 	struct json	 j;
 	char		 extra[64] = "";
+	int		 status = refusal_http(code);
 
 	json_init(&j);
 	json_obj_open(&j, NULL);
-	json_str(&j, "status", cfjl_status != NULL && cfjl_status[0] != '\0' ?
-	    cfjl_status : status_code(status));
+	json_str(&j, "status", refusal_status(code));
 	json_str(&j, "error", error);
-	json_str(&j, "detail", detail != NULL ? detail : "");
+	json_str(&j, "detail", detail != NULL && detail[0] != '\0' ? detail :
+	    refusal_sentence(code));
 	if (index >= 0)
 		json_i64(&j, "index", index);
 	json_obj_close(&j);
@@ -216,9 +195,16 @@ void
 router_http_error(struct conn *c, int status, const char *error,
     const char *detail, int close)
 {
-	struct resp	*r;
-	char		 buf[128];
+	struct resp		*r;
+	const struct refusal_info	*rf;
+	char			 buf[128];
 
+	/* Every status the parser answers is in the catalogue. */
+	if ((rf = refusal_by_http(status)) == NULL) {
+		log_warnx("HTTP status %d is not in the refusal catalogue",
+		    status);
+		rf = refusal_get(REFUSE_MALFORMED);
+	}
 	r = conn_resp_new(c, RESP_LOCAL);
 	r->close = close;
 	env->nrefused++;
@@ -234,7 +220,7 @@ router_http_error(struct conn *c, int status, const char *error,
 	}
 	log_info("%s: %s: refused %d: %s", conn_addr(c), conn_subject(c),
 	    status, error);
-	resp_error(r, status, NULL, error, detail, -1);
+	resp_error(r, rf->code, error, detail, -1);
 }
 
 static void
@@ -249,7 +235,7 @@ refuse_role(struct conn *c, struct resp *r, const char *what)
 	    detail);
 	audit_record("access-refused", conn_subject(c), "refused", "%s from "
 	    "%s", detail, conn_addr(c));
-	resp_error(r, 403, "CFJL_FORBIDDEN", "wrong role", detail, -1);
+	resp_error(r, REFUSE_FORBIDDEN, "wrong role", detail, -1);
 }
 
 void
@@ -276,7 +262,7 @@ router_request(struct conn *c, const struct http_request *req)
 		audit_record("access-refused", conn_subject(c), "refused",
 		    "no role for this subject (%s %s from %s)",
 		    post ? "POST" : "GET", p, conn_addr(c));
-		resp_error(r, 403, "CFJL_FORBIDDEN", "no role", "this "
+		resp_error(r, REFUSE_FORBIDDEN, "no role", "this "
 		    "certificate's subject holds no role in the vault", -1);
 		return;
 	}
@@ -285,7 +271,7 @@ router_request(struct conn *c, const struct http_request *req)
 	    strcmp(p, "/v1/events/batch") == 0) {
 		r->allow = "POST";
 		if (!post)
-			resp_error(r, 405, NULL, "method not allowed",
+			resp_error(r, REFUSE_METHOD, "method not allowed",
 			    "deposits are POSTed", -1);
 		else if (!(roles & R_DEPOSITOR))
 			refuse_role(c, r, "depositing");
@@ -298,7 +284,7 @@ router_request(struct conn *c, const struct http_request *req)
 	r->allow = "GET";
 	if (strncmp(p, "/v1/lots/", 9) == 0) {
 		if (!get)
-			resp_error(r, 405, NULL, "method not allowed",
+			resp_error(r, REFUSE_METHOD, "method not allowed",
 			    "lots are read with GET", -1);
 		else
 			route_lot(c, r, p + 9);
@@ -306,7 +292,7 @@ router_request(struct conn *c, const struct http_request *req)
 	}
 	if (strcmp(p, "/v1/status") == 0) {
 		if (!get)
-			resp_error(r, 405, NULL, "method not allowed",
+			resp_error(r, REFUSE_METHOD, "method not allowed",
 			    "status is read with GET", -1);
 		else
 			route_status(c, r, RESP_STATUS);
@@ -314,7 +300,7 @@ router_request(struct conn *c, const struct http_request *req)
 	}
 	if (strcmp(p, "/v1/requests") == 0) {
 		if (!get)
-			resp_error(r, 405, NULL, "method not allowed",
+			resp_error(r, REFUSE_METHOD, "method not allowed",
 			    "requests are read with GET", -1);
 		else if (!(roles & R_READER))
 			refuse_role(c, r, "listing requests");
@@ -324,7 +310,7 @@ router_request(struct conn *c, const struct http_request *req)
 	}
 	if (strcmp(p, "/v1/export") == 0) {
 		if (!get)
-			resp_error(r, 405, NULL, "method not allowed",
+			resp_error(r, REFUSE_METHOD, "method not allowed",
 			    "exports are read with GET", -1);
 		else if (!(roles & R_READER))
 			refuse_role(c, r, "exporting");
@@ -332,7 +318,7 @@ router_request(struct conn *c, const struct http_request *req)
 			route_export(c, r, req);
 		return;
 	}
-	resp_error(r, 404, NULL, "not found", "no such resource", -1);
+	resp_error(r, REFUSE_NOT_FOUND, "not found", "no such resource", -1);
 }
 
 static void
@@ -345,13 +331,13 @@ route_lot(struct conn *c, struct resp *r, const char *num)
 
 	n = strtonum(num, 1, LLONG_MAX, &errstr);
 	if (errstr != NULL || num[0] == '0' || num[0] == '+') {
-		resp_error(r, 404, NULL, "not found", "a lot is named by "
-		    "its number", -1);
+		resp_error(r, REFUSE_NOT_FOUND, "not found",
+		    "a lot is named by its number", -1);
 		return;
 	}
 	if (!env->stored_up) {
-		resp_error(r, 503, NULL, "storage unavailable", "the store "
-		    "is not reachable; try again later", -1);
+		resp_error(r, REFUSE_UNAVAILABLE, "storage unavailable",
+		    "the store is not reachable; try again later", -1);
 		return;
 	}
 	r->kind = RESP_LOT;
@@ -364,8 +350,8 @@ route_lot(struct conn *c, struct resp *r, const char *num)
 	iov.iov_len = sizeof(lg);
 	if (links_send(IMSG_LOT_GET, &iov, 1) == -1) {
 		links_forget(r);
-		resp_error(r, 503, NULL, "storage unavailable", "the store "
-		    "is not reachable; try again later", -1);
+		resp_error(r, REFUSE_UNAVAILABLE, "storage unavailable",
+		    "the store is not reachable; try again later", -1);
 	}
 }
 
@@ -377,8 +363,8 @@ route_status(struct conn *c, struct resp *r, int kind)
 	struct iovec		 iov;
 
 	if (!env->stored_up) {
-		resp_error(r, 503, NULL, "storage unavailable", "the store "
-		    "is not reachable; try again later", -1);
+		resp_error(r, REFUSE_UNAVAILABLE, "storage unavailable",
+		    "the store is not reachable; try again later", -1);
 		return;
 	}
 	r->kind = kind;
@@ -392,8 +378,8 @@ route_status(struct conn *c, struct resp *r, int kind)
 	if (links_send(kind == RESP_STATUS ? IMSG_STATUS_GET :
 	    IMSG_REQUESTS_GET, &iov, 1) == -1) {
 		links_forget(r);
-		resp_error(r, 503, NULL, "storage unavailable", "the store "
-		    "is not reachable; try again later", -1);
+		resp_error(r, REFUSE_UNAVAILABLE, "storage unavailable",
+		    "the store is not reachable; try again later", -1);
 	}
 }
 
@@ -460,14 +446,14 @@ route_export(struct conn *c, struct resp *r, const struct http_request *req)
 		er.from = since;
 		er.to = until;
 	} else {
-		resp_error(r, 400, NULL, "bad range", "ask for ?from=A&to=B "
-		    "(IDEvt, 1 <= A <= B) or ?since=YYYYMMDDhhmmss&"
-		    "until=YYYYMMDDhhmmss", -1);
+		resp_error(r, REFUSE_MALFORMED, "bad range", "ask for "
+		    "?from=A&to=B (IDEvt, 1 <= A <= B) or "
+		    "?since=YYYYMMDDhhmmss&until=YYYYMMDDhhmmss", -1);
 		return;
 	}
 	if (!env->stored_up) {
-		resp_error(r, 503, NULL, "storage unavailable", "the store "
-		    "is not reachable; try again later", -1);
+		resp_error(r, REFUSE_UNAVAILABLE, "storage unavailable",
+		    "the store is not reachable; try again later", -1);
 		return;
 	}
 	r->kind = RESP_EXPORT;
@@ -483,8 +469,8 @@ route_export(struct conn *c, struct resp *r, const struct http_request *req)
 	if (links_send(IMSG_EXPORT_START, &iov, 1) == -1) {
 		links_forget(r);
 		r->streaming = 0;
-		resp_error(r, 503, NULL, "storage unavailable", "the store "
-		    "is not reachable; try again later", -1);
+		resp_error(r, REFUSE_UNAVAILABLE, "storage unavailable",
+		    "the store is not reachable; try again later", -1);
 		return;
 	}
 	log_info("%s: %s: export %s %llu-%llu", conn_addr(c),

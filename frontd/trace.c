@@ -46,7 +46,7 @@
 
 static const char	trace_close_idevt[] = "></IDEvt>";
 
-static int	 trace_fail(struct trace_error *, int, const char *,
+static int	 trace_fail(struct trace_error *, enum refusal, const char *,
 		    const char *, ...)
 		    __attribute__((__format__(printf, 4, 5)));
 static xmlDocPtr trace_parse(const struct trace_policy *, const char *,
@@ -114,14 +114,13 @@ trace_parser_done(void)
 }
 
 static int
-trace_fail(struct trace_error *err, int status, const char *error,
+trace_fail(struct trace_error *err, enum refusal code, const char *error,
     const char *fmt, ...)
 {
 	va_list	 ap;
 	size_t	 l;
 
-	err->http_status = status;
-	strlcpy(err->status, "CFJL_INVALID_MESSAGE", sizeof(err->status));
+	err->code = code;
 	strlcpy(err->error, error, sizeof(err->error));
 	va_start(ap, fmt);
 	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
@@ -157,23 +156,25 @@ trace_parse(const struct trace_policy *pol, const char *buf, size_t len,
 	size_t			 bad, n;
 
 	if (len == 0) {
-		trace_fail(err, 400, "empty body", "the request has no "
-		    "trace");
+		trace_fail(err, REFUSE_MALFORMED, "empty body",
+		    "the request has no trace");
 		return NULL;
 	}
 	if (len > INT_MAX) {
-		trace_fail(err, 413, "too large", "the trace is too large");
+		trace_fail(err, REFUSE_TOO_LARGE, "too large",
+		    "the trace is too large");
 		return NULL;
 	}
 	if (!utf8_valid(buf, len, &bad)) {
-		trace_fail(err, 400, "not UTF-8", "invalid UTF-8 (or a NUL "
-		    "byte) at byte %zu: traces are UTF-8", bad);
+		trace_fail(err, REFUSE_MALFORMED, "not UTF-8", "invalid UTF-8 "
+		    "(or a NUL byte) at byte %zu: traces are UTF-8", bad);
 		return NULL;
 	}
 	if (trace_memstr(buf, len, "<!DOCTYPE") != NULL ||
 	    trace_memstr(buf, len, "<!ENTITY") != NULL) {
-		trace_fail(err, 400, "DTD refused", "a trace may not carry a "
-		    "document type declaration or entity declarations");
+		trace_fail(err, REFUSE_MALFORMED, "DTD refused", "a trace may "
+		    "not carry a document type declaration or entity "
+		    "declarations");
 		return NULL;
 	}
 	switch (xmlscan_bound(buf, len, TRACE_ATTRS_MAX, &bad, &why)) {
@@ -193,38 +194,40 @@ trace_parse(const struct trace_policy *pol, const char *buf, size_t len,
 		return NULL;
 	}
 	if ((ctxt = trace_parser()) == NULL) {
-		trace_fail(err, 503, "out of memory", "try again later");
+		trace_fail(err, REFUSE_UNAVAILABLE, "out of memory",
+		    "try again later");
 		return NULL;
 	}
 	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL,
 	    TRACE_PARSE_OPTS);
 	if (doc == NULL || !ctxt->wellFormed) {
 		e = xmlCtxtGetLastError(ctxt);
-		trace_fail(err, 400, "malformed XML", "line %d: %s",
-		    e != NULL ? e->line : 0, e != NULL && e->message != NULL ?
-		    e->message : "not well-formed");
+		trace_fail(err, REFUSE_MALFORMED, "malformed XML",
+		    "line %d: %s", e != NULL ? e->line : 0, e != NULL &&
+		    e->message != NULL ? e->message : "not well-formed");
 		xmlFreeDoc(doc);
 		trace_parser_done();
 		return NULL;
 	}
 	trace_parser_done();
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
-		trace_fail(err, 400, "DTD refused", "a trace may not carry a "
-		    "document type declaration");
+		trace_fail(err, REFUSE_MALFORMED, "DTD refused", "a trace may "
+		    "not carry a document type declaration");
 		xmlFreeDoc(doc);
 		return NULL;
 	}
 	if (doc->encoding != NULL &&
 	    xmlStrcasecmp(doc->encoding, BAD_CAST "UTF-8") != 0) {
-		trace_fail(err, 400, "not UTF-8", "declared encoding %.64s: "
-		    "traces are UTF-8", (const char *)doc->encoding);
+		trace_fail(err, REFUSE_MALFORMED, "not UTF-8", "declared "
+		    "encoding %.64s: traces are UTF-8",
+		    (const char *)doc->encoding);
 		xmlFreeDoc(doc);
 		return NULL;
 	}
 	if (xmlDocGetRootElement(doc) == NULL ||
 	    trace_depth(xmlDocGetRootElement(doc), pol->max_depth) == -1) {
-		trace_fail(err, 400, "too deep", "elements nested deeper "
-		    "than %u levels", pol->max_depth);
+		trace_fail(err, REFUSE_MALFORMED, "too deep", "elements nested "
+		    "deeper than %u levels", pol->max_depth);
 		xmlFreeDoc(doc);
 		return NULL;
 	}
@@ -349,8 +352,8 @@ trace_validate(const struct trace_policy *pol, xmlDocPtr doc, int file,
 	int			 rc;
 
 	if ((v = trace_schemas_vctx(pol->schemas, file)) == NULL)
-		return trace_fail(err, 503, "no schema", "the schema set is "
-		    "not loaded");
+		return trace_fail(err, REFUSE_UNAVAILABLE, "no schema",
+		    "the schema set is not loaded");
 	err->detail[0] = '\0';
 	xmlSchemaSetValidStructuredErrors(v, trace_schema_error, err);
 	rc = xmlSchemaValidateDoc(v, doc);
@@ -359,7 +362,8 @@ trace_validate(const struct trace_policy *pol, xmlDocPtr doc, int file,
 		return 0;
 	strlcpy(first, err->detail[0] != '\0' ? err->detail :
 	    "the trace does not follow its schema", sizeof(first));
-	return trace_fail(err, 422, "schema validation failed", "%s", first);
+	return trace_fail(err, REFUSE_INVALID, "schema validation failed", "%s",
+	    first);
 }
 
 /*
@@ -381,8 +385,8 @@ trace_splice(const char *buf, size_t len, struct trace_out *out,
 		    xmlscan_name_is(&s, &t, "IDEvt"))
 			break;
 	if (rc != 1)
-		return trace_fail(err, 422, "IDEvt missing", "no IDEvt "
-		    "element under the root element");
+		return trace_fail(err, REFUSE_INVALID, "IDEvt missing",
+		    "no IDEvt element under the root element");
 
 	if (t.kind == XS_EMPTY) {
 		/* <IDEvt/> becomes <IDEvt></IDEvt>. */
@@ -401,9 +405,9 @@ trace_splice(const char *buf, size_t len, struct trace_out *out,
 	cs = t.end;
 	if ((rc = xmlscan_next(&s, &t)) != 1 || t.kind != XS_END ||
 	    !xmlscan_name_is(&s, &t, "IDEvt"))
-		return trace_fail(err, 400, "IDEvt belongs to the vault",
-		    "IDEvt must be 0, empty or <!--SAFE_ID-->: the vault "
-		    "numbers events");
+		return trace_fail(err, REFUSE_MALFORMED,
+		    "IDEvt belongs to the vault", "IDEvt must be 0, empty or "
+		    "<!--SAFE_ID-->: the vault numbers events");
 	ce = t.start;
 
 	/* What the capture agent may send: "", "0" or the placeholder. */
@@ -414,9 +418,9 @@ trace_splice(const char *buf, size_t len, struct trace_out *out,
 	if (!(j == i || (j - i == 1 && buf[i] == '0') ||
 	    (j - i == strlen(SAFE_ID) && memcmp(buf + i, SAFE_ID,
 	    strlen(SAFE_ID)) == 0)))
-		return trace_fail(err, 400, "IDEvt belongs to the vault",
-		    "IDEvt must be 0, empty or <!--SAFE_ID-->: the vault "
-		    "numbers events");
+		return trace_fail(err, REFUSE_MALFORMED,
+		    "IDEvt belongs to the vault", "IDEvt must be 0, empty or "
+		    "<!--SAFE_ID-->: the vault numbers events");
 
 	out->iov[0].iov_base = (void *)buf;
 	out->iov[0].iov_len = cs;
@@ -444,8 +448,8 @@ trace_check(const struct trace_policy *pol, const char *buf, size_t len,
 	root = xmlDocGetRootElement(doc);
 
 	if (root->ns != NULL) {
-		trace_fail(err, 422, "unknown event type", "root element %s "
-		    "has a namespace: ARJEL traces have none",
+		trace_fail(err, REFUSE_INVALID, "unknown event type",
+		    "root element %s has a namespace: ARJEL traces have none",
 		    (const char *)root->name);
 		goto done;
 	}
@@ -453,8 +457,8 @@ trace_check(const struct trace_policy *pol, const char *buf, size_t len,
 	    (pol->schemas != NULL &&
 	    (file = trace_schemas_find(pol->schemas,
 	    (const char *)root->name)) == -1)) {
-		trace_fail(err, 422, "unknown event type", "root element "
-		    "%.64s is not an event type of the schema set",
+		trace_fail(err, REFUSE_INVALID, "unknown event type",
+		    "root element %.64s is not an event type of the schema set",
 		    (const char *)root->name);
 		goto done;
 	}
@@ -462,20 +466,21 @@ trace_check(const struct trace_policy *pol, const char *buf, size_t len,
 
 	idoper = trace_child(root, "IDOper", &count);
 	if (count != 1) {
-		trace_fail(err, 422, "IDOper missing", "%s: exactly one "
-		    "IDOper is required", out->type);
+		trace_fail(err, REFUSE_INVALID, "IDOper missing", "%s: exactly "
+		    "one IDOper is required", out->type);
 		goto done;
 	}
 	dateevt = trace_child(root, "DateEvt", &count);
 	if (count != 1) {
-		trace_fail(err, 422, "DateEvt missing", "%s: exactly one "
-		    "DateEvt is required", out->type);
+		trace_fail(err, REFUSE_INVALID, "DateEvt missing",
+		    "%s: exactly one DateEvt is required", out->type);
 		goto done;
 	}
 	idevt = trace_child(root, "IDEvt", &count);
 	if (count != 1) {
-		trace_fail(err, 422, "IDEvt missing", "%s: exactly one IDEvt "
-		    "is required (0, empty or <!--SAFE_ID-->)", out->type);
+		trace_fail(err, REFUSE_INVALID, "IDEvt missing", "%s: exactly "
+		    "one IDEvt is required (0, empty or <!--SAFE_ID-->)",
+		    out->type);
 		goto done;
 	}
 	if (trace_splice(buf, len, out, err) == -1)
@@ -483,22 +488,23 @@ trace_check(const struct trace_policy *pol, const char *buf, size_t len,
 
 	if (trace_text(idoper, text, sizeof(text)) == -1 ||
 	    !trace_number_is(text, pol->operator_id)) {
-		trace_fail(err, 422, "wrong operator", "IDOper %.32s is not "
-		    "this vault's operator %u", text, pol->operator_id);
+		trace_fail(err, REFUSE_INVALID, "wrong operator", "IDOper "
+		    "%.32s is not this vault's operator %u", text,
+		    pol->operator_id);
 		goto done;
 	}
 	idcoffre = trace_child(root, "IDCoffre", &count);
 	if (count > 1 || (idcoffre != NULL &&
 	    (trace_text(idcoffre, text, sizeof(text)) == -1 ||
 	    !trace_number_is(text, pol->vault_id)))) {
-		trace_fail(err, 422, "wrong vault", "IDCoffre %.32s is not "
-		    "this vault's number %u", count > 1 ? "(repeated)" : text,
-		    pol->vault_id);
+		trace_fail(err, REFUSE_INVALID, "wrong vault", "IDCoffre %.32s "
+		    "is not this vault's number %u", count > 1 ? "(repeated)" :
+		    text, pol->vault_id);
 		goto done;
 	}
 	if (trace_text(dateevt, out->dateevt, sizeof(out->dateevt)) == -1) {
-		trace_fail(err, 422, "schema validation failed", "DateEvt "
-		    "must be YYMMDDhhmmss");
+		trace_fail(err, REFUSE_INVALID, "schema validation failed",
+		    "DateEvt must be YYMMDDhhmmss");
 		goto done;
 	}
 
@@ -534,8 +540,8 @@ trace_batch_split(const struct trace_policy *pol, const char *buf,
 		return -1;
 	root = xmlDocGetRootElement(doc);
 	if (root->ns != NULL || !xmlStrEqual(root->name, BAD_CAST "Traces")) {
-		trace_fail(err, 400, "not a batch", "a batch is a <Traces> "
-		    "element whose children are traces");
+		trace_fail(err, REFUSE_MALFORMED, "not a batch", "a batch is a "
+		    "<Traces> element whose children are traces");
 		goto done;
 	}
 	for (c = root->children; c != NULL; c = c->next) {
@@ -543,23 +549,23 @@ trace_batch_split(const struct trace_policy *pol, const char *buf,
 			count++;
 		else if (c->type == XML_TEXT_NODE &&
 		    !xmlIsBlankNode(c)) {
-			trace_fail(err, 400, "not a batch", "text between "
-			    "the traces of a batch");
+			trace_fail(err, REFUSE_MALFORMED, "not a batch",
+			    "text between the traces of a batch");
 			goto done;
 		} else if (c->type == XML_CDATA_SECTION_NODE) {
-			trace_fail(err, 400, "not a batch", "CDATA between "
-			    "the traces of a batch");
+			trace_fail(err, REFUSE_MALFORMED, "not a batch",
+			    "CDATA between the traces of a batch");
 			goto done;
 		}
 	}
 	if (count == 0) {
-		trace_fail(err, 400, "empty batch", "the batch holds no "
-		    "trace");
+		trace_fail(err, REFUSE_MALFORMED, "empty batch",
+		    "the batch holds no trace");
 		goto done;
 	}
 	if (count > max) {
-		trace_fail(err, 413, "batch too large", "%zu traces in the "
-		    "batch, at most %zu", count, max);
+		trace_fail(err, REFUSE_TOO_LARGE, "batch too large",
+		    "%zu traces in the batch, at most %zu", count, max);
 		goto done;
 	}
 
@@ -578,8 +584,8 @@ trace_batch_split(const struct trace_policy *pol, const char *buf,
 		}
 	}
 	if (r == -1 || i != count) {
-		trace_fail(err, 400, "malformed XML", "the batch could not "
-		    "be split into traces");
+		trace_fail(err, REFUSE_MALFORMED, "malformed XML",
+		    "the batch could not be split into traces");
 		goto done;
 	}
 	*n = count;

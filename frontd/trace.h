@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "refusal.h"
 
 #define TRACE_SCHEMA_FILES	16
 #define TRACE_TYPES_MAX		256
@@ -27,8 +28,7 @@ struct trace_policy {
 
 /* A refusal, as the HTTP answer will state it. */
 struct trace_error {
-	int		 http_status;
-	char		 status[48];	/* CFJL_... */
+	enum refusal	 code;
 	char		 error[128];
 	char		 detail[512];
 };

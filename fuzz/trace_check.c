@@ -47,8 +47,7 @@ check_one(const char *buf, size_t len)
 	int			 i;
 
 	if (trace_check(&pol, buf, len, &out, &err) == -1) {
-		if (err.http_status < 400 || err.http_status > 599 ||
-		    err.error[0] == '\0')
+		if (refusal_get(err.code) == NULL || err.error[0] == '\0')
 			abort();
 		return;
 	}

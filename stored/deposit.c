@@ -34,6 +34,7 @@
 #include "config.h"
 #include "log.h"
 #include "msg.h"
+#include "refusal.h"
 #include "stored.h"
 
 #define DEP_TRACES_MAX		100000	/* in one request */
@@ -180,9 +181,9 @@ static void	 dep_write(struct dgroup *, struct db_job *);
 static void	 dep_written(int, const char *, void *);
 static void	 dep_answer(struct dreq *);
 static void	 dep_slow(struct dreq *, struct dgroup *);
-static void	 dep_refuse(struct dreq *, uint32_t, int, const char *,
-		    const char *, const char *, ...)
-		    __attribute__((__format__(printf, 6, 7)));
+static void	 dep_refuse(struct dreq *, enum refusal, int, const char *,
+		    const char *, ...)
+		    __attribute__((__format__(printf, 5, 6)));
 static void	 dep_release(struct dreq *, int);
 static void	 dep_free(struct dreq *);
 static void	 dep_wake(void);
@@ -241,13 +242,13 @@ deposit_request(uint64_t front, struct msg *m)
 		return -1;
 	}
 	if (!db_ready() || !lot_ready()) {
-		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+		dep_refuse(r, REFUSE_UNAVAILABLE, -1,
 		    "storage unavailable", "the database is not reachable; "
 		    "nothing was stored, try again later");
 		return 0;
 	}
 	if (dep.nwaiting + r->h.ntraces > DEP_QUEUE_MAX) {
-		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+		dep_refuse(r, REFUSE_UNAVAILABLE, -1,
 		    "storage busy", "%zu events are waiting to be stored; "
 		    "nothing was stored, try again later", dep.nwaiting);
 		return 0;
@@ -320,8 +321,8 @@ dep_batch_dups(struct dreq *r)
 	qsort(v, n, sizeof(*v), dep_cid_sort);
 	for (i = 1; i < n; i++)
 		if (strcmp(v[i - 1]->h.client_id, v[i]->h.client_id) == 0) {
-			dep_refuse(r, 409, (int)(v[i] - r->t),
-			    "CFJL_CLIENT_ID_REUSED", "Client-Id reused",
+			dep_refuse(r, REFUSE_CLIENT_ID_REUSED,
+			    (int)(v[i] - r->t), "Client-Id reused",
 			    "Client-Id \"%s\" appears twice in the batch; "
 			    "nothing was stored", v[i]->h.client_id);
 			ret = -1;
@@ -357,8 +358,8 @@ dep_eval(struct dreq *r)
 			return;
 		}
 		if (memcmp(c->body, t->h.body_sha256, SHA256_LEN) != 0) {
-			dep_refuse(r, 409, r->h.batch ? (int)i : -1,
-			    "CFJL_CLIENT_ID_REUSED", "Client-Id reused",
+			dep_refuse(r, REFUSE_CLIENT_ID_REUSED,
+			    r->h.batch ? (int)i : -1, "Client-Id reused",
 			    "Client-Id \"%s\" was used for another trace "
 			    "(IDEvt %" PRIu64 "); nothing was stored",
 			    t->h.client_id, c->item.idevt);
@@ -431,7 +432,7 @@ dep_lookup_flush(void)
 		free(l);
 		while ((r = TAILQ_FIRST(&dep.lookq)) != NULL) {
 			TAILQ_REMOVE(&dep.lookq, r, entry);
-			dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+			dep_refuse(r, REFUSE_UNAVAILABLE, -1,
 			    "storage unavailable", "the database is not "
 			    "reachable; nothing was stored, try again later");
 		}
@@ -540,7 +541,7 @@ dep_lookup_done(int ok, const char *err, void *arg)
 		TAILQ_REMOVE(&l->reqs, r, entry);
 		r->t_look = dep_now();
 		if (!ok)
-			dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+			dep_refuse(r, REFUSE_UNAVAILABLE, -1,
 			    "storage unavailable", "the database failed "
 			    "(%s); nothing was stored, try again later", err);
 		else
@@ -722,7 +723,7 @@ dep_prepare(struct dgroup *g, struct dreq *r)
  fail:
 	lot_rewind(&m);
 	g->ncloses = ncloses;
-	dep_refuse(r, 500, r->h.batch ? (int)i : -1, "CFJL_INTERNAL_ERROR",
+	dep_refuse(r, REFUSE_INTERNAL, r->h.batch ? (int)i : -1,
 	    "encryption failed", "the trace could not be encrypted for the "
 	    "regulator; nothing was stored");
 	return -1;
@@ -868,7 +869,7 @@ dep_written(int ok, const char *err, void *arg)
 			dep_slow(r, g);
 			dep_answer(r);
 		} else
-			dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+			dep_refuse(r, REFUSE_UNAVAILABLE, -1,
 			    "storage unavailable", "the database did not "
 			    "commit the trace (%s); nothing was stored, try "
 			    "again later", err);
@@ -947,8 +948,8 @@ dep_answer(struct dreq *r)
 }
 
 static void
-dep_refuse(struct dreq *r, uint32_t status, int index, const char *code,
-    const char *error, const char *fmt, ...)
+dep_refuse(struct dreq *r, enum refusal code, int index, const char *error,
+    const char *fmt, ...)
 {
 	struct deposit_err	 e;
 	struct iovec		 iov[1];
@@ -956,10 +957,9 @@ dep_refuse(struct dreq *r, uint32_t status, int index, const char *code,
 
 	memset(&e, 0, sizeof(e));
 	e.reqid = r->h.reqid;
-	e.http_status = status;
+	e.code = code;
 	e.index = index;
-	e.retry_after = status == 503 ? DEP_RETRY_AFTER : 0;
-	strlcpy(e.status, code, sizeof(e.status));
+	e.retry_after = code == REFUSE_UNAVAILABLE ? DEP_RETRY_AFTER : 0;
 	strlcpy(e.error, error, sizeof(e.error));
 	va_start(ap, fmt);
 	vsnprintf(e.detail, sizeof(e.detail), fmt, ap);
@@ -967,9 +967,9 @@ dep_refuse(struct dreq *r, uint32_t status, int index, const char *code,
 	iov[0].iov_base = &e;
 	iov[0].iov_len = sizeof(e);
 	front_send(r->front, IMSG_DEPOSIT_ERR, iov, 1);
-	if (status != 503)
+	if (code != REFUSE_UNAVAILABLE)
 		audit_record("refusal", r->h.subject, "refused", "%s: %s",
-		    code, e.detail);
+		    refusal_status(code), e.detail);
 	dep_release(r, 1);
 	dep_free(r);
 }
@@ -1032,14 +1032,14 @@ deposit_db_down(void)
 	dep.lookwait = 0;
 	while ((r = TAILQ_FIRST(&dep.lookq)) != NULL) {
 		TAILQ_REMOVE(&dep.lookq, r, entry);
-		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+		dep_refuse(r, REFUSE_UNAVAILABLE, -1,
 		    "storage unavailable", "the database connection was "
 		    "lost; nothing was stored, try again later");
 	}
 	while ((r = TAILQ_FIRST(&dep.ready)) != NULL) {
 		TAILQ_REMOVE(&dep.ready, r, entry);
 		dep.nready -= r->nnew;
-		dep_refuse(r, 503, -1, "CFJL_STORAGE_UNAVAILABLE",
+		dep_refuse(r, REFUSE_UNAVAILABLE, -1,
 		    "storage unavailable", "the database connection was "
 		    "lost; nothing was stored, try again later");
 	}

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "msg.h"
 #include "proto.h"
+#include "refusal.h"
 #include "audit.h"
 #include "stored.h"
 #include "export.h"
@@ -71,7 +72,7 @@ static int	 tar_reserve(struct export_tar *, size_t);
 static char	*cert_read(const char *, size_t *);
 static int	 compact_ms(uint64_t, int64_t *);
 static struct export *export_find(uint64_t, uint64_t);
-static void	 export_reject(uint64_t, uint64_t, uint32_t,
+static void	 export_reject(uint64_t, uint64_t, enum refusal,
 		    const char *);
 static void	 export_range_sealed(PGresult *, void *);
 static void	 export_range_rows(PGresult *, void *);
@@ -349,22 +350,24 @@ export_find(uint64_t f, uint64_t reqid)
 	return NULL;
 }
 
-/* A refusal before any byte: one chunk with the HTTP status. */
+/* A refusal before any byte: one chunk with the refusal, why follows. */
 static void
-export_reject(uint64_t f, uint64_t reqid, uint32_t status,
+export_reject(uint64_t f, uint64_t reqid, enum refusal code,
     const char *why)
 {
 	struct export_chunk	 c;
-	struct iovec		 iov[1];
+	struct iovec		 iov[2];
 
 	memset(&c, 0, sizeof(c));
 	c.reqid = reqid;
 	c.last = 1;
-	c.error = status;
+	c.error = code;
 	iov[0].iov_base = &c;
 	iov[0].iov_len = sizeof(c);
-	front_send(f, IMSG_EXPORT_CHUNK, iov, 1);
-	log_info("export refused (%u): %s", status, why);
+	iov[1].iov_base = (void *)why;
+	iov[1].iov_len = strlen(why);
+	front_send(f, IMSG_EXPORT_CHUNK, iov, 2);
+	log_info("export refused (%s): %s", refusal_status(code), why);
 }
 
 int
@@ -385,7 +388,8 @@ export_request(uint64_t f, struct msg *m)
 	if (req.from > req.to || (!req.by_time && req.from == 0) ||
 	    (req.by_time && (compact_ms(req.from, &since) == -1 ||
 	    compact_ms(req.to, &until) == -1))) {
-		export_reject(f, req.reqid, 400, "malformed range");
+		export_reject(f, req.reqid, REFUSE_MALFORMED,
+		    "malformed range");
 		audit_record("export", req.subject, "refused",
 		    "malformed range %" PRIu64 "-%" PRIu64, req.from, req.to);
 		return 0;
@@ -393,8 +397,8 @@ export_request(uint64_t f, struct msg *m)
 	TAILQ_FOREACH(ex, &exports, entry)
 		n++;
 	if (n >= EXPORT_MAX || seal_pem == NULL || tsa_pem == NULL) {
-		export_reject(f, req.reqid, 503, "too many exports or no "
-		    "certificates");
+		export_reject(f, req.reqid, REFUSE_UNAVAILABLE, "too many "
+		    "exports or no certificates");
 		audit_record("export", req.subject, "error",
 		    "%s", seal_pem == NULL ? "certificates unavailable" :
 		    "too many exports at once");
@@ -417,7 +421,8 @@ export_request(uint64_t f, struct msg *m)
 		fatalx("%s: digest set-up failed", __func__);
 
 	if ((job = db_job_begin(export_range_done, ex)) == NULL) {
-		export_reject(f, req.reqid, 503, "database unavailable");
+		export_reject(f, req.reqid, REFUSE_UNAVAILABLE,
+		    "database unavailable");
 		audit_record("export", req.subject, "error",
 		    "database unavailable");
 		export_tar_free(&ex->tar);
@@ -704,13 +709,14 @@ export_fail(struct export *ex, const char *why)
 
 	log_warnx("export for %s failed: %s", ex->req.subject, why);
 	if (!ex->started)
-		export_reject(ex->front, ex->req.reqid, 503, why);
+		export_reject(ex->front, ex->req.reqid,
+		    REFUSE_UNAVAILABLE, why);
 	else {
 		/* the bundle is cut: frontd must abort the transfer */
 		memset(&c, 0, sizeof(c));
 		c.reqid = ex->req.reqid;
 		c.last = 1;
-		c.error = 503;
+		c.error = REFUSE_UNAVAILABLE;
 		iov[0].iov_base = &c;
 		iov[0].iov_len = sizeof(c);
 		front_send(ex->front, IMSG_EXPORT_CHUNK, iov, 1);

@@ -126,11 +126,16 @@ t_eq "no media type: 415" "$CODE" 415
 http POST depositor /v1/events -H 'Content-Type: application/xml' -H 'Transfer-Encoding: chunked' --data-binary @"$T/ok.xml"
 t_eq "chunked body: 411" "$CODE" 411
 t_match "chunked: says what to do" "$(json error)" "Content-Length"
+t_eq "411: CFJL_LENGTH_REQUIRED" "$(json status)" CFJL_LENGTH_REQUIRED
+t_eq "411: the catalogue's advice as detail" "$(json detail)" \
+    "send the body with a Content-Length"
 http GET depositor /v1/events
 t_eq "GET on deposits: 405" "$CODE" 405
 t_match "405: Allow" "$(cat "$T/headers")" "Allow: POST"
+t_eq "405: CFJL_METHOD_NOT_ALLOWED" "$(json status)" CFJL_METHOD_NOT_ALLOWED
 http GET depositor /v1/lots/abc
 t_eq "lot that is no number: 404" "$CODE" 404
+t_eq "404: CFJL_NOT_FOUND" "$(json status)" CFJL_NOT_FOUND
 
 # --- batch ---
 { echo '<Traces>'; for n in PASPMISE CPTEALIM; do sample0 $n | tail -n +2; done; sed 's|<IDEvt>1</IDEvt>|<IDEvt>5</IDEvt>|' "$ARJEL/samples/OUVINFOPERSO.xml" | tail -n +2; echo '</Traces>'; } > "$T/batch.xml"
@@ -140,6 +145,8 @@ t_match "batch: index of the bad trace" "$(body)" '"index":2'
 { echo '<Traces>'; i=0; while [ $i -lt 11 ]; do sample0 PASPMISE | tail -n +2; i=$((i + 1)); done; echo '</Traces>'; } > "$T/big-batch.xml"
 http POST depositor /v1/events/batch -H 'Content-Type: application/xml' --data-binary @"$T/big-batch.xml"
 t_eq "batch over max-batch: 413" "$CODE" 413
+t_eq "batch over max-batch: CFJL_TOO_LARGE" "$(json status)" CFJL_TOO_LARGE
+t_eq "batch over max-batch: error" "$(json error)" "batch too large"
 
 # --- HTTP on the wire: pipelining in order, hostile heads ---
 raw()	# raw "request bytes" -> the answers on stdout
@@ -157,6 +164,8 @@ out=$(raw 'GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n')
 t_match "obs-fold: 400" "$out" "^HTTP/1.1 400"
 out=$(raw 'GET / HTTP/2.0\r\nHost: x\r\n\r\n')
 t_match "HTTP/2.0 in HTTP/1 framing: 505" "$out" "^HTTP/1.1 505"
+t_match "505: CFJL_INVALID_MESSAGE and the catalogue's advice" "$out" \
+    '^\{"status":"CFJL_INVALID_MESSAGE","error":"HTTP version not supported","detail":"speak HTTP/1.1 or HTTP/1.0"\}'
 hdrs=$(awk 'BEGIN { for (i = 0; i < 80; i++) printf "X-%d: y\\r\\n", i }')
 out=$(raw "GET / HTTP/1.1\r\nHost: x\r\n$hdrs\r\n")
 t_match "too many headers: 431" "$out" "^HTTP/1.1 431"

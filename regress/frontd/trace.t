@@ -159,5 +159,5 @@ t_match "batch: forged IDEvt in trace 1 named by index" "$out" "refused 400 CFJL
 printf '<Traces></Traces>' > "$T/i"; try "empty batch refused" "^refused 400 .*empty batch" -b
 printf '<Lots><PASPMISE/></Lots>' > "$T/i"; try "batch root must be Traces" "^refused 400 .*not a batch" -b
 printf '<Traces>text<PASPMISE/></Traces>' > "$T/i"; try "text in a batch refused" "^refused 400 .*not a batch" -b
-{ printf '<Traces>'; i=0; while [ $i -lt 65 ]; do printf '<PASPMISE/>'; i=$((i + 1)); done; printf '</Traces>'; } > "$T/i"; try "batch over the maximum: 413" "^refused 413 .*batch too large" -b
+{ printf '<Traces>'; i=0; while [ $i -lt 65 ]; do printf '<PASPMISE/>'; i=$((i + 1)); done; printf '</Traces>'; } > "$T/i"; try "batch over the maximum: 413" "^refused 413 CFJL_TOO_LARGE batch too large" -b
 t_done

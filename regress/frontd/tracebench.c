@@ -62,8 +62,9 @@ outcome(const char *name, const char *buf, size_t len,
 	int			 i;
 
 	if (trace_check(pol, buf, len, &out, &e) == -1) {
-		printf("%s: refused %d %s %s: %s\n", name, e.http_status,
-		    e.status, e.error, e.detail);
+		printf("%s: refused %d %s %s: %s\n", name,
+		    refusal_http(e.code), refusal_status(e.code), e.error,
+		    e.detail);
 		return;
 	}
 	if ((flat = malloc(out.len + 1)) == NULL)
@@ -137,7 +138,7 @@ main(int argc, char *argv[])
 		i = (int)(r % n);
 		if (trace_check(&pol, buf[i], len[i], &out, &e) == -1)
 			errx(1, "%s refused: %d %s: %s", argv[i + 1],
-			    e.http_status, e.error, e.detail);
+			    refusal_http(e.code), e.error, e.detail);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	us = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /

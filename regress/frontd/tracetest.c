@@ -57,7 +57,8 @@ readall(const char *path, size_t *len)
 static void
 refused(const struct trace_error *e, long index)
 {
-	printf("refused %d %s ", e->http_status, e->status);
+	printf("refused %d %s ", refusal_http(e->code),
+	    refusal_status(e->code));
 	if (index >= 0)
 		printf("index %ld ", index);
 	printf("%s: %s\n", e->error, e->detail);

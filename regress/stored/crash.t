@@ -56,7 +56,7 @@ sleep 1
 pg_crash "$T/pg"
 sleep 0.5
 out=$(st_client deposit "$f")
-t_match "database down: 503 with Retry-After" "$out" "^err status=503 code=CFJL_STORAGE_UNAVAILABLE index=-1 retry=[1-9]"
+t_match "database down: 503 with Retry-After" "$out" "^err status=503 code=CFJL_UNAVAILABLE index=-1 retry=[1-9]"
 kill "$cpid" 2>/dev/null
 wait "$cpid" 2>/dev/null
 pg_start "$T/pg" || exit 2

@@ -145,4 +145,10 @@ t_match "status: sealing lag" "$s" '"sealing_lag":\{"events":[0-9]+,'
 t_eq "closed lot pending its seal" "$(st_client lot 1 | head -n 1)" "pending"
 t_eq "unknown lot" "$(st_client lot 999 | head -n 1)" "unknown"
 
+# An export range frontd would not pass on: refused by its code, with why.
+t_eq "export of a reversed range: refused" "$(st_client export 9 2)" \
+    "refused status=400 code=CFJL_INVALID_MESSAGE last=1 reason=malformed range"
+t_eq "export from IDEvt 0: refused" "$(st_client export 0 2)" \
+    "refused status=400 code=CFJL_INVALID_MESSAGE last=1 reason=malformed range"
+
 t_done

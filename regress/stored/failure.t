@@ -18,7 +18,7 @@ t_match "first deposit" "$(st_client deposit "$ok")" "^ok idevt=1 "
 # the owner: DDL, not a change to evidence).
 st_sql "ALTER TABLE events ADD CONSTRAINT test_fault CHECK (type <> 'FAILME')"
 out=$(st_client deposit "$T/FAILME.xml")
-t_match "failed transaction: 503" "$out" "^err status=503 code=CFJL_STORAGE_UNAVAILABLE index=-1 retry=[1-9][0-9]* "
+t_match "failed transaction: 503" "$out" "^err status=503 code=CFJL_UNAVAILABLE index=-1 retry=[1-9][0-9]* "
 t_match "failed transaction: says nothing was stored" "$out" "nothing was stored"
 t_eq "failed transaction stored nothing" "$(st_sql "SELECT count(*) FROM events")" 1
 t_match "next deposit takes IDEvt 2" "$(st_client deposit "$ok")" "^ok idevt=2 "
@@ -33,7 +33,7 @@ t_match "then IDEvt 3" "$(st_client deposit "$ok")" "^ok idevt=3 "
 # alone and stored, in order; only the failing one is refused.
 st_client deposit "$ok" "$T/FAILME.xml" "$ok" "$ok" > "$T/mix"
 t_eq "mixed: only the failing trace refused" "$(sed 's/ digest=.*//' "$T/mix" | tr '\n' ';')" \
-    "ok idevt=4 lot=1 dup=0;err status=503 code=CFJL_STORAGE_UNAVAILABLE index=-1 retry=2 error=storage unavailable detail=the database did not commit the trace (ERROR:  new row for relation \"events\" violates check constraint \"test_fault\"); nothing was stored, try again later;ok idevt=5 lot=1 dup=0;ok idevt=6 lot=1 dup=0;"
+    "ok idevt=4 lot=1 dup=0;err status=503 code=CFJL_UNAVAILABLE index=-1 retry=2 error=storage unavailable detail=the database did not commit the trace (ERROR:  new row for relation \"events\" violates check constraint \"test_fault\"); nothing was stored, try again later;ok idevt=5 lot=1 dup=0;ok idevt=6 lot=1 dup=0;"
 t_ok "mixed: the group was retried request by request" grep -q "retrying its requests one by one" "$T/stored.log"
 t_eq "mixed: acknowledged = stored" "$(st_sql "SELECT count(*) FROM events")" 6
 t_eq "mixed: still gapless" "$(st_sql "SELECT count(*) = max(idevt) FROM events")" t

@@ -44,6 +44,7 @@
 
 #include "imsg.h"
 #include "proto.h"
+#include "refusal.h"
 
 #define WINDOW	32
 
@@ -64,6 +65,7 @@ static int	 get(struct imsg *, int);
 static int	 print_answer(struct imsg *);
 static void	 hex(const uint8_t *, size_t, char *);
 static int64_t	 now_ms(void);
+static int	 cmd_export(const char *, const char *);
 
 static void
 usage(void)
@@ -72,6 +74,7 @@ usage(void)
 	    "file[@id]...\n"
 	    "       stored_client [-d rundir] stream -n count -o acks file\n"
 	    "       stored_client [-d rundir] status | lot N | roles\n"
+	    "       stored_client [-d rundir] export from to\n"
 	    "       stored_client [-d rundir] sealer [-n lots] [-l lot] "
 	    "[-f lot] [-s ms] [-w file]\n");
 	exit(2);
@@ -249,6 +252,7 @@ print_answer(struct imsg *imsg)
 	struct deposit_ok	 ok;
 	struct deposit_item	 it;
 	struct deposit_err	 e;
+	const struct refusal_info	*rf;
 	size_t			 len = imsg_get_len(imsg);
 	uint32_t		 i;
 	char			 d[2 * SHA256_LEN + 1];
@@ -274,8 +278,10 @@ print_answer(struct imsg *imsg)
 		if (len != sizeof(e))
 			errx(2, "bad DEPOSIT_ERR length");
 		memcpy(&e, imsg->data, sizeof(e));
-		printf("err status=%u code=%s index=%d retry=%u error=%s "
-		    "detail=%s\n", e.http_status, e.status, e.index,
+		if ((rf = refusal_get(e.code)) == NULL)
+			errx(2, "DEPOSIT_ERR with unknown code %u", e.code);
+		printf("err status=%d code=%s index=%d retry=%u error=%s "
+		    "detail=%s\n", rf->http, rf->status, e.index,
 		    e.retry_after, e.error, e.detail);
 		return 1;
 	default:
@@ -684,6 +690,47 @@ cmd_lot(const char *arg)
 	return 0;
 }
 
+/* An IDEvt range; only a refusal is printed (frontd's checks skipped). */
+static int
+cmd_export(const char *from, const char *to)
+{
+	struct export_req		 req;
+	struct export_chunk		 c;
+	struct imsg			 imsg;
+	const struct refusal_info	*rf;
+	const char			*e;
+	size_t				 len;
+
+	memset(&req, 0, sizeof(req));
+	req.reqid = ++reqids;
+	req.from = strtonum(from, 0, INT64_MAX, &e);
+	if (e != NULL)
+		errx(2, "from %s", e);
+	req.to = strtonum(to, 0, INT64_MAX, &e);
+	if (e != NULL)
+		errx(2, "to %s", e);
+	strlcpy(req.subject, "CN=stored_client", sizeof(req.subject));
+	if (imsg_compose(&ibuf, IMSG_EXPORT_START, 0, 0, -1, &req,
+	    sizeof(req)) == -1 || imsg_flush(&ibuf) == -1)
+		err(2, "write");
+	if (get(&imsg, 0) != IMSG_EXPORT_CHUNK ||
+	    (len = imsg_get_len(&imsg)) < sizeof(c))
+		errx(2, "no export chunk");
+	memcpy(&c, imsg.data, sizeof(c));
+	if (c.error == 0) {
+		printf("bundle\n");
+		imsg_free(&imsg);
+		return 0;
+	}
+	if ((rf = refusal_get(c.error)) == NULL)
+		errx(2, "export refused with unknown code %u", c.error);
+	printf("refused status=%d code=%s last=%u reason=%.*s\n", rf->http,
+	    rf->status, c.last, (int)(len - sizeof(c)),
+	    (char *)imsg.data + sizeof(c));
+	imsg_free(&imsg);
+	return 1;
+}
+
 static int
 cmd_roles(void)
 {
@@ -737,5 +784,7 @@ main(int argc, char *argv[])
 		return cmd_lot(argv[1]);
 	if (strcmp(argv[0], "roles") == 0)
 		return cmd_roles();
+	if (strcmp(argv[0], "export") == 0 && argc == 3)
+		return cmd_export(argv[1], argv[2]);
 	usage();
 }

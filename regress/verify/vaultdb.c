@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "proto.h"
+#include "refusal.h"
 #include "stored.h"
 #include "export.h"
 #include "audit.h"
@@ -423,7 +424,9 @@ vaultdb_export(int argc, char **argv)
 		errx(2, "%d chunks in flight, window %d", maxinflight,
 		    EXPORT_WINDOW);
 	if (failed)
-		errx(1, "export failed with status %d", failed);
+		errx(1, "export refused: %s (code %d)",
+		    refusal_get((uint32_t)failed) != NULL ?
+		    refusal_get((uint32_t)failed)->status : "unknown", failed);
 	fprintf(stderr, "chunks %d, at most %d in flight, peak memory %ld kB\n",
 	    nchunks, maxinflight, peak_kb());
 	return 0;

@@ -1,0 +1,84 @@
+/*
+ * A stand-in for stored that refuses every deposit with the refusal
+ * code it is given, so that frontd's side of IMSG_DEPOSIT_ERR is tested
+ * against a peer that can send what stored never would.
+ * Usage: fakestored DIR CODE, CODE a number sent as it is, or http:NNN
+ * for the catalogue's refusal of that HTTP status.  It listens on
+ * DIR/stored.sock for peers of its own uid until killed.
+ */
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <err.h>
+#include <event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "imsg.h"
+#include "log.h"
+#include "peer.h"
+#include "proto.h"
+#include "refusal.h"
+
+static uint32_t	 code;
+
+static int	 fake_msg(struct peer *, struct imsg *);
+
+static int
+fake_msg(struct peer *p, struct imsg *imsg)
+{
+	struct deposit_req	 req;
+	struct deposit_err	 e;
+
+	if (imsg->hdr.type != IMSG_DEPOSIT)
+		return PEER_HANDLED;
+	if (imsg_get_len(imsg) < sizeof(req))
+		return PEER_UNKNOWN;
+	memcpy(&req, imsg->data, sizeof(req));
+	memset(&e, 0, sizeof(e));
+	e.reqid = req.reqid;
+	e.code = code;
+	e.index = -1;
+	strlcpy(e.error, "refused by the stand-in", sizeof(e.error));
+	strlcpy(e.detail, "its own detail", sizeof(e.detail));
+	printf("deposit %llu refused with code %u\n",
+	    (unsigned long long)req.reqid, code);
+	fflush(stdout);
+	peer_compose(p, IMSG_DEPOSIT_ERR, &e, sizeof(e));
+	return PEER_HANDLED;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct peer_listener	 l;
+	const struct refusal_info	*rf;
+	struct peer_cb			 cb = { fake_msg, NULL, NULL,
+					    NULL };
+	const char			*errstr;
+	uid_t				 uid = geteuid();
+
+	if (argc != 3)
+		errx(2, "usage: fakestored dir code");
+	if (strncmp(argv[2], "http:", 5) == 0) {
+		if ((rf = refusal_by_http(atoi(argv[2] + 5))) == NULL)
+			errx(2, "no refusal for %s", argv[2]);
+		code = rf->code;
+	} else {
+		code = (uint32_t)strtonum(argv[2], 0, UINT32_MAX, &errstr);
+		if (errstr != NULL)
+			errx(2, "code %s: %s", argv[2], errstr);
+	}
+	log_init(1, 1, LOG_DAEMON);
+	log_procinit("fakestored");
+	event_init();
+	if (peer_listen(&l, argv[1], SOCK_STORED, 0600, &uid, 1, &cb) == -1)
+		err(2, "listen on %s/%s", argv[1], SOCK_STORED);
+	printf("listening\n");
+	fflush(stdout);
+	event_dispatch();
+	return 1;
+}
