@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <err.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -206,12 +207,12 @@ test_structs(void)
 	struct msg		 m;
 	struct deposit_err	 e, got;
 	struct role_msg		 r;
+	char			 want[128];
 
 	memset(&e, 0, sizeof(e));
 	e.reqid = 42;
-	e.http_status = 409;
+	e.code = 7;	/* any code: the reader does not interpret it */
 	e.index = -1;
-	strlcpy(e.status, "CFJL_CLIENT_ID_REUSED", sizeof(e.status));
 	strlcpy(e.error, "Client-Id reused", sizeof(e.error));
 	strlcpy(e.detail, "seen before", sizeof(e.detail));
 	m_buf(&m, &e, sizeof(e));
@@ -225,8 +226,10 @@ test_structs(void)
 	m_buf(&m, &e, sizeof(e));
 	check(m_get_struct(&m, msg_deposit_err, &got) == -1 &&
 	    got.reqid == 0, "m_get_struct: unterminated detail refused");
-	check_str(m_error(&m), "deposit_err: unterminated string at offset "
-	    "196", "m_get_struct: names the structure and the field");
+	snprintf(want, sizeof(want), "deposit_err: unterminated string at "
+	    "offset %zu", offsetof(struct deposit_err, detail));
+	check_str(m_error(&m), want, "m_get_struct: names the structure and "
+	    "the field");
 
 	m_buf(&m, &e, sizeof(e) - 1);
 	check(m_get_struct(&m, msg_deposit_err, &got) == -1,

@@ -19,25 +19,47 @@
 
 #include "imsg.h"
 #include "log.h"
+#include "msg.h"
 #include "peer.h"
 #include "proto.h"
 #include "refusal.h"
 
 static uint32_t	 code;
 
-static int	 fake_msg(struct peer *, struct imsg *);
+static int	 fake_deposit(struct msg *, void *);
+static int	 fake_ignore(struct msg *, void *);
+
+static const struct msg_entry fake_msgs[] = {
+	{ IMSG_DEPOSIT, MSG_FRONTD, MSG_FD_NONE, fake_deposit },
+	{ IMSG_LOT_GET, MSG_FRONTD, MSG_FD_NONE, fake_ignore },
+	{ IMSG_STATUS_GET, MSG_FRONTD, MSG_FD_NONE, fake_ignore },
+	{ IMSG_REQUESTS_GET, MSG_FRONTD, MSG_FD_NONE, fake_ignore },
+	{ IMSG_EXPORT_START, MSG_FRONTD, MSG_FD_NONE, fake_ignore },
+	{ IMSG_EXPORT_MORE, MSG_FRONTD, MSG_FD_NONE, fake_ignore },
+	{ IMSG_EXPORT_CANCEL, MSG_FRONTD, MSG_FD_NONE, fake_ignore },
+};
+static const struct msg_table fake_table = MSG_TABLE(SOCK_STORED, fake_msgs);
+
+/* What the stand-in does not answer is read whole and dropped. */
+static int
+fake_ignore(struct msg *m, void *arg)
+{
+	const void	*p;
+
+	return m_get_ptr(m, &p, m_left(m));
+}
 
 static int
-fake_msg(struct peer *p, struct imsg *imsg)
+fake_deposit(struct msg *m, void *arg)
 {
+	struct peer		*p = arg;
 	struct deposit_req	 req;
 	struct deposit_err	 e;
+	const void		*rest;
 
-	if (imsg->hdr.type != IMSG_DEPOSIT)
-		return PEER_HANDLED;
-	if (imsg_get_len(imsg) < sizeof(req))
-		return PEER_UNKNOWN;
-	memcpy(&req, imsg->data, sizeof(req));
+	if (m_get_struct(m, msg_deposit_req, &req) == -1 ||
+	    m_get_ptr(m, &rest, m_left(m)) == -1)
+		return -1;
 	memset(&e, 0, sizeof(e));
 	e.reqid = req.reqid;
 	e.code = code;
@@ -48,7 +70,7 @@ fake_msg(struct peer *p, struct imsg *imsg)
 	    (unsigned long long)req.reqid, code);
 	fflush(stdout);
 	peer_compose(p, IMSG_DEPOSIT_ERR, &e, sizeof(e));
-	return PEER_HANDLED;
+	return 0;
 }
 
 int
@@ -56,8 +78,9 @@ main(int argc, char *argv[])
 {
 	static struct peer_listener	 l;
 	const struct refusal_info	*rf;
-	struct peer_cb			 cb = { fake_msg, NULL, NULL,
+	struct peer_cb			 cb = { &fake_table, NULL, NULL,
 					    NULL };
+	struct peer_allow		 allow;
 	const char			*errstr;
 	uid_t				 uid = geteuid();
 
@@ -75,7 +98,9 @@ main(int argc, char *argv[])
 	log_init(1, 1, LOG_DAEMON);
 	log_procinit("fakestored");
 	event_init();
-	if (peer_listen(&l, argv[1], SOCK_STORED, 0600, &uid, 1, &cb) == -1)
+	allow.name = "frontd";
+	allow.uid = uid;
+	if (peer_listen(&l, argv[1], SOCK_STORED, 0600, &allow, 1, &cb) == -1)
 		err(2, "listen on %s/%s", argv[1], SOCK_STORED);
 	printf("listening\n");
 	fflush(stdout);
