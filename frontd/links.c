@@ -293,7 +293,8 @@ links_deposit_err(struct msg *m, void *arg)
 	if (m_get_struct(m, msg_deposit_err, &e) == -1 || m_end(m) == -1)
 		return -1;
 	if ((rf = refusal_get(e.code)) == NULL)
-		return m_fail(m, "refusal code %u outside the catalogue", e.code);
+		return m_fail(m, "refusal code %u outside the catalogue",
+		    e.code);
 	key.reqid = e.reqid;
 	if ((r = RB_FIND(resp_tree, &env->pending, &key)) == NULL)
 		return m_fail(m, "reqid %llu, that nobody waits for",
@@ -432,7 +433,8 @@ links_export(struct msg *m, void *arg)
 	if (m_get_ptr(m, &data, dl) == -1 || m_end(m) == -1)
 		return -1;
 	if (ec.error != 0 && (rf = refusal_get(ec.error)) == NULL)
-		return m_fail(m, "refusal code %u outside the catalogue", ec.error);
+		return m_fail(m, "refusal code %u outside the catalogue",
+		    ec.error);
 	if ((r = links_take(m, ec.reqid, RESP_EXPORT)) == NULL)
 		return -1;
 	if (r->conn == NULL) {

@@ -179,17 +179,17 @@ trace_parse(const struct trace_policy *pol, const char *buf, size_t len,
 	}
 	switch (xmlscan_bound(buf, len, TRACE_ATTRS_MAX, &bad, &why)) {
 	case -1:
-		trace_fail(err, 400, "too many attributes", "byte %zu: more "
+		trace_fail(err, REFUSE_MALFORMED, "too many attributes", "byte %zu: more "
 		    "than %u attributes on an element", bad, TRACE_ATTRS_MAX);
 		return NULL;
 	case -2:
-		trace_fail(err, 400, "malformed XML", "byte %zu: %s", bad,
+		trace_fail(err, REFUSE_MALFORMED, "malformed XML", "byte %zu: %s", bad,
 		    why);
 		return NULL;
 	case -3:
 		n = strspn(buf + bad, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "abcdefghijklmnopqrstuvwxyz0123456789._-");
-		trace_fail(err, 400, "not UTF-8", "declared encoding %.*s: "
+		trace_fail(err, REFUSE_MALFORMED, "not UTF-8", "declared encoding %.*s: "
 		    "traces are UTF-8", (int)(n > 64 ? 64 : n), buf + bad);
 		return NULL;
 	}

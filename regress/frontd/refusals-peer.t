@@ -84,7 +84,7 @@ for bad in 0 999; do
 	    "the store went away before answering: resend with the same Client-Id"
 	breaks=$((breaks + 1))
 	t_eq "unknown code $bad: frontd drops the link" \
-	    "$(grep -c 'stored broke the protocol: unexpected message' \
+	    "$(grep -c 'broke the protocol: .*refusal code [0-9]* outside the catalogue' \
 	    "$T/frontd.log")" "$breaks"
 	t_ok "unknown code $bad: frontd is still running" \
 	    kill -0 "$FRONTD_PID"
