@@ -3,8 +3,8 @@
  * common/proc.c: what it opens while privileged (the journal where it
  * stands, audit.sock and auditd.ctl), its confinement, and what it
  * starts once confined (the link to sealerd, the journal's timers).
- * The work lives in journal.c, meta.c, seal.c, server.c, verify.c and
- * ctl.c.
+ * The work lives in journal.c, meta.c, filesign.c, auditsock.c, verify.c and
+ * auditd_ctl.c.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -50,10 +50,10 @@ static const int auditd_syscalls[] = {
 	SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(unlinkat),
 	/* verify.c, journal.c: is a metadata file there. */
 	SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
-	/* server.c (audit.sock), common/control.c (auditd.ctl). */
+	/* auditsock.c (audit.sock), common/control.c (auditd.ctl). */
 	SCMP_SYS(accept4),
 	/*
-	 * server.c: listen() again on audit.sock once the user is switched,
+	 * auditsock.c: listen() again on audit.sock once the user is switched,
 	 * so that clients see auditd's uid, not root's (no bind: no new
 	 * socket can be made).
 	 */
@@ -76,8 +76,8 @@ static const struct proc auditd_proc = {
 	.audit_local = auditd_sink,
 	.open = auditd_open,
 	.start = auditd_start,
-	.stop = auditd_stop,
-	.reload = auditd_reload,
+	.stop = auditd_ctl_stop,
+	.reload = auditd_ctl_reload,
 };
 
 int
@@ -89,7 +89,7 @@ main(int argc, char *argv[])
 static void
 auditd_open(struct cfjl_conf *conf)
 {
-	struct auditd_journal_conf	 jc;
+	struct auditd_ctl_journal_conf	 jc;
 	struct passwd			*pw;
 	struct peer_allow		 allow[6];
 	uid_t				 owner = (uid_t)-1;
@@ -123,12 +123,12 @@ auditd_open(struct cfjl_conf *conf)
 	allow[5] = (struct peer_allow){ "sealerd", 0 };
 
 	umask(027);
-	auditd_journal_conf(conf, &jc);
-	seal_init();
+	auditd_ctl_journal_conf(conf, &jc);
+	filesign_init();
 	meta_set_owner(owner);
 	journal_open(conf->auditd.journal_dir, owner, group, &jc);
-	server_init(conf->runtime_dir, allow, 6);
-	control_init(conf->runtime_dir, "auditd", &conf->control, auditd_ctl);
+	auditsock_init(conf->runtime_dir, allow, 6);
+	control_init(conf->runtime_dir, "auditd", &conf->control, auditd_ctl_request);
 	/* OpenSSL reads its configuration now, not inside the sandbox. */
 	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG |
 	    OPENSSL_INIT_ADD_ALL_DIGESTS | OPENSSL_INIT_ADD_ALL_CIPHERS, NULL);
@@ -138,8 +138,8 @@ static void
 auditd_start(struct cfjl_conf *conf)
 {
 	/* Clients see auditd's uid on audit.sock, not root's. */
-	server_relisten();
-	seal_connect(env->rundir, env->sealer_uid);
+	auditsock_relisten();
+	filesign_connect(env->rundir, env->sealer_uid);
 	journal_start();
 	audit_record("start", "auditd", "ok", "auditd %s started, journal %s, "
 	    "next sequence %llu", CFJL_VERSION, conf->auditd.journal_dir,

@@ -93,8 +93,8 @@ int	 record_parse(const char *line, size_t len, struct journal_line *,
 int	 record_scan(int dirfd, const char *name, struct journal_stats *);
 void	 record_hex(const uint8_t *, size_t, char *);
 int	 record_unhex(const char *, uint8_t *, size_t);
-void	 journal_name(uint32_t n, const char *ext, char *buf);
-int	 journal_number(const char *name, const char *ext, uint32_t *);
+void	 record_journal_name(uint32_t n, const char *ext, char *buf);
+int	 record_journal_number(const char *name, const char *ext, uint32_t *);
 
 /* meta.c: NNNNNNNN.xml */
 int	 meta_write(int dirfd, const struct journal_meta *);
@@ -104,11 +104,11 @@ int	 meta_sign(int dirfd, uint32_t n, const uint8_t *der, size_t len,
 	    char *err, size_t errlen);
 int	 meta_cms_check(int dirfd, const char *logname, const uint8_t *der,
 	    size_t len, char *err, size_t errlen);
-int	 fsync_dir(int dirfd);
+int	 meta_fsync_dir(int dirfd);
 void	 meta_set_owner(uid_t);
 
 /* journal.c: the current file, group commit, closing. */
-struct auditd_journal_conf {
+struct auditd_ctl_journal_conf {
 	unsigned int	 rotate_interval;	/* seconds, 0: never */
 	size_t		 rotate_size;		/* bytes, 0: never */
 	uint32_t	 operator_id;
@@ -117,9 +117,9 @@ struct auditd_journal_conf {
 typedef void	(*journal_ack_fn)(void *ctx, uint64_t id, uint64_t seq);
 
 void	 journal_open(const char *dir, uid_t owner, gid_t group,
-	    const struct auditd_journal_conf *);
+	    const struct auditd_ctl_journal_conf *);
 void	 journal_start(void);		/* timers; after the sandbox */
-void	 journal_set_conf(const struct auditd_journal_conf *);
+void	 journal_set_conf(const struct auditd_ctl_journal_conf *);
 void	 journal_append(const struct audit_record *, uid_t,
 	    journal_ack_fn, void *ctx);
 void	 journal_forget(void *ctx);
@@ -131,35 +131,35 @@ uint32_t journal_current(void);
 uint64_t journal_next_seq(void);
 void	 journal_sealed(uint32_t n);
 
-/* seal.c: signatures from sealerd, pending until they come. */
-void	 seal_init(void);
-void	 seal_connect(const char *runtime_dir, uid_t sealerd_uid);
-void	 seal_pending_add(uint32_t n);
-size_t	 seal_pending(void);
-int	 seal_connected(void);
+/* filesign.c: signatures from sealerd, pending until they come. */
+void	 filesign_init(void);
+void	 filesign_connect(const char *runtime_dir, uid_t sealerd_uid);
+void	 filesign_pending_add(uint32_t n);
+size_t	 filesign_pending(void);
+int	 filesign_connected(void);
 
-/* server.c: audit.sock */
+/* auditsock.c: audit.sock */
 struct peer_allow;
-void	 server_init(const char *runtime_dir, const struct peer_allow *,
+void	 auditsock_init(const char *runtime_dir, const struct peer_allow *,
 	    size_t);
-size_t	 server_clients(void);
-void	 server_relisten(void);
-void	 server_close(void);
+size_t	 auditsock_clients(void);
+void	 auditsock_relisten(void);
+void	 auditsock_close(void);
 
 /* verify.c: the chain, as auditd sees it. */
 int	 verify_journal(int dirfd, struct ctl_text *, int json);
 int	 verify_list(int dirfd, struct ctl_text *, int json);
 
-/* ctl.c: the control socket, the stop and the reload */
+/* auditd_ctl.c: the control socket, the stop and the reload */
 struct ctl_request;
 struct ctl_conn;
-void	 auditd_ctl(const struct ctl_request *, struct ctl_conn *);
-void	 auditd_stop(void *);
-void	 auditd_reload(void *);
-void	 auditd_journal_conf(const struct cfjl_conf *,
-	    struct auditd_journal_conf *);
+void	 auditd_ctl_request(const struct ctl_request *, struct ctl_conn *);
+void	 auditd_ctl_stop(void *);
+void	 auditd_ctl_reload(void *);
+void	 auditd_ctl_journal_conf(const struct cfjl_conf *,
+	    struct auditd_ctl_journal_conf *);
 
-/* env.c: the daemon's globals */
+/* auditd_env.c: the daemon's globals */
 struct auditd {
 	struct cfjl_conf	*conf;
 	time_t			 started;
@@ -168,6 +168,6 @@ struct auditd {
 	char			 rundir[PATH_MAX]; /* as seen once confined */
 };
 extern struct auditd	*env;
-long long	 auditd_uptime(void);	/* seconds */
+long long	 auditd_env_uptime(void);	/* seconds */
 
 #endif

@@ -40,7 +40,7 @@ TAILQ_HEAD(journal_acks, journal_ack);
 static struct {
 	int			 dirfd;
 	char			 dir[PATH_MAX];
-	struct auditd_journal_conf conf;
+	struct auditd_ctl_journal_conf conf;
 	uint32_t		 cur;		/* current file number */
 	int			 fd;
 	off_t			 size;		/* on disk and in wbuf */
@@ -91,7 +91,7 @@ journal_next_seq(void)
  */
 void
 journal_open(const char *dir, uid_t owner, gid_t group,
-    const struct auditd_journal_conf *conf)
+    const struct auditd_ctl_journal_conf *conf)
 {
 	TAILQ_INIT(&j.acks);
 	j.conf = *conf;
@@ -113,7 +113,7 @@ journal_open(const char *dir, uid_t owner, gid_t group,
 }
 
 void
-journal_set_conf(const struct auditd_journal_conf *conf)
+journal_set_conf(const struct auditd_ctl_journal_conf *conf)
 {
 	j.conf = *conf;
 	if (j.started)
@@ -144,7 +144,7 @@ journal_recover(void)
 	    O_CLOEXEC)) == -1 || (d = fdopendir(dfd)) == NULL)
 		fatal("journal: %s", j.dir);
 	while ((de = readdir(d)) != NULL) {
-		if (journal_number(de->d_name, "log", &n) == 0 && n > last)
+		if (record_journal_number(de->d_name, "log", &n) == 0 && n > last)
 			last = n;
 		/* A metadata file whose writing was cut short. */
 		if (strlen(de->d_name) == 16 &&
@@ -161,7 +161,7 @@ journal_recover(void)
 		return;
 	}
 
-	journal_name(last, "log", name);
+	record_journal_name(last, "log", name);
 	if (record_scan(j.dirfd, name, &st) == -1)
 		fatalx("journal: %s/%s: %s: the journal is damaged, see "
 		    "cfjlctl journal verify", j.dir, name, st.error);
@@ -200,10 +200,10 @@ journal_recover(void)
 	}
 
 	/* Closed: its metadata may not have been written yet. */
-	journal_name(last, "xml", name);
+	record_journal_name(last, "xml", name);
 	if (faccessat(j.dirfd, name, F_OK, 0) == -1) {
 		memset(&m, 0, sizeof(m));
-		journal_name(last, "log", m.file);
+		record_journal_name(last, "log", m.file);
 		m.size = (uint64_t)st.size;
 		m.records = st.records;
 		m.first_seq = st.first_seq;
@@ -236,7 +236,7 @@ journal_recover(void)
 	journal_meta_pending();
 }
 
-/* Closed files still waiting for their signature go to seal.c. */
+/* Closed files still waiting for their signature go to filesign.c. */
 static void
 journal_meta_pending(void)
 {
@@ -251,7 +251,7 @@ journal_meta_pending(void)
 			continue;
 		}
 		if (!m.signed_)
-			seal_pending_add(n);
+			filesign_pending_add(n);
 	}
 }
 
@@ -260,7 +260,7 @@ journal_create(uint32_t n, const struct journal_chain *chain)
 {
 	char	 name[JOURNAL_NAME_LEN], details[64];
 
-	journal_name(n, "log", name);
+	record_journal_name(n, "log", name);
 	if ((j.fd = openat(j.dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
 	    O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1)
 		fatal("journal: creating %s", name);
@@ -279,7 +279,7 @@ journal_create(uint32_t n, const struct journal_chain *chain)
 		strlcpy(details, "first file of the journal", sizeof(details));
 	journal_write("journal-open", name, "ok", details, chain);
 	journal_flush();
-	if (fsync_dir(j.dirfd) == -1)
+	if (meta_fsync_dir(j.dirfd) == -1)
 		fatal("journal: fsync %s", j.dir);
 }
 
@@ -301,13 +301,13 @@ journal_write(const char *event, const char *subject, const char *outcome,
 	if (record_format(&t, j.nextseq, r.time_ms, &r, geteuid(),
 	    chain) == -1)
 		fatalx("journal: cannot format a record");
-	ctl_text_printf(&j.wbuf, "%.*s", (int)t.len, t.buf);
+	control_text_printf(&j.wbuf, "%.*s", (int)t.len, t.buf);
 	if (j.wbuf.error)
 		fatalx("journal: out of memory");
 	j.size += (off_t)t.len;
 	j.records++;
 	j.nextseq++;
-	ctl_text_free(&t);
+	control_text_free(&t);
 }
 
 void
@@ -328,12 +328,12 @@ journal_append(const struct audit_record *r, uid_t uid, journal_ack_fn fn,
 		    NULL) == -1)
 			fatalx("journal: cannot format a record");
 	}
-	ctl_text_printf(&j.wbuf, "%.*s", (int)t.len, t.buf);
+	control_text_printf(&j.wbuf, "%.*s", (int)t.len, t.buf);
 	if (j.wbuf.error)
 		fatalx("journal: out of memory");
 	j.size += (off_t)t.len;
 	j.records++;
-	ctl_text_free(&t);
+	control_text_free(&t);
 
 	if (fn != NULL) {
 		if ((a = calloc(1, sizeof(*a))) == NULL)
@@ -425,7 +425,7 @@ journal_close_now(const char *reason)
 
 	if (old >= JOURNAL_FILE_MAX)
 		fatalx("journal: no file number after %u", old);
-	journal_name(old, "log", name);
+	record_journal_name(old, "log", name);
 	journal_write("journal-close", name, "ok", reason, NULL);
 	journal_commit();
 
@@ -464,7 +464,7 @@ journal_close_now(const char *reason)
 	j.closed++;
 	log_info("journal: closed %s (%s, %" PRIu64 " records), now "
 	    "writing %08u.log", name, reason, st.records, j.cur);
-	seal_pending_add(old);
+	filesign_pending_add(old);
 	if (j.started)
 		journal_rotate_arm();
 	return 0;
@@ -505,7 +505,7 @@ journal_sealed(uint32_t n)
 {
 	char	 name[JOURNAL_NAME_LEN];
 
-	journal_name(n, "log", name);
+	record_journal_name(n, "log", name);
 	audit_record("journal-sealed", name, "ok",
 	    "CMS signature added to %08u.xml", n);
 }
@@ -515,24 +515,24 @@ journal_status(struct ctl_text *t, int json)
 {
 	char	 name[JOURNAL_NAME_LEN];
 
-	journal_name(j.cur, "log", name);
+	record_journal_name(j.cur, "log", name);
 	if (json) {
-		ctl_text_printf(t, "\"journal\":{\"directory\":");
-		ctl_text_json(t, j.dir);
-		ctl_text_printf(t, ",\"current\":\"%s\",\"size\":%lld,"
+		control_text_printf(t, "\"journal\":{\"directory\":");
+		control_text_json(t, j.dir);
+		control_text_printf(t, ",\"current\":\"%s\",\"size\":%lld,"
 		    "\"records\":%" PRIu64 ",\"next_seq\":%" PRIu64 ","
 		    "\"closed_since_start\":%" PRIu64 ",\"pending_seals\":%zu,"
 		    "\"sealer\":%s,\"clients\":%zu,\"rotate_every\":%u,"
 		    "\"rotate_size\":%zu}", name, (long long)j.size, j.records,
-		    j.nextseq, j.closed, seal_pending(),
-		    seal_connected() ? "true" : "false", server_clients(),
+		    j.nextseq, j.closed, filesign_pending(),
+		    filesign_connected() ? "true" : "false", auditsock_clients(),
 		    j.conf.rotate_interval, j.conf.rotate_size);
 		return;
 	}
-	ctl_text_printf(t, "journal %s\n  current file %s: %lld bytes, %"
+	control_text_printf(t, "journal %s\n  current file %s: %lld bytes, %"
 	    PRIu64 " records\n  next sequence %" PRIu64 "\n  files closed "
 	    "since start %" PRIu64 "\n  waiting for a seal %zu (sealerd %s)\n"
 	    "  clients %zu\n", j.dir, name, (long long)j.size, j.records,
-	    j.nextseq, j.closed, seal_pending(), seal_connected() ?
-	    "connected" : "unreachable", server_clients());
+	    j.nextseq, j.closed, filesign_pending(), filesign_connected() ?
+	    "connected" : "unreachable", auditsock_clients());
 }

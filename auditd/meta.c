@@ -50,7 +50,7 @@ meta_set_owner(uid_t uid)
 }
 
 int
-fsync_dir(int dirfd)
+meta_fsync_dir(int dirfd)
 {
 	return fsync(dirfd);
 }
@@ -63,7 +63,7 @@ meta_text(const struct journal_meta *m, struct ctl_text *t)
 
 	record_hex(m->sha256, SHA256_LEN, hex);
 	record_hex(m->prev_meta_sha256, SHA256_LEN, prev);
-	ctl_text_printf(t,
+	control_text_printf(t,
 	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<JournalFile xmlns=\"urn:cfjl:journal:1\" Operator=\"%u\" "
 	    "Vault=\"%u\">\n"
@@ -118,7 +118,7 @@ meta_replace(int dirfd, const char *name, const char *buf, size_t len)
 		errno = saved;
 		return -1;
 	}
-	return fsync_dir(dirfd);
+	return meta_fsync_dir(dirfd);
  fail:
 	saved = errno;
 	close(fd);
@@ -135,16 +135,16 @@ meta_write(int dirfd, const struct journal_meta *m)
 	uint32_t	 n;
 	int		 ret = -1;
 
-	if (journal_number(m->file, "log", &n) == -1) {
+	if (record_journal_number(m->file, "log", &n) == -1) {
 		errno = EINVAL;
 		return -1;
 	}
-	journal_name(n, "xml", name);
+	record_journal_name(n, "xml", name);
 	if (meta_text(m, &t) == 0)
 		ret = meta_replace(dirfd, name, t.buf, t.len);
 	else
 		errno = ENOMEM;
-	ctl_text_free(&t);
+	control_text_free(&t);
 	return ret;
 }
 
@@ -244,7 +244,7 @@ meta_read(int dirfd, uint32_t num, struct journal_meta *m, uint8_t **der,
 		*der = NULL;
 		*derlen = 0;
 	}
-	journal_name(num, "xml", name);
+	record_journal_name(num, "xml", name);
 	if (meta_load(dirfd, name, &buf, &len) == -1) {
 		snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		return -1;
@@ -321,7 +321,7 @@ meta_read(int dirfd, uint32_t num, struct journal_meta *m, uint8_t **der,
 		*der = NULL;
 		*derlen = 0;
 	}
-	ctl_text_free(&t);
+	control_text_free(&t);
 	free(buf);
 	return ret;
 }
@@ -336,7 +336,7 @@ meta_sign(int dirfd, uint32_t num, const uint8_t *der, size_t derlen,
 	size_t		 len, b64len, head, outlen;
 	int		 ret = -1;
 
-	journal_name(num, "xml", name);
+	record_journal_name(num, "xml", name);
 	if (meta_load(dirfd, name, &buf, &len) == -1) {
 		snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		return -1;

@@ -101,14 +101,14 @@ record_unhex(const char *s, uint8_t *out, size_t n)
 }
 
 void
-journal_name(uint32_t n, const char *ext, char *buf)
+record_journal_name(uint32_t n, const char *ext, char *buf)
 {
 	snprintf(buf, JOURNAL_NAME_LEN, "%08u.%s", n, ext);
 }
 
 /* "00000012.log" -> 12; anything else (a stray file) -> -1. */
 int
-journal_number(const char *name, const char *ext, uint32_t *n)
+record_journal_number(const char *name, const char *ext, uint32_t *n)
 {
 	size_t	 i;
 
@@ -131,26 +131,26 @@ record_format(struct ctl_text *t, uint64_t seq, int64_t now_ms,
 
 	record_time(now_ms, now, sizeof(now));
 	record_time(r->time_ms, then, sizeof(then));
-	ctl_text_printf(t, "{\"seq\":%" PRIu64 ",\"time\":\"%s\","
+	control_text_printf(t, "{\"seq\":%" PRIu64 ",\"time\":\"%s\","
 	    "\"event_time\":\"%s\",\"process\":", seq, now, then);
-	ctl_text_json(t, r->process);
-	ctl_text_printf(t, ",\"uid\":%u,\"event\":", (unsigned int)uid);
-	ctl_text_json(t, r->event);
-	ctl_text_printf(t, ",\"subject\":");
-	ctl_text_json(t, r->subject);
-	ctl_text_printf(t, ",\"outcome\":");
-	ctl_text_json(t, r->outcome);
-	ctl_text_printf(t, ",\"details\":");
-	ctl_text_json(t, r->details);
+	control_text_json(t, r->process);
+	control_text_printf(t, ",\"uid\":%u,\"event\":", (unsigned int)uid);
+	control_text_json(t, r->event);
+	control_text_printf(t, ",\"subject\":");
+	control_text_json(t, r->subject);
+	control_text_printf(t, ",\"outcome\":");
+	control_text_json(t, r->outcome);
+	control_text_printf(t, ",\"details\":");
+	control_text_json(t, r->details);
 	if (c != NULL) {
-		ctl_text_printf(t, ",\"prev_file\":");
-		ctl_text_json(t, c->prev_file);
+		control_text_printf(t, ",\"prev_file\":");
+		control_text_json(t, c->prev_file);
 		record_hex(c->prev_sha256, SHA256_LEN, hex);
-		ctl_text_printf(t, ",\"prev_sha256\":\"%s\"", hex);
+		control_text_printf(t, ",\"prev_sha256\":\"%s\"", hex);
 		record_hex(c->prev_meta_sha256, SHA256_LEN, hex);
-		ctl_text_printf(t, ",\"prev_meta_sha256\":\"%s\"", hex);
+		control_text_printf(t, ",\"prev_meta_sha256\":\"%s\"", hex);
 	}
-	ctl_text_printf(t, "}\n");
+	control_text_printf(t, "}\n");
 	return t->error ? -1 : 0;
 }
 

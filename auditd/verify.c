@@ -50,12 +50,12 @@ verify_numbers(int dirfd, uint32_t *lo, uint32_t *hi, uint32_t *xhi)
 	    -1 || (d = fdopendir(dfd)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
-		if (journal_number(de->d_name, "log", &n) == 0) {
+		if (record_journal_number(de->d_name, "log", &n) == 0) {
 			if (*lo == 0 || n < *lo)
 				*lo = n;
 			if (n > *hi)
 				*hi = n;
-		} else if (journal_number(de->d_name, "xml", &n) == 0 &&
+		} else if (record_journal_number(de->d_name, "xml", &n) == 0 &&
 		    n > *xhi)
 			*xhi = n;
 	}
@@ -73,10 +73,10 @@ verify_problem(struct verify_state *v, const char *fmt, ...)
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (v->json) {
-		ctl_text_printf(v->t, "%s", v->fproblems > 0 ? "," : "");
-		ctl_text_json(v->t, msg);
+		control_text_printf(v->t, "%s", v->fproblems > 0 ? "," : "");
+		control_text_json(v->t, msg);
 	} else
-		ctl_text_printf(v->t, "    %s\n", msg);
+		control_text_printf(v->t, "    %s\n", msg);
 	v->fproblems++;
 	v->nproblems++;
 }
@@ -86,10 +86,10 @@ verify_file_begin(struct verify_state *v, const char *name)
 {
 	v->fproblems = 0;
 	if (v->json) {
-		ctl_text_printf(v->t, "%s{\"file\":\"%s\",\"problems\":[",
+		control_text_printf(v->t, "%s{\"file\":\"%s\",\"problems\":[",
 		    v->nfiles > 0 ? "," : "", name);
 	} else
-		ctl_text_printf(v->t, "%s\n", name);
+		control_text_printf(v->t, "%s\n", name);
 	v->nfiles++;
 }
 
@@ -98,14 +98,14 @@ verify_file_end(struct verify_state *v, const char *state,
     const struct journal_stats *st)
 {
 	if (v->json) {
-		ctl_text_printf(v->t, "],\"ok\":%s,\"state\":\"%s\","
+		control_text_printf(v->t, "],\"ok\":%s,\"state\":\"%s\","
 		    "\"records\":%" PRIu64 ",\"first_seq\":%" PRIu64 ","
 		    "\"last_seq\":%" PRIu64 "}", v->fproblems ? "false" :
 		    "true", state, st->records, st->first_seq, st->last_seq);
 		return;
 	}
 	if (v->fproblems == 0)
-		ctl_text_printf(v->t, "    ok, %s, records %" PRIu64 "-%"
+		control_text_printf(v->t, "    ok, %s, records %" PRIu64 "-%"
 		    PRIu64 "\n", state, st->first_seq, st->last_seq);
 }
 
@@ -129,17 +129,17 @@ verify_journal(int dirfd, struct ctl_text *t, int json)
 	int			 closed, havexml;
 
 	if (json)
-		ctl_text_printf(t, "{\"files\":[");
+		control_text_printf(t, "{\"files\":[");
 	if (verify_numbers(dirfd, &lo, &hi, &xhi) == -1) {
 		if (json)
-			ctl_text_printf(t, "],\"ok\":false,\"error\":");
+			control_text_printf(t, "],\"ok\":false,\"error\":");
 		snprintf(err, sizeof(err), "cannot read the journal "
 		    "directory: %s", strerror(errno));
 		if (json) {
-			ctl_text_json(t, err);
-			ctl_text_printf(t, "}");
+			control_text_json(t, err);
+			control_text_printf(t, "}");
 		} else
-			ctl_text_printf(t, "%s\n", err);
+			control_text_printf(t, "%s\n", err);
 		return -1;
 	}
 	memset(&prev, 0, sizeof(prev));
@@ -150,8 +150,8 @@ verify_journal(int dirfd, struct ctl_text *t, int json)
 		hi = xhi;
 
 	for (n = 1; n <= hi; n++) {
-		journal_name(n, "log", name);
-		journal_name(n, "xml", xml);
+		record_journal_name(n, "log", name);
+		record_journal_name(n, "xml", xml);
 		verify_file_begin(&v, name);
 		memset(&st, 0, sizeof(st));
 		havexml = faccessat(dirfd, xml, F_OK, 0) == 0;
@@ -174,7 +174,7 @@ verify_journal(int dirfd, struct ctl_text *t, int json)
 		if (n == 1)
 			expect[0] = '\0';
 		else
-			journal_name(n - 1, "log", expect);
+			record_journal_name(n - 1, "log", expect);
 		if (!st.has_chain)
 			verify_problem(&v, "does not begin with a journal-open "
 			    "record");
@@ -255,13 +255,13 @@ verify_journal(int dirfd, struct ctl_text *t, int json)
 		prev = st;
 	}
 	if (json) {
-		ctl_text_printf(t, "],\"ok\":%s,\"problems\":%d}",
+		control_text_printf(t, "],\"ok\":%s,\"problems\":%d}",
 		    v.nproblems ? "false" : "true", v.nproblems);
 	} else if (v.nproblems == 0)
-		ctl_text_printf(t, "journal verified: %d files, every record "
+		control_text_printf(t, "journal verified: %d files, every record "
 		    "in sequence, every file chained\n", v.nfiles);
 	else
-		ctl_text_printf(t, "journal verification FAILED: %d "
+		control_text_printf(t, "journal verification FAILED: %d "
 		    "problems\n", v.nproblems);
 	return v.nproblems ? -1 : 0;
 }
@@ -280,13 +280,13 @@ verify_list(int dirfd, struct ctl_text *t, int json)
 	if (verify_numbers(dirfd, &lo, &hi, &xhi) == -1)
 		return -1;
 	if (json)
-		ctl_text_printf(t, "{\"files\":[");
+		control_text_printf(t, "{\"files\":[");
 	else
-		ctl_text_printf(t, "%-14s %-8s %10s %8s %12s %12s  %-24s  %s\n",
+		control_text_printf(t, "%-14s %-8s %10s %8s %12s %12s  %-24s  %s\n",
 		    "FILE", "STATE", "SIZE", "RECORDS", "FIRST", "LAST",
 		    "FIRST TIME", "LAST TIME");
 	for (n = lo; n != 0 && n <= hi; n++) {
-		journal_name(n, "log", name);
+		record_journal_name(n, "log", name);
 		memset(&st, 0, sizeof(st));
 		if (meta_read(dirfd, n, &m, NULL, NULL, err,
 		    sizeof(err)) == 0) {
@@ -304,7 +304,7 @@ verify_list(int dirfd, struct ctl_text *t, int json)
 		else
 			state = "missing";
 		if (json) {
-			ctl_text_printf(t, "%s{\"file\":\"%s\",\"state\":\"%s\","
+			control_text_printf(t, "%s{\"file\":\"%s\",\"state\":\"%s\","
 			    "\"size\":%lld,\"records\":%" PRIu64 ","
 			    "\"first_seq\":%" PRIu64 ",\"last_seq\":%" PRIu64
 			    ",\"first_time\":\"%s\",\"last_time\":\"%s\"}",
@@ -312,7 +312,7 @@ verify_list(int dirfd, struct ctl_text *t, int json)
 			    st.records, st.first_seq, st.last_seq,
 			    st.first_time, st.last_time);
 		} else
-			ctl_text_printf(t, "%-14s %-8s %10lld %8" PRIu64
+			control_text_printf(t, "%-14s %-8s %10lld %8" PRIu64
 			    " %12" PRIu64 " %12" PRIu64 "  %-24s  %s\n", name,
 			    state, (long long)st.size, st.records,
 			    st.first_seq, st.last_seq, st.first_time,
@@ -320,6 +320,6 @@ verify_list(int dirfd, struct ctl_text *t, int json)
 		first = 0;
 	}
 	if (json)
-		ctl_text_printf(t, "]}");
+		control_text_printf(t, "]}");
 	return 0;
 }

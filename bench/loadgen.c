@@ -14,7 +14,7 @@
  *
  * -b n deposits batches of n traces (POST /v1/events/batch).  -M ms polls
  * GET /v1/status on a connection of its own and reports how long each
- * lot waited, from its last acknowledgement to its seal (seal.c).  The result
+ * lot waited, from its last acknowledgement to its seal (sealtime.c).  The result
  * is one line of JSON on stdout; a run with any wrong answer also prints
  * INVALID on stderr and exits 3.  -S n spreads the connections over n
  * loopback source addresses, as n capture agents would be.

@@ -4,9 +4,9 @@
  *
  *	loadgen.c	options, the closed, open and idle loops, the report
  *	gen.c		realistic traces made from the ARJEL sample events
- *	client.c	mutual-TLS connections, pipelined HTTP/1.1 requests
+ *	tlsclient.c	mutual-TLS connections, pipelined HTTP/1.1 requests
  *	check.c		every answer checked; IDEvt set; latency samples
- *	seal.c		lots acknowledged and seen sealed
+ *	sealtime.c		lots acknowledged and seen sealed
  */
 #ifndef BENCH_LOADGEN_H
 #define BENCH_LOADGEN_H
@@ -82,7 +82,7 @@ struct lg_conn {
 	unsigned int	 answers;	/* answers on this connection */
 };
 
-/* client.c */
+/* tlsclient.c */
 void	 client_init(const char *host, const char *port, const char *ca,
 	    const char *cert, const char *key, int noverify,
 	    unsigned int spread);
@@ -128,7 +128,7 @@ void	 check_latency(double *p50, double *p99, double *p999, double *max,
 	    double *mean);
 size_t	 check_nsamples(void);
 
-/* seal.c: lots acknowledged, lots seen sealed in /v1/status. */
+/* sealtime.c: lots acknowledged, lots seen sealed in /v1/status. */
 void	 seal_ack(uint64_t lot, uint64_t now);
 void	 seal_status(const char *body, size_t len, uint64_t now);
 /* Every lot acknowledged so far is seen sealed. */

@@ -149,7 +149,7 @@ main(int argc, char *argv[])
 	pol.operator_id = 48;
 	pol.vault_id = 1;
 	pol.max_depth = 32;
-	if ((pol.schemas = trace_schemas_load(xsd)) == NULL)
+	if ((pol.schemas = schemaset_load(xsd)) == NULL)
 		fatalx("schemas %s could not be loaded", xsd);
 	crypt_init(cert, cipher);
 	gen_load(samples, pol.operator_id, pol.vault_id);
@@ -179,7 +179,7 @@ main(int argc, char *argv[])
 			xlen += out.iov[j].iov_len;
 		}
 		SHA256((uint8_t *)pool[k], poollen[k], bodysha);
-		if (trace_number(flat, xlen, out.idevt_off, 0, i, &xml,
+		if (tracenum_write(flat, xlen, out.idevt_off, 0, i, &xml,
 		    &xlen) == -1)
 			fatalx("IDEvt write-in failed");
 		SHA256(xml, xlen, digest);

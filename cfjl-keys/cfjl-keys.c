@@ -66,7 +66,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		usage();
-	if ((conf = config_parse(file)) == NULL)
+	if ((conf = parse_config(file)) == NULL)
 		exit(1);
 
 	if (strcmp(argv[0], "generate") == 0) {
@@ -109,7 +109,7 @@ keys_open(const struct cfjl_conf *conf)
 	if (sc->pkcs11_module[0] == '\0' || sc->pkcs11_token[0] == '\0')
 		errx(1, "%s: sealerd needs \"pkcs11 module\" and \"pkcs11 "
 		    "token\"", conf->file);
-	if (pin_read(sc->pkcs11_pin_file, pin, sizeof(pin), e,
+	if (pinfile_read(sc->pkcs11_pin_file, pin, sizeof(pin), e,
 	    sizeof(e)) == -1)
 		errx(1, "%s", e);
 	p = p11_open(sc->pkcs11_module, sc->pkcs11_token, pin, e, sizeof(e));
@@ -216,7 +216,7 @@ keys_install(const struct cfjl_conf *conf, int argc, char **argv)
 		    argv[0]);
 	p = keys_open(conf);
 	e[0] = '\0';
-	rc = cert_install(p, label, kind, argv[1], dest, e, sizeof(e));
+	rc = csr_cert_install(p, label, kind, argv[1], dest, e, sizeof(e));
 	p11_close(p);
 	if (rc == -1) {
 		warnx("%s: %s", argv[1], e);

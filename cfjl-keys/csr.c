@@ -191,7 +191,7 @@ cert_check_usage(X509 *x, enum keys_kind kind, char *err, size_t errlen)
 }
 
 int
-cert_install(struct p11 *p, const char *label, enum keys_kind kind,
+csr_cert_install(struct p11 *p, const char *label, enum keys_kind kind,
     const char *in, const char *dest, char *err, size_t errlen)
 {
 	STACK_OF(X509)	*certs = NULL;

@@ -18,7 +18,7 @@ enum keys_kind {
 /* csr.c */
 int	csr_write(struct p11 *, const char *label, const char *dn,
 	    const char *path, char *err, size_t errlen);
-int	cert_install(struct p11 *, const char *label, enum keys_kind,
+int	csr_cert_install(struct p11 *, const char *label, enum keys_kind,
 	    const char *in, const char *dest, char *err, size_t errlen);
 
 #endif

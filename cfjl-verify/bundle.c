@@ -42,7 +42,7 @@ path_number(const char *path, const char *dir, const char *ext,
 			return (-1);
 	memcpy(digits, path + dl, 12);
 	digits[12] = '\0';
-	return (parse_u64(digits, n));
+	return (util_parse_u64(digits, n));
 }
 
 /* The whole data of a small entry, NUL-terminated; NULL if too big. */
@@ -52,7 +52,7 @@ entry_slurp(struct tar *t, struct tar_entry *e, size_t max, struct bundle *b)
 	char	*buf;
 
 	if (e->size > max) {
-		v_fail("%s: %llu bytes, more than the %zu allowed", e->path,
+		report_fail("%s: %llu bytes, more than the %zu allowed", e->path,
 		    (unsigned long long)e->size, max);
 		return (NULL);
 	}
@@ -84,7 +84,7 @@ entry_certs(struct bundle *b, struct tar *t, struct tar_entry *e)
 		dup = &b->tsa_dup;
 	}
 	if (*pem != NULL) {
-		v_fail("%s appears twice in the bundle", e->path);
+		report_fail("%s appears twice in the bundle", e->path);
 		*dup = 1;
 		return;
 	}
@@ -93,7 +93,7 @@ entry_certs(struct bundle *b, struct tar *t, struct tar_entry *e)
 	*pem = buf;
 	*len = e->size;
 	if ((*sk = certs_parse_pem(buf, e->size)) == NULL)
-		v_fail("%s: no PEM certificate in it", e->path);
+		report_fail("%s: no PEM certificate in it", e->path);
 }
 
 /*
@@ -112,7 +112,7 @@ entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
 	size_t		 cost, more;
 
 	if (b->nlots > 0 && n <= b->last_lot) {
-		v_fail("%s comes after lots/%012llu.xml: out of lot order or "
+		report_fail("%s comes after lots/%012llu.xml: out of lot order or "
 		    "twice (refused, the rest of the archive is not read)",
 		    e->path, (unsigned long long)b->last_lot);
 		return (-1);
@@ -128,46 +128,46 @@ entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
 	lot->numero = n;
 	strlcpy(lot->path, e->path, sizeof(lot->path));
 	if (b->listed != NULL) {
-		v_fail("%s comes after event files (refused: the lots come "
+		report_fail("%s comes after event files (refused: the lots come "
 		    "first)", e->path);
 		return (0);
 	}
 	if (b->seal_pem == NULL || b->tsa_pem == NULL) {
-		v_fail("%s comes before certs/seal.pem and certs/tsa.pem "
+		report_fail("%s comes before certs/seal.pem and certs/tsa.pem "
 		    "(refused: the certificates come first)", e->path);
 		return (0);
 	}
 	if (e->size > V_LOT_MAX) {
-		v_fail("%s: %llu bytes, more than a lot can be (%llu)",
+		report_fail("%s: %llu bytes, more than a lot can be (%llu)",
 		    e->path, (unsigned long long)e->size, V_LOT_MAX);
 		return (0);
 	}
 	if (e->size > V_PARSE_BUDGET / 3) {
-		v_error("%s: not checked: %llu bytes, more than the %d MiB "
+		report_error("%s: not checked: %llu bytes, more than the %d MiB "
 		    "the verifier parses at once allow", e->path,
 		    (unsigned long long)e->size, V_PARSE_BUDGET >> 20);
 		return (0);
 	}
-	cost = budget_take(e->size);
+	cost = work_budget_take(e->size);
 	if ((buf = entry_slurp(t, e, V_LOT_MAX, b)) == NULL) {
-		budget_give(cost);
+		work_budget_give(cost);
 		return (0);
 	}
-	sha256(buf, e->size, lot->raw_sha);
-	/* lot_check() refuses what goes past the bounds, at no cost */
-	if (xbound_scan(buf, e->size, &lot_bound, &cnt, why,
+	util_sha256(buf, e->size, lot->raw_sha);
+	/* lotcheck_run() refuses what goes past the bounds, at no cost */
+	if (xmlbound_scan(buf, e->size, &lot_bound, &cnt, why,
 	    sizeof(why)) == 0) {
-		if ((more = xbound_cost(e->size, &cnt)) > V_PARSE_BUDGET) {
-			v_error("%s: not checked: %zu elements and %zu "
+		if ((more = xmlbound_cost(e->size, &cnt)) > V_PARSE_BUDGET) {
+			report_error("%s: not checked: %zu elements and %zu "
 			    "attributes, more than the %d MiB the verifier "
 			    "parses at once allow", e->path, cnt.elements,
 			    cnt.attrs, V_PARSE_BUDGET >> 20);
 			free(buf);
-			budget_give(cost);
+			work_budget_give(cost);
 			return (0);
 		}
 		if (more > cost)
-			cost += budget_take(more - cost);
+			cost += work_budget_take(more - cost);
 	}
 	work_lot(b->work, b->nlots - 1, buf, e->size, cost);
 	return (0);
@@ -206,19 +206,19 @@ entry_event(struct vctx *ctx, struct bundle *b, struct tar *t,
 		qsort(b->listed, b->nlisted, sizeof(*b->listed), u64_cmp);
 	}
 	if (bsearch(&n, b->listed, b->nlisted, sizeof(n), u64_cmp) == NULL) {
-		v_fail("%s is not listed in any lot (extra file; refused, "
+		report_fail("%s is not listed in any lot (extra file; refused, "
 		    "the rest of the archive is not read)", e->path);
 		return (-1);
 	}
 	if (n <= b->last_event) {
-		v_fail("%s comes after events/%012llu.p7m: out of IDEvt order "
+		report_fail("%s comes after events/%012llu.p7m: out of IDEvt order "
 		    "or twice (refused, the rest of the archive is not read)",
 		    e->path, (unsigned long long)b->last_event);
 		return (-1);
 	}
 	b->last_event = n;
 	if (e->size > V_EVENT_MAX) {
-		v_fail("%s: %llu bytes, more than the %d allowed", e->path,
+		report_fail("%s: %llu bytes, more than the %d allowed", e->path,
 		    (unsigned long long)e->size, V_EVENT_MAX);
 		return (0);
 	}
@@ -268,7 +268,7 @@ bundle_read(struct vctx *ctx, struct bundle *b, const char *path)
 	if ((fp = fopen(path, "rb")) == NULL) {
 		memset(b, 0, sizeof(*b));
 		b->name = path;
-		v_error("cannot open %s: %s", path, strerror(errno));
+		report_error("cannot open %s: %s", path, strerror(errno));
 		b->unreadable = 1;
 		return (-1);
 	}
@@ -300,7 +300,7 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 			if (strcmp(e.path, "certs/") != 0 &&
 			    strcmp(e.path, "lots/") != 0 &&
 			    strcmp(e.path, "events/") != 0) {
-				v_fail("entry \"%s\": a directory that is not "
+				report_fail("entry \"%s\": a directory that is not "
 				    "part of the format (refused; the rest of "
 				    "the archive is not read)", e.path);
 				b->unlisted = 1;
@@ -310,7 +310,7 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 		}
 		if (strcmp(e.path, "manifest.json") == 0) {
 			if (b->m.present) {
-				v_fail("manifest.json appears twice in the "
+				report_fail("manifest.json appears twice in the "
 				    "bundle");
 				b->m.valid = 0;
 				continue;
@@ -339,7 +339,7 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 		}
 		else {
 			/* nothing is kept per entry: the first one ends it */
-			v_fail("entry \"%s\" is not part of the format "
+			report_fail("entry \"%s\" is not part of the format "
 			    "(refused; the rest of the archive is not read)",
 			    e.path);
 			b->unlisted = 1;
@@ -353,10 +353,10 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 	else if (rc == 0)
 		b->complete = 1;
 	else if (t.ioerr) {
-		v_error("%s: %s", path, t.err);
+		report_error("%s: %s", path, t.err);
 		b->unreadable = 1;
 	} else
-		v_fail("bundle archive: %s", t.err);
+		report_fail("bundle archive: %s", t.err);
 
 	work_finish(b->work);
 	b->work = NULL;
@@ -367,11 +367,11 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 	b->listed = NULL;
 
 	if (!b->m.present)
-		v_fail("manifest.json is missing");
+		report_fail("manifest.json is missing");
 	if (b->seal_pem == NULL)
-		v_fail("certs/seal.pem is missing");
+		report_fail("certs/seal.pem is missing");
 	if (b->tsa_pem == NULL)
-		v_fail("certs/tsa.pem is missing");
+		report_fail("certs/tsa.pem is missing");
 	b->unwraps = cms_fast_unwraps(ctx->fast) - unwraps;
 
 	if (b->nlots > 0)
@@ -393,7 +393,7 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 	}
 	b->nevents = j;
 	if (b->complete && !b->unreadable)
-		v_ok("archive: %zu lots, %zu event files, properly ended",
+		report_ok("archive: %zu lots, %zu event files, properly ended",
 		    b->nlots, b->nevents);
 	return (b->unreadable ? -1 : 0);
 }
@@ -404,7 +404,7 @@ bundle_free(struct bundle *b)
 	size_t	 i;
 
 	for (i = 0; i < b->nlots; i++)
-		lot_free(&b->lots[i]);
+		lotcheck_free(&b->lots[i]);
 	free(b->lots);
 	for (i = 0; i < b->nevents; i++)
 		free(b->events[i].why);

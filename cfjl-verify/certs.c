@@ -33,13 +33,13 @@ certs_trust_load(struct vctx *ctx)
 	int	 n = 0;
 
 	if ((fp = fopen(ctx->trust_path, "r")) == NULL) {
-		v_error("trust file %s: %s", ctx->trust_path, strerror(errno));
+		report_error("trust file %s: %s", ctx->trust_path, strerror(errno));
 		return (-1);
 	}
 	if ((ctx->trust = X509_STORE_new()) == NULL ||
 	    (ctx->trust_certs = sk_X509_new_null()) == NULL) {
 		fclose(fp);
-		v_error("out of memory");
+		report_error("out of memory");
 		return (-1);
 	}
 	while ((x = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL) {
@@ -47,7 +47,7 @@ certs_trust_load(struct vctx *ctx)
 		    !sk_X509_push(ctx->trust_certs, x)) {
 			X509_free(x);
 			fclose(fp);
-			v_error("trust file %s: cannot add a certificate",
+			report_error("trust file %s: cannot add a certificate",
 			    ctx->trust_path);
 			return (-1);
 		}
@@ -56,7 +56,7 @@ certs_trust_load(struct vctx *ctx)
 	ERR_clear_error();
 	fclose(fp);
 	if (n == 0) {
-		v_error("trust file %s: no PEM certificate in it",
+		report_error("trust file %s: no PEM certificate in it",
 		    ctx->trust_path);
 		return (-1);
 	}

@@ -108,29 +108,29 @@ main(int argc, char *argv[])
 	}
 
 	report_init(ctx.json);
-	if (xades_init() == -1)
+	if (xadescheck_init() == -1)
 		errx(2, "cannot initialise xmlsec");
 	bs = xcalloc(argc, sizeof(*bs));
 	if (certs_trust_load(&ctx) == -1)
 		goto done;
 	if (journal) {
 		report_scope(argv[0]);
-		journal_verify(&ctx, argv[0]);
+		journalcheck_run(&ctx, argv[0]);
 		goto done;
 	}
 	if (ctx.key_path != NULL && event_key_load(&ctx) == -1)
 		goto done;
-	if (ctx.xsd_dir != NULL && xsd_load(&ctx) == -1)
+	if (ctx.xsd_dir != NULL && event_xsd_load(&ctx) == -1)
 		goto done;
 	if (ctx.out_dir != NULL) {
 		if (stat(ctx.out_dir, &st) == -1 && errno == ENOENT &&
 		    mkdir(ctx.out_dir, 0755) == -1) {
-			v_error("cannot create %s: %s", ctx.out_dir,
+			report_error("cannot create %s: %s", ctx.out_dir,
 			    strerror(errno));
 			goto done;
 		}
 		if (stat(ctx.out_dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-			v_error("%s is not a directory", ctx.out_dir);
+			report_error("%s is not a directory", ctx.out_dir);
 			goto done;
 		}
 	}
@@ -151,13 +151,13 @@ done:
 	for (i = 0; i < nread; i++)
 		bundle_free(&bs[i]);
 	free(bs);
-	xsd_free(&ctx);
+	event_xsd_free(&ctx);
 	event_cleanup(&ctx);
 	EVP_PKEY_free(ctx.regkey);
 	X509_free(ctx.regcert);
 	if (ctx.trust_certs != NULL)
 		sk_X509_pop_free(ctx.trust_certs, X509_free);
 	X509_STORE_free(ctx.trust);
-	xades_cleanup();
+	xadescheck_cleanup();
 	return (rc);
 }

@@ -54,15 +54,15 @@ chain_manifest(struct bundle *b)
 			continue;
 		if (strcmp(l->operateur, m->operator) != 0 ||
 		    strcmp(l->coffre, vault) != 0) {
-			v_fail("lot %llu: Operateur %s, Coffre %s: the manifest "
+			report_fail("lot %llu: Operateur %s, Coffre %s: the manifest "
 			    "says operator %s, vault %s", ULL(l->numero),
 			    l->operateur, l->coffre, m->operator, vault);
 			bad++;
 		}
 		total += l->nentries;
 	}
-	if (parse_iso8601_ms(m->created, &created) == -1) {
-		v_fail("manifest.json: created is not a UTC time");
+	if (util_parse_iso8601_ms(m->created, &created) == -1) {
+		report_fail("manifest.json: created is not a UTC time");
 		bad++;
 	} else
 		for (i = 0; i < b->nlots; i++) {
@@ -70,51 +70,51 @@ chain_manifest(struct bundle *b)
 
 			if (l->signing_ms > created + V_SKEW_MS ||
 			    l->gentime_ms > created + V_SKEW_MS) {
-				v_fail("lot %llu: sealed after the bundle was "
+				report_fail("lot %llu: sealed after the bundle was "
 				    "made (%s)", ULL(l->numero), m->created);
 				bad++;
 			}
 		}
 	if (b->nlots == 0) {
 		if (m->has_included) {
-			v_fail("manifest.json lists lots %llu to %llu but the "
+			report_fail("manifest.json lists lots %llu to %llu but the "
 			    "bundle holds no lot", ULL(m->lot_first),
 			    ULL(m->lot_last));
 			return;
 		}
-		v_ok("manifest.json: no sealed lot in the requested range; "
+		report_ok("manifest.json: no sealed lot in the requested range; "
 		    "the bundle is empty, as it says");
 		return;
 	}
 	first = &b->lots[0];
 	last = &b->lots[b->nlots - 1];
 	if (!m->has_included) {
-		v_fail("manifest.json says nothing is included, but the bundle "
+		report_fail("manifest.json says nothing is included, but the bundle "
 		    "holds lots %llu to %llu", ULL(first->numero),
 		    ULL(last->numero));
 		return;
 	}
 	if (first->numero != m->lot_first || last->numero != m->lot_last) {
-		v_fail("manifest.json lists lots %llu to %llu, the bundle holds "
+		report_fail("manifest.json lists lots %llu to %llu, the bundle holds "
 		    "lots %llu to %llu", ULL(m->lot_first), ULL(m->lot_last),
 		    ULL(first->numero), ULL(last->numero));
 		bad++;
 	}
 	if (first->parsed && last->parsed &&
 	    (first->premier != m->inc_from || last->dernier != m->inc_to)) {
-		v_fail("manifest.json says IDEvt %llu to %llu are included, the "
+		report_fail("manifest.json says IDEvt %llu to %llu are included, the "
 		    "lots hold %llu to %llu", ULL(m->inc_from), ULL(m->inc_to),
 		    ULL(first->premier), ULL(last->dernier));
 		bad++;
 	}
 	if (m->has_events && m->nevents != total) {
-		v_fail("manifest.json counts %llu events, the lots list %llu",
+		report_fail("manifest.json counts %llu events, the lots list %llu",
 		    ULL(m->nevents), ULL(total));
 		bad++;
 	}
 	if (m->has_sealed && (m->sealed_lot < m->lot_last ||
 	    m->sealed_idevt < m->inc_to)) {
-		v_fail("manifest.json says sealing had reached lot %llu (IDEvt "
+		report_fail("manifest.json says sealing had reached lot %llu (IDEvt "
 		    "%llu), before the lots it includes", ULL(m->sealed_lot),
 		    ULL(m->sealed_idevt));
 		bad++;
@@ -123,19 +123,19 @@ chain_manifest(struct bundle *b)
 	/* the requested range against what came */
 	if (!m->req_by_time) {
 		if (first->parsed && first->dernier < m->req_from) {
-			v_fail("lot %llu ends at IDEvt %llu, before the "
+			report_fail("lot %llu ends at IDEvt %llu, before the "
 			    "requested range (from %llu)", ULL(first->numero),
 			    ULL(first->dernier), ULL(m->req_from));
 			bad++;
 		}
 		if (last->parsed && last->premier > m->req_to) {
-			v_fail("lot %llu starts at IDEvt %llu, after the "
+			report_fail("lot %llu starts at IDEvt %llu, after the "
 			    "requested range (to %llu)", ULL(last->numero),
 			    ULL(last->premier), ULL(m->req_to));
 			bad++;
 		}
 		if (m->inc_from > m->req_from && m->req_from > 0) {
-			v_fail("the requested range starts at IDEvt %llu, the "
+			report_fail("the requested range starts at IDEvt %llu, the "
 			    "bundle at %llu: events are missing at the start",
 			    ULL(m->req_from), ULL(m->inc_from));
 			bad++;
@@ -143,13 +143,13 @@ chain_manifest(struct bundle *b)
 		if (m->inc_to < m->req_to) {
 			if (m->has_sealed && m->sealed_idevt == m->inc_to &&
 			    m->sealed_lot == m->lot_last)
-				v_note("sealing had reached IDEvt %llu (lot "
+				report_note("sealing had reached IDEvt %llu (lot "
 				    "%llu) when the bundle was made: IDEvt "
 				    "%llu to %llu are not in it",
 				    ULL(m->inc_to), ULL(m->lot_last),
 				    ULL(m->inc_to + 1), ULL(m->req_to));
 			else {
-				v_fail("the requested range ends at IDEvt %llu, "
+				report_fail("the requested range ends at IDEvt %llu, "
 				    "the bundle at %llu, and the manifest does "
 				    "not say sealing stopped there",
 				    ULL(m->req_to), ULL(m->inc_to));
@@ -157,13 +157,13 @@ chain_manifest(struct bundle *b)
 			}
 		}
 	} else {
-		if (parse_compact_time(m->req_from, &since) == 0 &&
-		    parse_compact_time(m->req_to, &until) == 0) {
+		if (util_parse_compact_time(m->req_from, &since) == 0 &&
+		    util_parse_compact_time(m->req_to, &until) == 0) {
 			until += 1000;	/* the whole last second */
 			for (i = 0; i < b->nlots; i++)
 				if (b->lots[i].parsed && !lot_touches_time(
 				    &b->lots[i], since, until)) {
-					v_fail("lot %llu has no event received "
+					report_fail("lot %llu has no event received "
 					    "in the requested time range",
 					    ULL(b->lots[i].numero));
 					bad++;
@@ -171,7 +171,7 @@ chain_manifest(struct bundle *b)
 		}
 	}
 	if (bad == 0)
-		v_ok("manifest.json agrees with the lots: lots %llu to %llu, "
+		report_ok("manifest.json agrees with the lots: lots %llu to %llu, "
 		    "IDEvt %llu to %llu, %llu events", ULL(m->lot_first),
 		    ULL(m->lot_last), ULL(m->inc_from), ULL(m->inc_to),
 		    ULL(total));
@@ -184,13 +184,13 @@ chain_link(struct vlot *prev, struct vlot *cur, const char *where)
 	if (!prev->parsed || !cur->parsed)
 		return;
 	if (cur->premier != prev->dernier + 1)
-		v_fail("lot %llu: Premier %llu does not follow lot %llu's "
+		report_fail("lot %llu: Premier %llu does not follow lot %llu's "
 		    "Dernier %llu%s", ULL(cur->numero), ULL(cur->premier),
 		    ULL(prev->numero), ULL(prev->dernier), where);
 	if (!prev->has_sigvalue || !cur->has_precedent)
 		return;
 	if (memcmp(cur->precedent, prev->sigvalue_sha, V_SHA256_LEN) != 0)
-		v_fail("lot %llu: Precedent does not match lot %llu's "
+		report_fail("lot %llu: Precedent does not match lot %llu's "
 		    "SignatureValue%s", ULL(cur->numero), ULL(prev->numero),
 		    where);
 }
@@ -209,12 +209,12 @@ chain_lots(struct bundle *b)
 	if (cur->numero == 1) {
 		if (cur->has_precedent &&
 		    memcmp(cur->precedent, zero32, V_SHA256_LEN) != 0)
-			v_fail("lot 1: Precedent is not 32 zero bytes");
+			report_fail("lot 1: Precedent is not 32 zero bytes");
 		if (cur->parsed && cur->premier != 1)
-			v_fail("lot 1: Premier is %llu, not 1",
+			report_fail("lot 1: Premier is %llu, not 1",
 			    ULL(cur->premier));
 	} else
-		v_note("lot %llu: first lot of the bundle; its link to lot "
+		report_note("lot %llu: first lot of the bundle; its link to lot "
 		    "%llu cannot be checked here", ULL(cur->numero),
 		    ULL(cur->numero - 1));
 	for (i = 1; i < b->nlots; i++) {
@@ -222,16 +222,16 @@ chain_lots(struct bundle *b)
 		cur = &b->lots[i];
 		if (cur->numero != prev->numero + 1) {
 			if (cur->numero == prev->numero + 2)
-				v_fail("lot %llu is missing (between lots %llu "
+				report_fail("lot %llu is missing (between lots %llu "
 				    "and %llu)", ULL(prev->numero + 1),
 				    ULL(prev->numero), ULL(cur->numero));
 			else
-				v_fail("lots %llu to %llu are missing",
+				report_fail("lots %llu to %llu are missing",
 				    ULL(prev->numero + 1),
 				    ULL(cur->numero - 1));
 			if (prev->parsed && cur->parsed &&
 			    cur->premier != prev->dernier + 1)
-				v_fail("IDEvt %llu to %llu are missing (gap "
+				report_fail("IDEvt %llu to %llu are missing (gap "
 				    "between lots %llu and %llu)",
 				    ULL(prev->dernier + 1),
 				    ULL(cur->premier - 1), ULL(prev->numero),
@@ -241,7 +241,7 @@ chain_lots(struct bundle *b)
 		chain_link(prev, cur, "");
 	}
 	if (b->nlots > 1 && report_failures() == before)
-		v_ok("lots %llu to %llu: consecutive numbers and IDEvt ranges; "
+		report_ok("lots %llu to %llu: consecutive numbers and IDEvt ranges; "
 		    "Precedent chain checked", ULL(b->lots[0].numero),
 		    ULL(b->lots[b->nlots - 1].numero));
 }
@@ -260,13 +260,13 @@ chain_events(struct vctx *ctx, struct bundle *b)
 		for (j = 0; j < l->nentries; j++) {
 			e = &l->entries[j];
 			if ((ev = bundle_event(b, e->idevt)) == NULL) {
-				v_fail("lot %llu: event %llu: %s is missing",
+				report_fail("lot %llu: event %llu: %s is missing",
 				    ULL(l->numero), ULL(e->idevt), e->fichier);
 				bad++;
 				continue;
 			}
 			if (ev->ref) {
-				v_fail("IDEvt %llu is listed by more than one "
+				report_fail("IDEvt %llu is listed by more than one "
 				    "lot entry", ULL(e->idevt));
 				bad++;
 				continue;
@@ -276,12 +276,12 @@ chain_events(struct vctx *ctx, struct bundle *b)
 			b0 = bad;
 			k0 = kbad;
 			if (ev->count != 1) {
-				v_fail("events/%012llu.p7m appears twice in "
+				report_fail("events/%012llu.p7m appears twice in "
 				    "the bundle", ULL(e->idevt));
 				bad++;
 			}
 			if (memcmp(ev->sha, e->empreinte, V_SHA256_LEN) != 0) {
-				v_fail("lot %llu: event %llu: Empreinte does "
+				report_fail("lot %llu: event %llu: Empreinte does "
 				    "not match events/%012llu.p7m (%llu bytes): "
 				    "the file was changed", ULL(l->numero),
 				    ULL(e->idevt), ULL(e->idevt),
@@ -291,34 +291,34 @@ chain_events(struct vctx *ctx, struct bundle *b)
 			if (ctx->regkey == NULL)
 				continue;
 			if (ev->dec != DEC_OK) {
-				v_fail("event %llu: %s", ULL(e->idevt),
+				report_fail("event %llu: %s", ULL(e->idevt),
 				    ev->why != NULL ? ev->why : "?");
 				kbad++;
 				continue;
 			}
 			if (strcmp(ev->root, e->type) != 0) {
-				v_fail("event %llu: the trace is a %s, the lot "
+				report_fail("event %llu: the trace is a %s, the lot "
 				    "says %s", ULL(e->idevt), ev->root,
 				    e->type);
 				kbad++;
 			}
 			if (!ev->has_idevt)
-				v_fail("event %llu: the trace carries no "
+				report_fail("event %llu: the trace carries no "
 				    "numeric IDEvt", ULL(e->idevt));
 			else if (ev->inner_idevt != e->idevt)
-				v_fail("event %llu: the trace carries IDEvt "
+				report_fail("event %llu: the trace carries IDEvt "
 				    "%llu, the lot says %llu", ULL(e->idevt),
 				    ULL(ev->inner_idevt), ULL(e->idevt));
 			if (!ev->has_idevt || ev->inner_idevt != e->idevt)
 				kbad++;
 			if (strcmp(ev->inner_dateevt, e->dateevt) != 0) {
-				v_fail("event %llu: the trace's DateEvt %s is "
+				report_fail("event %llu: the trace's DateEvt %s is "
 				    "not the lot's %s", ULL(e->idevt),
 				    ev->inner_dateevt, e->dateevt);
 				kbad++;
 			}
 			if (ev->xsd < 0) {
-				v_fail("event %llu: %s", ULL(e->idevt),
+				report_fail("event %llu: %s", ULL(e->idevt),
 				    ev->why != NULL ? ev->why : "?");
 				kbad++;
 			}
@@ -331,19 +331,19 @@ chain_events(struct vctx *ctx, struct bundle *b)
 		event_publish(ctx, &b->events[i], 0);
 	for (i = 0; i < b->nevents; i++)
 		if (!b->events[i].ref) {
-			v_fail("events/%012llu.p7m is not listed in any lot "
+			report_fail("events/%012llu.p7m is not listed in any lot "
 			    "(extra file)", ULL(b->events[i].idevt));
 			bad++;
 		}
 	if (bad == 0 && nfiles > 0)
-		v_ok("events: %zu files present, each matches its Empreinte",
+		report_ok("events: %zu files present, each matches its Empreinte",
 		    nfiles);
 	if (ctx->regkey != NULL && kbad == 0 && ndec > 0)
-		v_ok("events: %zu traces decrypted; root element, IDEvt and "
+		report_ok("events: %zu traces decrypted; root element, IDEvt and "
 		    "DateEvt match their lots%s", ndec, ctx->xsd != NULL ?
 		    "; valid against the schemas" : "");
 	if (ctx->fast != NULL && ndec > 0)
-		v_note("events: %llu content key%s unwrapped (one RSA "
+		report_note("events: %llu content key%s unwrapped (one RSA "
 		    "decryption each) for %zu traces", ULL(b->unwraps),
 		    b->unwraps == 1 ? "" : "s", ndec);
 }
@@ -392,7 +392,7 @@ chain_bundles(struct vctx *ctx, struct bundle *bs, size_t n)
 			if (a->m.valid && c->m.valid &&
 			    (strcmp(a->m.operator, c->m.operator) != 0 ||
 			    a->m.vault != c->m.vault))
-				v_fail("%s and %s come from different vaults",
+				report_fail("%s and %s come from different vaults",
 				    a->name, c->name);
 			lo = c->lots[0].numero;
 			hi = a->lots[a->nlots - 1].numero;
@@ -408,7 +408,7 @@ chain_bundles(struct vctx *ctx, struct bundle *bs, size_t n)
 					continue;
 				if (memcmp(la->raw_sha, lc->raw_sha,
 				    V_SHA256_LEN) != 0) {
-					v_fail("lot %llu differs between %s "
+					report_fail("lot %llu differs between %s "
 					    "and %s", ULL(num), a->name,
 					    c->name);
 					bad++;
@@ -422,7 +422,7 @@ chain_bundles(struct vctx *ctx, struct bundle *bs, size_t n)
 						continue;
 					if (memcmp(ea->sha, ec->sha,
 					    V_SHA256_LEN) != 0) {
-						v_fail("events/%012llu.p7m "
+						report_fail("events/%012llu.p7m "
 						    "differs between %s and %s",
 						    ULL(ea->idevt), a->name,
 						    c->name);
@@ -431,7 +431,7 @@ chain_bundles(struct vctx *ctx, struct bundle *bs, size_t n)
 				}
 			}
 			if (bad == 0)
-				v_ok("%s and %s overlap in lots %llu to %llu: "
+				report_ok("%s and %s overlap in lots %llu to %llu: "
 				    "identical", a->name, c->name, ULL(lo),
 				    ULL(hi));
 		}
@@ -447,7 +447,7 @@ chain_bundles(struct vctx *ctx, struct bundle *bs, size_t n)
 			}
 		lo = c->lots[0].numero;
 		if (lo > hi + 1) {
-			v_fail("lots %llu to %llu are in none of the bundles: "
+			report_fail("lots %llu to %llu are in none of the bundles: "
 			    "the chain cannot go on from %s to %s",
 			    ULL(hi + 1), ULL(lo - 1), a->name, c->name);
 			continue;
@@ -460,7 +460,7 @@ chain_bundles(struct vctx *ctx, struct bundle *bs, size_t n)
 			bad = report_failures();
 			chain_link(la, lc, where);
 			if (report_failures() == bad)
-				v_ok("the chain goes on from %s (lot %llu) to %s (lot "
+				report_ok("the chain goes on from %s (lot %llu) to %s (lot "
 				    "%llu)", a->name, ULL(la->numero), c->name,
 				    ULL(lc->numero));
 		}

@@ -72,7 +72,7 @@ event_key_load(struct vctx *ctx)
 	X509		*x = NULL;
 
 	if ((fp = fopen(ctx->key_path, "rb")) == NULL) {
-		v_error("regulator key %s: %s", ctx->key_path,
+		report_error("regulator key %s: %s", ctx->key_path,
 		    strerror(errno));
 		return (-1);
 	}
@@ -93,7 +93,7 @@ event_key_load(struct vctx *ctx)
 	fclose(fp);
 	ERR_clear_error();
 	if (pk == NULL) {
-		v_error("regulator key %s: not a PEM private key nor a PKCS#12 "
+		report_error("regulator key %s: not a PEM private key nor a PKCS#12 "
 		    "file (or wrong pass phrase)", ctx->key_path);
 		return (-1);
 	}
@@ -136,7 +136,7 @@ xsd_roots(struct xsdset *set, size_t idx, const char *path)
 
 /* Every *.xsd at the top of the directory (include/ is for includes). */
 int
-xsd_load(struct vctx *ctx)
+event_xsd_load(struct vctx *ctx)
 {
 	struct xsdset		*set;
 	struct dirent		*de;
@@ -146,7 +146,7 @@ xsd_load(struct vctx *ctx)
 	size_t			 l;
 
 	if ((d = opendir(ctx->xsd_dir)) == NULL) {
-		v_error("schema directory %s: %s", ctx->xsd_dir,
+		report_error("schema directory %s: %s", ctx->xsd_dir,
 		    strerror(errno));
 		return (-1);
 	}
@@ -165,7 +165,7 @@ xsd_load(struct vctx *ctx)
 		set->schemas[set->nschemas] = xmlSchemaParse(pctx);
 		xmlSchemaFreeParserCtxt(pctx);
 		if (set->schemas[set->nschemas] == NULL) {
-			v_error("schema %s does not load", path);
+			report_error("schema %s does not load", path);
 			continue;
 		}
 		set->files[set->nschemas] = xstrdup(de->d_name);
@@ -174,9 +174,9 @@ xsd_load(struct vctx *ctx)
 	}
 	closedir(d);
 	if (set->nroots == 0) {
-		v_error("schema directory %s: no schema declares an element",
+		report_error("schema directory %s: no schema declares an element",
 		    ctx->xsd_dir);
-		xsd_free(ctx);
+		event_xsd_free(ctx);
 		free(set);
 		return (-1);
 	}
@@ -185,7 +185,7 @@ xsd_load(struct vctx *ctx)
 }
 
 void
-xsd_free(struct vctx *ctx)
+event_xsd_free(struct vctx *ctx)
 {
 	size_t	 i;
 
@@ -219,13 +219,13 @@ event_write(struct vctx *ctx, struct vevent *ev, const uint8_t *buf,
 	ev->written = 1;
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
 	    0600)) == -1 || write(fd, buf, len) != (ssize_t)len) {
-		v_error("cannot write %s: %s", path, strerror(errno));
+		report_error("cannot write %s: %s", path, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return;
 	}
 	if (close(fd) == -1)
-		v_error("cannot write %s: %s", path, strerror(errno));
+		report_error("cannot write %s: %s", path, strerror(errno));
 }
 
 /*
@@ -244,11 +244,11 @@ event_publish(struct vctx *ctx, struct vevent *ev, int ok)
 	event_path(ctx, ev->idevt, 0, path, sizeof(path));
 	if (ok) {
 		if (chmod(tmp, 0644) == -1 || rename(tmp, path) == -1)
-			v_error("cannot rename %s: %s", tmp, strerror(errno));
+			report_error("cannot rename %s: %s", tmp, strerror(errno));
 		return;
 	}
 	if (unlink(tmp) == -1 && errno != ENOENT)
-		v_error("cannot remove %s: %s", tmp, strerror(errno));
+		report_error("cannot remove %s: %s", tmp, strerror(errno));
 }
 
 /* The first problem found with an event (kept only for those). */
@@ -319,7 +319,7 @@ void
 event_check(struct vctx *ctx, struct vwork *w, struct vevent *ev,
     const uint8_t *der, size_t len)
 {
-	sha256(der, len, ev->sha);
+	util_sha256(der, len, ev->sha);
 	if (ctx->regkey != NULL)
 		event_decrypt(ctx, w, ev, der, len);
 }
@@ -341,19 +341,19 @@ event_trace(struct vctx *ctx, struct vwork *w, struct vevent *ev,
 	size_t			 cost = 0;
 
 	ev->dec = DEC_OK;
-	if (xbound_scan(plain, plen, &lim, &cnt, why, sizeof(why)) == -1) {
+	if (xmlbound_scan(plain, plen, &lim, &cnt, why, sizeof(why)) == -1) {
 		event_why(ev, "the trace is refused before parsing: %s", why);
 		ev->dec = DEC_FAIL;
 		return;
 	}
-	if ((cost = xbound_cost(plen, &cnt)) > V_PARSE_BUDGET) {
+	if ((cost = xmlbound_cost(plen, &cnt)) > V_PARSE_BUDGET) {
 		event_why(ev, "the trace is refused before parsing: %zu "
 		    "elements and %zu attributes need more than %d MiB",
 		    cnt.elements, cnt.attrs, V_PARSE_BUDGET >> 20);
 		ev->dec = DEC_FAIL;
 		return;
 	}
-	cost = budget_take(cost);
+	cost = work_budget_take(cost);
 	if (plen > INT32_MAX ||
 	    (doc = xmlCtxtReadMemory(w->xmlctx, plain, (int)plen, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) ==
@@ -370,7 +370,7 @@ event_trace(struct vctx *ctx, struct vwork *w, struct vevent *ev,
 			continue;
 		if (strcmp((char *)n->name, "IDEvt") == 0 && !ev->has_idevt) {
 			c = xmlNodeGetContent(n);
-			if (c != NULL && parse_u64((char *)c,
+			if (c != NULL && util_parse_u64((char *)c,
 			    &ev->inner_idevt) == 0)
 				ev->has_idevt = 1;
 			xmlFree(c);
@@ -403,7 +403,7 @@ event_trace(struct vctx *ctx, struct vwork *w, struct vevent *ev,
 done:
 	xmlFreeDoc(doc);
 	work_trim(cost);
-	budget_give(cost);
+	work_budget_give(cost);
 	if (ctx->out_dir != NULL && ev->dec == DEC_OK && ev->xsd >= 0)
 		event_write(ctx, ev, (const uint8_t *)plain, plen);
 }

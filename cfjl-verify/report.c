@@ -81,7 +81,7 @@ report_add(const char *status, const char *fmt, va_list ap)
 }
 
 void
-v_ok(const char *fmt, ...)
+report_ok(const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -94,7 +94,7 @@ v_ok(const char *fmt, ...)
 }
 
 void
-v_note(const char *fmt, ...)
+report_note(const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -107,7 +107,7 @@ v_note(const char *fmt, ...)
 }
 
 void
-v_fail(const char *fmt, ...)
+report_fail(const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -120,7 +120,7 @@ v_fail(const char *fmt, ...)
 }
 
 void
-v_error(const char *fmt, ...)
+report_error(const char *fmt, ...)
 {
 	va_list	 ap;
 

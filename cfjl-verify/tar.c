@@ -137,7 +137,7 @@ tar_pax(struct tar *t, uint64_t size, char *path, size_t pathlen,
 				goto bad;
 			strlcpy(path, eq, pathlen);
 		} else if (strcmp(p, "size") == 0) {
-			if (parse_u64(eq, psize) == -1)
+			if (util_parse_u64(eq, psize) == -1)
 				goto bad;
 			*havesize = 1;
 		}

@@ -37,7 +37,7 @@ b64_val(int c)
 
 /* Decode base64 text (white space ignored) into out; -1 if malformed. */
 int
-b64_decode(const char *s, uint8_t *out, size_t outlen, size_t *len)
+util_b64_decode(const char *s, uint8_t *out, size_t outlen, size_t *len)
 {
 	uint32_t	 acc = 0;
 	size_t		 n = 0;
@@ -69,12 +69,12 @@ b64_decode(const char *s, uint8_t *out, size_t outlen, size_t *len)
 }
 
 int
-b64_decode_alloc(const char *s, uint8_t **out, size_t *len)
+util_b64_decode_alloc(const char *s, uint8_t **out, size_t *len)
 {
 	size_t	 cap = strlen(s) / 4 * 3 + 3;
 
 	*out = xcalloc(1, cap);
-	if (b64_decode(s, *out, cap, len) == -1) {
+	if (util_b64_decode(s, *out, cap, len) == -1) {
 		free(*out);
 		*out = NULL;
 		return (-1);
@@ -83,7 +83,7 @@ b64_decode_alloc(const char *s, uint8_t **out, size_t *len)
 }
 
 void
-b64_encode(const uint8_t *in, size_t len, char *out, size_t outlen)
+util_b64_encode(const uint8_t *in, size_t len, char *out, size_t outlen)
 {
 	if (outlen < (len + 2) / 3 * 4 + 1) {
 		*out = '\0';
@@ -104,7 +104,7 @@ sha256_fetch(void)
 }
 
 void
-sha256(const void *buf, size_t len, uint8_t *md)
+util_sha256(const void *buf, size_t len, uint8_t *md)
 {
 	unsigned int	 mdlen;
 
@@ -146,7 +146,7 @@ days_from_civil(int64_t y, int m, int d)
 }
 
 int
-parse_iso8601_ms(const char *s, int64_t *ms)
+util_parse_iso8601_ms(const char *s, int64_t *ms)
 {
 	static const char pat[] = "dddd-dd-ddTdd:dd:dd";
 	const char	*p;
@@ -185,7 +185,7 @@ parse_iso8601_ms(const char *s, int64_t *ms)
 
 /* YYYYMMDDhhmmss as a number: to Unix milliseconds. */
 int
-parse_compact_time(uint64_t v, int64_t *ms)
+util_parse_compact_time(uint64_t v, int64_t *ms)
 {
 	struct tm	 tm;
 	time_t		 t;
@@ -208,7 +208,7 @@ parse_compact_time(uint64_t v, int64_t *ms)
 }
 
 void
-fmt_time_ms(int64_t ms, char *buf, size_t len)
+util_fmt_time_ms(int64_t ms, char *buf, size_t len)
 {
 	struct tm	 tm;
 	time_t		 t = ms / 1000;
@@ -224,7 +224,7 @@ fmt_time_ms(int64_t ms, char *buf, size_t len)
 
 /* Decimal digits only, no sign, no leading zeros beyond "0", no overflow. */
 int
-parse_u64(const char *s, uint64_t *v)
+util_parse_u64(const char *s, uint64_t *v)
 {
 	uint64_t	 n = 0;
 

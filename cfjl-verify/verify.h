@@ -72,10 +72,10 @@ struct vctx {
 /* report.c: every check ends in one of these lines */
 void	 report_init(int json);
 void	 report_scope(const char *);	/* the bundle or directory */
-void	 v_ok(const char *, ...) __attribute__((__format__(printf, 1, 2)));
-void	 v_note(const char *, ...) __attribute__((__format__(printf, 1, 2)));
-void	 v_fail(const char *, ...) __attribute__((__format__(printf, 1, 2)));
-void	 v_error(const char *, ...) __attribute__((__format__(printf, 1, 2)));
+void	 report_ok(const char *, ...) __attribute__((__format__(printf, 1, 2)));
+void	 report_note(const char *, ...) __attribute__((__format__(printf, 1, 2)));
+void	 report_fail(const char *, ...) __attribute__((__format__(printf, 1, 2)));
+void	 report_error(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 unsigned long	 report_failures(void);	/* failures and errors so far */
 int	 report_finish(void);		/* prints the verdict, exit code */
 void	 report_reset(void);		/* forget everything (fuzzing) */
@@ -101,7 +101,7 @@ int	 tar_next(struct tar *, struct tar_entry *);	/* 1, 0 end, -1 */
 int	 tar_read(struct tar *, void *, size_t);	/* all or -1 */
 int	 tar_skip(struct tar *);
 
-/* json.c: a small bounded JSON reader for the manifest */
+/* jsonread.c: a small bounded JSON reader for the manifest */
 enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 struct jv {
 	enum jtype	 type;
@@ -111,10 +111,10 @@ struct jv {
 	struct jv	*child;		/* first member / element */
 	struct jv	*next;
 };
-struct jv	*json_parse(const char *, size_t, char *, size_t);
-void		 json_free(struct jv *);
-struct jv	*json_get(const struct jv *, const char *);
-int		 json_u64(const struct jv *, uint64_t *);
+struct jv	*jsonread_parse(const char *, size_t, char *, size_t);
+void		 jsonread_free(struct jv *);
+struct jv	*jsonread_get(const struct jv *, const char *);
+int		 jsonread_u64(const struct jv *, uint64_t *);
 
 /* manifest.c */
 struct manifest {
@@ -228,26 +228,26 @@ void		 work_lot(struct work *, size_t, char *, size_t, size_t);
 void		 work_event(struct work *, uint64_t, const uint8_t *, size_t);
 void		 work_sync(struct work *);
 void		 work_finish(struct work *);
-size_t		 budget_take(size_t);	/* of V_PARSE_BUDGET, waits */
-void		 budget_give(size_t);
+size_t		 work_budget_take(size_t);	/* of V_PARSE_BUDGET, waits */
+void		 work_budget_give(size_t);
 void		 work_trim(size_t);	/* after a document of that cost */
 
-/* lot.c: parse and check one lot document */
-void	 lot_check(struct vctx *, struct bundle *, struct vlot *,
+/* lotcheck.c: parse and check one lot document */
+void	 lotcheck_run(struct vctx *, struct bundle *, struct vlot *,
 	    const char *, size_t);
-void	 lot_free(struct vlot *);
+void	 lotcheck_free(struct vlot *);
 extern const struct xbound lot_bound;
 
-/* xades.c, tsa.c */
+/* xadescheck.c, tsacheck.c */
 struct _xmlDoc;
 struct _xmlNode;
-int	 xades_init(void);
-void	 xades_cleanup(void);
-void	 xades_verify(struct vctx *, struct bundle *, struct vlot *,
+int	 xadescheck_init(void);
+void	 xadescheck_cleanup(void);
+void	 xadescheck_verify(struct vctx *, struct bundle *, struct vlot *,
 	    struct _xmlDoc *, struct _xmlNode *);
 int	 sigform_check(struct _xmlNode *, struct _xmlNode *, const char *,
 	    struct _xmlNode **, char *, size_t);
-int	 tsa_verify(struct vctx *, struct bundle *, struct vlot *,
+int	 tsacheck_verify(struct vctx *, struct bundle *, struct vlot *,
 	    const uint8_t *, size_t, const uint8_t *);
 
 /* certs.c */
@@ -263,8 +263,8 @@ char	*certs_name(X509 *, char *, size_t);
 
 /* event.c: decryption and schema checks (-k, -x, -o) */
 int	 event_key_load(struct vctx *);
-int	 xsd_load(struct vctx *);
-void	 xsd_free(struct vctx *);
+int	 event_xsd_load(struct vctx *);
+void	 event_xsd_free(struct vctx *);
 struct vwork;
 struct vwork	*event_work_new(struct vctx *);
 void	 event_work_free(struct vwork *);
@@ -288,9 +288,9 @@ struct xcount {
 	size_t		 maxattrs;
 	size_t		 depth;
 };
-int	 xbound_scan(const char *, size_t, const struct xbound *,
+int	 xmlbound_scan(const char *, size_t, const struct xbound *,
 	    struct xcount *, char *, size_t);
-size_t	 xbound_cost(size_t, const struct xcount *);
+size_t	 xmlbound_cost(size_t, const struct xcount *);
 
 /* cms.c: stored's CMS shape, one RSA operation per content key */
 struct cms_fast	*cms_fast_new(EVP_PKEY *, X509 *);
@@ -305,18 +305,18 @@ int		 cms_fast_decrypt(struct cms_dec *, const uint8_t *, size_t,
 void	 chain_bundle(struct vctx *, struct bundle *);
 void	 chain_bundles(struct vctx *, struct bundle *, size_t);
 
-/* journal.c */
-int	 journal_verify(struct vctx *, const char *);
+/* journalcheck.c */
+int	 journalcheck_run(struct vctx *, const char *);
 
 /* util.c */
-int	 b64_decode(const char *, uint8_t *, size_t, size_t *);
-int	 b64_decode_alloc(const char *, uint8_t **, size_t *);
-void	 b64_encode(const uint8_t *, size_t, char *, size_t);
-void	 sha256(const void *, size_t, uint8_t *);
-int	 parse_iso8601_ms(const char *, int64_t *);
-int	 parse_compact_time(uint64_t, int64_t *);
-void	 fmt_time_ms(int64_t, char *, size_t);
-int	 parse_u64(const char *, uint64_t *);
+int	 util_b64_decode(const char *, uint8_t *, size_t, size_t *);
+int	 util_b64_decode_alloc(const char *, uint8_t **, size_t *);
+void	 util_b64_encode(const uint8_t *, size_t, char *, size_t);
+void	 util_sha256(const void *, size_t, uint8_t *);
+int	 util_parse_iso8601_ms(const char *, int64_t *);
+int	 util_parse_compact_time(uint64_t, int64_t *);
+void	 util_fmt_time_ms(int64_t, char *, size_t);
+int	 util_parse_u64(const char *, uint64_t *);
 void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);

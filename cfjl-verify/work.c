@@ -10,7 +10,7 @@
  * At most WORK_QUEUE_BYTES of entries wait (or one entry, however big),
  * so memory stays bounded whatever the bundle; what libxml2 and xmlsec
  * may take for the documents being parsed at once is held to
- * V_PARSE_BUDGET (budget_take()), whatever the number of threads.
+ * V_PARSE_BUDGET (work_budget_take()), whatever the number of threads.
  * With no thread, each job runs at once on the reading thread.
  */
 #include <err.h>
@@ -86,11 +86,11 @@ job_run(struct work *w, struct vwork *tools, struct job *j)
 	size_t	 i;
 
 	if (j->lot) {
-		lot_check(w->ctx, w->b, j->vl, j->doc, j->len);
+		lotcheck_run(w->ctx, w->b, j->vl, j->doc, j->len);
 		free(j->doc);
 		j->doc = NULL;
 		work_trim(j->cost);
-		budget_give(j->cost);
+		work_budget_give(j->cost);
 		j->cost = 0;
 		return;
 	}
@@ -222,7 +222,7 @@ work_trim(size_t cost)
  * the threads to give some back; returns what was taken.
  */
 size_t
-budget_take(size_t n)
+work_budget_take(size_t n)
 {
 	if (n > V_PARSE_BUDGET)
 		n = V_PARSE_BUDGET;
@@ -235,7 +235,7 @@ budget_take(size_t n)
 }
 
 void
-budget_give(size_t n)
+work_budget_give(size_t n)
 {
 	if (n == 0)
 		return;

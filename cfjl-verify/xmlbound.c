@@ -277,7 +277,7 @@ xb_end(struct xb *x)
  * Linear in len: every byte is looked at a bounded number of times.
  */
 int
-xbound_scan(const char *buf, size_t len, const struct xbound *lim,
+xmlbound_scan(const char *buf, size_t len, const struct xbound *lim,
     struct xcount *cnt, char *why, size_t whylen)
 {
 	struct xb		 x;
@@ -357,7 +357,7 @@ xbound_scan(const char *buf, size_t len, const struct xbound *lim,
  * element with its text, 200 per attribute).
  */
 size_t
-xbound_cost(size_t len, const struct xcount *cnt)
+xmlbound_cost(size_t len, const struct xcount *cnt)
 {
 	return (3 * len + 512 * cnt->elements + 320 * cnt->attrs + 65536);
 }

@@ -71,7 +71,7 @@ runtime_dir(const char *sflag, const char *fflag)
 		file = CFJL_CONF_FILE;
 	if (file == NULL)
 		return CFJLCTL_RUNTIME_DEFAULT;
-	if ((conf = config_parse(file)) == NULL) {
+	if ((conf = parse_config(file)) == NULL) {
 		fprintf(stderr, "cfjlctl: %s could not be read; use -s to "
 		    "name the runtime directory\n", file);
 		exit(2);
@@ -86,9 +86,9 @@ json_string(FILE *f, const char *s)
 {
 	struct ctl_text	 t = { 0 };
 
-	ctl_text_json(&t, s);
+	control_text_json(&t, s);
 	fprintf(f, "%s", t.error ? "\"\"" : t.buf);
-	ctl_text_free(&t);
+	control_text_free(&t);
 }
 
 /* A daemon's JSON answer as it is; anything else wrapped. */
@@ -117,7 +117,7 @@ one(const char *dir, const char *daemon, const char *command,
 	struct ctl_answer	 a;
 	int			 asked, ret;
 
-	asked = ctl_ask(dir, daemon, command, arg1, arg2, json, &a) == 0;
+	asked = client_ask(dir, daemon, command, arg1, arg2, json, &a) == 0;
 	ret = !asked ? 2 : a.ok ? 0 : 1;
 	if (json) {
 		json_answer(stdout, &a, asked);
@@ -145,12 +145,12 @@ all(const char *dir, const char *command)
 	if (json)
 		printf("{");
 	for (i = 0; i < NDAEMONS; i++) {
-		if (!ctl_present(dir, daemons[i])) {
+		if (!client_present(dir, daemons[i])) {
 			memset(&a, 0, sizeof(a));
 			snprintf(a.error, sizeof(a.error), "not running");
 			asked = 0;
 		} else
-			asked = ctl_ask(dir, daemons[i], command, NULL, NULL,
+			asked = client_ask(dir, daemons[i], command, NULL, NULL,
 			    json, &a) == 0;
 		if (!asked || !a.ok)
 			ret = 1;

@@ -21,9 +21,9 @@ struct ctl_answer {
  * a->error set when it could not be asked (not running, no answer);
  * 0 once an answer came, whatever it says.
  */
-int	ctl_ask(const char *dir, const char *daemon, const char *command,
+int	client_ask(const char *dir, const char *daemon, const char *command,
 	    const char *arg1, const char *arg2, int json,
 	    struct ctl_answer *a);
-int	ctl_present(const char *dir, const char *daemon);
+int	client_present(const char *dir, const char *daemon);
 
 #endif

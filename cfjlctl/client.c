@@ -30,7 +30,7 @@ static const struct msg_entry ctl_msgs[] = {
 static const struct msg_table ctl_table = MSG_TABLE("control", ctl_msgs);
 
 int
-ctl_present(const char *dir, const char *daemon)
+client_present(const char *dir, const char *daemon)
 {
 	struct stat	 st;
 	char		 path[1024];
@@ -46,7 +46,7 @@ ctl_reply(struct msg *m, void *arg)
 	struct ctl_answer	*a = arg;
 	struct ctl_reply	 rep;
 
-	if (m_get_struct(m, msg_ctl_reply, &rep) == -1 ||
+	if (m_get_struct(m, proto_ctl_reply, &rep) == -1 ||
 	    m_get_dup(m, &a->text, rep.len) == -1 || m_end(m) == -1)
 		return -1;
 	a->len = rep.len;
@@ -55,7 +55,7 @@ ctl_reply(struct msg *m, void *arg)
 }
 
 int
-ctl_ask(const char *dir, const char *daemon, const char *command,
+client_ask(const char *dir, const char *daemon, const char *command,
     const char *arg1, const char *arg2, int json, struct ctl_answer *a)
 {
 	struct ctl_request	 req;

@@ -243,7 +243,7 @@ audit_on_ack(struct msg *m, void *arg)
 {
 	struct audit_ack	 ack;
 
-	if (m_get_struct(m, msg_audit_ack, &ack) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_audit_ack, &ack) == -1 || m_end(m) == -1)
 		return -1;
 	audit_ack(ack.id, ack.seq);
 	return 0;

@@ -115,7 +115,7 @@ struct cfjl_conf {
 };
 
 /* parse.y */
-struct cfjl_conf	*config_parse(const char *file);	/* NULL on error */
+struct cfjl_conf	*parse_config(const char *file);	/* NULL on error */
 
 /* config.c */
 void			 config_free(struct cfjl_conf *);

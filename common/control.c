@@ -661,7 +661,7 @@ control_conn_who(const struct ctl_conn *c)
 }
 
 void
-ctl_text_printf(struct ctl_text *t, const char *fmt, ...)
+control_text_printf(struct ctl_text *t, const char *fmt, ...)
 {
 	va_list	 ap;
 	size_t	 nsize;
@@ -698,30 +698,30 @@ ctl_text_printf(struct ctl_text *t, const char *fmt, ...)
 
 /* Valid UTF-8 passes; a stray byte becomes U+FFFD. */
 void
-ctl_text_json(struct ctl_text *t, const char *s)
+control_text_json(struct ctl_text *t, const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 n, i;
 
-	ctl_text_printf(t, "\"");
+	control_text_printf(t, "\"");
 	while (*p != '\0' && !t->error) {
 		if (*p == '"' || *p == '\\') {
-			ctl_text_printf(t, "\\%c", *p);
+			control_text_printf(t, "\\%c", *p);
 			p++;
 			continue;
 		}
 		if (*p < 0x20 || *p == 0x7f) {
 			switch (*p) {
-			case '\n': ctl_text_printf(t, "\\n"); break;
-			case '\r': ctl_text_printf(t, "\\r"); break;
-			case '\t': ctl_text_printf(t, "\\t"); break;
-			default: ctl_text_printf(t, "\\u%04x", *p); break;
+			case '\n': control_text_printf(t, "\\n"); break;
+			case '\r': control_text_printf(t, "\\r"); break;
+			case '\t': control_text_printf(t, "\\t"); break;
+			default: control_text_printf(t, "\\u%04x", *p); break;
 			}
 			p++;
 			continue;
 		}
 		if (*p < 0x80) {
-			ctl_text_printf(t, "%c", *p);
+			control_text_printf(t, "%c", *p);
 			p++;
 			continue;
 		}
@@ -744,18 +744,18 @@ ctl_text_json(struct ctl_text *t, const char *s)
 		    (p[0] == 0xf4 && p[1] >= 0x90)))
 			n = 0;
 		if (n == 0) {
-			ctl_text_printf(t, "\\ufffd");
+			control_text_printf(t, "\\ufffd");
 			p++;
 			continue;
 		}
-		ctl_text_printf(t, "%.*s", (int)n, (const char *)p);
+		control_text_printf(t, "%.*s", (int)n, (const char *)p);
 		p += n;
 	}
-	ctl_text_printf(t, "\"");
+	control_text_printf(t, "\"");
 }
 
 void
-ctl_text_free(struct ctl_text *t)
+control_text_free(struct ctl_text *t)
 {
 	free(t->buf);
 	memset(t, 0, sizeof(*t));

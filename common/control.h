@@ -91,10 +91,10 @@ struct ctl_text {
 	size_t	 size;
 	int	 error;	/* out of memory or over CTL_REPLY_MAX */
 };
-void	ctl_text_printf(struct ctl_text *, const char *, ...)
+void	control_text_printf(struct ctl_text *, const char *, ...)
 	    __attribute__((__format__(printf, 2, 3)));
 /* Append s as a JSON string, quotes included. */
-void	ctl_text_json(struct ctl_text *, const char *s);
-void	ctl_text_free(struct ctl_text *);
+void	control_text_json(struct ctl_text *, const char *s);
+void	control_text_free(struct ctl_text *);
 
 #endif

@@ -83,7 +83,7 @@ daemon_config(const struct daemon_opts *o, const char *name)
 	log_init(1, o->verbose, LOG_DAEMON);
 	log_procinit(name);
 
-	if ((conf = config_parse(o->conffile)) == NULL)
+	if ((conf = parse_config(o->conffile)) == NULL)
 		exit(1);	/* the parser said file:line: what is wrong */
 	if (o->noaction) {
 		config_print(conf);

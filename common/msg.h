@@ -132,11 +132,11 @@ int	 msg_dispatch(const struct msg_table *, struct imsg *,
 unsigned int msg_sender(const char *);
 
 /* The structures of common/proto.h that carry strings or are read whole. */
-extern const struct msg_struct msg_hello, msg_deposit_req, msg_deposit_trace,
-    msg_deposit_item, msg_deposit_ok, msg_deposit_err, msg_lot_get,
-    msg_lot_data, msg_status_get, msg_status_reply, msg_requests_get,
-    msg_export_req, msg_export_chunk, msg_role, msg_seal_lot,
-    msg_seal_event, msg_seal_done, msg_seal_fail, msg_journal_sign,
-    msg_audit_record, msg_audit_ack, msg_ctl_reply;
+extern const struct msg_struct proto_hello, proto_deposit_req, proto_deposit_trace,
+    proto_deposit_item, proto_deposit_ok, proto_deposit_err, proto_lot_get,
+    proto_lot_data, proto_status_get, proto_status_reply, proto_requests_get,
+    proto_export_req, proto_export_chunk, proto_role, proto_seal_lot,
+    proto_seal_event, proto_seal_done, proto_seal_fail, proto_journal_sign,
+    proto_audit_record, proto_audit_ack, proto_ctl_reply;
 
 #endif

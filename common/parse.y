@@ -1362,7 +1362,7 @@ conf_validate(void)
 }
 
 struct cfjl_conf *
-config_parse(const char *filename)
+parse_config(const char *filename)
 {
 	struct cfjl_conf	*c;
 

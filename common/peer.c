@@ -388,7 +388,7 @@ peer_hello(struct peer *p, struct msg *m)
 {
 	struct proto_hello	 hello;
 
-	if (m_get_struct(m, msg_hello, &hello) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_hello, &hello) == -1 || m_end(m) == -1)
 		return -1;
 	if (hello.version != CFJL_PROTO_VERSION) {
 		if (p->listener == NULL) {

@@ -15,7 +15,7 @@
 #include "pinfile.h"
 
 int
-pin_read(const char *path, char *pin, size_t pinlen, char *err,
+pinfile_read(const char *path, char *pin, size_t pinlen, char *err,
     size_t errlen)
 {
 	struct stat	 st;

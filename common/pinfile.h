@@ -14,7 +14,7 @@
  * regular file or that its group or others may read or write.  0, or
  * -1 with a sentence in err.
  */
-int	pin_read(const char *path, char *pin, size_t pinlen, char *err,
+int	pinfile_read(const char *path, char *pin, size_t pinlen, char *err,
 	    size_t errlen);
 
 #endif

@@ -58,29 +58,29 @@ proto_type_name(uint32_t type)
 	const struct msg_struct var = { #type, sizeof(struct type), \
 	    { __VA_ARGS__ } }
 
-D(msg_hello, proto_hello, S(proto_hello, name));
-D(msg_deposit_req, deposit_req, S(deposit_req, subject));
-D(msg_deposit_trace, deposit_trace, S(deposit_trace, type),
+D(proto_hello, proto_hello, S(proto_hello, name));
+D(proto_deposit_req, deposit_req, S(deposit_req, subject));
+D(proto_deposit_trace, deposit_trace, S(deposit_trace, type),
     S(deposit_trace, dateevt), S(deposit_trace, client_id));
-D(msg_deposit_item, deposit_item, S(deposit_item, client_id));
-D(msg_deposit_ok, deposit_ok);
-D(msg_deposit_err, deposit_err, S(deposit_err, error),
+D(proto_deposit_item, deposit_item, S(deposit_item, client_id));
+D(proto_deposit_ok, deposit_ok);
+D(proto_deposit_err, deposit_err, S(deposit_err, error),
     S(deposit_err, detail));
-D(msg_lot_get, lot_get);
-D(msg_lot_data, lot_data);
-D(msg_status_get, status_get, S(status_get, subject));
-D(msg_status_reply, status_reply);
-D(msg_requests_get, requests_get, S(requests_get, subject));
-D(msg_export_req, export_req, S(export_req, subject));
-D(msg_export_chunk, export_chunk);
-D(msg_role, role_msg, S(role_msg, subject));
-D(msg_seal_lot, seal_lot);
-D(msg_seal_event, seal_event, S(seal_event, type), S(seal_event, dateevt));
-D(msg_seal_done, seal_done);
-D(msg_seal_fail, seal_fail, S(seal_fail, reason));
-D(msg_journal_sign, journal_sign);
-D(msg_audit_record, audit_record, S(audit_record, process),
+D(proto_lot_get, lot_get);
+D(proto_lot_data, lot_data);
+D(proto_status_get, status_get, S(status_get, subject));
+D(proto_status_reply, status_reply);
+D(proto_requests_get, requests_get, S(requests_get, subject));
+D(proto_export_req, export_req, S(export_req, subject));
+D(proto_export_chunk, export_chunk);
+D(proto_role, role_msg, S(role_msg, subject));
+D(proto_seal_lot, seal_lot);
+D(proto_seal_event, seal_event, S(seal_event, type), S(seal_event, dateevt));
+D(proto_seal_done, seal_done);
+D(proto_seal_fail, seal_fail, S(seal_fail, reason));
+D(proto_journal_sign, journal_sign);
+D(proto_audit_record, audit_record, S(audit_record, process),
     S(audit_record, event), S(audit_record, subject),
     S(audit_record, outcome), S(audit_record, details));
-D(msg_audit_ack, audit_ack);
-D(msg_ctl_reply, ctl_reply);
+D(proto_audit_ack, audit_ack);
+D(proto_ctl_reply, ctl_reply);

@@ -106,8 +106,8 @@ static size_t			 nlisteners;
 static struct event		 accept_pause;
 
 static int	client_cmp(struct client *, struct client *);
-RB_PROTOTYPE(client_tree, client, node, client_cmp);
-RB_GENERATE(client_tree, client, node, client_cmp)
+RB_PROTOTYPE_INTERNAL(client_tree, client, node, client_cmp, static __attribute__((__unused__)));
+RB_GENERATE_INTERNAL(client_tree, client, node, client_cmp, static __attribute__((__unused__)))
 
 static void	conn_accept(int, short, void *);
 static void	conn_accept_resume(int, short, void *);

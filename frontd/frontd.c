@@ -54,7 +54,7 @@ static const struct proc frontd_proc = {
 	.syscalls = frontd_syscalls,
 	.open = frontd_open,
 	.start = frontd_start,
-	.stop = frontd_stop,
+	.stop = frontd_ctl_stop,
 	.reload = NULL,
 };
 
@@ -92,14 +92,14 @@ frontd_open(struct cfjl_conf *conf)
 	trace_init();
 	if (conf->schemas[0] == '\0')
 		fatalx("no schemas directory configured");
-	if ((env->policy.schemas = trace_schemas_load(conf->schemas)) == NULL)
+	if ((env->policy.schemas = schemaset_load(conf->schemas)) == NULL)
 		fatalx("cannot load the schema set from %s", conf->schemas);
 	env->tls = tls_server_setup(&conf->frontd);
-	deposit_init();
+	events_init();
 	roles_init(conf);
 	conn_listen();
 	control_init(conf->runtime_dir, "frontd", &conf->control,
-	    frontd_control);
+	    frontd_ctl_request);
 }
 
 static void
@@ -111,5 +111,5 @@ frontd_start(struct cfjl_conf *conf)
 	    "%u vault %u", CFJL_VERSION, conf->operator_id, conf->vault_id);
 	log_info("frontd %s ready: operator %u, vault %u, %zu event types",
 	    CFJL_VERSION, conf->operator_id, conf->vault_id,
-	    trace_schemas_ntypes(env->policy.schemas));
+	    schemaset_ntypes(env->policy.schemas));
 }

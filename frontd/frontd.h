@@ -3,17 +3,17 @@
  * the daemon's state and each module's entry points.
  *
  *	frontd.c	start-up: its description for common/proc.c
- *	env.c		the daemon's globals
- *	ctl.c		control socket (status, stop)
+ *	frontd_env.c		the daemon's globals
+ *	frontd_ctl.c		control socket (status, stop)
  *	tls.c		libtls server context, client certificate identity
  *	conn.c		listeners and connections: TLS I/O, limits, timeouts,
  *			pipelined answers kept in request order
  *	http.c		request parsing
  *	router.c	routes, roles, answers
- *	deposit.c	POST /v1/events and /v1/events/batch
+ *	events.c	POST /v1/events and /v1/events/batch
  *	links.c		stored: requests out, answers back by reqid
  *	roles.c		subject -> role, from the configuration and stored
- *	trace.c		trace checks, schema.c the schema set
+ *	trace.c		trace checks, schemaset.c the schema set
  */
 #ifndef FRONTD_H
 #define FRONTD_H
@@ -95,15 +95,15 @@ struct frontd {
 	const char		*sockdir;	/* runtime dir as we reach it */
 };
 
-/* env.c: the daemon's globals */
+/* frontd_env.c: the daemon's globals */
 extern struct frontd	*env;
-long long	 frontd_uptime(void);	/* seconds */
+long long	 frontd_env_uptime(void);	/* seconds */
 
-/* ctl.c: the control socket and the stop */
+/* frontd_ctl.c: the control socket and the stop */
 struct ctl_request;
 struct ctl_conn;
-void	 frontd_control(const struct ctl_request *, struct ctl_conn *);
-void	 frontd_stop(void *);
+void	 frontd_ctl_request(const struct ctl_request *, struct ctl_conn *);
+void	 frontd_ctl_stop(void *);
 
 /* tls.c */
 struct tls	*tls_server_setup(const struct cfjl_frontd_conf *);
@@ -136,11 +136,11 @@ void	 resp_raw(struct resp *, int status, const char *type,
 int	 resp_append(struct resp *, const void *, size_t);
 void	 resp_free(struct resp *);
 
-/* deposit.c */
-void	 deposit_init(void);
-void	 deposit_request(struct conn *, struct resp *,
+/* events.c */
+void	 events_init(void);
+void	 events_request(struct conn *, struct resp *,
 	    const struct http_request *, int batch);
-void	 deposit_answer(struct resp *, const struct deposit_ok *,
+void	 events_answer(struct resp *, const struct deposit_ok *,
 	    const struct deposit_item *, size_t nitems);
 
 /* links.c */

@@ -22,8 +22,8 @@
 #include "msg.h"
 
 static int	 resp_cmp(struct resp *, struct resp *);
-RB_PROTOTYPE(resp_tree, resp, node, resp_cmp);
-RB_GENERATE(resp_tree, resp, node, resp_cmp)
+RB_PROTOTYPE_INTERNAL(resp_tree, resp, node, resp_cmp, static __attribute__((__unused__)));
+RB_GENERATE_INTERNAL(resp_tree, resp, node, resp_cmp, static __attribute__((__unused__)))
 
 static void	 links_up(struct peer *);
 static void	 links_down(struct peer *);
@@ -225,7 +225,7 @@ links_role(struct msg *m, void *arg)
 {
 	struct role_msg	 rm;
 
-	if (m_get_struct(m, msg_role, &rm) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_role, &rm) == -1 || m_end(m) == -1)
 		return -1;
 	if (roles_add(rm.role, rm.subject) == -1)
 		return m_fail(m, "role %u refused", rm.role);
@@ -251,7 +251,7 @@ links_deposit_ok(struct msg *m, void *arg)
 	struct resp		*r;
 	uint32_t		 i;
 
-	if (m_get_struct(m, msg_deposit_ok, &ok) == -1)
+	if (m_get_struct(m, proto_deposit_ok, &ok) == -1)
 		return -1;
 	if (ok.nitems == 0 ||
 	    m_left(m) != (size_t)ok.nitems * sizeof(*items))
@@ -266,7 +266,7 @@ links_deposit_ok(struct msg *m, void *arg)
 		nalloc = ok.nitems;
 	}
 	for (i = 0; i < ok.nitems; i++)
-		if (m_get_struct(m, msg_deposit_item, &items[i]) == -1)
+		if (m_get_struct(m, proto_deposit_item, &items[i]) == -1)
 			return -1;
 	if (m_end(m) == -1 ||
 	    (r = links_take(m, ok.reqid, RESP_DEPOSIT)) == NULL)
@@ -279,7 +279,7 @@ links_deposit_ok(struct msg *m, void *arg)
 		resp_free(r);
 		return 0;
 	}
-	deposit_answer(r, &ok, items, ok.nitems);
+	events_answer(r, &ok, items, ok.nitems);
 	return 0;
 }
 
@@ -290,7 +290,7 @@ links_deposit_err(struct msg *m, void *arg)
 	const struct refusal_info	*rf;
 	struct resp		*r, key;
 
-	if (m_get_struct(m, msg_deposit_err, &e) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_deposit_err, &e) == -1 || m_end(m) == -1)
 		return -1;
 	if ((rf = refusal_get(e.code)) == NULL)
 		return m_fail(m, "refusal code %u outside the catalogue",
@@ -320,7 +320,7 @@ links_lot(struct msg *m, void *arg)
 	struct json	 j;
 	const void	*xml;
 
-	if (m_get_struct(m, msg_lot_data, &ld) == -1 ||
+	if (m_get_struct(m, proto_lot_data, &ld) == -1 ||
 	    m_get_ptr(m, &xml, ld.len) == -1 || m_end(m) == -1)
 		return -1;
 	if (ld.state > LOT_SEALED)
@@ -379,7 +379,7 @@ links_json(struct msg *m, int kind)
 	const char		*body;
 	size_t			 bl;
 
-	if (m_get_struct(m, msg_status_reply, &sr) == -1 ||
+	if (m_get_struct(m, proto_status_reply, &sr) == -1 ||
 	    m_get_ptr(m, &text, sr.len) == -1 || m_end(m) == -1)
 		return -1;
 	if ((r = links_take(m, sr.reqid, kind)) == NULL)
@@ -427,7 +427,7 @@ links_export(struct msg *m, void *arg)
 	int			 n;
 
 	/* The tar bytes (or stored's reason) are the rest of the message. */
-	if (m_get_struct(m, msg_export_chunk, &ec) == -1)
+	if (m_get_struct(m, proto_export_chunk, &ec) == -1)
 		return -1;
 	dl = m_left(m);
 	if (m_get_ptr(m, &data, dl) == -1 || m_end(m) == -1)

@@ -276,7 +276,7 @@ router_request(struct conn *c, const struct http_request *req)
 		else if (!(roles & R_DEPOSITOR))
 			refuse_role(c, r, "depositing");
 		else
-			deposit_request(c, r, req,
+			events_request(c, r, req,
 			    strcmp(p, "/v1/events/batch") == 0);
 		return;
 	}

@@ -351,7 +351,7 @@ trace_validate(const struct trace_policy *pol, xmlDocPtr doc, int file,
 	char			 first[sizeof(err->detail)];
 	int			 rc;
 
-	if ((v = trace_schemas_vctx(pol->schemas, file)) == NULL)
+	if ((v = schemaset_vctx(pol->schemas, file)) == NULL)
 		return trace_fail(err, REFUSE_UNAVAILABLE, "no schema",
 		    "the schema set is not loaded");
 	err->detail[0] = '\0';
@@ -455,7 +455,7 @@ trace_check(const struct trace_policy *pol, const char *buf, size_t len,
 	}
 	if (strlen((const char *)root->name) >= sizeof(out->type) ||
 	    (pol->schemas != NULL &&
-	    (file = trace_schemas_find(pol->schemas,
+	    (file = schemaset_find(pol->schemas,
 	    (const char *)root->name)) == -1)) {
 		trace_fail(err, REFUSE_INVALID, "unknown event type",
 		    "root element %.64s is not an event type of the schema set",

@@ -17,7 +17,7 @@
 #define TRACE_SCHEMA_FILES	16
 #define TRACE_TYPES_MAX		256
 
-struct trace_schemas;		/* schema.c */
+struct trace_schemas;		/* schemaset.c */
 
 struct trace_policy {
 	uint32_t			 operator_id;
@@ -52,16 +52,16 @@ struct trace_slice {
 	size_t		 len;
 };
 
-/* schema.c: load every *.xsd at the top of dir; NULL and a log if bad. */
-struct trace_schemas	*trace_schemas_load(const char *dir);
-void			 trace_schemas_free(struct trace_schemas *);
+/* schemaset.c: load every *.xsd at the top of dir; NULL and a log if bad. */
+struct trace_schemas	*schemaset_load(const char *dir);
+void			 schemaset_free(struct trace_schemas *);
 /* The schema that declares this root element, or -1. */
-int			 trace_schemas_find(const struct trace_schemas *,
+int			 schemaset_find(const struct trace_schemas *,
 			    const char *root);
-void			*trace_schemas_get(const struct trace_schemas *, int);
+void			*schemaset_get(const struct trace_schemas *, int);
 /* That schema's validation context, made at load and reused. */
-void			*trace_schemas_vctx(const struct trace_schemas *, int);
-size_t			 trace_schemas_ntypes(const struct trace_schemas *);
+void			*schemaset_vctx(const struct trace_schemas *, int);
+size_t			 schemaset_ntypes(const struct trace_schemas *);
 
 /* Once at start: libxml2 quiet, no external entity loading at all. */
 void	trace_init(void);

@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 	if (write(fd, data, size) == (ssize_t)size) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		if ((conf = config_parse(path)) != NULL) {
+		if ((conf = parse_config(path)) != NULL) {
 			/* Printing must not fail on anything the parser took. */
 			if (freopen("/dev/null", "w", stdout) != NULL)
 				config_print(conf);

@@ -43,10 +43,10 @@ h_deposit(struct msg *m, void *arg)
 	const void		*xml;
 	uint32_t		 i;
 
-	if (m_get_struct(m, msg_deposit_req, &r) == -1)
+	if (m_get_struct(m, proto_deposit_req, &r) == -1)
 		return -1;
 	for (i = 0; i < r.ntraces && i < 1000; i++) {
-		if (m_get_struct(m, msg_deposit_trace, &t) == -1 ||
+		if (m_get_struct(m, proto_deposit_trace, &t) == -1 ||
 		    m_get_ptr(m, &xml, t.len) == -1)
 			return -1;
 		use(xml, t.len);
@@ -64,10 +64,10 @@ h_deposit_ok(struct msg *m, void *arg)
 	struct deposit_ok	 ok;
 	struct deposit_item	 it;
 
-	if (m_get_struct(m, msg_deposit_ok, &ok) == -1)
+	if (m_get_struct(m, proto_deposit_ok, &ok) == -1)
 		return -1;
 	while (m_left(m) > 0)
-		if (m_get_struct(m, msg_deposit_item, &it) == -1)
+		if (m_get_struct(m, proto_deposit_item, &it) == -1)
 			return -1;
 	return m_end(m);
 }
@@ -91,7 +91,7 @@ h_lenthen(struct msg *m, void *arg)
 	struct lot_data	 ld;
 	const void	*p;
 
-	if (m_get_struct(m, msg_lot_data, &ld) == -1 ||
+	if (m_get_struct(m, proto_lot_data, &ld) == -1 ||
 	    m_get_ptr(m, &p, ld.len) == -1 || m_end(m) == -1)
 		return -1;
 	use(p, ld.len);
@@ -105,7 +105,7 @@ h_chunk(struct msg *m, void *arg)
 	const void		*p;
 	size_t			 n;
 
-	if (m_get_struct(m, msg_export_chunk, &ec) == -1)
+	if (m_get_struct(m, proto_export_chunk, &ec) == -1)
 		return -1;
 	n = m_left(m);
 	if (m_get_ptr(m, &p, n) == -1 || m_end(m) == -1)
@@ -120,12 +120,12 @@ h_seal(struct msg *m, void *arg)
 	struct seal_lot		 sl;
 	struct seal_event	 ev;
 
-	if (m_get_struct(m, msg_seal_lot, &sl) == -1)
+	if (m_get_struct(m, proto_seal_lot, &sl) == -1)
 		return -1;
 	if (m_left(m) / sizeof(ev) != sl.nevents)
 		return m_fail(m, "count");
 	while (m_left(m) >= sizeof(ev))
-		if (m_get_struct(m, msg_seal_event, &ev) == -1)
+		if (m_get_struct(m, proto_seal_event, &ev) == -1)
 			return -1;
 	return m_end(m);
 }
@@ -136,7 +136,7 @@ h_dup(struct msg *m, void *arg)
 	struct seal_done	 sd;
 	char			*x;
 
-	if (m_get_struct(m, msg_seal_done, &sd) == -1 ||
+	if (m_get_struct(m, proto_seal_done, &sd) == -1 ||
 	    m_get_dup(m, &x, sd.len) == -1)
 		return -1;
 	use(x, sd.len + 1);
@@ -165,7 +165,7 @@ h_fd(struct msg *m, void *arg)
 	struct journal_sign	 js;
 	int			 fd;
 
-	if (m_get_struct(m, msg_journal_sign, &js) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_journal_sign, &js) == -1 || m_end(m) == -1)
 		return -1;
 	if ((fd = m_fd(m)) != -1)
 		close(fd);
@@ -205,19 +205,19 @@ fixed(uint32_t type)
 {
 	switch (type) {
 	case IMSG_DEPOSIT_ERR:
-		return &msg_deposit_err;
+		return &proto_deposit_err;
 	case IMSG_LOT_GET:
-		return &msg_lot_get;
+		return &proto_lot_get;
 	case IMSG_STATUS_GET:
-		return &msg_status_get;
+		return &proto_status_get;
 	case IMSG_EXPORT_START:
-		return &msg_export_req;
+		return &proto_export_req;
 	case IMSG_ROLE:
-		return &msg_role;
+		return &proto_role;
 	case IMSG_SEAL_FAIL:
-		return &msg_seal_fail;
+		return &proto_seal_fail;
 	case IMSG_AUDIT:
-		return &msg_audit_record;
+		return &proto_audit_record;
 	}
 	return NULL;
 }

@@ -34,7 +34,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	pol.operator_id = 48;
 	pol.vault_id = 1;
 	pol.max_depth = 32;
-	pol.schemas = trace_schemas_load(dir);
+	pol.schemas = schemaset_load(dir);
 	return 0;
 }
 

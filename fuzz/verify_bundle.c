@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	FILE			*fp;
 
 	if (!ready) {
-		if (xades_init() == -1)
+		if (xadescheck_init() == -1)
 			abort();
 		ctx.trust = X509_STORE_new();
 		ctx.trust_certs = sk_X509_new_null();

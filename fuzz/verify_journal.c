@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	size_t			 loglen;
 
 	if (!ready) {
-		if (xades_init() == -1 || mkdtemp(dir) == NULL)
+		if (xadescheck_init() == -1 || mkdtemp(dir) == NULL)
 			abort();
 		ctx.trust = X509_STORE_new();
 		ctx.trust_certs = sk_X509_new_null();
@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	put(dir, "00000001.log", data, loglen);
 	put(dir, "00000001.xml", nul != NULL ? nul + 1 : data,
 	    nul != NULL ? len - loglen - 1 : 0);
-	journal_verify(&ctx, dir);
+	journalcheck_run(&ctx, dir);
 	report_reset();
 	return 0;
 }

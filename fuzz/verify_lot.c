@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct vlot		 lot;
 
 	if (!ready) {
-		if (xades_init() == -1)
+		if (xadescheck_init() == -1)
 			abort();
 		ctx.trust = X509_STORE_new();
 		ctx.trust_certs = sk_X509_new_null();
@@ -34,8 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	memset(&lot, 0, sizeof(lot));
 	lot.file_numero = 1;
 	strlcpy(lot.path, "lots/000000000001.xml", sizeof(lot.path));
-	lot_check(&ctx, &b, &lot, (const char *)data, len);
-	lot_free(&lot);
+	lotcheck_run(&ctx, &b, &lot, (const char *)data, len);
+	lotcheck_free(&lot);
 	report_reset();
 	return 0;
 }

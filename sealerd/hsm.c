@@ -117,7 +117,7 @@ hsm_init(struct hsm *h, const struct cfjl_sealerd_conf *sc)
 		return -1;
 	}
 	h->certs = 1;
-	if (pin_read(sc->pkcs11_pin_file, h->pin, sizeof(h->pin), h->err,
+	if (pinfile_read(sc->pkcs11_pin_file, h->pin, sizeof(h->pin), h->err,
 	    sizeof(h->err)) == -1)
 		return -1;
 	if ((h->ctx = PKCS11_CTX_new()) == NULL) {

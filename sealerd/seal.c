@@ -11,7 +11,7 @@
 
 #include "proto.h"
 #include "log.h"
-#include "journal.h"
+#include "cmssign.h"
 #include "lot.h"
 #include "lotxml.h"
 #include "xades.h"
@@ -122,7 +122,7 @@ seal_journal_make(struct sealer *s, int fd, unsigned char **der,
 		snprintf(err, errlen, "HSM unavailable: %s", s->hsm.err);
 		return SEAL_RETRY;
 	}
-	if (journal_sign(fd, s->hsm.seal.key, s->hsm.seal.cert,
+	if (cmssign_journal(fd, s->hsm.seal.key, s->hsm.seal.cert,
 	    s->hsm.seal.chain, der, len, err, errlen) == -1) {
 		log_warnx("journal seal: %s", err);
 		hsm_close(&s->hsm);

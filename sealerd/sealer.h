@@ -49,6 +49,6 @@ enum seal_result seal_journal_make(struct sealer *, int fd,
 int		 seal_hsm_ready(struct sealer *);
 
 /* status.c */
-char		*sealer_status_json(struct sealer *);
+char		*status_json(struct sealer *);
 
 #endif

@@ -3,7 +3,7 @@
  * loads while privileged (certificates, the PIN, the PKCS#11 module,
  * the token; sealer.sock and sealerd.ctl), its confinement, and what it
  * starts once confined (watching the HSM and the clock).  The work
- * lives in server.c (requests), seal.c (lots and journal files),
+ * lives in sealersock.c (requests), seal.c (lots and journal files),
  * hsm.c, tsa.c, xades.c and lot.c.
  *
  * The PKCS#11 module missing at start.  Loading a module maps code,
@@ -64,7 +64,7 @@ static const int sealerd_syscalls[] = {
 	SCMP_SYS(ftruncate), SCMP_SYS(write),
 	/* clock.c: ntp_adjtime() with no modes, before every time-stamp. */
 	SCMP_SYS(clock_adjtime), SCMP_SYS(adjtimex),
-	/* server.c (env->sealer.sock), common/control.c (sealerd.ctl). */
+	/* sealersock.c (env->sealer.sock), common/control.c (sealerd.ctl). */
 	SCMP_SYS(accept4), SCMP_SYS(accept),
 	/* common/peer.c: credentials compared with our own uid. */
 	SCMP_SYS(geteuid),
@@ -100,8 +100,8 @@ static const struct proc sealerd_proc = {
 	    "every few seconds, mapping code allowed until then",
 	.open = sealerd_open,
 	.start = sealerd_start,
-	.stop = sealerd_stop,
-	.reload = sealerd_reload,
+	.stop = sealerd_ctl_stop,
+	.reload = sealerd_ctl_reload,
 };
 
 int
@@ -139,9 +139,9 @@ sealerd_open(struct cfjl_conf *conf)
 	    peer_user_uid(conf->stored.user) };
 	allow[1] = (struct peer_allow){ "auditd",
 	    peer_user_uid(conf->auditd.user) };
-	server_init(conf->runtime_dir, allow, 2);
+	sealersock_init(conf->runtime_dir, allow, 2);
 	control_init(conf->runtime_dir, "sealerd", &conf->control,
-	    sealerd_ctl);
+	    sealerd_ctl_request);
 }
 
 static void
@@ -152,7 +152,7 @@ sealerd_start(struct cfjl_conf *conf)
 	    env->sealer.hsm.up ? "open" : "unavailable",
 	    clock_check(&env->sealer.tsa.clock) == 0 ? "usable" : "refused",
 	    env->sealer.tsa.clock.relaxed ? " (relaxed)" : "");
-	sealerd_watch_start();
+	watch_start();
 }
 
 static int

@@ -16,7 +16,7 @@ struct cfjl_conf;
 struct ctl_request;
 struct ctl_conn;
 
-/* env.c: the daemon's globals */
+/* sealerd_env.c: the daemon's globals */
 struct sealerd {
 	struct cfjl_conf	*conf;
 	struct sealer		 sealer;
@@ -27,20 +27,20 @@ struct sealerd {
 };
 extern struct sealerd	*env;
 
-/* server.c: sealer.sock */
+/* sealersock.c: sealer.sock */
 struct peer_allow;
-void	server_init(const char *dir, const struct peer_allow *, size_t);
-void	server_close(void);
+void	sealersock_init(const char *dir, const struct peer_allow *, size_t);
+void	sealersock_close(void);
 
 /* watch.c */
-void	sealerd_watch_start(void);
-void	sealerd_retry_arm(void);
-void	sealerd_trouble(const char *why);
-void	sealerd_trouble_check(void);
+void	watch_start(void);
+void	watch_retry_arm(void);
+void	watch_trouble(const char *why);
+void	watch_trouble_check(void);
 
-/* ctl.c */
-void	sealerd_ctl(const struct ctl_request *, struct ctl_conn *);
-void	sealerd_stop(void *);
-void	sealerd_reload(void *);
+/* sealerd_ctl.c */
+void	sealerd_ctl_request(const struct ctl_request *, struct ctl_conn *);
+void	sealerd_ctl_stop(void *);
+void	sealerd_ctl_reload(void *);
 
 #endif

@@ -33,7 +33,7 @@ status_str(char *out, size_t len, const char *s)
 }
 
 char *
-sealer_status_json(struct sealer *s)
+status_json(struct sealer *s)
 {
 	struct clock_state	*cs = &s->tsa.clock;
 	char			*j = NULL, e[1100], tok[140], sk[140], tk[140];

@@ -18,7 +18,7 @@
 static void	sealerd_retry(int, short, void *);
 
 void
-sealerd_retry_arm(void)
+watch_retry_arm(void)
 {
 	struct timeval	 tv = { SEALER_RETRY_HSM, 0 };
 
@@ -31,18 +31,18 @@ static void
 sealerd_retry(int fd, short ev, void *arg)
 {
 	seal_hsm_ready(&env->sealer);
-	sealerd_trouble_check();
-	sealerd_retry_arm();
+	watch_trouble_check();
+	watch_retry_arm();
 }
 
 void
-sealerd_trouble(const char *why)
+watch_trouble(const char *why)
 {
 	strlcpy(env->sealer.last_error, why, sizeof(env->sealer.last_error));
 }
 
 void
-sealerd_trouble_check(void)
+watch_trouble_check(void)
 {
 	int	 up = env->sealer.hsm.up;
 
@@ -83,13 +83,13 @@ sealerd_trouble_check(void)
 		    "anyway (clock relaxed)", env->sealer.tsa.clock.why);
 		env->sealer.tsa.clock.warned = 2;	/* journaled once */
 	}
-	sealerd_retry_arm();
+	watch_retry_arm();
 }
 
 void
-sealerd_watch_start(void)
+watch_start(void)
 {
 	evtimer_set(&env->retry_ev, sealerd_retry, NULL);
-	sealerd_trouble_check();
-	sealerd_retry_arm();
+	watch_trouble_check();
+	watch_retry_arm();
 }

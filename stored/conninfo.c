@@ -20,7 +20,7 @@
  * system user up in the password database at every reconnect.
  */
 char *
-stored_conninfo(const struct cfjl_conf *conf)
+conninfo_build(const struct cfjl_conf *conf)
 {
 	PQconninfoOption	*opts, *o;
 	struct passwd		*pw;

@@ -109,7 +109,7 @@ TAILQ_HEAD(dreqs, dreq);
 
 struct dgroup {
 	struct dreqs		 reqs;
-	struct lot_mark		 mark;
+	struct lotstate_mark		 mark;
 	struct lot_closed	*closes;
 	size_t			 ncloses;
 	size_t			 nevents;
@@ -161,8 +161,8 @@ static const struct db_stmt dep_cid_stmt = { "cfjl_client_ids",
     "INSERT INTO client_ids (client_id, idevt) SELECT * FROM"
     " unnest($1::text[], $2::bigint[])" };
 
-int		 cid_cmp(struct cid *, struct cid *);
-RB_PROTOTYPE(cid_tree, cid, node, cid_cmp);
+static int	 cid_cmp(struct cid *, struct cid *);
+RB_PROTOTYPE_INTERNAL(cid_tree, cid, node, cid_cmp, static __attribute__((__unused__)));
 
 static int	 dep_parse(struct dreq *, struct msg *);
 static int	 dep_batch_dups(struct dreq *);
@@ -191,7 +191,7 @@ static struct cid *cid_find(const char *);
 static void	 cid_cache(struct cid *);
 static void	 cid_drop(struct cid *);
 
-RB_GENERATE(cid_tree, cid, node, cid_cmp);
+RB_GENERATE_INTERNAL(cid_tree, cid, node, cid_cmp, static __attribute__((__unused__)));
 
 int
 cid_cmp(struct cid *a, struct cid *b)
@@ -241,7 +241,7 @@ deposit_request(uint64_t front, struct msg *m)
 		dep_free(r);
 		return -1;
 	}
-	if (!db_ready() || !lot_ready()) {
+	if (!db_ready() || !lotstate_ready()) {
 		dep_refuse(r, REFUSE_UNAVAILABLE, -1,
 		    "storage unavailable", "the database is not reachable; "
 		    "nothing was stored, try again later");
@@ -269,7 +269,7 @@ dep_parse(struct dreq *r, struct msg *m)
 	uint32_t	 i;
 
 	r->buflen = m_left(m);
-	if (m_get_struct(m, msg_deposit_req, &r->h) == -1)
+	if (m_get_struct(m, proto_deposit_req, &r->h) == -1)
 		return -1;
 	if (r->h.ntraces == 0 || r->h.ntraces > DEP_TRACES_MAX ||
 	    (r->h.batch == 0 && r->h.ntraces != 1))
@@ -279,7 +279,7 @@ dep_parse(struct dreq *r, struct msg *m)
 		fatal(NULL);
 	for (i = 0; i < r->h.ntraces; i++) {
 		t = &r->t[i];
-		if (m_get_struct(m, msg_deposit_trace, &t->h) == -1 ||
+		if (m_get_struct(m, proto_deposit_trace, &t->h) == -1 ||
 		    m_get_ptr(m, &xml, t->h.len) == -1)
 			return -1;
 		if (t->h.len == 0 || t->h.idevt_off > t->h.len ||
@@ -623,16 +623,16 @@ dep_flush(void)
 	struct lot_closed	 c;
 	unsigned int		 max;
 
-	if (dep.writing != NULL || !db_ready() || !lot_ready())
+	if (dep.writing != NULL || !db_ready() || !lotstate_ready())
 		return;
-	if (TAILQ_EMPTY(&dep.ready) && !lot_closing())
+	if (TAILQ_EMPTY(&dep.ready) && !lotstate_closing())
 		return;
 	evtimer_del(&dep.timer);
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		fatal(NULL);
 	TAILQ_INIT(&g->reqs);
-	lot_mark(&g->mark);
-	if (lot_close_due(&c)) {
+	lotstate_mark(&g->mark);
+	if (lotstate_close_due(&c)) {
 		if ((g->closes = malloc(sizeof(c))) == NULL)
 			fatal(NULL);
 		g->closes[g->ncloses++] = c;
@@ -655,7 +655,7 @@ dep_flush(void)
 			break;
 	}
 	if (g->nevents == 0 && g->ncloses == 0) {
-		lot_rewind(&g->mark);
+		lotstate_rewind(&g->mark);
 		free(g->closes);
 		free(g);
 		return;
@@ -679,7 +679,7 @@ dep_flush(void)
 static int
 dep_prepare(struct dgroup *g, struct dreq *r)
 {
-	struct lot_mark		 m;
+	struct lotstate_mark		 m;
 	struct lot_closed	 c, *nc;
 	struct dtrace		*t;
 	size_t			 ncloses = g->ncloses;
@@ -688,7 +688,7 @@ dep_prepare(struct dgroup *g, struct dreq *r)
 	uint32_t		 i;
 	int			 closed;
 
-	lot_mark(&m);
+	lotstate_mark(&m);
 	for (i = 0; i < r->h.ntraces; i++) {
 		t = &r->t[i];
 		if (t->dup)
@@ -696,7 +696,7 @@ dep_prepare(struct dgroup *g, struct dreq *r)
 		free(t->p7m);	/* prepared before, in a group that failed */
 		t->p7m = NULL;
 		memset(&t->item, 0, sizeof(t->item));
-		t->item.idevt = lot_assign(r->h.received_ms, &t->item.lot, &c,
+		t->item.idevt = lotstate_assign(r->h.received_ms, &t->item.lot, &c,
 		    &closed);
 		t->item.received_ms = r->h.received_ms;
 		strlcpy(t->item.client_id, t->h.client_id,
@@ -708,7 +708,7 @@ dep_prepare(struct dgroup *g, struct dreq *r)
 			g->closes = nc;
 			g->closes[g->ncloses++] = c;
 		}
-		if (trace_number(t->xml, t->h.len, t->h.idevt_off,
+		if (tracenum_write(t->xml, t->h.len, t->h.idevt_off,
 		    t->h.idevt_len, t->item.idevt, &xml, &xlen) == -1)
 			goto fail;
 		SHA256(xml, xlen, t->item.digest);
@@ -721,7 +721,7 @@ dep_prepare(struct dgroup *g, struct dreq *r)
 	}
 	return 0;
  fail:
-	lot_rewind(&m);
+	lotstate_rewind(&m);
 	g->ncloses = ncloses;
 	dep_refuse(r, REFUSE_INTERNAL, r->h.batch ? (int)i : -1,
 	    "encryption failed", "the trace could not be encrypted for the "
@@ -805,7 +805,7 @@ dep_write(struct dgroup *g, struct db_job *job)
 	}
 	dep_send(job, &dep_ev_stmt, ev, EV_NCOLS);
 	for (i = 0; i < g->ncloses; i++)
-		lot_add_close(job, &g->closes[i]);
+		lotstate_add_close(job, &g->closes[i]);
 	dep_send(job, &dep_cid_stmt, cid, 2);
 	for (i = 0; i < EV_NCOLS; i++)
 		db_array_free(&ev[i]);
@@ -831,7 +831,7 @@ dep_written(int ok, const char *err, void *arg)
 	 */
 	if (!ok && db_ready() && (r = TAILQ_FIRST(&g->reqs)) != NULL &&
 	    TAILQ_NEXT(r, entry) != NULL) {
-		lot_rewind(&g->mark);
+		lotstate_rewind(&g->mark);
 		log_warnx("a group of %zu events was not stored (%s): "
 		    "retrying its requests one by one", g->nevents, err);
 		for (r = TAILQ_LAST(&g->reqs, dreqs); r != NULL; r = next) {
@@ -855,9 +855,9 @@ dep_written(int ok, const char *err, void *arg)
 				if (!t->dup && t->item.idevt > last)
 					last = t->item.idevt;
 			}
-		lot_committed(g->closes, g->ncloses, last);
+		lotstate_committed(g->closes, g->ncloses, last);
 	} else {
-		lot_rewind(&g->mark);
+		lotstate_rewind(&g->mark);
 		log_warnx("a group of %zu events was not stored: %s",
 		    g->nevents, err);
 		audit_record("storage", "database", "error", "%zu events not "
@@ -886,7 +886,7 @@ dep_written(int ok, const char *err, void *arg)
 		dep.lookwait = 1;
 		return;
 	}
-	if (!TAILQ_EMPTY(&dep.ready) || lot_closing())
+	if (!TAILQ_EMPTY(&dep.ready) || lotstate_closing())
 		dep_flush();
 }
 

@@ -380,7 +380,7 @@ export_request(uint64_t f, struct msg *m)
 	int64_t			 since, until;
 	size_t			 n = 0;
 
-	if (m_get_struct(m, msg_export_req, &req) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_export_req, &req) == -1 || m_end(m) == -1)
 		return -1;
 	if (req.by_time > 1)
 		return m_fail(m, "range kind %u", req.by_time);
@@ -416,7 +416,7 @@ export_request(uint64_t f, struct msg *m)
 	ex->m.by_time = req.by_time;
 	ex->m.req_from = req.from;
 	ex->m.req_to = req.to;
-	ex->m.created_ms = stored_now_ms();
+	ex->m.created_ms = stored_env_now_ms();
 	if (export_tar_init(&ex->tar) == -1)
 		fatalx("%s: digest set-up failed", __func__);
 
@@ -841,7 +841,7 @@ export_more(uint64_t f, struct msg *m)
 	struct export_chunk	 c;
 	struct export		*ex;
 
-	if (m_get_struct(m, msg_export_chunk, &c) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_export_chunk, &c) == -1 || m_end(m) == -1)
 		return -1;
 	/* a late credit for an export that has just ended is harmless */
 	if ((ex = export_find(f, c.reqid)) == NULL)
@@ -859,7 +859,7 @@ export_cancel(uint64_t f, struct msg *m)
 	struct iovec		 iov[1];
 	struct export		*ex;
 
-	if (m_get_struct(m, msg_export_chunk, &c) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_export_chunk, &c) == -1 || m_end(m) == -1)
 		return -1;
 	if ((ex = export_find(f, c.reqid)) == NULL)
 		return 0;

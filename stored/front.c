@@ -134,11 +134,11 @@ front_send(uint64_t id, uint32_t type, const struct iovec *iov, int n)
 			break;
 	if (f == NULL) {
 		log_debug("%s: frontd connection %llu is gone, %s dropped",
-		    __func__, (unsigned long long)id, stored_type_name(type));
+		    __func__, (unsigned long long)id, proto_type_name(type));
 		return -1;
 	}
 	if (peer_composev(f->peer, type, iov, n) == -1) {
-		log_warn("%s to frontd", stored_type_name(type));
+		log_warn("%s to frontd", proto_type_name(type));
 		return -1;
 	}
 	return 0;

@@ -49,9 +49,9 @@ query_lot(uint64_t front, struct msg *m)
 	struct db_job		*job;
 	enum lot_state		 st;
 
-	if (m_get_struct(m, msg_lot_get, &req) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_lot_get, &req) == -1 || m_end(m) == -1)
 		return -1;
-	st = lot_state(req.lot);
+	st = lotstate_of(req.lot);
 	if (st != LOT_SEALED) {
 		query_lot_reply(front, req.reqid, req.lot, st, NULL, 0);
 		return 0;
@@ -133,12 +133,12 @@ query_status_json(size_t *lenp)
 	const struct cfjl_conf	*conf = env->conf;
 	struct query		 q;
 	uint64_t		 lag, lots;
-	int64_t			 oldest, now = stored_now_ms();
+	int64_t			 oldest, now = stored_env_now_ms();
 	const char		*sj;
 	size_t			 sjlen;
 
 	memset(&q, 0, sizeof(q));
-	lot_lag(&lag, &oldest, &lots);
+	lotstate_lag(&lag, &oldest, &lots);
 	text_add(&q, "{\"process\":\"stored\",\"version\":\"%s\","
 	    "\"operator\":%" PRIu32 ",\"vault\":%" PRIu32 ",\"database\":",
 	    CFJL_VERSION, conf->operator_id, conf->vault_id);
@@ -151,7 +151,7 @@ query_status_json(size_t *lenp)
 	    "\"queued_events\":%zu,\"uptime_s\":%lld}",
 	    db_state(), sealer_ready() ? "up" : "down",
 	    audit_connected() ? "up" : "down", crypt_cipher(),
-	    lot_last_idevt(), lot_current(), lot_last_sealed(), lag, lots,
+	    lotstate_last_idevt(), lotstate_current(), lotstate_last_sealed(), lag, lots,
 	    oldest != 0 && now > oldest ? (long long)(now - oldest) / 1000 :
 	    0LL, deposit_pending(),
 	    (long long)(now - env->started_ms) / 1000);
@@ -171,7 +171,7 @@ query_status(uint64_t front, struct msg *m)
 	char			*json;
 	size_t			 jlen;
 
-	if (m_get_struct(m, msg_status_get, &req) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_status_get, &req) == -1 || m_end(m) == -1)
 		return -1;
 	json = query_status_json(&jlen);
 	query_text_reply(front, IMSG_STATUS, req.reqid, json, jlen);
@@ -205,7 +205,7 @@ query_requests(uint64_t front, struct msg *m)
 	struct db_params	 p;
 	struct db_job		*job;
 
-	if (m_get_struct(m, msg_requests_get, &req) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_requests_get, &req) == -1 || m_end(m) == -1)
 		return -1;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		fatal(NULL);

@@ -259,34 +259,34 @@ role_list(const struct ctl_request *req, struct ctl_conn *conn)
 
 	memset(&t, 0, sizeof(t));
 	if (req->json)
-		ctl_text_printf(&t, "{\"roles\":[");
+		control_text_printf(&t, "{\"roles\":[");
 	TAILQ_FOREACH(r, &role_table, entry) {
 		if (req->json) {
-			ctl_text_printf(&t, "%s{\"role\":\"%s\",\"subject\":",
+			control_text_printf(&t, "%s{\"role\":\"%s\",\"subject\":",
 			    first ? "" : ",", config_role_name(r->role));
-			ctl_text_json(&t, r->subject);
-			ctl_text_printf(&t, ",\"source\":\"cfjlctl\"}");
+			control_text_json(&t, r->subject);
+			control_text_printf(&t, ",\"source\":\"cfjlctl\"}");
 		} else
-			ctl_text_printf(&t, "%-9s %s\n",
+			control_text_printf(&t, "%-9s %s\n",
 			    config_role_name(r->role), r->subject);
 		first = 0;
 	}
 	TAILQ_FOREACH(e, &env->conf->roles, entry) {
 		if (req->json) {
-			ctl_text_printf(&t, "%s{\"role\":\"%s\",\"subject\":",
+			control_text_printf(&t, "%s{\"role\":\"%s\",\"subject\":",
 			    first ? "" : ",", config_role_name(e->role));
-			ctl_text_json(&t, e->subject);
-			ctl_text_printf(&t, ",\"source\":\"cfjl.conf\"}");
+			control_text_json(&t, e->subject);
+			control_text_printf(&t, ",\"source\":\"cfjl.conf\"}");
 		} else
-			ctl_text_printf(&t, "%-9s %s (cfjl.conf)\n",
+			control_text_printf(&t, "%-9s %s (cfjl.conf)\n",
 			    config_role_name(e->role), e->subject);
 		first = 0;
 	}
 	if (req->json)
-		ctl_text_printf(&t, "]}");
+		control_text_printf(&t, "]}");
 	if (t.error)
 		control_reply(conn, 0, "out of memory");
 	else
 		control_reply_buf(conn, 1, t.buf, t.len);
-	ctl_text_free(&t);
+	control_text_free(&t);
 }

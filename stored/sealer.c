@@ -1,7 +1,7 @@
 /*
  * The link to sealerd (sealer.sock): redialed with backoff, sealerd's
  * status asked for now and then, and its answers handed to the sealing
- * queue (seal.c).
+ * queue (sealqueue.c).
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -51,7 +51,7 @@ sealer_init(const char *dir, uid_t uid)
 {
 	struct peer_cb	 cb;
 
-	sealer_queue_init();
+	sealqueue_queue_init();
 
 	memset(&cb, 0, sizeof(cb));
 	cb.table = &sealer_table;
@@ -108,13 +108,13 @@ sealer_status_keep(struct msg *m, void *arg)
 static int
 sealer_on_done(struct msg *m, void *arg)
 {
-	return sealer_done(m);
+	return sealqueue_done(m);
 }
 
 static int
 sealer_on_fail(struct msg *m, void *arg)
 {
-	return sealer_fail(m);
+	return sealqueue_fail(m);
 }
 
 int
@@ -132,7 +132,7 @@ sealer_close(void)
 static void
 sealer_up(struct peer *p)
 {
-	sealer_kick();
+	sealqueue_kick();
 	sealer_status_ask(-1, 0, NULL);
 }
 
@@ -140,7 +140,7 @@ sealer_up(struct peer *p)
 static void
 sealer_down(struct peer *p)
 {
-	sealer_lost();
+	sealqueue_lost();
 }
 
 /* A lot to sealerd; -1 if the link is not up (sent again later). */
@@ -148,7 +148,7 @@ int
 sealer_send_lot(const struct iovec *iov, int n)
 {
 	if (peer_composev(&sealer, IMSG_SEAL_LOT, iov, n) == -1) {
-		log_warn("%s to sealerd", stored_type_name(IMSG_SEAL_LOT));
+		log_warn("%s to sealerd", proto_type_name(IMSG_SEAL_LOT));
 		return -1;
 	}
 	return 0;

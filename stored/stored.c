@@ -59,7 +59,7 @@ static const struct proc stored_proc = {
 	.syscalls = stored_syscalls,
 	.open = stored_open,
 	.start = stored_start,
-	.stop = stored_stop,
+	.stop = stored_ctl_stop,
 	.reload = NULL,
 };
 
@@ -75,7 +75,7 @@ stored_open(struct cfjl_conf *conf)
 	char	*conninfo;
 
 	env->conf = conf;
-	env->started_ms = stored_now_ms();
+	env->started_ms = stored_env_now_ms();
 	if (conf->stored.regulator_cert[0] == '\0')
 		fatalx("%s: stored needs \"regulator certificate\" in its "
 		    "stored block", conf->file);
@@ -94,16 +94,16 @@ stored_open(struct cfjl_conf *conf)
 	/* Bundles carry the sealing certificates; read them while we can. */
 	if (export_init(conf->sealerd.seal_cert, conf->sealerd.tsa_cert) == -1)
 		log_warnx("sealing certificates unreadable: exports refused");
-	schema_dbname(conf, env->dbname, sizeof(env->dbname));
-	schema_setup(conf, env->dbname);
-	conninfo = stored_conninfo(conf);
+	dbsetup_dbname(conf, env->dbname, sizeof(env->dbname));
+	dbsetup_run(conf, env->dbname);
+	conninfo = conninfo_build(conf);
 
 	env->front_uid = peer_user_uid(conf->frontd.user);
 	env->sealer_uid = peer_user_uid(conf->sealerd.user);
 	control_init(conf->runtime_dir, "stored", &conf->control,
-	    stored_control);
+	    stored_ctl_request);
 	deposit_init();
-	lot_init();
+	lotstate_init();
 	db_init(conninfo, env->dbname, stored_db_up, stored_db_down);
 	free(conninfo);
 	front_init(conf->runtime_dir);
@@ -126,7 +126,7 @@ stored_start(struct cfjl_conf *conf)
 static void
 stored_db_up(void)
 {
-	lot_db_up(stored_lot_ready);
+	lotstate_db_up(stored_lot_ready);
 	role_load();
 }
 
@@ -139,7 +139,7 @@ stored_lot_ready(void)
 static void
 stored_db_down(void)
 {
-	lot_db_down();
+	lotstate_db_down();
 	deposit_db_down();
 	audit_record("storage", "database", "error", "the connection to "
 	    "database %s was lost; deposits are refused until it is back",

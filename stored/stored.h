@@ -4,14 +4,14 @@
  * commit, groups them into lots and hands closed lots to sealerd.
  *
  *	stored.c	start-up only: its description for common/proc.c
- *	env.c		the daemon's globals and its clock
- *	ctl.c		control socket (status, roles, seal now, stop)
+ *	stored_env.c		the daemon's globals and its clock
+ *	stored_ctl.c		control socket (status, roles, seal now, stop)
  *	conninfo.c	the run-time database conninfo
- *	schema.c	database, roles, migrations, identity (at start)
+ *	dbsetup.c	database, roles, migrations, identity (at start)
  *	db.c		the runtime connection: asynchronous, pipelined
  *	crypt.c		CMS encryption for the regulator
  *	deposit.c	requests, Client-Id, group commit
- *	lot.c		numbering state, lots closing
+ *	lotstate.c		numbering state, lots closing
  *	front.c		frontd's connections
  *	query.c		lots, status and export journal for frontd
  *	role.c		the dynamic role table (cfjlctl role)
@@ -43,21 +43,20 @@ struct stored {
 	uid_t			 sealer_uid;	/* expected on sealer.sock */
 	int			 stopping;
 };
-/* env.c: the daemon's globals and its clock */
+/* stored_env.c: the daemon's globals and its clock */
 extern struct stored	*env;
-int64_t		 stored_now_ms(void);
-const char	*stored_type_name(uint32_t);
+int64_t		 stored_env_now_ms(void);
 
-/* ctl.c: the control socket and the stop */
-void		 stored_control(const struct ctl_request *, struct ctl_conn *);
-void		 stored_stop(void *);
+/* stored_ctl.c: the control socket and the stop */
+void		 stored_ctl_request(const struct ctl_request *, struct ctl_conn *);
+void		 stored_ctl_stop(void *);
 
 /* conninfo.c */
-char		*stored_conninfo(const struct cfjl_conf *);
+char		*conninfo_build(const struct cfjl_conf *);
 
-/* schema.c */
-void		 schema_dbname(const struct cfjl_conf *, char *, size_t);
-void		 schema_setup(const struct cfjl_conf *, const char *dbname);
+/* dbsetup.c */
+void		 dbsetup_dbname(const struct cfjl_conf *, char *, size_t);
+void		 dbsetup_run(const struct cfjl_conf *, const char *dbname);
 
 /* db.c */
 struct db_job;
@@ -132,8 +131,8 @@ int		 crypt_encrypt(const uint8_t *, size_t, uint8_t **, size_t *);
 const char	*crypt_cipher(void);
 uint64_t	 crypt_keys(void);
 
-/* trace.c */
-int		 trace_number(const uint8_t *, size_t, uint32_t, uint32_t, uint64_t,
+/* tracenum.c */
+int		 tracenum_write(const uint8_t *, size_t, uint32_t, uint32_t, uint64_t,
 		    uint8_t **, size_t *);
 
 /* deposit.c */
@@ -146,7 +145,7 @@ void		 deposit_kick(void);
 int		 deposit_writing(void);
 size_t		 deposit_pending(void);
 
-/* lot.c */
+/* lotstate.c */
 struct lot_closed {
 	uint64_t	 numero;
 	uint64_t	 first;
@@ -154,7 +153,7 @@ struct lot_closed {
 	int64_t		 opened_ms;
 	int64_t		 closed_ms;
 };
-struct lot_mark {
+struct lotstate_mark {
 	uint64_t	 next_idevt;
 	uint64_t	 lot;
 	uint64_t	 lot_first;
@@ -163,25 +162,25 @@ struct lot_mark {
 	int		 close_due;
 };
 
-void		 lot_init(void);
-void		 lot_db_up(void (*ready)(void));
-void		 lot_db_down(void);
-int		 lot_ready(void);
-void		 lot_mark(struct lot_mark *);
-void		 lot_rewind(const struct lot_mark *);
-uint64_t	 lot_assign(int64_t received_ms, uint64_t *lot,
+void		 lotstate_init(void);
+void		 lotstate_db_up(void (*ready)(void));
+void		 lotstate_db_down(void);
+int		 lotstate_ready(void);
+void		 lotstate_mark(struct lotstate_mark *);
+void		 lotstate_rewind(const struct lotstate_mark *);
+uint64_t	 lotstate_assign(int64_t received_ms, uint64_t *lot,
 		    struct lot_closed *, int *closed);
-int		 lot_close_due(struct lot_closed *);
-void		 lot_committed(const struct lot_closed *, size_t,
+int		 lotstate_close_due(struct lot_closed *);
+void		 lotstate_committed(const struct lot_closed *, size_t,
 		    uint64_t last_idevt);
-void		 lot_add_close(struct db_job *, const struct lot_closed *);
-int		 lot_closing(void);
-int		 lot_seal_now(void);
-uint64_t	 lot_last_idevt(void);
-uint64_t	 lot_last_sealed(void);
-uint64_t	 lot_current(void);
-enum lot_state	 lot_state(uint64_t);
-void		 lot_lag(uint64_t *events, int64_t *oldest_ms, uint64_t *lots);
+void		 lotstate_add_close(struct db_job *, const struct lot_closed *);
+int		 lotstate_closing(void);
+int		 lotstate_seal_now(void);
+uint64_t	 lotstate_last_idevt(void);
+uint64_t	 lotstate_last_sealed(void);
+uint64_t	 lotstate_current(void);
+enum lot_state	 lotstate_of(uint64_t);
+void		 lotstate_lag(uint64_t *events, int64_t *oldest_ms, uint64_t *lots);
 
 /* front.c */
 void		 front_init(const char *dir);
@@ -194,20 +193,20 @@ void		 sealer_init(const char *dir, uid_t);
 int		 sealer_ready(void);
 const char	*sealer_status_json(size_t *);
 void		 sealer_close(void);
-void		 sealer_capture(struct db_job *, const struct lot_closed *);
-void		 sealer_capture_drop(void);
-void		 sealer_closed(const struct lot_closed *);
-void		 sealer_db_load(struct db_job *);
-void		 sealer_db_loaded(int ok);
-void		 sealer_db_down(void);
-void		 sealer_kick(void);
-uint64_t	 sealer_last_sealed(uint64_t *last_idevt);
-uint64_t	 sealer_pending(int64_t *oldest_opened_ms);
+void		 sealqueue_capture(struct db_job *, const struct lot_closed *);
+void		 sealqueue_capture_drop(void);
+void		 sealqueue_closed(const struct lot_closed *);
+void		 sealqueue_db_load(struct db_job *);
+void		 sealqueue_db_loaded(int ok);
+void		 sealqueue_db_down(void);
+void		 sealqueue_kick(void);
+uint64_t	 sealqueue_last_sealed(uint64_t *last_idevt);
+uint64_t	 sealqueue_pending(int64_t *oldest_opened_ms);
 int		 sealer_send_lot(const struct iovec *, int);
-int		 sealer_done(struct msg *);
-int		 sealer_fail(struct msg *);
-void		 sealer_lost(void);
-void		 sealer_queue_init(void);
+int		 sealqueue_done(struct msg *);
+int		 sealqueue_fail(struct msg *);
+void		 sealqueue_lost(void);
+void		 sealqueue_queue_init(void);
 
 /* query.c */
 int		 query_lot(uint64_t, struct msg *);

@@ -88,7 +88,7 @@ h_ack(struct msg *m, void *arg)
 {
 	struct audit_ack	 ack;
 
-	if (m_get_struct(m, msg_audit_ack, &ack) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_audit_ack, &ack) == -1 || m_end(m) == -1)
 		return -1;
 	calls++;
 	*(uint64_t *)arg = ack.id;
@@ -100,7 +100,7 @@ h_fd(struct msg *m, void *arg)
 {
 	struct journal_sign	 js;
 
-	if (m_get_struct(m, msg_journal_sign, &js) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_journal_sign, &js) == -1 || m_end(m) == -1)
 		return -1;
 	taken_fd = m_fd(m);
 	calls++;
@@ -216,7 +216,7 @@ test_structs(void)
 	strlcpy(e.error, "Client-Id reused", sizeof(e.error));
 	strlcpy(e.detail, "seen before", sizeof(e.detail));
 	m_buf(&m, &e, sizeof(e));
-	check(m_get_struct(&m, msg_deposit_err, &got) == 0 &&
+	check(m_get_struct(&m, proto_deposit_err, &got) == 0 &&
 	    m_end(&m) == 0 && got.reqid == 42 && got.index == -1 &&
 	    strcmp(got.detail, "seen before") == 0,
 	    "m_get_struct: struct deposit_err, exact length");
@@ -224,7 +224,7 @@ test_structs(void)
 	/* Each string of the structure is checked, the last one too. */
 	memset(e.detail, 'x', sizeof(e.detail));
 	m_buf(&m, &e, sizeof(e));
-	check(m_get_struct(&m, msg_deposit_err, &got) == -1 &&
+	check(m_get_struct(&m, proto_deposit_err, &got) == -1 &&
 	    got.reqid == 0, "m_get_struct: unterminated detail refused");
 	snprintf(want, sizeof(want), "deposit_err: unterminated string at "
 	    "offset %zu", offsetof(struct deposit_err, detail));
@@ -232,14 +232,14 @@ test_structs(void)
 	    "the field");
 
 	m_buf(&m, &e, sizeof(e) - 1);
-	check(m_get_struct(&m, msg_deposit_err, &got) == -1,
+	check(m_get_struct(&m, proto_deposit_err, &got) == -1,
 	    "m_get_struct: one byte short");
 	check_str(m_error(&m), "1 bytes missing", "m_get_struct short: "
 	    "reason");
 
 	memset(&r, 'A', sizeof(r));
 	m_buf(&m, &r, sizeof(r));
-	check(m_get_struct(&m, msg_role, &r) == -1,
+	check(m_get_struct(&m, proto_role, &r) == -1,
 	    "m_get_struct: struct role_msg with an unterminated subject");
 }
 

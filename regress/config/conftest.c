@@ -18,7 +18,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: conftest file [subject ...]\n");
 		return (2);
 	}
-	if ((conf = config_parse(argv[1])) == NULL)
+	if ((conf = parse_config(argv[1])) == NULL)
 		return (1);
 	config_print(conf);
 	for (i = 2; i < argc; i++)

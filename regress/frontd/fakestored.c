@@ -57,7 +57,7 @@ fake_deposit(struct msg *m, void *arg)
 	struct deposit_err	 e;
 	const void		*rest;
 
-	if (m_get_struct(m, msg_deposit_req, &req) == -1 ||
+	if (m_get_struct(m, proto_deposit_req, &req) == -1 ||
 	    m_get_ptr(m, &rest, m_left(m)) == -1)
 		return -1;
 	memset(&e, 0, sizeof(e));

@@ -119,7 +119,7 @@ main(int argc, char *argv[])
 	pol.operator_id = 48;
 	pol.vault_id = 1;
 	pol.max_depth = 32;
-	if ((pol.schemas = trace_schemas_load(argv[0])) == NULL)
+	if ((pol.schemas = schemaset_load(argv[0])) == NULL)
 		errx(2, "cannot load the schemas from %s", argv[0]);
 	n = argc - 1;
 	if ((buf = calloc(n, sizeof(*buf))) == NULL ||

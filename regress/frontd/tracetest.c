@@ -141,7 +141,7 @@ main(int argc, char *argv[])
 	log_procinit("tracetest");
 	trace_init();
 	if (strcmp(argv[0], "-") != 0 &&
-	    (pol.schemas = trace_schemas_load(argv[0])) == NULL)
+	    (pol.schemas = schemaset_load(argv[0])) == NULL)
 		errx(2, "cannot load the schemas from %s", argv[0]);
 	buf = readall(argv[1], &len);
 

@@ -92,7 +92,7 @@ srv_lot(struct msg *m, void *arg)
 {
 	struct lot_get	 lg;
 
-	if (m_get_struct(m, msg_lot_get, &lg) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_lot_get, &lg) == -1 || m_end(m) == -1)
 		return -1;
 	nmsg++;
 	return 0;

@@ -85,7 +85,7 @@ main(int argc, char *argv[])
 		errx(2, "lots %s: %s", argv[1], e);
 
 	memset(&s, 0, sizeof(s));
-	if ((conf = config_parse(conffile)) == NULL)
+	if ((conf = parse_config(conffile)) == NULL)
 		errx(1, "%s: bad configuration", conffile);
 	if (hsm_init(&s.hsm, &conf->sealerd) == -1)
 		errx(1, "hsm: %s", s.hsm.err);

@@ -33,7 +33,7 @@
 #include "proto.h"
 #include "lot.h"
 #include "sealer.h"
-#include "journal.h"
+#include "cmssign.h"
 
 static int	 xmlsec_verify(const char *, const char *);
 static int	 test_lots(struct sealer *, const char *, const char *, int);
@@ -102,7 +102,7 @@ sealer_setup(struct sealer *s, const char *conffile, int open)
 	char			 e[512];
 
 	memset(s, 0, sizeof(*s));
-	if ((conf = config_parse(conffile)) == NULL)
+	if ((conf = parse_config(conffile)) == NULL)
 		errx(1, "%s: bad configuration", conffile);
 	if (hsm_init(&s->hsm, &conf->sealerd) == -1)
 		errx(1, "hsm: %s", s->hsm.err);
@@ -269,7 +269,7 @@ main(int argc, char *argv[])
 		rc = 0;
 	} else
 		errx(2, "unknown command %s", argv[0]);
-	puts(sealer_status_json(&s));
+	puts(status_json(&s));
 	tsa_close(&s.tsa);
 	hsm_free(&s.hsm);
 	return rc;

@@ -223,7 +223,7 @@ main(int argc, char *argv[])
 		if (e != NULL)
 			errx(1, "idevt %s", e);
 		in = slurp(&inlen);
-		if (trace_number(in, inlen, off, len, idevt, &out,
+		if (tracenum_write(in, inlen, off, len, idevt, &out,
 		    &outlen) == -1)
 			errx(3, "range outside the trace");
 		spill(out, outlen);

@@ -21,13 +21,13 @@ openssl req -new -newkey rsa:2048 -nodes -keyout "$P/seal2.key" \
     -subj "/C=FR/O=Operateur 48/CN=CFJL seal 2" -out "$P/seal2.csr" 2>/dev/null
 pki_sign_csr "$P" "$P/seal2.csr" "$P/seal2.pem" seal || exit 2
 
-sealerd_stop()
+sealerd_ctl_stop()
 {
 	[ -n "${SEALERD_PID:-}" ] || return 0
 	kill "$SEALERD_PID" 2>/dev/null; wait "$SEALERD_PID" 2>/dev/null
 	SEALERD_PID=""
 }
-t_cleanup_add sealerd_stop
+t_cleanup_add sealerd_ctl_stop
 rm -f "$RUN/sealer.sock"
 "$SEALERD" -d -f "$T/cfjl.conf" >> "$T/sealerd.log" 2>&1 &
 SEALERD_PID=$!
@@ -53,7 +53,7 @@ for i in 1 2 3; do
 done
 ad_send -t 20 -n 2 >/dev/null
 ad_stop
-sealerd_stop
+sealerd_ctl_stop
 TRUST=$T/pki/trust.pem
 
 run() { out=$("$V" journal "$@" 2>&1); rc=$?; }

@@ -70,7 +70,7 @@ static long	 peak_kb(void);
 static int64_t		 now_ms;	/* -C, else the clock */
 
 int64_t
-stored_now_ms(void)
+stored_env_now_ms(void)
 {
 	return now_ms != 0 ? now_ms : (int64_t)time(NULL) * 1000;
 }

@@ -60,7 +60,7 @@ static const struct msg_table seal_table = MSG_TABLE(SOCK_SEALER,
     seal_msgs);
 
 void
-seal_init(void)
+filesign_init(void)
 {
 	TAILQ_INIT(&seal.pending);
 	evtimer_set(&seal.retry, seal_retry_cb, NULL);
@@ -68,7 +68,7 @@ seal_init(void)
 }
 
 void
-seal_connect(const char *runtime_dir, uid_t sealerd_uid)
+filesign_connect(const char *runtime_dir, uid_t sealerd_uid)
 {
 	struct peer_cb	 cb;
 
@@ -82,7 +82,7 @@ seal_connect(const char *runtime_dir, uid_t sealerd_uid)
 }
 
 void
-seal_pending_add(uint32_t n)
+filesign_pending_add(uint32_t n)
 {
 	struct seal_item	*it, *at;
 
@@ -104,13 +104,13 @@ seal_pending_add(uint32_t n)
 }
 
 size_t
-seal_pending(void)
+filesign_pending(void)
 {
 	return seal.npending;
 }
 
 int
-seal_connected(void)
+filesign_connected(void)
 {
 	return seal.dialing && seal.peer.state == PEER_UP;
 }
@@ -124,11 +124,11 @@ seal_next(void)
 	char			 name[JOURNAL_NAME_LEN];
 	int			 fd;
 
-	if (!seal_connected() || seal.inflight != 0 ||
+	if (!filesign_connected() || seal.inflight != 0 ||
 	    evtimer_pending(&seal.retry, NULL) ||
 	    (it = TAILQ_FIRST(&seal.pending)) == NULL)
 		return;
-	journal_name(it->n, "log", name);
+	record_journal_name(it->n, "log", name);
 	if ((fd = openat(journal_dirfd(), name, O_RDONLY | O_CLOEXEC |
 	    O_NOFOLLOW)) == -1) {
 		log_warn("seal: %s", name);
@@ -182,7 +182,7 @@ seal_done(const uint8_t *der, size_t len)
 	uint32_t		 n = seal.inflight;
 
 	evtimer_del(&seal.timeout);
-	journal_name(n, "log", name);
+	record_journal_name(n, "log", name);
 	if (meta_cms_check(journal_dirfd(), name, der, len, err,
 	    sizeof(err)) == -1) {
 		seal_failed(err, SEAL_RETRY);
@@ -209,7 +209,7 @@ seal_on_signed(struct msg *m, void *arg)
 	struct journal_sign	 js;
 	const void		*der;
 
-	if (m_get_struct(m, msg_journal_sign, &js) == -1 ||
+	if (m_get_struct(m, proto_journal_sign, &js) == -1 ||
 	    m_get_ptr(m, &der, js.len) == -1 || m_end(m) == -1)
 		return -1;
 	if (seal.inflight == 0 || js.reqid != seal.inflight)
@@ -227,7 +227,7 @@ seal_on_fail(struct msg *m, void *arg)
 {
 	struct seal_fail	 sf;
 
-	if (m_get_struct(m, msg_seal_fail, &sf) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_seal_fail, &sf) == -1 || m_end(m) == -1)
 		return -1;
 	if (seal.inflight == 0 || sf.lot != seal.inflight)
 		return m_fail(m, "failure of %llu, not asked for",

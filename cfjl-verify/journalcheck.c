@@ -113,7 +113,7 @@ jl_field(struct jv *o, const char *key, char *buf, size_t len)
 {
 	struct jv	*v;
 
-	if ((v = json_get(o, key)) == NULL || v->type != J_STR ||
+	if ((v = jsonread_get(o, key)) == NULL || v->type != J_STR ||
 	    strlcpy(buf, v->str, len) >= len)
 		return (-1);
 	return (0);
@@ -135,7 +135,7 @@ jl_scan(const char *dir, const char *name, struct jlog *l)
 	memset(l, 0, sizeof(*l));
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if ((fp = fopen(path, "rb")) == NULL) {
-		v_error("%s: %s", name, strerror(errno));
+		report_error("%s: %s", name, strerror(errno));
 		l->bad = 1;
 		return (-1);
 	}
@@ -148,7 +148,7 @@ jl_scan(const char *dir, const char *name, struct jlog *l)
 		n = 0;
 		while ((c = getc(fp)) != EOF) {
 			if (n + 1 >= cap) {
-				v_fail("%s line %llu: longer than %d bytes",
+				report_fail("%s line %llu: longer than %d bytes",
 				    name, (unsigned long long)lineno + 1,
 				    JOURNAL_LINE_MAX);
 				l->bad = 1;
@@ -163,29 +163,29 @@ jl_scan(const char *dir, const char *name, struct jlog *l)
 		EVP_DigestUpdate(md, line, n);
 		l->size += n;
 		if (l->size > JOURNAL_LOG_MAX) {
-			v_fail("%s: larger than the journal allows", name);
+			report_fail("%s: larger than the journal allows", name);
 			l->bad = 1;
 			goto done;
 		}
 		if (line[n - 1] != '\n') {
-			v_fail("%s: ends with %zu bytes that are not a whole "
+			report_fail("%s: ends with %zu bytes that are not a whole "
 			    "record", name, n);
 			l->torn = 1;
 			break;
 		}
 		lineno++;
-		if ((o = json_parse(line, n - 1, err, sizeof(err))) == NULL ||
-		    json_u64(json_get(o, "seq"), &seq) == -1 ||
-		    json_get(o, "time") == NULL ||
-		    json_get(o, "event") == NULL) {
-			v_fail("%s line %llu: not a journal record", name,
+		if ((o = jsonread_parse(line, n - 1, err, sizeof(err))) == NULL ||
+		    jsonread_u64(jsonread_get(o, "seq"), &seq) == -1 ||
+		    jsonread_get(o, "time") == NULL ||
+		    jsonread_get(o, "event") == NULL) {
+			report_fail("%s line %llu: not a journal record", name,
 			    (unsigned long long)lineno);
-			json_free(o);
+			jsonread_free(o);
 			l->bad = 1;
 			goto done;
 		}
 		if (l->records > 0 && seq != l->last_seq + 1) {
-			v_fail("%s line %llu: sequence %llu follows %llu", name,
+			report_fail("%s line %llu: sequence %llu follows %llu", name,
 			    (unsigned long long)lineno,
 			    (unsigned long long)seq,
 			    (unsigned long long)l->last_seq);
@@ -209,10 +209,10 @@ jl_scan(const char *dir, const char *name, struct jlog *l)
 		l->last_seq = seq;
 		jl_field(o, "time", l->last_time, sizeof(l->last_time));
 		jl_field(o, "event", l->last_event, sizeof(l->last_event));
-		json_free(o);
+		jsonread_free(o);
 	}
 	if (ferror(fp)) {
-		v_error("%s: %s", name, strerror(errno));
+		report_error("%s: %s", name, strerror(errno));
 		l->bad = 1;
 	}
 done:
@@ -307,13 +307,13 @@ jl_cms(struct vctx *ctx, const char *dir, const char *logname,
 	snprintf(path, sizeof(path), "%s/%s", dir, logname);
 	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)len)) == NULL ||
 	    p != der + len) {
-		v_fail("%s: its signature is not a DER CMS structure",
+		report_fail("%s: its signature is not a DER CMS structure",
 		    logname);
 		goto done;
 	}
 	if ((content = BIO_new_file(path, "rb")) == NULL ||
 	    (st = X509_STORE_new()) == NULL) {
-		v_error("%s: cannot read it", logname);
+		report_error("%s: cannot read it", logname);
 		goto done;
 	}
 	for (i = 0; i < sk_X509_num(ctx->trust_certs); i++)
@@ -324,24 +324,24 @@ jl_cms(struct vctx *ctx, const char *dir, const char *logname,
 	X509_STORE_set_purpose(st, X509_PURPOSE_ANY);
 	if (CMS_verify(cms, NULL, st, content, NULL, CMS_BINARY) != 1) {
 		e = ERR_peek_last_error();
-		v_fail("%s: the CMS signature does not verify over the file "
+		report_fail("%s: the CMS signature does not verify over the file "
 		    "with the trust anchors: %s", logname,
 		    e ? ERR_reason_error_string(e) : "?");
 		goto done;
 	}
 	if (jl_cms_algs(cms, err, sizeof(err)) == -1) {
-		v_fail("%s: %s", logname, err);
+		report_fail("%s: %s", logname, err);
 		goto done;
 	}
 	if ((signers = CMS_get0_signers(cms)) == NULL ||
 	    sk_X509_num(signers) != 1) {
-		v_fail("%s: the signature must have exactly one signer",
+		report_fail("%s: the signature must have exactly one signer",
 		    logname);
 		goto done;
 	}
 	if (certs_seal_usage(sk_X509_value(signers, 0), err,
 	    sizeof(err)) == -1) {
-		v_fail("%s: the signer %s may not seal: %s", logname,
+		report_fail("%s: the signer %s may not seal: %s", logname,
 		    certs_name(sk_X509_value(signers, 0), name, sizeof(name)),
 		    err);
 		goto done;
@@ -350,7 +350,7 @@ jl_cms(struct vctx *ctx, const char *dir, const char *logname,
 	certs = CMS_get1_certs(cms);
 	if (certs_verify(ctx, sk_X509_value(signers, 0), certs,
 	    (time_t)(when_ms / 1000), err, sizeof(err)) == -1) {
-		v_fail("%s: the signer %s is refused: %s", logname,
+		report_fail("%s: the signer %s is refused: %s", logname,
 		    certs_name(sk_X509_value(signers, 0), name, sizeof(name)),
 		    err);
 		goto done;
@@ -391,7 +391,7 @@ jl_meta(struct vctx *ctx, const char *dir, const char *xname,
 	snprintf(logname, sizeof(logname), "%.8s.log", xname);
 	snprintf(path, sizeof(path), "%s/%s", dir, xname);
 	if ((buf = jl_slurp(path, JOURNAL_META_MAX, &len)) == NULL) {
-		v_error("%s: %s", xname, strerror(errno));
+		report_error("%s: %s", xname, strerror(errno));
 		return (-1);
 	}
 	/* the unsigned form: the file less its one Signature line */
@@ -399,14 +399,14 @@ jl_meta(struct vctx *ctx, const char *dir, const char *xname,
 		if ((e = strstr(s, SIG_CLOSE)) == NULL ||
 		    memchr(s, '\n', e - s) != NULL ||
 		    strstr(e, SIG_OPEN) != NULL) {
-			v_fail("%s: malformed Signature", xname);
+			report_fail("%s: malformed Signature", xname);
 			free(buf);
 			return (-1);
 		}
 		*e = '\0';
-		if (b64_decode_alloc(s + strlen(SIG_OPEN), &der, &derlen) ==
+		if (util_b64_decode_alloc(s + strlen(SIG_OPEN), &der, &derlen) ==
 		    -1 || derlen == 0) {
-			v_fail("%s: the Signature is not base64", xname);
+			report_fail("%s: the Signature is not base64", xname);
 			bad = 1;
 		}
 		*e = '<';
@@ -420,7 +420,7 @@ jl_meta(struct vctx *ctx, const char *dir, const char *xname,
 		rest = xcalloc(1, len + 1);
 		memcpy(rest, buf, len);
 	}
-	sha256(rest, restlen, digest);
+	util_sha256(rest, restlen, digest);
 
 	{
 		static const struct xbound lim = { JOURNAL_META_MAX,
@@ -428,9 +428,9 @@ jl_meta(struct vctx *ctx, const char *dir, const char *xname,
 		struct xcount	 cnt;
 		char		 why[256];
 
-		if (xbound_scan(buf, len, &lim, &cnt, why, sizeof(why)) ==
+		if (xmlbound_scan(buf, len, &lim, &cnt, why, sizeof(why)) ==
 		    -1) {
-			v_fail("%s: refused before parsing: %s", xname, why);
+			report_fail("%s: refused before parsing: %s", xname, why);
 			bad = 1;
 			goto done;
 		}
@@ -442,26 +442,26 @@ jl_meta(struct vctx *ctx, const char *dir, const char *xname,
 	    root->ns == NULL ||
 	    strcmp((const char *)root->ns->href, JOURNAL_NS) != 0 ||
 	    strcmp((const char *)root->name, "JournalFile") != 0) {
-		v_fail("%s: not a journal metadata document", xname);
+		report_fail("%s: not a journal metadata document", xname);
 		bad = 1;
 		goto done;
 	}
-#define MFAIL(...) do { v_fail(__VA_ARGS__); bad = 1; } while (0)
+#define MFAIL(...) do { report_fail(__VA_ARGS__); bad = 1; } while (0)
 	if ((v = jl_text(root, "File")) == NULL || strcmp(v, logname) != 0)
 		MFAIL("%s: File does not name %s", xname, logname);
-	if ((v = jl_text(root, "Size")) == NULL || parse_u64(v, &u) == -1 ||
+	if ((v = jl_text(root, "Size")) == NULL || util_parse_u64(v, &u) == -1 ||
 	    u != l->size)
 		MFAIL("%s: Size %s, but %s has %llu bytes", xname,
 		    v ? v : "missing", logname, (unsigned long long)l->size);
 	if ((v = jl_text(root, "Records")) == NULL ||
-	    parse_u64(v, &u) == -1 || u != l->records)
+	    util_parse_u64(v, &u) == -1 || u != l->records)
 		MFAIL("%s: Records %s, but %s has %llu records", xname,
 		    v ? v : "missing", logname,
 		    (unsigned long long)l->records);
 	if ((v = jl_text(root, "FirstSequence")) == NULL ||
-	    parse_u64(v, &u) == -1 || u != l->first_seq ||
+	    util_parse_u64(v, &u) == -1 || u != l->first_seq ||
 	    (v = jl_text(root, "LastSequence")) == NULL ||
-	    parse_u64(v, &u) == -1 || u != l->last_seq)
+	    util_parse_u64(v, &u) == -1 || u != l->last_seq)
 		MFAIL("%s: the sequences are not those of %s", xname, logname);
 	if ((v = jl_text(root, "FirstTime")) == NULL ||
 	    strcmp(v, l->first_time) != 0 ||
@@ -481,17 +481,17 @@ jl_meta(struct vctx *ctx, const char *dir, const char *xname,
 		    "metadata file", xname);
 #undef MFAIL
 	/* the signed time: the journal-close record's; Closed follows it */
-	if (parse_iso8601_ms(l->last_time, &close_ms) == -1) {
-		v_fail("%s: its last record has no valid time", logname);
+	if (util_parse_iso8601_ms(l->last_time, &close_ms) == -1) {
+		report_fail("%s: its last record has no valid time", logname);
 		bad = 1;
 		close_ms = (int64_t)time(NULL) * 1000;
 	}
 	if ((v = jl_text(root, "Closed")) == NULL ||
-	    parse_iso8601_ms(v, &closed_ms) == -1) {
-		v_fail("%s: Closed missing or not a UTC time", xname);
+	    util_parse_iso8601_ms(v, &closed_ms) == -1) {
+		report_fail("%s: Closed missing or not a UTC time", xname);
 		bad = 1;
 	} else if (closed_ms < close_ms || closed_ms > close_ms + V_SKEW_MS) {
-		v_fail("%s: Closed %s is not within %d s after the "
+		report_fail("%s: Closed %s is not within %d s after the "
 		    "journal-close record of %s (%s)", xname, v,
 		    V_SKEW_MS / 1000, logname, l->last_time);
 		bad = 1;
@@ -511,7 +511,7 @@ done:
 }
 
 int
-journal_verify(struct vctx *ctx, const char *dir)
+journalcheck_run(struct vctx *ctx, const char *dir)
 {
 	struct jlog	 prev, cur;
 	struct dirent	*de;
@@ -526,7 +526,7 @@ journal_verify(struct vctx *ctx, const char *dir)
 	size_t		 l;
 
 	if ((d = opendir(dir)) == NULL) {
-		v_error("cannot open the journal directory %s: %s", dir,
+		report_error("cannot open the journal directory %s: %s", dir,
 		    strerror(errno));
 		return (-1);
 	}
@@ -542,9 +542,9 @@ journal_verify(struct vctx *ctx, const char *dir)
 
 			memcpy(num, de->d_name, 8);
 			num[8] = '\0';
-			if (parse_u64(num, &n) == -1 || n == 0 ||
+			if (util_parse_u64(num, &n) == -1 || n == 0 ||
 			    n > JOURNAL_FILES_MAX) {
-				v_fail("%s: not a journal file number",
+				report_fail("%s: not a journal file number",
 				    de->d_name);
 				continue;
 			}
@@ -556,16 +556,16 @@ journal_verify(struct vctx *ctx, const char *dir)
 			if (n > hi)
 				hi = n;
 		} else
-			v_note("%s: not a journal file, ignored", de->d_name);
+			report_note("%s: not a journal file, ignored", de->d_name);
 	}
 	closedir(d);
 	if (lo == 0) {
-		v_fail("%s holds no journal file", dir);
+		report_fail("%s holds no journal file", dir);
 		free(have);
 		return (-1);
 	}
 	if (lo > 1)
-		v_note("the journal begins at %08llu.log: its link to "
+		report_note("the journal begins at %08llu.log: its link to "
 		    "%08llu.log cannot be checked", (unsigned long long)lo,
 		    (unsigned long long)lo - 1);
 
@@ -579,7 +579,7 @@ journal_verify(struct vctx *ctx, const char *dir)
 		snprintf(expect, sizeof(expect), n == 1 ? "" : "%08llu.log",
 		    (unsigned long long)n - 1);
 		if (!(have[n] & 1)) {
-			v_fail("%s is missing", name);
+			report_fail("%s is missing", name);
 			memset(&prev, 0, sizeof(prev));
 			prev.bad = 1;
 			continue;
@@ -590,40 +590,40 @@ journal_verify(struct vctx *ctx, const char *dir)
 		/* the chain, from the first record */
 		if (!cur.has_chain || strcmp(cur.first_event,
 		    "journal-open") != 0) {
-			v_fail("%s: does not begin with a journal-open record "
+			report_fail("%s: does not begin with a journal-open record "
 			    "naming the previous file", name);
 			fbad = 1;
 		} else if (n > lo || n == 1) {
 			static const uint8_t zero[V_SHA256_LEN];
 
 			if (strcmp(cur.prev_file, expect) != 0) {
-				v_fail("%s: names \"%s\" as the previous file, "
+				report_fail("%s: names \"%s\" as the previous file, "
 				    "not \"%s\"", name, cur.prev_file, expect);
 				fbad = 1;
 			}
 			if (!prev.bad && memcmp(cur.prev_sha, n == 1 ? zero :
 			    prev.sha, V_SHA256_LEN) != 0) {
-				v_fail("%s: the SHA-256 it records for %s does "
+				report_fail("%s: the SHA-256 it records for %s does "
 				    "not match that file", name,
 				    n == 1 ? "(none)" : expect);
 				fbad = 1;
 			}
 			if (!prev.bad && memcmp(cur.prev_meta, prevmeta,
 			    V_SHA256_LEN) != 0) {
-				v_fail("%s: the SHA-256 it records for the "
+				report_fail("%s: the SHA-256 it records for the "
 				    "previous metadata does not match it",
 				    name);
 				fbad = 1;
 			}
 		}
 		if (n == 1 && cur.first_seq != 1) {
-			v_fail("%s: begins at sequence %llu, not 1", name,
+			report_fail("%s: begins at sequence %llu, not 1", name,
 			    (unsigned long long)cur.first_seq);
 			fbad = 1;
 		}
 		if (n > lo && !prev.bad && prev.records > 0 &&
 		    cur.first_seq != prev.last_seq + 1) {
-			v_fail("%s: begins at sequence %llu, the previous file "
+			report_fail("%s: begins at sequence %llu, the previous file "
 			    "ended at %llu", name,
 			    (unsigned long long)cur.first_seq,
 			    (unsigned long long)prev.last_seq);
@@ -636,21 +636,21 @@ journal_verify(struct vctx *ctx, const char *dir)
 		sealed = 0;
 		if (!closed) {
 			if (n != hi || (have[n] & 2)) {
-				v_fail("%s: not closed (no journal-close "
+				report_fail("%s: not closed (no journal-close "
 				    "record), yet it is not the last file",
 				    name);
 				fbad = 1;
 			} else
-				v_note("%s is open: its %llu records are not "
+				report_note("%s is open: its %llu records are not "
 				    "sealed yet", name,
 				    (unsigned long long)cur.records);
 		} else if (!(have[n] & 2)) {
-			v_fail("%s is closed but %s is missing", name, xname);
+			report_fail("%s is closed but %s is missing", name, xname);
 			fbad = 1;
 		} else {
 			snprintf(path, sizeof(path), "%s/%s", dir, xname);
 			if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-				v_fail("%s is not a file", xname);
+				report_fail("%s is not a file", xname);
 				fbad = 1;
 			} else if (jl_meta(ctx, dir, xname, &cur, n == lo &&
 			    lo > 1 ? cur.prev_meta : before, digest,
@@ -663,7 +663,7 @@ journal_verify(struct vctx *ctx, const char *dir)
 				uncovered = n;
 		}
 		if (!fbad)
-			v_ok("%s: %llu records (%llu to %llu), chained%s",
+			report_ok("%s: %llu records (%llu to %llu), chained%s",
 			    name, (unsigned long long)cur.records,
 			    (unsigned long long)cur.first_seq,
 			    (unsigned long long)cur.last_seq,
@@ -673,14 +673,14 @@ journal_verify(struct vctx *ctx, const char *dir)
 	}
 	/* a file without a seal is covered by the next file's seal */
 	if (uncovered > last_sealed)
-		v_fail("%08llu.xml has no seal and no later sealed file covers "
+		report_fail("%08llu.xml has no seal and no later sealed file covers "
 		    "it", (unsigned long long)uncovered);
 	else if (uncovered != 0)
-		v_note("some closed files are not sealed yet; later sealed "
+		report_note("some closed files are not sealed yet; later sealed "
 		    "files cover them through the chain");
 	free(have);
 	if (nfiles > 0 && report_failures() == 0)
-		v_ok("journal: %llu files, every record in sequence, every "
+		report_ok("journal: %llu files, every record in sequence, every "
 		    "file chained", (unsigned long long)nfiles);
 	return (0);
 }

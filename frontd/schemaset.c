@@ -476,7 +476,7 @@ schema_load_one(struct trace_schemas *s, const char *path)
 }
 
 struct trace_schemas *
-trace_schemas_load(const char *dir)
+schemaset_load(const char *dir)
 {
 	struct trace_schemas	*s;
 	struct dirent		**names = NULL;
@@ -511,7 +511,7 @@ trace_schemas_load(const char *dir)
 		rc = -1;
 	}
 	if (rc == -1) {
-		trace_schemas_free(s);
+		schemaset_free(s);
 		return NULL;
 	}
 	log_debug("schemas %s: %d files, %zu event types", dir, s->nfiles,
@@ -520,7 +520,7 @@ trace_schemas_load(const char *dir)
 }
 
 void
-trace_schemas_free(struct trace_schemas *s)
+schemaset_free(struct trace_schemas *s)
 {
 	int	 i;
 
@@ -534,7 +534,7 @@ trace_schemas_free(struct trace_schemas *s)
 }
 
 int
-trace_schemas_find(const struct trace_schemas *s, const char *root)
+schemaset_find(const struct trace_schemas *s, const char *root)
 {
 	size_t	 i;
 
@@ -545,7 +545,7 @@ trace_schemas_find(const struct trace_schemas *s, const char *root)
 }
 
 void *
-trace_schemas_get(const struct trace_schemas *s, int file)
+schemaset_get(const struct trace_schemas *s, int file)
 {
 	if (file < 0 || file >= s->nfiles)
 		return NULL;
@@ -553,7 +553,7 @@ trace_schemas_get(const struct trace_schemas *s, int file)
 }
 
 void *
-trace_schemas_vctx(const struct trace_schemas *s, int file)
+schemaset_vctx(const struct trace_schemas *s, int file)
 {
 	if (file < 0 || file >= s->nfiles)
 		return NULL;
@@ -561,7 +561,7 @@ trace_schemas_vctx(const struct trace_schemas *s, int file)
 }
 
 size_t
-trace_schemas_ntypes(const struct trace_schemas *s)
+schemaset_ntypes(const struct trace_schemas *s)
 {
 	return s->ntypes;
 }

@@ -2,7 +2,7 @@
  * Numbering and lots.  The next IDEvt and the open lot live here, read
  * back from the database whenever the connection (re)starts, so that a
  * kill or a failed transaction never leaves a gap: numbers are handed
- * out to a group about to be written, and given back (lot_rewind) if
+ * out to a group about to be written, and given back (lotstate_rewind) if
  * its transaction fails.
  *
  * A lot closes when it holds lot max-events events (in the transaction
@@ -33,7 +33,7 @@ static struct {
 	void			(*ready_cb)(void);
 
 	/* Assignment state (may run ahead of the database). */
-	struct lot_mark		 cur;
+	struct lotstate_mark		 cur;
 	int			 close_due;
 	struct event		 age_timer;
 
@@ -51,20 +51,20 @@ static void	 lot_arm(void);
 static void	 lot_age(int, short, void *);
 
 void
-lot_init(void)
+lotstate_init(void)
 {
 	evtimer_set(&lot.age_timer, lot_age, NULL);
 }
 
 int
-lot_ready(void)
+lotstate_ready(void)
 {
 	return lot.ready;
 }
 
 /* Read the numbering state back: at start and after every reconnect. */
 void
-lot_db_up(void (*ready)(void))
+lotstate_db_up(void (*ready)(void))
 {
 	struct db_job	*job;
 
@@ -83,7 +83,7 @@ lot_db_up(void (*ready)(void))
 	    " min(received) FROM events WHERE lot ="
 	    " (SELECT coalesce(max(numero), 0) + 1 FROM lots)", NULL,
 	    lot_load_open, NULL);
-	sealer_db_load(job);
+	sealqueue_db_load(job);
 	db_job_end(job);
 }
 
@@ -117,7 +117,7 @@ lot_loaded(int ok, const char *err, void *arg)
 	int64_t	 opened;
 
 	lot.loading = 0;
-	sealer_db_loaded(ok);
+	sealqueue_db_loaded(ok);
 	if (!ok) {
 		log_warnx("cannot read the numbering state: %s", err);
 		return;	/* the connection is retried; so is this */
@@ -135,33 +135,33 @@ lot_loaded(int ok, const char *err, void *arg)
 	log_info("next IDEvt %" PRIu64 ", open lot %" PRIu64 " (%u events), "
 	    "last sealed lot %" PRIu64 ", %" PRIu64 " lots to seal",
 	    lot.cur.next_idevt, lot.cur.lot, lot.cur.lot_count,
-	    sealer_last_sealed(NULL), sealer_pending(&opened));
+	    sealqueue_last_sealed(NULL), sealqueue_pending(&opened));
 	lot_arm();
 	if (lot.ready_cb != NULL)
 		lot.ready_cb();
 }
 
 void
-lot_db_down(void)
+lotstate_db_down(void)
 {
 	lot.ready = 0;
 	evtimer_del(&lot.age_timer);
-	sealer_db_down();
+	sealqueue_db_down();
 }
 
 void
-lot_mark(struct lot_mark *m)
+lotstate_mark(struct lotstate_mark *m)
 {
 	*m = lot.cur;
 	m->close_due = lot.close_due;
 }
 
 void
-lot_rewind(const struct lot_mark *m)
+lotstate_rewind(const struct lotstate_mark *m)
 {
 	lot.cur = *m;
 	lot.close_due = m->close_due;
-	sealer_capture_drop();	/* what the failed write read */
+	sealqueue_capture_drop();	/* what the failed write read */
 	lot_arm();
 }
 
@@ -170,7 +170,7 @@ lot_rewind(const struct lot_mark *m)
  * set and c describes the lot, whose row goes in the same transaction.
  */
 uint64_t
-lot_assign(int64_t received_ms, uint64_t *lotp, struct lot_closed *c,
+lotstate_assign(int64_t received_ms, uint64_t *lotp, struct lot_closed *c,
     int *closed)
 {
 	const struct cfjl_conf	*conf = env->conf;
@@ -189,7 +189,7 @@ lot_assign(int64_t received_ms, uint64_t *lotp, struct lot_closed *c,
 		c->first = lot.cur.lot_first;
 		c->last = idevt;
 		c->opened_ms = lot.cur.lot_opened_ms;
-		c->closed_ms = stored_now_ms();
+		c->closed_ms = stored_env_now_ms();
 		lot.cur.lot++;
 		lot.cur.lot_count = 0;
 		lot.cur.lot_first = 0;
@@ -201,7 +201,7 @@ lot_assign(int64_t received_ms, uint64_t *lotp, struct lot_closed *c,
 
 /* Close the open lot now if its time has come (or seal-now asked). */
 int
-lot_close_due(struct lot_closed *c)
+lotstate_close_due(struct lot_closed *c)
 {
 	if (!lot.close_due)
 		return 0;
@@ -212,7 +212,7 @@ lot_close_due(struct lot_closed *c)
 	c->first = lot.cur.lot_first;
 	c->last = lot.cur.lot_first + lot.cur.lot_count - 1;
 	c->opened_ms = lot.cur.lot_opened_ms;
-	c->closed_ms = stored_now_ms();
+	c->closed_ms = stored_env_now_ms();
 	lot.cur.lot++;
 	lot.cur.lot_count = 0;
 	lot.cur.lot_first = 0;
@@ -220,14 +220,14 @@ lot_close_due(struct lot_closed *c)
 }
 
 int
-lot_closing(void)
+lotstate_closing(void)
 {
 	return lot.close_due && lot.cur.lot_count > 0;
 }
 
 /* cfjlctl lot seal-now: close the open lot at the next write. */
 int
-lot_seal_now(void)
+lotstate_seal_now(void)
 {
 	if (lot.cur.lot_count == 0)
 		return 0;
@@ -237,7 +237,7 @@ lot_seal_now(void)
 }
 
 void
-lot_add_close(struct db_job *job, const struct lot_closed *c)
+lotstate_add_close(struct db_job *job, const struct lot_closed *c)
 {
 	struct db_params	 p;
 
@@ -252,12 +252,12 @@ lot_add_close(struct db_job *job, const struct lot_closed *c)
 	    " opened, closed) VALUES ($1, $2, $3, $4, $5, $6)", &p, NULL,
 	    NULL);
 	db_params_free(&p);
-	sealer_capture(job, c);	/* its events, for sealerd */
+	sealqueue_capture(job, c);	/* its events, for sealerd */
 }
 
 /* A write committed: its lots are closed for good; seal them. */
 void
-lot_committed(const struct lot_closed *c, size_t n, uint64_t last_idevt)
+lotstate_committed(const struct lot_closed *c, size_t n, uint64_t last_idevt)
 {
 	size_t	 i;
 
@@ -265,7 +265,7 @@ lot_committed(const struct lot_closed *c, size_t n, uint64_t last_idevt)
 		lot.last_idevt = last_idevt;
 	for (i = 0; i < n; i++) {
 		lot.last_closed = c[i].numero;
-		sealer_closed(&c[i]);
+		sealqueue_closed(&c[i]);
 		audit_record("deposit", "lot", "ok", "lot %" PRIu64 " closed: "
 		    "IDEvt %" PRIu64 " to %" PRIu64 ", %" PRIu64 " events",
 		    c[i].numero, c[i].first, c[i].last,
@@ -273,7 +273,7 @@ lot_committed(const struct lot_closed *c, size_t n, uint64_t last_idevt)
 	}
 	/* One write at a time: what was assigned is now committed. */
 	lot.open_first_ms = lot.cur.lot_count > 0 ? lot.cur.lot_opened_ms : 0;
-	sealer_capture_drop();	/* read for a lot that did not close */
+	sealqueue_capture_drop();	/* read for a lot that did not close */
 	lot_arm();
 }
 
@@ -288,7 +288,7 @@ lot_arm(void)
 	if (!lot.ready || lot.cur.lot_count == 0 || lot.close_due)
 		return;
 	left = lot.cur.lot_opened_ms + env->conf->lot.max_age_ms -
-	    stored_now_ms();
+	    stored_env_now_ms();
 	if (left <= 0) {
 		lot.close_due = 1;
 		deposit_kick();
@@ -309,33 +309,33 @@ lot_age(int fd, short ev, void *arg)
 }
 
 uint64_t
-lot_last_idevt(void)
+lotstate_last_idevt(void)
 {
 	return lot.last_idevt;
 }
 
 uint64_t
-lot_last_sealed(void)
+lotstate_last_sealed(void)
 {
-	return sealer_last_sealed(NULL);
+	return sealqueue_last_sealed(NULL);
 }
 
 uint64_t
-lot_current(void)
+lotstate_current(void)
 {
 	return lot.cur.lot;
 }
 
 /* Events committed but not sealed yet, and the age of the oldest. */
 void
-lot_lag(uint64_t *events, int64_t *oldest_ms, uint64_t *lots)
+lotstate_lag(uint64_t *events, int64_t *oldest_ms, uint64_t *lots)
 {
 	uint64_t	 sealed_idevt;
 	int64_t		 opened;
 
-	(void)sealer_last_sealed(&sealed_idevt);
+	(void)sealqueue_last_sealed(&sealed_idevt);
 	*events = lot.last_idevt - sealed_idevt;
-	*lots = sealer_pending(&opened);
+	*lots = sealqueue_pending(&opened);
 	if (*lots > 0)
 		*oldest_ms = opened;
 	else if (lot.last_idevt > sealed_idevt)
@@ -346,11 +346,11 @@ lot_lag(uint64_t *events, int64_t *oldest_ms, uint64_t *lots)
 
 /* A lot as frontd sees it; the XML of a sealed lot is read separately. */
 enum lot_state
-lot_state(uint64_t numero)
+lotstate_of(uint64_t numero)
 {
 	if (numero == 0)
 		return LOT_UNKNOWN;
-	if (numero <= sealer_last_sealed(NULL))
+	if (numero <= sealqueue_last_sealed(NULL))
 		return LOT_SEALED;
 	if (numero <= lot.last_closed)
 		return LOT_PENDING;

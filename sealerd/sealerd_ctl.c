@@ -18,13 +18,13 @@
 static void	sealerd_stop_cb(int, short, void *);
 
 void
-sealerd_ctl(const struct ctl_request *req, struct ctl_conn *c)
+sealerd_ctl_request(const struct ctl_request *req, struct ctl_conn *c)
 {
 	struct timeval	 tv = { 0, 100000 };
 	char		*j;
 
 	if (strcmp(req->command, CTL_STATUS) == 0) {
-		if ((j = sealer_status_json(&env->sealer)) == NULL)
+		if ((j = status_json(&env->sealer)) == NULL)
 			fatal("status");
 		if (req->json)
 			control_replyf(c, 1, "{\"daemon\":\"sealerd\","
@@ -54,12 +54,12 @@ sealerd_ctl(const struct ctl_request *req, struct ctl_conn *c)
 }
 
 void
-sealerd_stop(void *arg)
+sealerd_ctl_stop(void *arg)
 {
 	audit_record("stop", "sealerd", "ok", "sealerd stopping: %lu lots "
 	    "sealed", env->sealer.seals);
 	control_close();
-	server_close();
+	sealersock_close();
 	tsa_close(&env->sealer.tsa);
 	hsm_free(&env->sealer.hsm);
 	log_info("stopped");
@@ -69,11 +69,11 @@ sealerd_stop(void *arg)
 static void
 sealerd_stop_cb(int fd, short ev, void *arg)
 {
-	sealerd_stop(arg);
+	sealerd_ctl_stop(arg);
 }
 
 void
-sealerd_reload(void *arg)
+sealerd_ctl_reload(void *arg)
 {
 	log_warnx("reload: sealerd's settings change only with a restart");
 }

@@ -17,10 +17,10 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 
-#include "journal.h"
+#include "cmssign.h"
 
 int
-journal_sign(int fd, EVP_PKEY *key, X509 *cert, STACK_OF(X509) *chain,
+cmssign_journal(int fd, EVP_PKEY *key, X509 *cert, STACK_OF(X509) *chain,
     unsigned char **der, size_t *len, char *err, size_t errlen)
 {
 	struct stat	 st;

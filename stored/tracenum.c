@@ -18,7 +18,7 @@
  * is malloc'd; -1 if the range does not lie inside the trace.
  */
 int
-trace_number(const uint8_t *xml, size_t len, uint32_t off, uint32_t ilen,
+tracenum_write(const uint8_t *xml, size_t len, uint32_t off, uint32_t ilen,
     uint64_t idevt, uint8_t **out, size_t *outlen)
 {
 	char	 num[24];

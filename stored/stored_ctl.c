@@ -25,7 +25,7 @@ static void	 stored_stop_check(int, short, void *);
 
 /* Stop taking work, let the commit in flight finish, then exit. */
 void
-stored_stop(void *arg)
+stored_ctl_stop(void *arg)
 {
 	struct timeval	 tv = { 0, 50000 };
 
@@ -62,7 +62,7 @@ stored_stop_check(int fd, short ev, void *arg)
 }
 
 void
-stored_control(const struct ctl_request *req, struct ctl_conn *conn)
+stored_ctl_request(const struct ctl_request *req, struct ctl_conn *conn)
 {
 	char		*json;
 	size_t		 len;
@@ -78,15 +78,15 @@ stored_control(const struct ctl_request *req, struct ctl_conn *conn)
 		role_control(req, conn);
 	else if (strcmp(req->command, CTL_LOT_SEAL_NOW) == 0) {
 		/* Its number first: closing it may open the next one. */
-		open = lot_current();
-		if (lot_seal_now())
+		open = lotstate_current();
+		if (lotstate_seal_now())
 			control_replyf(conn, 1, "lot %" PRIu64 " closes now "
 			    "and goes to sealing", open);
 		else
 			control_reply(conn, 1, "no open lot: nothing to seal");
 	} else if (strcmp(req->command, CTL_STOP) == 0) {
 		control_reply(conn, 1, "stored stopping");
-		stored_stop(NULL);
+		stored_ctl_stop(NULL);
 	} else if (strcmp(req->command, CTL_RELOAD) == 0)
 		control_reply(conn, 0, "stored cannot reload: restart it to "
 		    "apply a new configuration");

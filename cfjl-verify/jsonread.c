@@ -135,7 +135,7 @@ jvalue(struct jparse *j, int depth)
 			}
 			if ((c = jvalue(j, depth + 1)) == NULL) {
 				free(key);
-				json_free(v);
+				jsonread_free(v);
 				return (NULL);
 			}
 			c->key = key;
@@ -192,12 +192,12 @@ jvalue(struct jparse *j, int depth)
 		return (v);
 	}
 bad:
-	json_free(v);
+	jsonread_free(v);
 	return (jfail(j, "malformed JSON"));
 }
 
 struct jv *
-json_parse(const char *buf, size_t len, char *err, size_t errlen)
+jsonread_parse(const char *buf, size_t len, char *err, size_t errlen)
 {
 	struct jparse	 j;
 	struct jv	*v;
@@ -218,7 +218,7 @@ json_parse(const char *buf, size_t len, char *err, size_t errlen)
 	}
 	jspace(&j);
 	if (j.p != j.end) {
-		json_free(v);
+		jsonread_free(v);
 		snprintf(err, errlen, "text after the JSON value");
 		return (NULL);
 	}
@@ -226,7 +226,7 @@ json_parse(const char *buf, size_t len, char *err, size_t errlen)
 }
 
 void
-json_free(struct jv *v)
+jsonread_free(struct jv *v)
 {
 	struct jv	*c, *n;
 
@@ -234,7 +234,7 @@ json_free(struct jv *v)
 		return;
 	for (c = v->child; c != NULL; c = n) {
 		n = c->next;
-		json_free(c);
+		jsonread_free(c);
 	}
 	free(v->key);
 	free(v->str);
@@ -242,7 +242,7 @@ json_free(struct jv *v)
 }
 
 struct jv *
-json_get(const struct jv *o, const char *key)
+jsonread_get(const struct jv *o, const char *key)
 {
 	struct jv	*c, *found = NULL;
 
@@ -258,9 +258,9 @@ json_get(const struct jv *o, const char *key)
 }
 
 int
-json_u64(const struct jv *v, uint64_t *n)
+jsonread_u64(const struct jv *v, uint64_t *n)
 {
 	if (v == NULL || v->type != J_NUM)
 		return (-1);
-	return (parse_u64(v->str, n));
+	return (util_parse_u64(v->str, n));
 }

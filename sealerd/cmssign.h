@@ -17,7 +17,7 @@
  * and its chain go into the SignedData.  The DER is malloc'd.  0, or -1
  * with a sentence in err.
  */
-int	journal_sign(int fd, EVP_PKEY *, X509 *, STACK_OF(X509) *,
+int	cmssign_journal(int fd, EVP_PKEY *, X509 *, STACK_OF(X509) *,
 	    unsigned char **der, size_t *len, char *err, size_t errlen);
 
 #endif

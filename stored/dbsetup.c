@@ -337,7 +337,7 @@ schema_user(const char *conninfo)
 
 /* The database name: dbname= in the conninfo, else cfjl_<operator>. */
 void
-schema_dbname(const struct cfjl_conf *conf, char *buf, size_t len)
+dbsetup_dbname(const struct cfjl_conf *conf, char *buf, size_t len)
 {
 	PQconninfoOption	*opts, *o;
 	char			*err = NULL;
@@ -547,7 +547,7 @@ schema_identity(PGconn *conn, const struct cfjl_conf *conf,
  * person can act on when anything is wrong.
  */
 void
-schema_setup(const struct cfjl_conf *conf, const char *dbname)
+dbsetup_run(const struct cfjl_conf *conf, const char *dbname)
 {
 	const char	*owner;
 	char		*ouser, *ruser;

@@ -38,7 +38,7 @@ static const struct msg_table server_table = MSG_TABLE(SOCK_SEALER,
     server_msgs);
 
 void
-server_init(const char *dir, const struct peer_allow *allow, size_t nallow)
+sealersock_init(const char *dir, const struct peer_allow *allow, size_t nallow)
 {
 	struct peer_cb	 cb;
 
@@ -50,7 +50,7 @@ server_init(const char *dir, const struct peer_allow *allow, size_t nallow)
 }
 
 void
-server_close(void)
+sealersock_close(void)
 {
 	peer_listen_close(&listener);
 }
@@ -80,7 +80,7 @@ server_seal_lot(struct msg *m, void *arg)
 	size_t			 n, xmllen, i;
 	char			 err[512];
 
-	if (m_get_struct(m, msg_seal_lot, &sl) == -1)
+	if (m_get_struct(m, proto_seal_lot, &sl) == -1)
 		return -1;
 	n = m_left(m) / sizeof(struct seal_event);
 	if (n != sl.nevents)
@@ -90,7 +90,7 @@ server_seal_lot(struct msg *m, void *arg)
 	if (n > 0 && (ev = calloc(n, sizeof(*ev))) == NULL)
 		fatal("seal lot");
 	for (i = 0; i < n; i++)
-		if (m_get_struct(m, msg_seal_event, &ev[i]) == -1)
+		if (m_get_struct(m, proto_seal_event, &ev[i]) == -1)
 			break;
 	if (m_end(m) == -1) {
 		free(ev);
@@ -119,7 +119,7 @@ server_seal_lot(struct msg *m, void *arg)
 		break;
 	case SEAL_RETRY:
 		env->sealer.refusals++;
-		sealerd_trouble(err);
+		watch_trouble(err);
 		server_fail(p, sl.lot, env->sealer.clock_refusing ?
 		    SEALER_RETRY_CLOCK : SEALER_RETRY_HSM, err);
 		break;
@@ -130,7 +130,7 @@ server_seal_lot(struct msg *m, void *arg)
 		server_fail(p, sl.lot, 60, err);
 		break;
 	}
-	sealerd_trouble_check();
+	watch_trouble_check();
 	free(xml);
 	free(ev);
 	return 0;
@@ -147,7 +147,7 @@ server_journal(struct msg *m, void *arg)
 	char			 err[512];
 	int			 fd;
 
-	if (m_get_struct(m, msg_journal_sign, &js) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_journal_sign, &js) == -1 || m_end(m) == -1)
 		return -1;
 	fd = m_fd(m);
 	switch (seal_journal_make(&env->sealer, fd, &der, &len, err,
@@ -163,11 +163,11 @@ server_journal(struct msg *m, void *arg)
 		break;
 	default:
 		env->sealer.refusals++;
-		sealerd_trouble(err);
+		watch_trouble(err);
 		server_fail(p, js.reqid, SEALER_RETRY_HSM, err);
 		break;
 	}
-	sealerd_trouble_check();
+	watch_trouble_check();
 	close(fd);
 	free(der);
 	return 0;
@@ -181,7 +181,7 @@ server_status(struct msg *m, void *arg)
 
 	if (m_end(m) == -1)
 		return -1;
-	if ((j = sealer_status_json(&env->sealer)) == NULL)
+	if ((j = status_json(&env->sealer)) == NULL)
 		fatal("status");
 	if (peer_compose(p, IMSG_SEALER_STATUS, j, strlen(j)) == -1)
 		log_warn("status not sent");

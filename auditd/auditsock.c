@@ -33,7 +33,7 @@ static const struct msg_table server_table = MSG_TABLE(SOCK_AUDIT,
     server_msgs);
 
 void
-server_init(const char *runtime_dir, const struct peer_allow *allow,
+auditsock_init(const char *runtime_dir, const struct peer_allow *allow,
     size_t nallow)
 {
 	struct peer_cb	 cb;
@@ -54,14 +54,14 @@ server_init(const char *runtime_dir, const struct peer_allow *allow,
  * at listen(), so listening again once the user is switched fixes them.
  */
 void
-server_relisten(void)
+auditsock_relisten(void)
 {
 	if (listening && listen(server.fd, 128) == -1)
 		fatal("listen again on %s", SOCK_AUDIT);
 }
 
 void
-server_close(void)
+auditsock_close(void)
 {
 	if (listening)
 		peer_listen_close(&server);
@@ -69,7 +69,7 @@ server_close(void)
 }
 
 size_t
-server_clients(void)
+auditsock_clients(void)
 {
 	return listening ? server.npeers : 0;
 }
@@ -80,7 +80,7 @@ server_record(struct msg *m, void *arg)
 	struct peer		*p = arg;
 	struct audit_record	 r;
 
-	if (m_get_struct(m, msg_audit_record, &r) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_audit_record, &r) == -1 || m_end(m) == -1)
 		return -1;
 	if (r.event[0] == '\0')
 		return m_fail(m, "record without an event");

@@ -26,7 +26,7 @@ frontd_exit(int fd, short ev, void *arg)
 }
 
 void
-frontd_stop(void *arg)
+frontd_ctl_stop(void *arg)
 {
 	static struct event	 ev;
 	struct timeval		 tv = { 1, 0 };
@@ -44,31 +44,31 @@ frontd_stop(void *arg)
 }
 
 void
-frontd_control(const struct ctl_request *req, struct ctl_conn *cc)
+frontd_ctl_request(const struct ctl_request *req, struct ctl_conn *cc)
 {
 	struct ctl_text	 t;
 
 	if (strcmp(req->command, CTL_STATUS) == 0) {
 		memset(&t, 0, sizeof(t));
 		if (req->json) {
-			ctl_text_printf(&t, "{\"process\":\"frontd\","
+			control_text_printf(&t, "{\"process\":\"frontd\","
 			    "\"version\":");
-			ctl_text_json(&t, CFJL_VERSION);
-			ctl_text_printf(&t, ",\"uptime\":%lld,"
+			control_text_json(&t, CFJL_VERSION);
+			control_text_printf(&t, ",\"uptime\":%lld,"
 			    "\"connections\":%u,\"stored\":%s,"
 			    "\"journal\":%s,\"deposited\":%llu,"
 			    "\"refused\":%llu,\"roles\":%zu}",
-			    frontd_uptime(),
+			    frontd_env_uptime(),
 			    env->nconns, env->stored_up ? "true" : "false",
 			    audit_connected() ? "true" : "false",
 			    (unsigned long long)env->ndeposits,
 			    (unsigned long long)env->nrefused, roles_count());
 		} else
-			ctl_text_printf(&t, "frontd %s: up %llds, %u "
+			control_text_printf(&t, "frontd %s: up %llds, %u "
 			    "connections, stored %s, journal %s, %llu "
 			    "deposited, %llu refused, %zu role subjects\n",
 			    CFJL_VERSION,
-			    frontd_uptime(),
+			    frontd_env_uptime(),
 			    env->nconns, env->stored_up ? "up" : "down",
 			    audit_connected() ? "up" : "down",
 			    (unsigned long long)env->ndeposits,
@@ -77,10 +77,10 @@ frontd_control(const struct ctl_request *req, struct ctl_conn *cc)
 			control_reply(cc, 0, "status too long");
 		else
 			control_reply_buf(cc, 1, t.buf, t.len);
-		ctl_text_free(&t);
+		control_text_free(&t);
 	} else if (strcmp(req->command, CTL_STOP) == 0) {
 		control_reply(cc, 1, "frontd stops\n");
-		frontd_stop(NULL);
+		frontd_ctl_stop(NULL);
 	} else if (strcmp(req->command, CTL_RELOAD) == 0)
 		control_reply(cc, 0, "frontd does not reload: restart it to "
 		    "read a new configuration");

@@ -8,7 +8,7 @@
  * whole lot (URI "") and the SignedProperties; the properties are read
  * from the one node that reference resolves to, whose digest is checked
  * again here; SigningCertificateV2 must name the certificate; the
- * SignatureTimeStamp is handed to tsa.c with its imprint: SHA-256 over
+ * SignatureTimeStamp is handed to tsacheck.c with its imprint: SHA-256 over
  * the exclusive canonical form of ds:SignatureValue.
  */
 #include <stdio.h>
@@ -90,7 +90,7 @@ xades_transforms(xmlSecDSigCtxPtr d)
 }
 
 int
-xades_init(void)
+xadescheck_init(void)
 {
 	xmlInitParser();
 	if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 ||
@@ -101,7 +101,7 @@ xades_init(void)
 }
 
 void
-xades_cleanup(void)
+xadescheck_cleanup(void)
 {
 	xmlSecCryptoShutdown();
 	xmlSecCryptoAppShutdown();
@@ -190,9 +190,9 @@ xades_spcheck(struct vlot *lot, xmlXPathContextPtr xp, xmlNodePtr sp)
 	dv = xp_text(xp, "ds:SignedInfo/ds:Reference[2]/ds:DigestValue");
 	if (a == NULL || a->parent != sp || dv == NULL ||
 	    xades_c14n_subtree(sp, md) == -1 ||
-	    b64_decode(dv, got, sizeof(got), &glen) == -1 ||
+	    util_b64_decode(dv, got, sizeof(got), &glen) == -1 ||
 	    glen != V_SHA256_LEN || memcmp(md, got, V_SHA256_LEN) != 0)
-		v_fail("lot %llu: the signed reference #%s does not resolve "
+		report_fail("lot %llu: the signed reference #%s does not resolve "
 		    "to the SignedProperties that are read",
 		    (unsigned long long)lot->numero, want);
 	else
@@ -224,7 +224,7 @@ xades_c14n_subtree(xmlNodePtr node, uint8_t md[32])
 	if ((out = xmlAllocOutputBuffer(NULL)) != NULL &&
 	    xmlC14NExecute(tmp, NULL, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0,
 	    out) >= 0) {
-		sha256(xmlOutputBufferGetContent(out),
+		util_sha256(xmlOutputBufferGetContent(out),
 		    xmlOutputBufferGetSize(out), md);
 		rc = 0;
 	}
@@ -248,12 +248,12 @@ xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
 	unsigned long long	 num = lot->numero;
 
 	if ((pk = X509_get_pubkey(cert)) == NULL) {
-		v_fail("lot %llu: the seal certificate has no usable key", num);
+		report_fail("lot %llu: the seal certificate has no usable key", num);
 		return (-1);
 	}
 	if ((data = xmlSecOpenSSLEvpKeyAdopt(pk)) == NULL) {
 		EVP_PKEY_free(pk);
-		v_error("lot %llu: xmlsec cannot use the seal key", num);
+		report_error("lot %llu: xmlsec cannot use the seal key", num);
 		return (-1);
 	}
 	if ((key = xmlSecKeyCreate()) == NULL ||
@@ -261,12 +261,12 @@ xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
 		xmlSecKeyDataDestroy(data);
 		if (key != NULL)
 			xmlSecKeyDestroy(key);
-		v_error("lot %llu: xmlsec key set-up failed", num);
+		report_error("lot %llu: xmlsec key set-up failed", num);
 		return (-1);
 	}
 	if ((dctx = xmlSecDSigCtxCreate(NULL)) == NULL) {
 		xmlSecKeyDestroy(key);
-		v_error("lot %llu: xmlsec context failed", num);
+		report_error("lot %llu: xmlsec context failed", num);
 		return (-1);
 	}
 	dctx->signKey = key;
@@ -275,11 +275,11 @@ xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
 	    xmlSecTransformUriTypeSameDocument;
 	if (xades_transforms(dctx) == -1) {
 		xmlSecDSigCtxDestroy(dctx);
-		v_error("lot %llu: xmlsec transform set-up failed", num);
+		report_error("lot %llu: xmlsec transform set-up failed", num);
 		return (-1);
 	}
 	if (xmlSecDSigCtxVerify(dctx, sig) < 0) {
-		v_fail("lot %llu: the XAdES signature cannot be processed "
+		report_fail("lot %llu: the XAdES signature cannot be processed "
 		    "(malformed or unsupported)", num);
 		xmlSecDSigCtxDestroy(dctx);
 		return (-1);
@@ -297,7 +297,7 @@ xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
 		else
 			other++;
 		if (ref->status != xmlSecDSigStatusSucceeded)
-			v_fail("lot %llu: signed reference %s does not match: "
+			report_fail("lot %llu: signed reference %s does not match: "
 			    "%s changed after sealing", num,
 			    ref->uri && *ref->uri ? (char *)ref->uri : "\"\"",
 			    ref->uri && *ref->uri ? "the signed properties" :
@@ -306,10 +306,10 @@ xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
 	if (dctx->status == xmlSecDSigStatusSucceeded)
 		ok = 1;
 	else if (n > 0)
-		v_fail("lot %llu: the XAdES signature does not verify with "
+		report_fail("lot %llu: the XAdES signature does not verify with "
 		    "the key of certs/seal.pem", num);
 	if (whole != 1 || props != 1 || other != 0) {
-		v_fail("lot %llu: the signature must reference the whole lot "
+		report_fail("lot %llu: the signature must reference the whole lot "
 		    "and the SignedProperties once each (found %d, %d, "
 		    "and %d other)", num, whole, props, other);
 		ok = 0;
@@ -335,21 +335,21 @@ xades_certdigest(struct vlot *lot, xmlXPathContextPtr xp, X509 *cert)
 	    "xades:SigningCertificateV2/xades:Cert/xades:CertDigest/"
 	    "ds:DigestValue");
 	if (alg == NULL || val == NULL) {
-		v_fail("lot %llu: SigningCertificateV2 with one CertDigest is "
+		report_fail("lot %llu: SigningCertificateV2 with one CertDigest is "
 		    "missing", (unsigned long long)lot->numero);
 		goto done;
 	}
 	if (strcmp(alg, "http://www.w3.org/2001/04/xmlenc#sha256") == 0)
 		md = EVP_sha256();
 	else {
-		v_fail("lot %llu: SigningCertificateV2 digest algorithm %s is "
+		report_fail("lot %llu: SigningCertificateV2 digest algorithm %s is "
 		    "not accepted", (unsigned long long)lot->numero, alg);
 		goto done;
 	}
 	if (!X509_digest(cert, md, want, &wlen) ||
-	    b64_decode(val, got, sizeof(got), &glen) == -1 ||
+	    util_b64_decode(val, got, sizeof(got), &glen) == -1 ||
 	    glen != wlen || memcmp(want, got, wlen) != 0) {
-		v_fail("lot %llu: SigningCertificateV2 does not match the "
+		report_fail("lot %llu: SigningCertificateV2 does not match the "
 		    "signing certificate", (unsigned long long)lot->numero);
 		goto done;
 	}
@@ -361,7 +361,7 @@ done:
 }
 
 void
-xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
+xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
     xmlDocPtr doc, xmlNodePtr sig)
 {
 	xmlXPathContextPtr	 xp;
@@ -376,7 +376,7 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	int			 bad = 0;
 
 	if ((xp = xmlXPathNewContext(doc)) == NULL) {
-		v_error("lot %llu: out of memory", num);
+		report_error("lot %llu: out of memory", num);
 		return;
 	}
 	xmlXPathRegisterNs(xp, (const xmlChar *)"ds", (const xmlChar *)NS_DS);
@@ -390,12 +390,12 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	/* SignatureValue: the next lot's Precedent is its digest */
 	if ((sv = xp_node(xp, "ds:SignatureValue")) == NULL ||
 	    (text = xp_text(xp, "ds:SignatureValue")) == NULL ||
-	    b64_decode_alloc(text, &svbytes, &len) == -1 || len == 0) {
-		v_fail("lot %llu: ds:SignatureValue missing or not base64",
+	    util_b64_decode_alloc(text, &svbytes, &len) == -1 || len == 0) {
+		report_fail("lot %llu: ds:SignatureValue missing or not base64",
 		    num);
 		goto done;
 	}
-	sha256(svbytes, len, lot->sigvalue_sha);
+	util_sha256(svbytes, len, lot->sigvalue_sha);
 	lot->has_sigvalue = 1;
 	free(text);
 	text = NULL;
@@ -403,7 +403,7 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	/* nothing of it is read before its form is that of the vault */
 	if (sigform_check(xmlDocGetRootElement(doc), sig, lot->id, &sp, err,
 	    sizeof(err)) == -1) {
-		v_fail("lot %llu: the seal is not of the form the vault "
+		report_fail("lot %llu: the seal is not of the form the vault "
 		    "writes: %s", num, err);
 		bad = 1;
 		goto done;
@@ -411,19 +411,19 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 
 	/* the certificate: certs/seal.pem's first, the one in KeyInfo */
 	if (b->seal_certs == NULL) {
-		v_fail("lot %llu: no seal certificate to check it with", num);
+		report_fail("lot %llu: no seal certificate to check it with", num);
 		goto done;
 	}
 	cert = sk_X509_value(b->seal_certs, 0);
 	if ((text = xp_text(xp, "ds:KeyInfo/ds:X509Data/"
 	    "ds:X509Certificate[1]")) == NULL ||
-	    b64_decode_alloc(text, &der, &len) == -1 ||
+	    util_b64_decode_alloc(text, &der, &len) == -1 ||
 	    (p = der, kicert = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		v_fail("lot %llu: the first X509Certificate of ds:KeyInfo is "
+		report_fail("lot %llu: the first X509Certificate of ds:KeyInfo is "
 		    "not a certificate", num);
 		bad = 1;
 	} else if (!certs_equal(cert, kicert)) {
-		v_fail("lot %llu: the certificate in ds:KeyInfo (%s) is not "
+		report_fail("lot %llu: the certificate in ds:KeyInfo (%s) is not "
 		    "certs/seal.pem", num, certs_name(kicert, name,
 		    sizeof(name)));
 		bad = 1;
@@ -435,12 +435,12 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	xp->node = sp;
 	if ((text = xp_text(xp, "xades:SignedSignatureProperties/"
 	    "xades:SigningTime")) == NULL ||
-	    parse_iso8601_ms(text, &lot->signing_ms) == -1) {
-		v_fail("lot %llu: SigningTime missing or not a UTC time", num);
+	    util_parse_iso8601_ms(text, &lot->signing_ms) == -1) {
+		report_fail("lot %llu: SigningTime missing or not a UTC time", num);
 		bad = 1;
 		lot->signing_ms = 0;
 	} else if (lot->signing_ms + V_SKEW_MS < last_recu) {
-		v_fail("lot %llu: SigningTime %s is before its last event was "
+		report_fail("lot %llu: SigningTime %s is before its last event was "
 		    "received", num, text);
 		bad = 1;
 	}
@@ -453,13 +453,13 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if (lot->signing_ms != 0) {
 		if (certs_verify(ctx, cert, b->seal_certs,
 		    (time_t)(lot->signing_ms / 1000), err, sizeof(err)) == -1) {
-			v_fail("lot %llu: the seal certificate %s does not "
+			report_fail("lot %llu: the seal certificate %s does not "
 			    "chain to the trust anchors at SigningTime: %s",
 			    num, certs_name(cert, name, sizeof(name)), err);
 			bad = 1;
 		}
 		if (certs_seal_usage(cert, err, sizeof(err)) == -1) {
-			v_fail("lot %llu: the seal certificate may not seal: "
+			report_fail("lot %llu: the seal certificate may not seal: "
 			    "%s", num, err);
 			bad = 1;
 		}
@@ -467,7 +467,7 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 
 	snprintf(spid, sizeof(spid), "xades-%s", lot->id);
 	if (xades_spid(doc, sp, spid) == -1) {
-		v_fail("lot %llu: the SignedProperties' Id cannot be "
+		report_fail("lot %llu: the SignedProperties' Id cannot be "
 		    "registered alone", num);
 		bad = 1;
 	} else if (xades_dsig(lot, sig, cert) == -1 ||
@@ -480,7 +480,7 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if (xp_count(xp, "ds:Object/xades:QualifyingProperties/"
 	    "xades:UnsignedProperties/xades:UnsignedSignatureProperties/"
 	    "xades:SignatureTimeStamp") != 1) {
-		v_fail("lot %llu: there must be exactly one "
+		report_fail("lot %llu: there must be exactly one "
 		    "SignatureTimeStamp (XAdES-T)", num);
 		bad = 1;
 		goto done;
@@ -489,7 +489,7 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	    "xades:UnsignedProperties/xades:UnsignedSignatureProperties/"
 	    "xades:SignatureTimeStamp/ds:CanonicalizationMethod/@Algorithm");
 	if (text != NULL && strcmp(text, ALG_EXC_C14N) != 0) {
-		v_fail("lot %llu: SignatureTimeStamp canonicalization %s is "
+		report_fail("lot %llu: SignatureTimeStamp canonicalization %s is "
 		    "not exclusive XML canonicalization", num, text);
 		bad = 1;
 		goto done;
@@ -500,17 +500,17 @@ xades_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if ((text = xp_text(xp, "ds:Object/xades:QualifyingProperties/"
 	    "xades:UnsignedProperties/xades:UnsignedSignatureProperties/"
 	    "xades:SignatureTimeStamp/xades:EncapsulatedTimeStamp")) ==
-	    NULL || b64_decode_alloc(text, &der, &len) == -1) {
-		v_fail("lot %llu: EncapsulatedTimeStamp missing or not base64",
+	    NULL || util_b64_decode_alloc(text, &der, &len) == -1) {
+		report_fail("lot %llu: EncapsulatedTimeStamp missing or not base64",
 		    num);
 		bad = 1;
 		goto done;
 	}
 	if (xades_c14n_subtree(sv, imprint) == -1) {
-		v_error("lot %llu: cannot canonicalize ds:SignatureValue", num);
+		report_error("lot %llu: cannot canonicalize ds:SignatureValue", num);
 		goto done;
 	}
-	if (tsa_verify(ctx, b, lot, der, len, imprint) == 0)
+	if (tsacheck_verify(ctx, b, lot, der, len, imprint) == 0)
 		lot->tst_ok = 1;
 	else
 		bad = 1;
@@ -518,9 +518,9 @@ done:
 	if (!bad && lot->sig_ok && lot->tst_ok) {
 		char	 st[40], gt[40];
 
-		fmt_time_ms(lot->signing_ms, st, sizeof(st));
-		fmt_time_ms(lot->gentime_ms, gt, sizeof(gt));
-		v_ok("lot %llu: XAdES-T seal verifies (signed %s, time-stamped "
+		util_fmt_time_ms(lot->signing_ms, st, sizeof(st));
+		util_fmt_time_ms(lot->gentime_ms, gt, sizeof(gt));
+		report_ok("lot %llu: XAdES-T seal verifies (signed %s, time-stamped "
 		    "%s)", num, st, gt);
 	}
 	X509_free(kicert);

@@ -13,7 +13,7 @@ static struct auditd	 auditd_env;
 struct auditd		*env = &auditd_env;
 
 long long
-auditd_uptime(void)
+auditd_env_uptime(void)
 {
 	return (long long)(time(NULL) - env->started);
 }

@@ -1,6 +1,6 @@
 /*
  * One lot document (lots/LLLLLLLLLLLL.xml): its form, its attributes,
- * its event entries, and a call into xades.c for the seal.  What is kept
+ * its event entries, and a call into xadescheck.c for the seal.  What is kept
  * afterwards is a summary (struct vlot) for the checks across lots.
  */
 #include <ctype.h>
@@ -74,7 +74,7 @@ lot_attr_u64(xmlNodePtr n, const char *name, uint64_t *v)
 
 	if (lot_attr(n, name, buf, sizeof(buf)) == -1)
 		return (-1);
-	return (parse_u64(buf, v));
+	return (util_parse_u64(buf, v));
 }
 
 /* One <Evenement>; reports what is wrong with it, -1 if unusable. */
@@ -89,14 +89,14 @@ lot_entry(struct vlot *lot, xmlNodePtr n, struct ventry *e)
 
 	memset(e, 0, sizeof(*e));
 	if (lot_attr_u64(n, "IDEvt", &e->idevt) == -1 || e->idevt == 0) {
-		v_fail("lot %llu: an Evenement has no valid IDEvt",
+		report_fail("lot %llu: an Evenement has no valid IDEvt",
 		    (unsigned long long)lot->numero);
 		return (-1);
 	}
 #define EFAIL(...) do {							\
 	char _m[256];							\
 	snprintf(_m, sizeof(_m), __VA_ARGS__);				\
-	v_fail("lot %llu: event %llu: %s",				\
+	report_fail("lot %llu: event %llu: %s",				\
 	    (unsigned long long)lot->numero,				\
 	    (unsigned long long)e->idevt, _m);				\
 	bad = 1;							\
@@ -110,16 +110,16 @@ lot_entry(struct vlot *lot, xmlNodePtr n, struct ventry *e)
 			break;
 		}
 	if (lot_attr(n, "DateEvt", e->dateevt, sizeof(e->dateevt)) == -1 ||
-	    strlen(e->dateevt) != 12 || parse_u64(e->dateevt, &u) == -1)
+	    strlen(e->dateevt) != 12 || util_parse_u64(e->dateevt, &u) == -1)
 		EFAIL("DateEvt missing or not YYMMDDhhmmss");
 	if (lot_attr(n, "Recu", buf, sizeof(buf)) == -1 ||
-	    parse_iso8601_ms(buf, &e->recu_ms) == -1)
+	    util_parse_iso8601_ms(buf, &e->recu_ms) == -1)
 		EFAIL("Recu missing or not a UTC time");
 	{
 		uint8_t	 dep[V_SHA256_LEN + 3];
 
 		if (lot_attr(n, "Deposant", buf, sizeof(buf)) == -1 ||
-		    b64_decode(buf, dep, sizeof(dep), &len) == -1 ||
+		    util_b64_decode(buf, dep, sizeof(dep), &len) == -1 ||
 		    len != V_SHA256_LEN)
 			EFAIL("Deposant is not a base64 SHA-256");
 	}
@@ -132,7 +132,7 @@ lot_entry(struct vlot *lot, xmlNodePtr n, struct ventry *e)
 		uint8_t	 md[V_SHA256_LEN + 3];
 
 		if (lot_attr(n, "Empreinte", buf, sizeof(buf)) == -1 ||
-		    b64_decode(buf, md, sizeof(md), &len) == -1 ||
+		    util_b64_decode(buf, md, sizeof(md), &len) == -1 ||
 		    len != V_SHA256_LEN)
 			EFAIL("Empreinte is not a base64 SHA-256");
 		else
@@ -143,7 +143,7 @@ lot_entry(struct vlot *lot, xmlNodePtr n, struct ventry *e)
 }
 
 void
-lot_check(struct vctx *ctx, struct bundle *b, struct vlot *lot,
+lotcheck_run(struct vctx *ctx, struct bundle *b, struct vlot *lot,
     const char *buf, size_t len)
 {
 	xmlDocPtr	 doc;
@@ -156,38 +156,38 @@ lot_check(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	uint64_t	 expect;
 
 	lot->numero = lot->file_numero;
-	if (xbound_scan(buf, len, &lot_bound, &cnt, why, sizeof(why)) == -1) {
-		v_fail("lot %llu: %s refused before parsing: %s",
+	if (xmlbound_scan(buf, len, &lot_bound, &cnt, why, sizeof(why)) == -1) {
+		report_fail("lot %llu: %s refused before parsing: %s",
 		    (unsigned long long)lot->numero, lot->path, why);
 		return;
 	}
 	doc = xmlReadMemory(buf, (int)len, lot->path, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL) {
-		v_fail("lot %llu: %s is not well-formed XML",
+		report_fail("lot %llu: %s is not well-formed XML",
 		    (unsigned long long)lot->numero, lot->path);
 		return;
 	}
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
-		v_fail("lot %llu: the document has a DTD (refused)",
+		report_fail("lot %llu: the document has a DTD (refused)",
 		    (unsigned long long)lot->numero);
 		xmlFreeDoc(doc);
 		return;
 	}
 	root = xmlDocGetRootElement(doc);
 	if (root == NULL || !lot_is(root, LOT_NS, "Lot")) {
-		v_fail("lot %llu: the root element is not {%s}Lot",
+		report_fail("lot %llu: the root element is not {%s}Lot",
 		    (unsigned long long)lot->numero, LOT_NS);
 		xmlFreeDoc(doc);
 		return;
 	}
 
 	if (lot_attr_u64(root, "Numero", &lot->numero) == -1) {
-		v_fail("%s: Numero missing or not a number", lot->path);
+		report_fail("%s: Numero missing or not a number", lot->path);
 		lot->numero = lot->file_numero;
 		bad++;
 	} else if (lot->numero != lot->file_numero) {
-		v_fail("lot %llu: Numero is %llu but the file is %s",
+		report_fail("lot %llu: Numero is %llu but the file is %s",
 		    (unsigned long long)lot->file_numero,
 		    (unsigned long long)lot->numero, lot->path);
 		lot->numero = lot->file_numero;
@@ -197,14 +197,14 @@ lot_check(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	    (unsigned long long)lot->numero);
 	if (lot_attr(root, "Id", lot->id, sizeof(lot->id)) == -1 ||
 	    strcmp(lot->id, want) != 0) {
-		v_fail("lot %llu: Id attribute is \"%s\", expected \"%s\"",
+		report_fail("lot %llu: Id attribute is \"%s\", expected \"%s\"",
 		    (unsigned long long)lot->numero, lot->id, want);
 		bad++;
 	}
 	if (lot_attr(root, "Operateur", lot->operateur,
 	    sizeof(lot->operateur)) == -1 ||
 	    lot_attr(root, "Coffre", lot->coffre, sizeof(lot->coffre)) == -1) {
-		v_fail("lot %llu: Operateur or Coffre missing",
+		report_fail("lot %llu: Operateur or Coffre missing",
 		    (unsigned long long)lot->numero);
 		bad++;
 	}
@@ -212,7 +212,7 @@ lot_check(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	    lot_attr_u64(root, "Dernier", &lot->dernier) == -1 ||
 	    lot->premier == 0 || lot->premier > lot->dernier ||
 	    lot->dernier - lot->premier >= V_LOT_EVENTS_MAX) {
-		v_fail("lot %llu: Premier/Dernier missing or inconsistent",
+		report_fail("lot %llu: Premier/Dernier missing or inconsistent",
 		    (unsigned long long)lot->numero);
 		xmlFreeDoc(doc);
 		return;
@@ -221,7 +221,7 @@ lot_check(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	for (n = root->children; n != NULL; n = n->next) {
 		if (n->type == XML_TEXT_NODE) {
 			if (!xmlIsBlankNode(n)) {
-				v_fail("lot %llu: text outside elements",
+				report_fail("lot %llu: text outside elements",
 				    (unsigned long long)lot->numero);
 				bad++;
 			}
@@ -230,27 +230,27 @@ lot_check(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		if (n->type == XML_COMMENT_NODE)
 			continue;
 		if (n->type != XML_ELEMENT_NODE) {
-			v_fail("lot %llu: unexpected node in Lot",
+			report_fail("lot %llu: unexpected node in Lot",
 			    (unsigned long long)lot->numero);
 			bad++;
 			continue;
 		}
 		if (sig != NULL) {
-			v_fail("lot %llu: element %s after the signature",
+			report_fail("lot %llu: element %s after the signature",
 			    (unsigned long long)lot->numero, n->name);
 			bad++;
 		} else if (lot_is(n, LOT_NS, "Precedent")) {
 			if (lot->has_precedent || lot->nentries > 0) {
-				v_fail("lot %llu: Precedent is misplaced or "
+				report_fail("lot %llu: Precedent is misplaced or "
 				    "repeated", (unsigned long long)lot->numero);
 				bad++;
 				continue;
 			}
 			c = xmlNodeGetContent(n);
-			if (c == NULL || b64_decode((char *)c, prec,
+			if (c == NULL || util_b64_decode((char *)c, prec,
 			    sizeof(prec), &plen) == -1 ||
 			    plen != V_SHA256_LEN) {
-				v_fail("lot %llu: Precedent is not a base64 "
+				report_fail("lot %llu: Precedent is not a base64 "
 				    "SHA-256", (unsigned long long)lot->numero);
 				bad++;
 			} else {
@@ -276,13 +276,13 @@ lot_check(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		} else if (lot_is(n, DSIG_NS, "Signature"))
 			sig = n;
 		else {
-			v_fail("lot %llu: unexpected element %s",
+			report_fail("lot %llu: unexpected element %s",
 			    (unsigned long long)lot->numero, n->name);
 			bad++;
 		}
 	}
 	if (!lot->has_precedent) {
-		v_fail("lot %llu: Precedent is missing",
+		report_fail("lot %llu: Precedent is missing",
 		    (unsigned long long)lot->numero);
 		bad++;
 	}
@@ -298,11 +298,11 @@ lot_check(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		}
 		if (id < expect) {
 			if (i > 0 && id == lot->entries[i - 1].idevt)
-				v_fail("lot %llu: IDEvt %llu appears twice",
+				report_fail("lot %llu: IDEvt %llu appears twice",
 				    (unsigned long long)lot->numero,
 				    (unsigned long long)id);
 			else
-				v_fail("lot %llu: IDEvt %llu is out of order",
+				report_fail("lot %llu: IDEvt %llu is out of order",
 				    (unsigned long long)lot->numero,
 				    (unsigned long long)id);
 		} else {
@@ -313,7 +313,7 @@ lot_check(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 				snprintf(text, sizeof(text), "%llu to %llu",
 				    (unsigned long long)expect,
 				    (unsigned long long)id - 1);
-			v_fail("lot %llu: IDEvt %s missing (gap before %llu)",
+			report_fail("lot %llu: IDEvt %s missing (gap before %llu)",
 			    (unsigned long long)lot->numero, text,
 			    (unsigned long long)id);
 			expect = id + 1;
@@ -321,34 +321,34 @@ lot_check(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		bad++;
 	}
 	if (expect <= lot->dernier) {
-		v_fail("lot %llu: IDEvt %llu to %llu missing: the entries stop "
+		report_fail("lot %llu: IDEvt %llu to %llu missing: the entries stop "
 		    "before Dernier", (unsigned long long)lot->numero,
 		    (unsigned long long)expect,
 		    (unsigned long long)lot->dernier);
 		bad++;
 	} else if (expect > lot->dernier + 1) {
-		v_fail("lot %llu: entries go beyond Dernier %llu",
+		report_fail("lot %llu: entries go beyond Dernier %llu",
 		    (unsigned long long)lot->numero,
 		    (unsigned long long)lot->dernier);
 		bad++;
 	}
 	lot->parsed = 1;
 	if (bad == 0)
-		v_ok("lot %llu: Id %s, IDEvt %llu to %llu, %zu entries in "
+		report_ok("lot %llu: Id %s, IDEvt %llu to %llu, %zu entries in "
 		    "order", (unsigned long long)lot->numero, lot->id,
 		    (unsigned long long)lot->premier,
 		    (unsigned long long)lot->dernier, lot->nentries);
 
 	if (sig == NULL)
-		v_fail("lot %llu: no ds:Signature: the lot is not sealed",
+		report_fail("lot %llu: no ds:Signature: the lot is not sealed",
 		    (unsigned long long)lot->numero);
 	else
-		xades_verify(ctx, b, lot, doc, sig);
+		xadescheck_verify(ctx, b, lot, doc, sig);
 	xmlFreeDoc(doc);
 }
 
 void
-lot_free(struct vlot *lot)
+lotcheck_free(struct vlot *lot)
 {
 	free(lot->entries);
 	lot->entries = NULL;

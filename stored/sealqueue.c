@@ -203,7 +203,7 @@ sq_event_row(struct seal_event *ev, PGresult *res, int row, int col)
  * the lot can go to sealerd without another query.
  */
 void
-sealer_capture(struct db_job *job, const struct lot_closed *c)
+sealqueue_capture(struct db_job *job, const struct lot_closed *c)
 {
 	struct db_params	 p;
 	struct sealq		*q;
@@ -249,7 +249,7 @@ sq_captured(PGresult *res, void *arg)
 
 /* The write that read them failed: forget what it read. */
 void
-sealer_capture_drop(void)
+sealqueue_capture_drop(void)
 {
 	struct sealq	*q;
 
@@ -261,7 +261,7 @@ sealer_capture_drop(void)
 
 /* Lot c is closed for good (committed): queue it, with its events. */
 void
-sealer_closed(const struct lot_closed *c)
+sealqueue_closed(const struct lot_closed *c)
 {
 	struct sealq	*q, *s;
 
@@ -281,7 +281,7 @@ sealer_closed(const struct lot_closed *c)
 	}
 	TAILQ_INSERT_TAIL(&sq.pending, q, entry);
 	sq.npending++;
-	sealer_kick();
+	sealqueue_kick();
 }
 
 /*
@@ -320,18 +320,18 @@ sq_invalidate(void)
 
 /* The database went away: the state is read again once it is back. */
 void
-sealer_db_down(void)
+sealqueue_db_down(void)
 {
 	sq_invalidate();
-	sealer_capture_drop();
+	sealqueue_capture_drop();
 }
 
 /*
  * Add to job the reading of the sealing state: the last seal and the
- * lots without one.  sealer_db_loaded(ok) ends it.
+ * lots without one.  sealqueue_db_loaded(ok) ends it.
  */
 void
-sealer_db_load(struct db_job *job)
+sealqueue_db_load(struct db_job *job)
 {
 	sq_invalidate();
 	sq.head_lot = 0;
@@ -402,7 +402,7 @@ sq_pending_rows(PGresult *res, void *arg)
  * since (committed after the reading) stay behind them.
  */
 void
-sealer_db_loaded(int ok)
+sealqueue_db_loaded(int ok)
 {
 	struct sealq	*q, *last;
 	uint64_t	 upto;
@@ -433,7 +433,7 @@ sealer_db_loaded(int ok)
 	sq.sealed_last_idevt = sq.head_idevt;
 	memcpy(sq.prev, sq.head_sig, sizeof(sq.prev));
 	sq.known = 1;
-	sealer_kick();
+	sealqueue_kick();
 }
 
 /* A seal could not be written: read the state back in a second. */
@@ -451,11 +451,11 @@ sq_reread(int fd, short ev, void *arg)
 {
 	struct db_job	*job;
 
-	if (sq.known || !lot_ready())
+	if (sq.known || !lotstate_ready())
 		return;		/* the reconnection reads it */
 	if ((job = db_job_begin(sq_reread_done, NULL)) == NULL)
 		return;
-	sealer_db_load(job);
+	sealqueue_db_load(job);
 	sq.reread_gen = sq.gen;
 	db_job_end(job);
 }
@@ -471,7 +471,7 @@ sq_reread_done(int ok, const char *err, void *arg)
 			sq_reread_later();
 		return;
 	}
-	sealer_db_loaded(1);
+	sealqueue_db_loaded(1);
 }
 
 /*
@@ -479,7 +479,7 @@ sq_reread_done(int ok, const char *err, void *arg)
  * send the next lot.
  */
 void
-sealer_kick(void)
+sealqueue_kick(void)
 {
 	if (!sq.known)
 		return;
@@ -599,7 +599,7 @@ sq_load_done(int ok, const char *err, void *arg)
 		    err);
 		return;		/* again with the next kick */
 	}
-	sealer_kick();
+	sealqueue_kick();
 }
 
 /* The next lot goes to sealerd, chained to the last seal made. */
@@ -643,14 +643,14 @@ sq_send(void)
 
 /* IMSG_SEAL_DONE: struct seal_done and the sealed lot XML. */
 int
-sealer_done(struct msg *m)
+sealqueue_done(struct msg *m)
 {
 	struct seal_done	 sd;
 	struct sealq		*q;
 	char			*xml = NULL;
 
 	/* Copied: kept until stored, after the message is gone. */
-	if (m_get_struct(m, msg_seal_done, &sd) == -1 ||
+	if (m_get_struct(m, proto_seal_done, &sd) == -1 ||
 	    m_get_dup(m, &xml, sd.len) == -1 || m_end(m) == -1 ||
 	    (sd.len == 0 && m_fail(m, "empty lot") == -1)) {
 		free(xml);
@@ -665,7 +665,7 @@ sealer_done(struct msg *m)
 	sq.inflight = 0;
 	if (sq.stale) {
 		sq.stale = 0;	/* sent before the state was read again */
-		sealer_kick();
+		sealqueue_kick();
 		free(xml);
 		return 0;
 	}
@@ -675,7 +675,7 @@ sealer_done(struct msg *m)
 	if (q == NULL || q->state != SQ_SENT) {
 		log_warnx("sealerd sealed lot %" PRIu64 ", which was not "
 		    "asked for: ignored", sd.lot);
-		sealer_kick();
+		sealqueue_kick();
 		free(xml);
 		return 0;
 	}
@@ -687,26 +687,26 @@ sealer_done(struct msg *m)
 	sq.unstored++;
 	sq_ev_free(q);
 	log_debug("lot %" PRIu64 " sealed", q->l.numero);
-	sealer_kick();
+	sealqueue_kick();
 	return 0;
 }
 
 /* IMSG_SEAL_FAIL: the same lot again later, nothing after it before. */
 int
-sealer_fail(struct msg *m)
+sealqueue_fail(struct msg *m)
 {
 	struct seal_fail	 sf;
 	struct sealq		*q;
 	struct timeval		 tv;
 
-	if (m_get_struct(m, msg_seal_fail, &sf) == -1 || m_end(m) == -1)
+	if (m_get_struct(m, proto_seal_fail, &sf) == -1 || m_end(m) == -1)
 		return -1;
 	if (!sq.inflight || sf.lot != sq.inflight_lot)
 		return 0;
 	sq.inflight = 0;
 	if (sq.stale) {
 		sq.stale = 0;
-		sealer_kick();
+		sealqueue_kick();
 		return 0;
 	}
 	TAILQ_FOREACH(q, &sq.pending, entry)
@@ -721,7 +721,7 @@ sealer_fail(struct msg *m)
 	    sf.lot, sf.reason);
 	sq.waiting = 1;
 	evtimer_add(&sq.retry_ev, &tv);
-	sealer_kick();	/* the seals made are written meanwhile */
+	sealqueue_kick();	/* the seals made are written meanwhile */
 	return 0;
 }
 
@@ -729,7 +729,7 @@ static void
 sq_retry(int fd, short ev, void *arg)
 {
 	sq.waiting = 0;
-	sealer_kick();
+	sealqueue_kick();
 }
 
 /* Write the seals made, in order, several in one transaction. */
@@ -805,12 +805,12 @@ sq_stored(int ok, const char *err, void *arg)
 		    q->l.numero);
 		sq_free(q);
 	}
-	sealer_kick();
+	sealqueue_kick();
 }
 
 /* The last lot whose seal is stored, and its last IDEvt. */
 uint64_t
-sealer_last_sealed(uint64_t *last_idevt)
+sealqueue_last_sealed(uint64_t *last_idevt)
 {
 	if (last_idevt != NULL)
 		*last_idevt = sq.sealed_last_idevt;
@@ -819,7 +819,7 @@ sealer_last_sealed(uint64_t *last_idevt)
 
 /* Lots closed without a stored seal, and when the oldest opened. */
 uint64_t
-sealer_pending(int64_t *oldest_opened_ms)
+sealqueue_pending(int64_t *oldest_opened_ms)
 {
 	struct sealq	*q;
 
@@ -830,7 +830,7 @@ sealer_pending(int64_t *oldest_opened_ms)
 
 /* The link to sealerd is gone: what was there is sent again later. */
 void
-sealer_lost(void)
+sealqueue_lost(void)
 {
 	struct sealq	*q;
 
@@ -842,7 +842,7 @@ sealer_lost(void)
 }
 
 void
-sealer_queue_init(void)
+sealqueue_queue_init(void)
 {
 	TAILQ_INIT(&sq.pending);
 	TAILQ_INIT(&sq.staged);

@@ -12,7 +12,7 @@ static struct frontd	 frontd_env;
 struct frontd		*env = &frontd_env;
 
 long long
-frontd_uptime(void)
+frontd_env_uptime(void)
 {
 	return (long long)(time(NULL) - env->started);
 }

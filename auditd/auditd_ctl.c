@@ -31,22 +31,22 @@ ctl_text_reply(struct ctl_conn *c, int ok, struct ctl_text *t)
 		control_reply(c, 0, "the answer is too long or memory ran out");
 	else
 		control_reply_buf(c, ok, t->buf, t->len);
-	ctl_text_free(t);
+	control_text_free(t);
 }
 
 static void
 ctl_status(const struct ctl_request *req, struct ctl_conn *c)
 {
 	struct ctl_text	 t = { 0 };
-	long long	 up = auditd_uptime();
+	long long	 up = auditd_env_uptime();
 
 	if (req->json) {
-		ctl_text_printf(&t, "{\"daemon\":\"auditd\",\"version\":\"%s\","
+		control_text_printf(&t, "{\"daemon\":\"auditd\",\"version\":\"%s\","
 		    "\"uptime\":%lld,", CFJL_VERSION, up);
 		journal_status(&t, 1);
-		ctl_text_printf(&t, "}");
+		control_text_printf(&t, "}");
 	} else {
-		ctl_text_printf(&t, "auditd %s, up %lld seconds\n",
+		control_text_printf(&t, "auditd %s, up %lld seconds\n",
 		    CFJL_VERSION, up);
 		journal_status(&t, 0);
 	}
@@ -54,7 +54,7 @@ ctl_status(const struct ctl_request *req, struct ctl_conn *c)
 }
 
 void
-auditd_ctl(const struct ctl_request *req, struct ctl_conn *c)
+auditd_ctl_request(const struct ctl_request *req, struct ctl_conn *c)
 {
 	struct ctl_text	 t = { 0 };
 	struct timeval	 tv = { 0, 100000 };
@@ -85,7 +85,7 @@ auditd_ctl(const struct ctl_request *req, struct ctl_conn *c)
 		    ok ? "ok" : "failed", "asked through auditd.ctl");
 		ctl_text_reply(c, ok, &t);
 	} else if (strcmp(req->command, CTL_RELOAD) == 0) {
-		auditd_reload(c);
+		auditd_ctl_reload(c);
 	} else if (strcmp(req->command, CTL_STOP) == 0) {
 		control_reply(c, 1, req->json ? "{\"stopping\":\"auditd\"}" :
 		    "auditd stopping\n");
@@ -99,11 +99,11 @@ auditd_ctl(const struct ctl_request *req, struct ctl_conn *c)
 static void
 ctl_stop_cb(int fd, short event, void *arg)
 {
-	auditd_stop(NULL);
+	auditd_ctl_stop(NULL);
 }
 
 void
-auditd_journal_conf(const struct cfjl_conf *c, struct auditd_journal_conf *jc)
+auditd_ctl_journal_conf(const struct cfjl_conf *c, struct auditd_ctl_journal_conf *jc)
 {
 	memset(jc, 0, sizeof(*jc));
 	jc->rotate_interval = c->auditd.rotate_interval;
@@ -114,12 +114,12 @@ auditd_journal_conf(const struct cfjl_conf *c, struct auditd_journal_conf *jc)
 
 /* The stop is journaled and synced before the process goes. */
 void
-auditd_stop(void *arg)
+auditd_ctl_stop(void *arg)
 {
 	audit_record("stop", "auditd", "ok", "auditd stopping");
 	journal_commit();
 	control_close();
-	server_close();
+	auditsock_close();
 	log_info("stopped");
 	exit(0);
 }
@@ -130,13 +130,13 @@ auditd_stop(void *arg)
  * connection that asked, or NULL for SIGHUP.
  */
 void
-auditd_reload(void *arg)
+auditd_ctl_reload(void *arg)
 {
 	struct ctl_conn			*c = arg;
 	struct cfjl_conf		*nconf;
-	struct auditd_journal_conf	 jc;
+	struct auditd_ctl_journal_conf	 jc;
 
-	if ((nconf = config_parse(env->conf->file)) == NULL) {
+	if ((nconf = parse_config(env->conf->file)) == NULL) {
 		log_warnx("reload: %s not read: configuration unchanged",
 		    env->conf->file);
 		audit_record("reload", "auditd", "error", "%s could not be "
@@ -147,7 +147,7 @@ auditd_reload(void *arg)
 			    env->conf->file);
 		return;
 	}
-	auditd_journal_conf(nconf, &jc);
+	auditd_ctl_journal_conf(nconf, &jc);
 	jc.operator_id = env->conf->operator_id;
 	jc.vault_id = env->conf->vault_id;
 	env->conf->auditd.rotate_interval = jc.rotate_interval;

@@ -53,7 +53,7 @@ static struct {
 static int	 deposit_scratch(size_t);
 
 void
-deposit_init(void)
+events_init(void)
 {
 	if ((sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
 	    (sha256_ctx = EVP_MD_CTX_new()) == NULL)
@@ -204,7 +204,7 @@ deposit_digest(const char *hdr, const uint8_t *sum, char *why, size_t size)
 }
 
 void
-deposit_request(struct conn *c, struct resp *r,
+events_request(struct conn *c, struct resp *r,
     const struct http_request *req, int batch)
 {
 	struct deposit_req	 dr;
@@ -348,7 +348,7 @@ deposit_request(struct conn *c, struct resp *r,
 
 /* stored's answer: one item a trace, in order. */
 void
-deposit_answer(struct resp *r, const struct deposit_ok *ok,
+events_answer(struct resp *r, const struct deposit_ok *ok,
     const struct deposit_item *items, size_t n)
 {
 	static struct json	 j;	/* its buffer serves every answer */
