@@ -16,9 +16,16 @@
 #include "audit.h"
 #include "config.h"
 #include "control.h"
+#include "events.h"
 #include "frontd.h"
+#include "frontd_ctl.h"
+#include "links.h"
+#include "listen.h"
 #include "log.h"
+#include "peer.h"
 #include "proc.h"
+#include "roles.h"
+#include "tlsserver.h"
 
 static void	frontd_open(struct cfjl_conf *);
 static void	frontd_start(struct cfjl_conf *);
@@ -94,10 +101,11 @@ frontd_open(struct cfjl_conf *conf)
 		fatalx("no schemas directory configured");
 	if ((env->policy.schemas = schemaset_load(conf->schemas)) == NULL)
 		fatalx("cannot load the schema set from %s", conf->schemas);
-	env->tls = tls_server_setup(&conf->frontd);
+	env->tls = tlsserver_setup(&conf->frontd);
 	events_init();
 	roles_init(conf);
-	conn_listen();
+	listen_open(&conf->frontd);
+	listen_start();
 	control_init(conf->runtime_dir, "frontd", &conf->control,
 	    frontd_ctl_request);
 }

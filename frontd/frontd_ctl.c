@@ -12,8 +12,13 @@
 #include "audit.h"
 #include "config.h"
 #include "control.h"
+#include "conn.h"
 #include "frontd.h"
+#include "frontd_ctl.h"
+#include "links.h"
+#include "listen.h"
 #include "log.h"
+#include "roles.h"
 
 static void	frontd_exit(int, short, void *);
 
@@ -35,6 +40,7 @@ frontd_ctl_stop(void *arg)
 		return;
 	log_info("stopping");
 	audit_record("stop", "frontd", "ok", "frontd stops");
+	listen_close();
 	conn_shutdown();
 	links_shutdown();
 	control_close();
