@@ -3,6 +3,7 @@
  * daemon-wide state only; each module has its own header.
  *
  *	frontd.c	start-up: its description for common/proc.c
+ *	workers.c	the workers: their description, start, reports
  *	frontd_env.c	the daemon's globals
  *	frontd_ctl.c	control socket (status, stop)
  *	tlsserver.c	libtls server context, client certificate identity
@@ -38,6 +39,8 @@ struct frontd {
 	uid_t			 stored_uid;	/* expected on stored.sock */
 	int			 stored_up;
 	time_t			 started;
+	unsigned int		 worker;	/* from 1; 0: the parent */
+	unsigned int		 nworkers;
 	unsigned int		 nconns;
 	uint64_t		 ndeposits;
 	uint64_t		 nrefused;

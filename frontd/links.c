@@ -408,7 +408,10 @@ links_json(struct msg *m, int kind)
 		json_raw(&j, NULL, body, bl - 1);
 		if (bl > 2)
 			j.comma = 1;
+		/* The worker that answers: its own counters (frontd(8)). */
 		json_obj_open(&j, "frontd");
+		json_u64(&j, "worker", env->worker);
+		json_u64(&j, "workers", env->nworkers);
 		json_i64(&j, "uptime", (int64_t)(time(NULL) - env->started));
 		json_u64(&j, "connections", env->nconns);
 		json_u64(&j, "deposited", env->ndeposits);
