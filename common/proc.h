@@ -21,6 +21,7 @@
 #ifndef CFJL_PROC_H
 #define CFJL_PROC_H
 
+#include <sys/types.h>
 #include <stddef.h>
 
 struct audit_record;
@@ -131,17 +132,28 @@ const char	*proc_rundir(void);
 /* Take syscalls_waiting away for good, once the wait is over. */
 void	proc_tighten(void);
 
-/* Children: how many there are to be; in a child, its id (from 1). */
-unsigned int proc_children(void);
+/* proc_child.c.  Children: how many; in a child, its id (from 1). */
+unsigned int proc_child_count(void);
 unsigned int proc_child_id(void);
 /* In the parent: running now, and forked again since the start. */
-unsigned int proc_children_running(void);
-unsigned int proc_children_restarts(void);
+unsigned int proc_child_running(void);
+unsigned int proc_child_restarts(void);
 /*
  * In the parent: SIGTERM to every child, SIGKILL to those still there
  * after PROC_STOP_WAIT seconds; done() once all are gone.
  */
 #define PROC_STOP_WAIT	3
-void	proc_children_stop(void (*done)(void));
+void	proc_child_stop(void (*done)(void));
+
+/* Between proc.c and proc_child.c only. */
+struct event_base;
+struct sandbox_policy;
+/* The event step: the parent's filter (its list, the child's, fork). */
+const int *proc_child_init(const struct proc *, struct cfjl_conf *,
+	    struct event_base *);
+/* The fork step, and between two turns of the loop. */
+void	proc_child_start(const struct sandbox_policy *, const char *rundir,
+	    uid_t auditd_uid);
+void	proc_child_fork_due(void);
 
 #endif

@@ -119,7 +119,7 @@ static void
 frontd_start(struct cfjl_conf *conf)
 {
 	env->sockdir = proc_rundir();
-	env->nworkers = proc_children();
+	env->nworkers = proc_child_count();
 	audit_record("start", "frontd", "ok", "frontd %s started, operator "
 	    "%u vault %u, %u workers", CFJL_VERSION, conf->operator_id,
 	    conf->vault_id, env->nworkers);

@@ -53,7 +53,7 @@ frontd_ctl_stop(void *arg)
 	audit_record("stop", "frontd", "ok", "frontd stops");
 	control_close();
 	listen_close();
-	proc_children_stop(frontd_ctl_stopped);
+	proc_child_stop(frontd_ctl_stopped);
 }
 
 void
@@ -80,9 +80,9 @@ frontd_ctl_request(const struct ctl_request *req, struct ctl_conn *cc)
 			    "\"stored_links\":%u,"
 			    "\"journal\":%s,\"deposited\":%llu,"
 			    "\"refused\":%llu,\"roles\":%llu}",
-			    frontd_env_uptime(), proc_children(),
-			    proc_children_running(),
-			    proc_children_restarts(), s.connections,
+			    frontd_env_uptime(), proc_child_count(),
+			    proc_child_running(),
+			    proc_child_restarts(), s.connections,
 			    strcmp(stored, "up") == 0 ? "true" : "false",
 			    s.stored_up,
 			    audit_connected() ? "true" : "false",
@@ -95,8 +95,8 @@ frontd_ctl_request(const struct ctl_request *req, struct ctl_conn *cc)
 			    "stored %s, journal %s, %llu deposited, %llu "
 			    "refused, %llu role subjects\n",
 			    CFJL_VERSION, frontd_env_uptime(),
-			    proc_children_running(), proc_children(),
-			    proc_children_restarts(), s.connections, stored,
+			    proc_child_running(), proc_child_count(),
+			    proc_child_restarts(), s.connections, stored,
 			    audit_connected() ? "up" : "down",
 			    (unsigned long long)s.deposited,
 			    (unsigned long long)s.refused,
