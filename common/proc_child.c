@@ -268,9 +268,9 @@ proc_child_main(struct proc_kid *k, int fd)
 	proc_child_forget();
 	daemon_signals_del();
 	daemon_signals(NULL, c->stop, NULL, NULL);
-	audit_forget();
 	if (c->drop != NULL)
 		c->drop();
+	audit_forget();
 	snprintf(title, sizeof(title), "%s %s %u", pc.p->name, c->title,
 	    k->id);
 	log_procinit(title);
