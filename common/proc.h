@@ -50,7 +50,9 @@ struct msg;
  * journal link, and through drop() the daemon's own), stacks the
  * child's filter on the parent's, sets RLIMIT_NPROC to 0, opens its own
  * journal link and calls start().  The child's steps are logged as
- * "start-up: TITLE N: STEP".
+ * "start-up: TITLE N: STEP".  A child is forked, not executed anew with
+ * a role flag: the parent that replaces one is chrooted and unprivileged
+ * already, with neither the binary nor the keys in reach.
  *
  * The parent watches each child over a socket pair: a PING every
  * heartbeat seconds, answered by a PONG that carries the child's report
