@@ -270,6 +270,8 @@ config_print(const struct cfjl_conf *conf)
 	print_duration("\t", "idle-timeout", f->idle_timeout * US_S);
 	print_duration("\t", "header-timeout", f->header_timeout * US_S);
 	printf("\tmax-xml-depth %u\n", f->max_xml_depth);
+	if (f->workers != 0)	/* unset: one per online core */
+		printf("\tworkers %u\n", f->workers);
 	print_req("\t", "user", f->user);
 	print_req("\t", "chroot", f->chroot);	/* empty: no chroot */
 	printf("}\n");

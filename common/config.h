@@ -48,6 +48,7 @@ struct cfjl_frontd_conf {
 	unsigned int	 idle_timeout;		/* seconds */
 	unsigned int	 header_timeout;	/* seconds, slow clients */
 	unsigned int	 max_xml_depth;
+	unsigned int	 workers;		/* 0: one per online core */
 	char		 user[64];
 	char		 chroot[PATH_MAX];
 };

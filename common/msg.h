@@ -97,6 +97,8 @@ const char *m_error(const struct msg *);
 #define MSG_AUDITD	0x08
 #define MSG_CONTROL	0x10	/* cfjlctl on a control socket */
 #define MSG_DAEMON	0x20	/* the daemon answering cfjlctl */
+#define MSG_PARENT	0x40	/* a daemon's parent, to its child */
+#define MSG_CHILD	0x80	/* a daemon's child, to its parent */
 
 /* What a descriptor does with a message. */
 #define MSG_FD_NONE	0	/* one arriving is closed: protocol error */

@@ -118,6 +118,7 @@ static void	 conf_validate(void);
 %token	MAXHEADERSIZE MAXHEADERS MAXXMLDEPTH MODULE ON OPERATOR PINFILE PKCS11
 %token	POLICY PORT READER REGULATOR RELAXED ROLE ROTATE RUNTIMEDIR SCHEMAS
 %token	SEAL SEALERD SIZE STATEDIR STORED TECHGROUP TLS TOKEN TSA USER VAULT
+%token	WORKERS
 %token	ERROR
 %token	<string>	STRING MACRONAME
 %token	<number>	NUMBER
@@ -387,6 +388,10 @@ frontdopt	: LISTEN ON string port {
 		| MAXXMLDEPTH NUMBER {
 			if (check_number($2, 4, 256, "max-xml-depth") == 0)
 				conf->frontd.max_xml_depth = $2;
+		}
+		| WORKERS NUMBER {
+			if (check_number($2, 1, 64, "workers") == 0)
+				conf->frontd.workers = $2;
 		}
 		| USER string {
 			set_string(conf->frontd.user, sizeof(conf->frontd.user),
@@ -718,6 +723,7 @@ static const struct keyword {
 	{ "tsa",			TSA },
 	{ "user",			USER },
 	{ "vault",			VAULT },
+	{ "workers",			WORKERS },
 };
 
 static int

@@ -38,6 +38,8 @@ static const char *const proto_names[IMSG_TYPE_MAX] = {
 	[IMSG_AUDIT_CLOSE] = "audit-close",
 	[IMSG_CTL_REQUEST] = "ctl-request",
 	[IMSG_CTL_REPLY] = "ctl-reply",
+	[IMSG_PROC_PING] = "proc-ping",
+	[IMSG_PROC_PONG] = "proc-pong",
 };
 
 const char *

@@ -17,6 +17,8 @@
  *	stored  --sealer.sock-->  sealerd   lots to seal, status
  *	auditd  --sealer.sock-->  sealerd   journal digests to sign
  *	frontd, stored, sealerd --audit.sock--> auditd   journal records
+ *	a daemon's parent <--socket pair--> its children (common/proc.c):
+ *	    heartbeat and reports (frontd and its workers)
  *	cfjlctl --NAME.ctl--> each daemon   administration (common/control.c):
  *	    status: all; role, lot seal-now: stored (which pushes roles to
  *	    frontd); journal: auditd; reload, stop: each.
@@ -82,6 +84,10 @@ enum imsg_type {
 	/* cfjlctl <-> a daemon's control socket */
 	IMSG_CTL_REQUEST,	/* struct ctl_request */
 	IMSG_CTL_REPLY,		/* struct ctl_reply + text */
+
+	/* a daemon's parent <-> its children (common/proc.c) */
+	IMSG_PROC_PING,		/* parent -> child: empty, answer now */
+	IMSG_PROC_PONG,		/* child -> parent: the child's report */
 
 	IMSG_TYPE_MAX
 };

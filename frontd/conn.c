@@ -1,6 +1,5 @@
 /*
- * Listeners and client connections: accept with caps (in all and per
- * client address), the TLS handshake, reading into a bounded buffer that
+ * Client connections: accept with caps (in all and per client address), the TLS handshake, reading into a bounded buffer that
  * the HTTP parser works on, and writing the answers in request order even
  * when later requests are answered first.  Timeouts: header-timeout for
  * the handshake and for a request head (slow clients), idle-timeout
@@ -29,11 +28,18 @@
 #include <tls.h>
 
 #include "audit.h"
+#include "config.h"
+#include "conn.h"
 #include "frontd.h"
+#include "http.h"
+#include "links.h"
+#include "listen.h"
 #include "log.h"
+#include "resp.h"
+#include "router.h"
+#include "tlsserver.h"
 
 #define CONN_READ_CHUNK		16384
-#define CONN_LISTEN_MAX		16
 #define CONN_IO_ROUNDS		64	/* reads or writes per wake-up */
 
 enum conn_state {
@@ -93,25 +99,13 @@ struct conn {
 	size_t			 drained;	/* bytes read while lingering */
 };
 
-struct listener {
-	int			 fd;
-	struct event		 ev;
-	int			 on;
-};
-
 static TAILQ_HEAD(, conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
 static struct client_tree	 clients = RB_INITIALIZER(&clients);
-static struct listener		 listeners[CONN_LISTEN_MAX];
-static size_t			 nlisteners;
-static struct event		 accept_pause;
 
 static int	client_cmp(struct client *, struct client *);
 RB_PROTOTYPE_INTERNAL(client_tree, client, node, client_cmp, static __attribute__((__unused__)));
 RB_GENERATE_INTERNAL(client_tree, client, node, client_cmp, static __attribute__((__unused__)))
 
-static void	conn_accept(int, short, void *);
-static void	conn_accept_resume(int, short, void *);
-static void	conn_listeners_set(int);
 static void	conn_event(int, short, void *);
 static void	conn_timeout(int, short, void *);
 static void	conn_kick(int, short, void *);
@@ -146,82 +140,12 @@ conn_now(void)
 }
 
 void
-conn_listen(void)
-{
-	struct cfjl_listen	*l;
-	struct addrinfo		 hints, *res, *ai;
-	int			 fd, on = 1, error;
-
-	TAILQ_FOREACH(l, &env->conf->frontd.listens, entry) {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-		if ((error = getaddrinfo(l->host[0] ? l->host : NULL, l->port,
-		    &hints, &res)) != 0)
-			fatalx("listen on %s port %s: %s", l->host, l->port,
-			    gai_strerror(error));
-		for (ai = res; ai != NULL; ai = ai->ai_next) {
-			if (nlisteners >= CONN_LISTEN_MAX)
-				fatalx("too many listen addresses");
-			if ((fd = socket(ai->ai_family, ai->ai_socktype |
-			    SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol)) ==
-			    -1)
-				fatal("socket");
-			if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
-			    sizeof(on)) == -1)
-				fatal("setsockopt SO_REUSEADDR");
-			if (ai->ai_family == AF_INET6 &&
-			    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
-			    sizeof(on)) == -1)
-				fatal("setsockopt IPV6_V6ONLY");
-			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
-				fatal("bind %s port %s", l->host, l->port);
-			if (listen(fd, 128) == -1)
-				fatal("listen %s port %s", l->host, l->port);
-			listeners[nlisteners].fd = fd;
-			event_set(&listeners[nlisteners].ev, fd,
-			    EV_READ | EV_PERSIST, conn_accept, NULL);
-			nlisteners++;
-			log_info("listening on %s port %s", l->host, l->port);
-		}
-		freeaddrinfo(res);
-	}
-	if (nlisteners == 0)
-		fatalx("frontd has no listen address");
-	evtimer_set(&accept_pause, conn_accept_resume, NULL);
-	conn_listeners_set(1);
-}
-
-static void
-conn_listeners_set(int on)
-{
-	size_t	 i;
-
-	for (i = 0; i < nlisteners; i++) {
-		if (on && !listeners[i].on)
-			event_add(&listeners[i].ev, NULL);
-		else if (!on && listeners[i].on)
-			event_del(&listeners[i].ev);
-		listeners[i].on = on;
-	}
-}
-
-static void
-conn_accept_resume(int fd, short ev, void *arg)
-{
-	if (env->nconns < env->conf->frontd.max_conns)
-		conn_listeners_set(1);
-}
-
-static void
 conn_accept(int lfd, short ev, void *arg)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	struct client		 key, *cl;
 	struct conn		*c;
-	struct timeval		 tv = { 1, 0 };
 	int			 fd, one = 1;
 
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
@@ -229,8 +153,7 @@ conn_accept(int lfd, short ev, void *arg)
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM) {
 			log_warn("accept");
-			conn_listeners_set(0);
-			evtimer_add(&accept_pause, &tv);
+			listen_pause();
 		}
 		return;
 	}
@@ -291,7 +214,7 @@ conn_accept(int lfd, short ev, void *arg)
 	if (++env->nconns >= env->conf->frontd.max_conns) {
 		log_warnx("%u connections: not accepting more for now",
 		    env->nconns);
-		conn_listeners_set(0);
+		listen_set(0);
 	}
 	conn_io(c);
 }
@@ -430,7 +353,7 @@ conn_handshake(struct conn *c)
 		env->nrefused++;
 		return -1;
 	}
-	if (tls_client_identity(c->tls, c->subject, sizeof(c->subject),
+	if (tlsserver_identity(c->tls, c->subject, sizeof(c->subject),
 	    c->depositor) == -1) {
 		log_warnx("%s: cannot read the client certificate",
 		    c->client->addr);
@@ -833,19 +756,14 @@ conn_close(struct conn *c)
 	free(c->out);
 	free(c);
 	if (env->nconns-- == env->conf->frontd.max_conns)
-		conn_listeners_set(1);
+		listen_set(1);
 }
 
 void
 conn_shutdown(void)
 {
 	struct conn	*c;
-	size_t		 i;
 
-	conn_listeners_set(0);
-	for (i = 0; i < nlisteners; i++)
-		close(listeners[i].fd);
-	nlisteners = 0;
 	while ((c = TAILQ_FIRST(&conns)) != NULL)
 		conn_close(c);
 }

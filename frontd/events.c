@@ -18,8 +18,15 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "config.h"
+#include "conn.h"
+#include "events.h"
 #include "frontd.h"
+#include "http.h"
+#include "json.h"
+#include "links.h"
 #include "log.h"
+#include "resp.h"
 
 static int	 deposit_digest(const char *, const uint8_t *, char *,
 		    size_t);

@@ -16,10 +16,17 @@
 #include <string.h>
 #include <time.h>
 
+#include "conn.h"
+#include "events.h"
 #include "frontd.h"
 #include "imsgev.h"
+#include "json.h"
+#include "links.h"
 #include "log.h"
 #include "msg.h"
+#include "peer.h"
+#include "resp.h"
+#include "roles.h"
 
 static int	 resp_cmp(struct resp *, struct resp *);
 RB_PROTOTYPE_INTERNAL(resp_tree, resp, node, resp_cmp, static __attribute__((__unused__)));
@@ -42,6 +49,9 @@ static void	 links_export_end(struct resp *);
 static void	 links_expire(int, short, void *);
 
 static struct event	 links_timer;
+static struct peer	 links_stored;
+static struct resp_tree	 links_pending = RB_INITIALIZER(&links_pending);
+static uint64_t		 links_nextreqid;
 
 /* Everything comes from stored: answers, and the role table. */
 static const struct msg_entry links_msgs[] = {
@@ -74,19 +84,18 @@ links_init(void)
 {
 	struct peer_cb	 cb;
 
-	RB_INIT(&env->pending);
 	memset(&cb, 0, sizeof(cb));
 	cb.table = &links_table;
 	cb.on_up = links_up;
 	cb.on_down = links_down;
-	peer_connect(&env->stored, env->sockdir, SOCK_STORED,
+	peer_connect(&links_stored, env->sockdir, SOCK_STORED,
 	    env->stored_uid, "frontd", &cb);
 	evtimer_set(&links_timer, links_expire, NULL);
 	links_expire(-1, 0, NULL);
 }
 
 /*
- * A request stored has not answered in FRONTD_STORED_TIMEOUT seconds is
+ * A request stored has not answered in LINKS_STORED_TIMEOUT seconds is
  * answered 503; its place in the tree stays, without a client, so that
  * the late answer is recognised and dropped.
  */
@@ -97,12 +106,12 @@ links_expire(int fd, short ev, void *arg)
 	struct timeval	 tv = { 5, 0 };
 	time_t		 now = time(NULL);
 
-	RB_FOREACH(r, resp_tree, &env->pending) {
-		if (r->conn == NULL || now - r->asked < FRONTD_STORED_TIMEOUT ||
+	RB_FOREACH(r, resp_tree, &links_pending) {
+		if (r->conn == NULL || now - r->asked < LINKS_STORED_TIMEOUT ||
 		    (r->streaming && r->head_sent))
 			continue;
 		log_warnx("stored did not answer reqid %llu in %d seconds",
-		    (unsigned long long)r->reqid, FRONTD_STORED_TIMEOUT);
+		    (unsigned long long)r->reqid, LINKS_STORED_TIMEOUT);
 		if (r->kind == RESP_EXPORT)
 			links_conn_gone(r);
 		n = conn_resp_replace(r);
@@ -118,15 +127,15 @@ void
 links_shutdown(void)
 {
 	evtimer_del(&links_timer);
-	peer_close(&env->stored);
+	peer_close(&links_stored);
 }
 
 void
 links_wait(struct resp *r)
 {
-	r->reqid = ++env->nextreqid;
+	r->reqid = ++links_nextreqid;
 	r->asked = time(NULL);
-	if (RB_INSERT(resp_tree, &env->pending, r) != NULL)
+	if (RB_INSERT(resp_tree, &links_pending, r) != NULL)
 		fatalx("%s: reqid %llu twice", __func__,
 		    (unsigned long long)r->reqid);
 }
@@ -135,7 +144,7 @@ void
 links_forget(struct resp *r)
 {
 	if (r->reqid != 0)
-		RB_REMOVE(resp_tree, &env->pending, r);
+		RB_REMOVE(resp_tree, &links_pending, r);
 	r->reqid = 0;
 }
 
@@ -148,9 +157,9 @@ links_forget(struct resp *r)
 int
 links_send(uint32_t type, const struct iovec *iov, int n)
 {
-	struct imsgev	*iev = &env->stored.iev;
+	struct imsgev	*iev = &links_stored.iev;
 
-	if (!env->stored_up || env->stored.state != PEER_UP)
+	if (!env->stored_up || links_stored.state != PEER_UP)
 		return -1;
 	if (imsg_composev(&iev->ibuf, type, 0, 0, -1, iov, n) == -1)
 		return -1;
@@ -166,7 +175,7 @@ links_take(struct msg *m, uint64_t reqid, int kind)
 	struct resp	 key, *r;
 
 	key.reqid = reqid;
-	if ((r = RB_FIND(resp_tree, &env->pending, &key)) == NULL ||
+	if ((r = RB_FIND(resp_tree, &links_pending, &key)) == NULL ||
 	    r->kind != kind) {
 		m_fail(m, "reqid %llu, that nobody waits for",
 		    (unsigned long long)reqid);
@@ -190,7 +199,7 @@ links_down(struct peer *p)
 	env->stored_up = 0;
 	log_warnx("stored is down: deposits are refused (503) until it "
 	    "comes back");
-	RB_FOREACH_SAFE(r, resp_tree, &env->pending, next) {
+	RB_FOREACH_SAFE(r, resp_tree, &links_pending, next) {
 		links_forget(r);
 		if (r->conn == NULL) {
 			resp_free(r);
@@ -296,7 +305,7 @@ links_deposit_err(struct msg *m, void *arg)
 		return m_fail(m, "refusal code %u outside the catalogue",
 		    e.code);
 	key.reqid = e.reqid;
-	if ((r = RB_FIND(resp_tree, &env->pending, &key)) == NULL)
+	if ((r = RB_FIND(resp_tree, &links_pending, &key)) == NULL)
 		return m_fail(m, "reqid %llu, that nobody waits for",
 		    (unsigned long long)e.reqid);
 	links_forget(r);
@@ -399,7 +408,10 @@ links_json(struct msg *m, int kind)
 		json_raw(&j, NULL, body, bl - 1);
 		if (bl > 2)
 			j.comma = 1;
+		/* The worker that answers: its own counters (frontd(8)). */
 		json_obj_open(&j, "frontd");
+		json_u64(&j, "worker", env->worker);
+		json_u64(&j, "workers", env->nworkers);
 		json_i64(&j, "uptime", (int64_t)(time(NULL) - env->started));
 		json_u64(&j, "connections", env->nconns);
 		json_u64(&j, "deposited", env->ndeposits);

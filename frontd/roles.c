@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontd.h"
+#include "config.h"
 #include "log.h"
+#include "roles.h"
 
 #define ROLES_MAX	4096	/* entries pushed by stored */
 

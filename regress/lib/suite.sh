@@ -53,6 +53,7 @@ frontd {
 	tls crl "$SUITE/pki/crl.pem"
 	max-body ${SUITE_MAX_BODY:-1M}
 	chroot "$SUITE/empty"
+${SUITE_FRONTD:-}
 }
 
 stored {

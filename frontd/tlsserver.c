@@ -18,11 +18,15 @@
 #include <openssl/x509.h>
 #include <tls.h>
 
-#include "frontd.h"
+#include "config.h"
 #include "log.h"
+#include "tlsserver.h"
+
+static int	tlsserver_decode(const uint8_t *, size_t, char *, size_t,
+		    uint8_t *);
 
 struct tls *
-tls_server_setup(const struct cfjl_frontd_conf *fc)
+tlsserver_setup(const struct cfjl_frontd_conf *fc)
 {
 	struct tls_config	*cfg;
 	struct tls		*ctx;
@@ -79,15 +83,12 @@ static struct tls_id {
 } tls_ids[TLS_ID_CACHE];
 static unsigned int	 tls_id_next;
 
-static int	tls_identity_decode(const uint8_t *, size_t, char *, size_t,
-		    uint8_t *);
-
 /*
  * After the handshake: the subject for roles and the depositor digest.
  * 0, or -1 if the certificate cannot be read (the connection is dropped).
  */
 int
-tls_client_identity(struct tls *cctx, char *subject, size_t size,
+tlsserver_identity(struct tls *cctx, char *subject, size_t size,
     uint8_t depositor[SHA256_LEN])
 {
 	const uint8_t	*pem;
@@ -108,7 +109,7 @@ tls_client_identity(struct tls *cctx, char *subject, size_t size,
 			return 0;
 		}
 	}
-	if (tls_identity_decode(pem, pemlen, subject, size, depositor) == -1)
+	if (tlsserver_decode(pem, pemlen, subject, size, depositor) == -1)
 		return -1;
 	if (pemlen > TLS_ID_PEM_MAX || strlen(subject) >= CFJL_SUBJECT_MAX)
 		return 0;
@@ -124,7 +125,7 @@ tls_client_identity(struct tls *cctx, char *subject, size_t size,
 }
 
 static int
-tls_identity_decode(const uint8_t *pem, size_t pemlen, char *subject,
+tlsserver_decode(const uint8_t *pem, size_t pemlen, char *subject,
     size_t size, uint8_t *depositor)
 {
 	BIO		*bio = NULL, *mem = NULL;

@@ -1,0 +1,19 @@
+/*
+ * The TLS server context, and who a client is by its certificate.
+ */
+#ifndef FRONTD_TLSSERVER_H
+#define FRONTD_TLSSERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct tls;
+struct cfjl_frontd_conf;
+
+struct tls	*tlsserver_setup(const struct cfjl_frontd_conf *);
+int		 tlsserver_identity(struct tls *, char *subject, size_t,
+		    uint8_t depositor[SHA256_LEN]);
+
+#endif
