@@ -155,7 +155,7 @@ entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
 	}
 	util_sha256(buf, e->size, lot->raw_sha);
 	/* lotcheck_run() refuses what goes past the bounds, at no cost */
-	if (xmlbound_scan(buf, e->size, &lot_bound, &cnt, why,
+	if (xmlbound_scan(buf, e->size, &lotcheck_bound, &cnt, why,
 	    sizeof(why)) == 0) {
 		if ((more = xmlbound_cost(e->size, &cnt)) > V_PARSE_BUDGET) {
 			report_error("%s: not checked: %zu elements and %zu "

@@ -16,7 +16,7 @@
 #define LOT_NS		"urn:cfjl:lot:1"
 #define DSIG_NS		"http://www.w3.org/2000/09/xmldsig#"
 
-const struct xbound lot_bound = { V_LOT_MAX, V_LOT_ELEMENTS, V_LOT_ATTRS,
+const struct xbound lotcheck_bound = { V_LOT_MAX, V_LOT_ELEMENTS, V_LOT_ATTRS,
     V_XML_DEPTH };
 
 static int	 lot_attr(xmlNodePtr, const char *, char *, size_t);
@@ -156,7 +156,7 @@ lotcheck_run(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	uint64_t	 expect;
 
 	lot->numero = lot->file_numero;
-	if (xmlbound_scan(buf, len, &lot_bound, &cnt, why, sizeof(why)) == -1) {
+	if (xmlbound_scan(buf, len, &lotcheck_bound, &cnt, why, sizeof(why)) == -1) {
 		report_fail("lot %llu: %s refused before parsing: %s",
 		    (unsigned long long)lot->numero, lot->path, why);
 		return;

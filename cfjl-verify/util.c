@@ -1,7 +1,6 @@
 /*
  * Small helpers of the verifier: base64 (XML-signature style, with line
- * breaks allowed), SHA-256, the time formats of bundles, numbers, and
- * allocation that cannot fail silently (exit 2: nothing was checked).
+ * breaks allowed), SHA-256, the time formats of bundles, and numbers.
  */
 #include <err.h>
 #include <pthread.h>
@@ -239,32 +238,4 @@ util_parse_u64(const char *s, uint64_t *v)
 	}
 	*v = n;
 	return (0);
-}
-
-void *
-xcalloc(size_t n, size_t size)
-{
-	void	*p;
-
-	if ((p = calloc(n, size)) == NULL)
-		err(2, "calloc");
-	return (p);
-}
-
-void *
-xreallocarray(void *p, size_t n, size_t size)
-{
-	if ((p = reallocarray(p, n, size)) == NULL)
-		err(2, "reallocarray");
-	return (p);
-}
-
-char *
-xstrdup(const char *s)
-{
-	char	*p;
-
-	if ((p = strdup(s)) == NULL)
-		err(2, "strdup");
-	return (p);
 }

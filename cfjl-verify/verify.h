@@ -236,7 +236,7 @@ void		 work_trim(size_t);	/* after a document of that cost */
 void	 lotcheck_run(struct vctx *, struct bundle *, struct vlot *,
 	    const char *, size_t);
 void	 lotcheck_free(struct vlot *);
-extern const struct xbound lot_bound;
+extern const struct xbound lotcheck_bound;
 
 /* xadescheck.c, tsacheck.c */
 struct _xmlDoc;
