@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #define CFJL_VERSION		"0.1"
-#define CFJL_PROTO_VERSION	1
+#define CFJL_PROTO_VERSION	2	/* raised whenever a structure below changes */
 
 #define SOCK_STORED		"stored.sock"
 #define SOCK_SEALER		"sealer.sock"
