@@ -285,6 +285,11 @@ conn_io(struct conn *c)
 	}
 	conn_parse(c);
 	conn_flush(c);
+	/* Answers written free slots: requests already read may go on. */
+	if (c->inlen > 0 && c->nresps < FRONTD_PIPELINE_MAX) {
+		conn_parse(c);
+		conn_flush(c);
+	}
 	if (conn_write(c) == -1) {
 		conn_close(c);
 		return;
