@@ -58,6 +58,7 @@ struct stompconn {
 };
 
 static TAILQ_HEAD(, stompconn)	 sessions = TAILQ_HEAD_INITIALIZER(sessions);
+static uint64_t			 nsessions;	/* names them, nothing more */
 
 static void	 stomp_connect(struct stompconn *, const struct stompframe *);
 static void	 stomp_subscribe(struct stompconn *, const struct stompframe *);
@@ -281,7 +282,7 @@ stomp_connect(struct stompconn *s, const struct stompframe *f)
 	s->connected = 1;
 	snprintf(beats, sizeof(beats), "%u,%u", STOMPCONN_BEAT_MS,
 	    STOMPCONN_BEAT_MS);
-	snprintf(session, sizeof(session), "cfjl-%p", (void *)s);
+	snprintf(session, sizeof(session), "cfjl-%" PRIu64, ++nsessions);
 	hdr[0] = "version";	hdr[1] = "1.2";
 	hdr[2] = "heart-beat";	hdr[3] = beats;
 	hdr[4] = "server";	hdr[5] = "cfjl/" CFJL_VERSION;
