@@ -250,12 +250,12 @@ config_print(const struct cfjl_conf *conf)
 		print_string(l->host);
 		if (l->port[0] != '\0' &&
 		    strspn(l->port, "0123456789") == strlen(l->port))
-			printf(" port %s\n", l->port);
+			printf(" port %s", l->port);
 		else {
 			printf(" port ");
 			print_string(l->port);
-			putchar('\n');
 		}
+		printf("%s\n", l->stomp ? " stomp" : "");
 	}
 	print_opt("\t", "tls certificate", f->tls_cert);
 	print_opt("\t", "tls key", f->tls_key);

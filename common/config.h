@@ -30,6 +30,7 @@ struct cfjl_listen {
 	TAILQ_ENTRY(cfjl_listen) entry;
 	char		 host[256];
 	char		 port[16];
+	int		 stomp;		/* the queue front, not HTTP */
 };
 TAILQ_HEAD(cfjl_listens, cfjl_listen);
 

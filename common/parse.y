@@ -111,7 +111,7 @@ static void	 conf_validate(void);
 }
 
 %token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHROOT CIPHER CLOCK
-%token	OWNER
+%token	OWNER STOMP
 %token	COMMITDELAY COMMITMAX CONTROL CRL DATABASE DEPOSITOR EVERY FRONTD
 %token	FUNCGROUP HEADERTIMEOUT IDLETIMEOUT INCLUDE JOURNAL KEY LISTEN LOT
 %token	MAXAGE MAXBATCH MAXBODY MAXCONNS MAXCONNSCLIENT MAXERROR MAXEVENTS
@@ -123,7 +123,7 @@ static void	 conf_validate(void);
 %token	<string>	STRING MACRONAME
 %token	<number>	NUMBER
 %type	<string>	string port
-%type	<number>	size
+%type	<number>	size listenproto
 %type	<dur>		duration
 %type	<role>		rolename
 %destructor { free($$); } <string>
@@ -302,7 +302,11 @@ port		: /* empty */ {
 		| PORT STRING		{ $$ = $2; }
 		;
 
-frontdopt	: LISTEN ON string port {
+listenproto	: /* empty */		{ $$ = 0; }
+		| STOMP			{ $$ = 1; }
+		;
+
+frontdopt	: LISTEN ON string port listenproto {
 			struct cfjl_listen	*l;
 
 			if ($4 == NULL)
@@ -319,9 +323,11 @@ frontdopt	: LISTEN ON string port {
 				conf_error("listen on %s port %s given twice",
 				    l->host, l->port);
 				free(l);
-			} else
+			} else {
+				l->stomp = $5;
 				TAILQ_INSERT_TAIL(&conf->frontd.listens, l,
 				    entry);
+			}
 			free($3);
 			free($4);
 		}
@@ -716,6 +722,7 @@ static const struct keyword {
 	{ "sealerd",			SEALERD },
 	{ "size",			SIZE },
 	{ "state-dir",			STATEDIR },
+	{ "stomp",			STOMP },
 	{ "stored",			STORED },
 	{ "technical-group",		TECHGROUP },
 	{ "tls",			TLS },

@@ -27,6 +27,7 @@ static const char *const proto_names[IMSG_TYPE_MAX] = {
 	[IMSG_ROLES_RESET] = "roles-reset",
 	[IMSG_ROLE] = "role",
 	[IMSG_ROLES_END] = "roles-end",
+	[IMSG_LOT_SEALED] = "lot-sealed",
 	[IMSG_SEAL_LOT] = "seal-lot",
 	[IMSG_SEAL_DONE] = "seal-done",
 	[IMSG_SEAL_FAIL] = "seal-fail",
@@ -76,6 +77,7 @@ D(proto_requests_get, requests_get, S(requests_get, subject));
 D(proto_export_req, export_req, S(export_req, subject));
 D(proto_export_chunk, export_chunk);
 D(proto_role, role_msg, S(role_msg, subject));
+D(proto_lot_sealed, lot_sealed);
 D(proto_seal_lot, seal_lot);
 D(proto_seal_event, seal_event, S(seal_event, type), S(seal_event, dateevt));
 D(proto_seal_done, seal_done);

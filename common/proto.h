@@ -65,6 +65,7 @@ enum imsg_type {
 	IMSG_ROLES_RESET,	/* stored -> frontd: empty, new table follows */
 	IMSG_ROLE,		/* struct role_msg */
 	IMSG_ROLES_END,		/* empty: the table is complete */
+	IMSG_LOT_SEALED,	/* stored -> frontd: struct lot_sealed */
 
 	/* stored <-> sealerd */
 	IMSG_SEAL_LOT,		/* struct seal_lot + struct seal_event[] */
@@ -202,6 +203,14 @@ struct role_msg {
 	char		 subject[512];
 };
 
+/* A lot whose seal is stored: the archive notice of the queue front. */
+struct lot_sealed {
+	uint64_t	 lot;
+	uint64_t	 first;		/* IDEvt */
+	uint64_t	 last;
+	int64_t		 sealed_ms;	/* when its seal was stored */
+};
+
 /* One lot for sealerd: struct seal_lot then nevents struct seal_event. */
 struct seal_lot {
 	uint64_t	 lot;
@@ -276,7 +285,8 @@ struct msg_struct;
 extern const struct msg_struct proto_hello, proto_deposit_req, proto_deposit_trace,
     proto_deposit_item, proto_deposit_ok, proto_deposit_err, proto_lot_get,
     proto_lot_data, proto_status_get, proto_status_reply, proto_requests_get,
-    proto_export_req, proto_export_chunk, proto_role, proto_seal_lot,
+    proto_export_req, proto_export_chunk, proto_role, proto_lot_sealed,
+    proto_seal_lot,
     proto_seal_event, proto_seal_done, proto_seal_fail, proto_journal_sign,
     proto_audit_record, proto_audit_ack, proto_ctl_reply;
 

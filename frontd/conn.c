@@ -37,6 +37,8 @@
 #include "log.h"
 #include "resp.h"
 #include "router.h"
+#include "stompconn.h"
+#include "stompframe.h"
 #include "tlsserver.h"
 
 #define CONN_READ_CHUNK		16384
@@ -76,6 +78,8 @@ struct conn {
 	size_t			 inlen;
 	size_t			 incap;
 	struct http_parser	 parser;
+	struct stompconn	*stomp;		/* a queue front connection */
+	struct stompframe_parser sparser;
 	int			 continue_sent;
 	int			 no_more;	/* no further requests read */
 	int			 read_wants_out;	/* tls_read: POLLOUT */
@@ -114,6 +118,7 @@ static int	conn_handshake(struct conn *);
 static int	conn_read(struct conn *);
 static int	conn_write(struct conn *);
 static void	conn_parse(struct conn *);
+static void	conn_parse_stomp(struct conn *);
 static void	conn_flush(struct conn *);
 static int	conn_out_add(struct conn *, const void *, size_t);
 static void	conn_rearm(struct conn *);
@@ -200,6 +205,16 @@ conn_accept(int lfd, short ev, void *arg)
 		close(fd);
 		return;
 	}
+	if (arg != NULL && (c->stomp = stompconn_new(c)) == NULL) {
+		tls_free(c->tls);
+		free(c);
+		if (cl->n == 0) {
+			RB_REMOVE(client_tree, &clients, cl);
+			free(cl);
+		}
+		close(fd);
+		return;
+	}
 	cl->n++;
 	c->client = cl;
 	c->fd = fd;
@@ -207,6 +222,7 @@ conn_accept(int lfd, short ev, void *arg)
 	c->accepted = c->last_read = c->last_write = conn_now();
 	TAILQ_INIT(&c->resps);
 	http_parser_init(&c->parser, &env->limits);
+	stompframe_init(&c->sparser, &env->stomp_limits);
 	event_set(&c->ev, fd, 0, conn_event, c);
 	evtimer_set(&c->tmo, conn_timeout, c);
 	evtimer_set(&c->kick, conn_kick, c);
@@ -269,6 +285,11 @@ conn_io(struct conn *c)
 	}
 	conn_parse(c);
 	conn_flush(c);
+	/* Answers written free slots: requests already read may go on. */
+	if (c->inlen > 0 && c->nresps < FRONTD_PIPELINE_MAX) {
+		conn_parse(c);
+		conn_flush(c);
+	}
 	if (conn_write(c) == -1) {
 		conn_close(c);
 		return;
@@ -434,6 +455,10 @@ conn_parse(struct conn *c)
 	size_t			 used, off = 0;
 	int			 rc;
 
+	if (c->stomp != NULL) {
+		conn_parse_stomp(c);
+		return;
+	}
 	while (c->inlen > off && !c->closing && !c->no_more &&
 	    c->nresps < FRONTD_PIPELINE_MAX) {
 		rc = http_parse(&c->parser, c->in + off, c->inlen - off);
@@ -471,6 +496,44 @@ conn_parse(struct conn *c)
 	}
 }
 
+/* The same for the frames of a queue front connection. */
+static void
+conn_parse_stomp(struct conn *c)
+{
+	static struct stompframe f;	/* one frame at a time */
+	size_t			 off = 0;
+	int			 rc;
+
+	while (c->inlen > off && !c->closing && !c->no_more &&
+	    c->nresps < FRONTD_PIPELINE_MAX) {
+		rc = stompframe_parse(&c->sparser, c->in + off, c->inlen - off,
+		    &f);
+		if (rc == STOMPFRAME_MORE)
+			break;
+		if (rc == STOMPFRAME_FAIL) {
+			c->no_more = 1;
+			stompconn_bad_input(c->stomp, &c->sparser);
+			break;
+		}
+		if (rc == STOMPFRAME_COMPLETE)
+			stompconn_frame(c->stomp, &f);
+		/* A heart-beat only shows the client is there. */
+		off += f.size;
+		stompframe_init(&c->sparser, &env->stomp_limits);
+		c->req_start = conn_now();
+	}
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+	}
+}
+
+unsigned int
+conn_pending(const struct conn *c)
+{
+	return c->nresps;
+}
+
 struct resp *
 conn_resp_new(struct conn *c, int kind)
 {
@@ -497,6 +560,8 @@ conn_resp_replace(struct resp *r)
 	n->conn = c;
 	n->kind = RESP_LOCAL;
 	n->close = r->close;
+	n->stomp = r->stomp;
+	memcpy(n->receipt, r->receipt, sizeof(n->receipt));
 	TAILQ_INSERT_BEFORE(r, n, entry);
 	TAILQ_REMOVE(&c->resps, r, entry);
 	r->conn = NULL;
@@ -673,6 +738,9 @@ conn_rearm(struct conn *c)
 		deadline = c->last_write + fc->idle_timeout;
 	else if (c->nresps > 0)
 		deadline = 0;	/* stored answers, or links times out */
+	else if (c->stomp != NULL)
+		deadline = stompconn_deadline(c->stomp, c->last_read,
+		    c->last_write, fc->idle_timeout);
 	else if (c->parser.state == HTTP_S_HEAD && c->inlen > 0)
 		deadline = c->req_start + fc->header_timeout;
 	else if (c->parser.state == HTTP_S_BODY)
@@ -697,6 +765,26 @@ conn_timeout(int fd, short ev, void *arg)
 	struct conn	*c = arg;
 
 	c->deadline = 0;	/* c->tmo is no longer pending */
+
+	if (c->stomp != NULL && c->state == CONN_ACTIVE &&
+	    c->outoff == c->outlen && c->nresps == 0) {
+		switch (stompconn_timeout(c->stomp, c->last_read,
+		    c->last_write, conn_now(),
+		    env->conf->frontd.idle_timeout)) {
+		case STOMPCONN_BEAT:
+			if (conn_out_add(c, "\n", 1) == -1)
+				break;
+			conn_io(c);
+			return;
+		case STOMPCONN_WAIT:
+			conn_rearm(c);
+			return;
+		}
+		log_info("%s: %s: STOMP client silent, connection closed",
+		    c->client->addr, c->subject);
+		conn_close(c);
+		return;
+	}
 
 	if (c->state == CONN_ACTIVE && c->outoff == c->outlen &&
 	    c->nresps == 0 && c->inlen > 0 && !c->closing) {
@@ -724,6 +812,7 @@ conn_detach(struct conn *c)
 		TAILQ_REMOVE(&c->resps, r, entry);
 		c->nresps--;
 		r->conn = NULL;
+		r->stomp = NULL;
 		if (r->reqid != 0) {
 			/* stored still answers it; nobody will read it. */
 			if (r->kind == RESP_EXPORT)
@@ -738,6 +827,7 @@ static void
 conn_close(struct conn *c)
 {
 	conn_detach(c);
+	stompconn_free(c->stomp);
 	event_del(&c->ev);
 	evtimer_del(&c->tmo);
 	event_del(&c->kick);

@@ -13,7 +13,10 @@
 struct conn;
 struct resp;
 
-/* A listening socket is readable: take the client (listen.c calls it). */
+/*
+ * A listening socket is readable: take the client (listen.c calls it);
+ * arg is non-NULL on a queue front (STOMP) listener.
+ */
 void	 conn_accept(int fd, short ev, void *arg);
 /* Close every connection (the listeners are listen.c's). */
 void	 conn_shutdown(void);
@@ -22,6 +25,8 @@ void	 conn_resp_ready(struct resp *);
 const char *conn_subject(const struct conn *);
 const uint8_t *conn_depositor(const struct conn *);
 const char *conn_addr(const struct conn *);
+/* Answers queued on c, written or not. */
+unsigned int conn_pending(const struct conn *);
 /* A queued answer with nothing yet; the caller fills it. */
 struct resp *conn_resp_new(struct conn *, int kind);
 /* Give r's place in its connection's queue to a new answer. */

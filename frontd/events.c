@@ -26,6 +26,7 @@
 #include "json.h"
 #include "links.h"
 #include "log.h"
+#include "stompconn.h"
 #include "resp.h"
 
 static int	 deposit_digest(const char *, const uint8_t *, char *,
@@ -362,6 +363,11 @@ events_answer(struct resp *r, const struct deposit_ok *ok,
 	char			 cid[CLIENT_ID_MAX];
 	size_t			 i, ndup = 0;
 
+	if (r->stomp != NULL) {
+		env->ndeposits += !items[0].duplicate;
+		stompconn_answer(r, &items[0]);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		if (items[i].duplicate)
 			ndup++;

@@ -96,6 +96,8 @@ frontd_open(struct cfjl_conf *conf)
 	env->limits.max_headers = conf->frontd.max_headers;
 	env->limits.max_header_size = conf->frontd.max_header_size;
 	env->limits.max_body = conf->frontd.max_body;
+	env->stomp_limits.max_head = conf->frontd.max_header_size;
+	env->stomp_limits.max_body = conf->frontd.max_body;
 	if (conf->frontd.max_batch == 0 || conf->frontd.max_conns == 0 ||
 	    conf->frontd.max_conns_per_client == 0 ||
 	    conf->frontd.max_xml_depth == 0)

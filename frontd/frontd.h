@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "stompframe.h"
 #include "trace.h"
 
 struct cfjl_conf;
@@ -36,6 +37,7 @@ struct frontd {
 	struct tls		*tls;
 	struct trace_policy	 policy;
 	struct http_limits	 limits;
+	struct stompframe_limits stomp_limits;
 	uid_t			 stored_uid;	/* expected on stored.sock */
 	int			 stored_up;
 	time_t			 started;

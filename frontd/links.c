@@ -24,6 +24,7 @@
 #include "links.h"
 #include "log.h"
 #include "msg.h"
+#include "stompconn.h"
 #include "peer.h"
 #include "resp.h"
 #include "roles.h"
@@ -54,6 +55,8 @@ static struct resp_tree	 links_pending = RB_INITIALIZER(&links_pending);
 static uint64_t		 links_nextreqid;
 
 /* Everything comes from stored: answers, and the role table. */
+static int	links_lot_sealed(struct msg *, void *);
+
 static const struct msg_entry links_msgs[] = {
 	{ IMSG_DEPOSIT_OK, MSG_STORED, MSG_FD_NONE, links_deposit_ok },
 	{ IMSG_DEPOSIT_ERR, MSG_STORED, MSG_FD_NONE, links_deposit_err },
@@ -64,6 +67,7 @@ static const struct msg_entry links_msgs[] = {
 	{ IMSG_ROLES_RESET, MSG_STORED, MSG_FD_NONE, links_roles_reset },
 	{ IMSG_ROLE, MSG_STORED, MSG_FD_NONE, links_role },
 	{ IMSG_ROLES_END, MSG_STORED, MSG_FD_NONE, links_roles_end },
+	{ IMSG_LOT_SEALED, MSG_STORED, MSG_FD_NONE, links_lot_sealed },
 };
 static const struct msg_table links_table = MSG_TABLE(SOCK_STORED,
     links_msgs);
@@ -318,6 +322,22 @@ links_deposit_err(struct msg *m, void *arg)
 	log_info("%s: deposit refused by stored %d: %s: %s",
 	    conn_subject(r->conn), rf->http, e.error, e.detail);
 	resp_error(r, rf->code, e.error, e.detail, r->batch ? e.index : -1);
+	return 0;
+}
+
+/* A lot's seal is stored: the queue front's archive notices. */
+static int
+links_lot_sealed(struct msg *m, void *arg)
+{
+	struct lot_sealed	 ls;
+
+	if (m_get_struct(m, proto_lot_sealed, &ls) == -1 || m_end(m) == -1)
+		return -1;
+	if (ls.first > ls.last)
+		return m_fail(m, "lot %llu runs from %llu to %llu",
+		    (unsigned long long)ls.lot, (unsigned long long)ls.first,
+		    (unsigned long long)ls.last);
+	stompconn_lot_sealed(&ls);
 	return 0;
 }
 

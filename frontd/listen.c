@@ -24,6 +24,7 @@ static void	listen_resume(int, short, void *);
 
 struct listener {
 	int			 fd;
+	int			 stomp;		/* the queue front */
 	struct event		 ev;
 	int			 on;
 };
@@ -66,8 +67,10 @@ listen_open(const struct cfjl_frontd_conf *fc)
 				fatal("bind %s port %s", l->host, l->port);
 			if (listen(fd, 128) == -1)
 				fatal("listen %s port %s", l->host, l->port);
+			listeners[nlisteners].stomp = l->stomp;
 			listeners[nlisteners++].fd = fd;
-			log_info("listening on %s port %s", l->host, l->port);
+			log_info("listening on %s port %s%s", l->host, l->port,
+			    l->stomp ? " (STOMP)" : "");
 		}
 		freeaddrinfo(res);
 	}
@@ -82,7 +85,8 @@ listen_start(void)
 
 	for (i = 0; i < nlisteners; i++)
 		event_set(&listeners[i].ev, listeners[i].fd,
-		    EV_READ | EV_PERSIST, conn_accept, NULL);
+		    EV_READ | EV_PERSIST, conn_accept,
+		    listeners[i].stomp ? &listeners[i] : NULL);
 	evtimer_set(&listen_pause_ev, listen_resume, NULL);
 	listen_set(1);
 }

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "log.h"
 #include "resp.h"
+#include "stompconn.h"
 
 static char	*resp_head_add(char *, const char *);
 static char	*resp_head_num(char *, size_t);
@@ -156,6 +157,10 @@ resp_error(struct resp *r, enum refusal code, const char *error,
 	char		 extra[64] = "";
 	int		 status = refusal_http(code);
 
+	if (r->stomp != NULL) {
+		stompconn_refuse(r, code, error, detail);
+		return;
+	}
 	json_init(&j);
 	json_obj_open(&j, NULL);
 	json_str(&j, "status", refusal_status(code));

@@ -19,6 +19,7 @@
 
 struct conn;
 struct json;
+struct stompconn;
 
 /* One answer, in its connection's queue, in request order. */
 struct resp {
@@ -44,6 +45,8 @@ struct resp {
 	/* what the answer to a deposit repeats */
 	char			 client_id[CLIENT_ID_MAX];
 	uint64_t		 lot;		/* GET /v1/lots/N */
+	struct stompconn	*stomp;		/* a SEND's answer: its session */
+	char			 receipt[128];	/* the SEND's receipt, or "" */
 	const char		*allow;		/* for 405 */
 };
 RB_HEAD(resp_tree, resp);

@@ -144,6 +144,27 @@ front_send(uint64_t id, uint32_t type, const struct iovec *iov, int n)
 	return 0;
 }
 
+/* A lot's seal is stored: every frontd may tell its queue clients. */
+void
+front_lot_sealed(uint64_t lot, uint64_t first, uint64_t last,
+    int64_t sealed_ms)
+{
+	struct front		*f;
+	struct lot_sealed	 ls;
+	struct iovec		 iov;
+
+	memset(&ls, 0, sizeof(ls));
+	ls.lot = lot;
+	ls.first = first;
+	ls.last = last;
+	ls.sealed_ms = sealed_ms;
+	iov.iov_base = &ls;
+	iov.iov_len = sizeof(ls);
+	TAILQ_FOREACH(f, &fronts, entry)
+		if (peer_composev(f->peer, IMSG_LOT_SEALED, &iov, 1) == -1)
+			log_warn("%s to frontd", proto_type_name(IMSG_LOT_SEALED));
+}
+
 /* The role table changed: every frontd gets it again. */
 void
 front_roles_push_all(void)

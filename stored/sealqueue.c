@@ -803,6 +803,8 @@ sq_stored(int ok, const char *err, void *arg)
 		sq.sealed_last_idevt = q->l.last;
 		audit_record("seal", "lot", "ok", "lot %" PRIu64 " sealed",
 		    q->l.numero);
+		front_lot_sealed(q->l.numero, q->l.first, q->l.last,
+		    stored_env_now_ms());
 		sq_free(q);
 	}
 	sealqueue_kick();

@@ -186,6 +186,7 @@ void		 lotstate_lag(uint64_t *events, int64_t *oldest_ms, uint64_t *lots);
 void		 front_init(const char *dir);
 int		 front_send(uint64_t, uint32_t, const struct iovec *, int);
 void		 front_roles_push_all(void);
+void		 front_lot_sealed(uint64_t, uint64_t, uint64_t, int64_t);
 void		 front_close(void);
 
 /* sealer.c */
