@@ -1,6 +1,6 @@
 /*
  * frontd: start-up only.  Its description for common/proc.c: what it
- * loads and binds while privileged (TLS keys and CA, CRL, the schema
+ * loads and binds while privileged (TLS keys, client CAs, CRLs, the schema
  * set, the listeners, the control socket), its confinement, and what
  * it starts once confined (the link to stored).
  */
@@ -33,6 +33,12 @@ static const int frontd_syscalls[] = {
 	/* libtls/OpenSSL: shutting a connection down, socket options. */
 	SCMP_SYS(shutdown), SCMP_SYS(setsockopt), SCMP_SYS(getsockname),
 	SCMP_SYS(getpeername),
+	/*
+	 * clientca.c: CRLs read again on reload, from the directories
+	 * opened at start (openat on those descriptors; paths are out of
+	 * reach in the chroot).
+	 */
+	SCMP_SYS(openat), SCMP_SYS(getdents64), SCMP_SYS(lseek),
 	/* common/proc.c: back to the runtime directory once chrooted. */
 	SCMP_SYS(fchdir),
 	/* peer.c and control.c: comparing credentials with our own. */
@@ -55,7 +61,7 @@ static const struct proc frontd_proc = {
 	.open = frontd_open,
 	.start = frontd_start,
 	.stop = frontd_ctl_stop,
-	.reload = NULL,
+	.reload = frontd_ctl_reload,
 };
 
 int
@@ -94,7 +100,7 @@ frontd_open(struct cfjl_conf *conf)
 		fatalx("no schemas directory configured");
 	if ((env->policy.schemas = schemaset_load(conf->schemas)) == NULL)
 		fatalx("cannot load the schema set from %s", conf->schemas);
-	env->tls = tls_server_setup(&conf->frontd);
+	env->tls = tls_server_setup(conf);
 	events_init();
 	roles_init(conf);
 	conn_listen();
@@ -107,6 +113,7 @@ frontd_start(struct cfjl_conf *conf)
 {
 	env->sockdir = proc_rundir();
 	links_init();
+	clientca_start();
 	audit_record("start", "frontd", "ok", "frontd %s started, operator "
 	    "%u vault %u", CFJL_VERSION, conf->operator_id, conf->vault_id);
 	log_info("frontd %s ready: operator %u, vault %u, %zu event types",

@@ -6,6 +6,7 @@
  *	frontd_env.c		the daemon's globals
  *	frontd_ctl.c		control socket (status, stop)
  *	tls.c		libtls server context, client certificate identity
+ *	clientca.c	the two client CAs, CRLs re-read without restart
  *	conn.c		listeners and connections: TLS I/O, limits, timeouts,
  *			pipelined answers kept in request order
  *	http.c		request parsing
@@ -104,11 +105,21 @@ struct ctl_request;
 struct ctl_conn;
 void	 frontd_ctl_request(const struct ctl_request *, struct ctl_conn *);
 void	 frontd_ctl_stop(void *);
+void	 frontd_ctl_reload(void *);
 
 /* tls.c */
-struct tls	*tls_server_setup(const struct cfjl_frontd_conf *);
+struct tls	*tls_server_setup(const struct cfjl_conf *);
 int		 tls_client_identity(struct tls *, char *subject, size_t,
-		    uint8_t depositor[SHA256_LEN]);
+		    uint8_t depositor[SHA256_LEN], enum cfjl_ca *);
+
+/* clientca.c: the client CAs, their CRLs, reloaded without restart */
+void		 clientca_init(const struct cfjl_conf *, struct tls *,
+		    uint8_t *cert, size_t, uint8_t *key, size_t);
+void		 clientca_start(void);
+int		 clientca_reload(char *msg, size_t);
+#ifdef OPENSSL_X509_H
+enum cfjl_ca	 clientca_issuer(X509 *, STACK_OF(X509) *);
+#endif
 
 /* conn.c */
 void	 conn_listen(void);
@@ -117,6 +128,7 @@ void	 conn_shutdown(void);
 void	 conn_resp_ready(struct resp *);
 const char *conn_subject(const struct conn *);
 const uint8_t *conn_depositor(const struct conn *);
+enum cfjl_ca conn_ca(const struct conn *);
 const char *conn_addr(const struct conn *);
 /* A queued answer with nothing yet; the caller fills it. */
 struct resp *conn_resp_new(struct conn *, int kind);
@@ -156,9 +168,10 @@ void	 links_export_more(struct resp *);
 /* roles.c */
 #define ROLE_BIT(r)	(1U << (r))
 void	 roles_init(const struct cfjl_conf *);
-unsigned int roles_of(const char *subject);
+unsigned int roles_of(enum cfjl_ca, const char *subject,
+	    const uint8_t *fp);
 void	 roles_reset(void);
-int	 roles_add(uint32_t role, const char *subject);
+int	 roles_add(const struct role_msg *);
 void	 roles_commit(void);
 size_t	 roles_count(void);
 

@@ -1,5 +1,5 @@
 /*
- * frontd's control socket (status, stop) and its stop: what it answers
+ * frontd's control socket (status, reload, stop) and its stop: what it answers
  * cfjlctl(8), and how it lets go of clients, stored and the journal.
  */
 #include <sys/types.h>
@@ -43,10 +43,21 @@ frontd_ctl_stop(void *arg)
 	evtimer_add(&ev, &tv);
 }
 
+/* SIGHUP: the CRLs, as "cfjlctl reload" does. */
+void
+frontd_ctl_reload(void *arg)
+{
+	char	 msg[512];
+
+	(void)clientca_reload(msg, sizeof(msg));
+}
+
 void
 frontd_ctl_request(const struct ctl_request *req, struct ctl_conn *cc)
 {
 	struct ctl_text	 t;
+	char		 msg[512];
+	int		 ok;
 
 	if (strcmp(req->command, CTL_STATUS) == 0) {
 		memset(&t, 0, sizeof(t));
@@ -81,10 +92,12 @@ frontd_ctl_request(const struct ctl_request *req, struct ctl_conn *cc)
 	} else if (strcmp(req->command, CTL_STOP) == 0) {
 		control_reply(cc, 1, "frontd stops\n");
 		frontd_ctl_stop(NULL);
-	} else if (strcmp(req->command, CTL_RELOAD) == 0)
-		control_reply(cc, 0, "frontd does not reload: restart it to "
-		    "read a new configuration");
-	else
+	} else if (strcmp(req->command, CTL_RELOAD) == 0) {
+		/* Only the CRLs: the rest of cfjl.conf needs a restart. */
+		ok = clientca_reload(msg, sizeof(msg)) == 0;
+		control_replyf(cc, ok, "frontd: %s%s\n", ok ? "" :
+		    "CRLs not reloaded: ", msg);
+	} else
 		control_replyf(cc, 0, "frontd does not handle %s: ask the "
 		    "daemon that does (see cfjlctl(8))", req->command);
 }
