@@ -104,6 +104,23 @@ done
 t_eq "after a restart of frontd: still a reader" "$c" 200
 t_eq "the impostor still refused" "$(code impostor)" 403
 
+# A row written before roles named their CA (ca ''): the role's own CA.
+suite_psql "INSERT INTO roles (subject, role, action, by) VALUES ('$PKI_NOBODY_DN', 'depositor', 'add', 'older')" || exit 2
+suite_stop stored
+suite_start stored || exit 2
+for _ in $(seq 1 50); do
+	c=$(code nobody)
+	[ "$c" = 200 ] && break
+	sleep 0.1
+done
+t_eq "an older row without CA: the depositor's CA, served" "$c" 200
+t_match "an older row without CA: listed with the operator's CA" \
+    "$(ctl -j role list 2>&1)" \
+    "\{\"role\":\"depositor\",\"ca\":\"operator\",\"subject\":\"$PKI_NOBODY_DN\",\"source\":\"cfjlctl\"\}"
+out=$(ctl role remove ca operator "$PKI_NOBODY_DN" 2>&1); rc=$?
+t_eq "an older row: removed by naming its CA" "$rc" 0
+t_eq "removed: refused" "$(code nobody)" 403
+
 # frontd needs both CAs, and CRLs for both or neither.
 sed '/^ca regulator/d' "$SUITE/cfjl.conf" > "$T/noreg.conf"
 out=$("$(suite_bin frontd)" -d -f "$T/noreg.conf" 2>&1); rc=$?
