@@ -377,6 +377,8 @@ config_print(const struct cfjl_conf *conf)
 	}
 	print_opt("\t", "tls certificate", f->tls_cert);
 	print_opt("\t", "tls key", f->tls_key);
+	print_opt("\t", "tls pkcs12", f->tls_pkcs12);
+	print_opt("\t", "tls passphrase-file", f->tls_passfile);
 	print_size("\t", "max-body", f->max_body);
 	printf("\tmax-batch %u\n", f->max_batch);
 	printf("\tmax-headers %u\n", f->max_headers);

@@ -65,6 +65,8 @@ struct cfjl_frontd_conf {
 	struct cfjl_listens listens;
 	char		 tls_cert[PATH_MAX];
 	char		 tls_key[PATH_MAX];
+	char		 tls_pkcs12[PATH_MAX];	/* or key and chain in one */
+	char		 tls_passfile[PATH_MAX];	/* its passphrase */
 	size_t		 max_body;		/* bytes */
 	unsigned int	 max_batch;		/* traces in one batch */
 	unsigned int	 max_headers;

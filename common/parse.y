@@ -116,7 +116,7 @@ static void	 role_line(int, int, const char *, int);
 %token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHROOT CIPHER CLOCK
 %token	OWNER
 %token	COMMITDELAY COMMITMAX CONTROL CRL CRLDIR DATABASE DEPOSITOR EVERY
-%token	FINGERPRINT FRONTD REFRESH
+%token	FINGERPRINT FRONTD REFRESH PKCS12 PASSFILE
 %token	FUNCGROUP HEADERTIMEOUT IDLETIMEOUT INCLUDE JOURNAL KEY LISTEN LOT
 %token	MAXAGE MAXBATCH MAXBODY MAXCONNS MAXCONNSCLIENT MAXERROR MAXEVENTS
 %token	MAXHEADERSIZE MAXHEADERS MAXXMLDEPTH MODULE ON OPERATOR PINFILE PKCS11
@@ -368,6 +368,17 @@ frontdopt	: LISTEN ON string port {
 		| TLS KEY string {
 			set_string(conf->frontd.tls_key,
 			    sizeof(conf->frontd.tls_key), $3, "tls key");
+			free($3);
+		}
+		| TLS PKCS12 string {
+			set_string(conf->frontd.tls_pkcs12,
+			    sizeof(conf->frontd.tls_pkcs12), $3, "tls pkcs12");
+			free($3);
+		}
+		| TLS PASSFILE string {
+			set_string(conf->frontd.tls_passfile,
+			    sizeof(conf->frontd.tls_passfile), $3,
+			    "tls passphrase-file");
 			free($3);
 		}
 		| TLS CA string {
@@ -734,8 +745,10 @@ static const struct keyword {
 	{ "on",				ON },
 	{ "operator",			OPERATOR },
 	{ "owner",			OWNER },
+	{ "passphrase-file",		PASSFILE },
 	{ "pin-file",			PINFILE },
 	{ "pkcs11",			PKCS11 },
+	{ "pkcs12",			PKCS12 },
 	{ "policy",			POLICY },
 	{ "port",			PORT },
 	{ "reader",			READER },
@@ -1449,6 +1462,19 @@ conf_validate(void)
 	if (!vault_set) {
 		errors++;
 		fprintf(stderr, "%s: no vault number (\"vault N\")\n", name);
+	}
+	if (conf->frontd.tls_pkcs12[0] != '\0' &&
+	    (conf->frontd.tls_cert[0] != '\0' ||
+	    conf->frontd.tls_key[0] != '\0')) {
+		errors++;
+		fprintf(stderr, "%s: tls pkcs12 holds the key and certificate: "
+		    "no tls certificate or tls key with it\n", name);
+	}
+	if ((conf->frontd.tls_pkcs12[0] != '\0') !=
+	    (conf->frontd.tls_passfile[0] != '\0')) {
+		errors++;
+		fprintf(stderr, "%s: tls pkcs12 and tls passphrase-file go "
+		    "together\n", name);
 	}
 	if (conf->frontd.max_conns_per_client > conf->frontd.max_conns) {
 		errors++;

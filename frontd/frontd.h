@@ -7,6 +7,7 @@
  *	frontd_ctl.c		control socket (status, stop)
  *	tls.c		libtls server context, client certificate identity
  *	clientca.c	the two client CAs, CRLs re-read without restart
+ *	p12.c		the TLS key and certificate from a PKCS#12 file
  *	conn.c		listeners and connections: TLS I/O, limits, timeouts,
  *			pipelined answers kept in request order
  *	http.c		request parsing
@@ -111,6 +112,10 @@ void	 frontd_ctl_reload(void *);
 struct tls	*tls_server_setup(const struct cfjl_conf *);
 int		 tls_client_identity(struct tls *, char *subject, size_t,
 		    uint8_t depositor[SHA256_LEN], enum cfjl_ca *);
+
+/* p12.c: the TLS key and certificate from PKCS#12, at start */
+void		 p12_load(const char *, const char *passfile, uint8_t **,
+		    size_t *, uint8_t **, size_t *);
 
 /* clientca.c: the client CAs, their CRLs, reloaded without restart */
 void		 clientca_init(const struct cfjl_conf *, struct tls *,

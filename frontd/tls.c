@@ -33,12 +33,19 @@ tls_server_setup(const struct cfjl_conf *conf)
 
 	if (tls_init() == -1)
 		fatalx("tls_init failed");
-	if (fc->tls_cert[0] == '\0' || fc->tls_key[0] == '\0')
-		fatalx("frontd needs tls certificate and tls key");
-	if ((cert = tls_load_file(fc->tls_cert, &certlen, NULL)) == NULL)
-		fatal("tls certificate %s", fc->tls_cert);
-	if ((key = tls_load_file(fc->tls_key, &keylen, NULL)) == NULL)
-		fatal("tls key %s", fc->tls_key);
+	if (fc->tls_pkcs12[0] != '\0')
+		p12_load(fc->tls_pkcs12, fc->tls_passfile, &cert, &certlen,
+		    &key, &keylen);
+	else {
+		if (fc->tls_cert[0] == '\0' || fc->tls_key[0] == '\0')
+			fatalx("frontd needs tls certificate and tls key, or "
+			    "tls pkcs12");
+		if ((cert = tls_load_file(fc->tls_cert, &certlen,
+		    NULL)) == NULL)
+			fatal("tls certificate %s", fc->tls_cert);
+		if ((key = tls_load_file(fc->tls_key, &keylen, NULL)) == NULL)
+			fatal("tls key %s", fc->tls_key);
+	}
 	if ((ctx = tls_server()) == NULL)
 		fatalx("tls_server failed");
 	/* The client CAs and their CRLs; configured again on reload. */

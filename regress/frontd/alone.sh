@@ -1,7 +1,7 @@
 # frontd on its own (no stored, no auditd) in $T, for the end-to-end
 # tests of TLS, HTTP, roles and trace checks.  Sourced after common.sh.
 #
-#	alone_start [extra frontd lines]
+#	alone_start [extra frontd lines]	($ALONE_TLS: the key lines)
 #	http POST|GET name path [curl args...]   -> $CODE, body in $T/body
 #	alone_stop
 
@@ -34,8 +34,8 @@ role depositor "$PKI_DEPOSITOR_DN"
 role reader "$PKI_READER_DN"
 frontd {
 	listen on 127.0.0.1 port $PORT
-	tls certificate "$P/server.pem"
-	tls key "$P/server.key"
+${ALONE_TLS:-	tls certificate "$P/server.pem"
+	tls key "$P/server.key"}
 	max-body 64K
 	chroot "$T/empty"
 $*
