@@ -22,10 +22,10 @@ static const char	*pass_arg(const char *);
 static __attribute__((__noreturn__)) void
 usage(void)
 {
-	fprintf(stderr, "usage: cfjl-verify [-j] -t trust.pem "
-	    "[-k regulator-key [-p pass]] [-x xsd-dir]\n"
-	    "                   [-o out-dir] bundle ...\n"
-	    "       cfjl-verify journal [-j] -t trust.pem dir\n");
+	fprintf(stderr, "usage: cfjl-verify [-j] -t trust.pem [-C crl.pem] "
+	    "[-k regulator-key [-p pass]]\n"
+	    "                   [-x xsd-dir] [-o out-dir] bundle ...\n"
+	    "       cfjl-verify journal [-j] -t trust.pem [-C crl.pem] dir\n");
 	exit(2);
 }
 
@@ -63,7 +63,8 @@ main(int argc, char *argv[])
 	struct bundle	*bs;
 	struct stat	 st;
 	size_t		 j;
-	int		 ch, journal = 0, i, rc, nread = 0;
+	const char	*crl_paths[V_CRL_FILES_MAX];
+	int		 ch, journal = 0, i, rc, nread = 0, ncrl = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
 	if (argc > 1 && strcmp(argv[1], "journal") == 0) {
@@ -71,9 +72,14 @@ main(int argc, char *argv[])
 		argv++;
 		argc--;
 	}
-	while ((ch = getopt(argc, argv, journal ? "jt:" :
-	    "jt:k:p:x:o:")) != -1) {
+	while ((ch = getopt(argc, argv, journal ? "jt:C:" :
+	    "jt:C:k:p:x:o:")) != -1) {
 		switch (ch) {
+		case 'C':
+			if (ncrl == V_CRL_FILES_MAX)
+				usage();
+			crl_paths[ncrl++] = optarg;
+			break;
 		case 'j':
 			ctx.json = 1;
 			break;
@@ -113,6 +119,9 @@ main(int argc, char *argv[])
 	bs = xcalloc(argc, sizeof(*bs));
 	if (certs_trust_load(&ctx) == -1)
 		goto done;
+	for (i = 0; i < ncrl; i++)
+		if (revoke_load(&ctx, crl_paths[i]) == -1)
+			goto done;
 	if (journal) {
 		report_scope(argv[0]);
 		journalcheck_run(&ctx, argv[0]);

@@ -220,6 +220,13 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		    "time-stamp: %s", num, err);
 		goto done;
 	}
+	if (revoke_check(ctx, tsacert, b->tsa_certs, (time_t)(lot->gentime_ms /
+	    1000), err, sizeof(err)) == -1) {
+		report_fail("lot %llu: the time-stamping certificate %s is "
+		    "refused: %s", num, certs_name(tsacert, name, sizeof(name)),
+		    err);
+		goto done;
+	}
 
 	if (tsa_algs(tok, err, sizeof(err)) == -1) {
 		report_fail("lot %llu: the time-stamp token is refused: %s", num,

@@ -50,6 +50,7 @@
 #define V_SEAL_DELAY_MS		(3600 * 1000)	/* SigningTime to genTime */
 
 #define V_ROOT_MAX		32
+#define V_CRL_FILES_MAX		16	/* -C, repeatable */
 #define V_DATEEVT_MAX		16
 
 /* options and process-wide state */
@@ -63,6 +64,7 @@ struct vctx {
 
 	X509_STORE	*trust;		/* trust.pem */
 	STACK_OF(X509)	*trust_certs;
+	STACK_OF(X509_CRL) *crls;	/* -C, NULL: revocation not checked */
 	EVP_PKEY	*regkey;	/* -k */
 	X509		*regcert;	/* from PKCS#12, may be NULL */
 	struct xsdset	*xsd;		/* -x */
@@ -260,6 +262,11 @@ int	 certs_tsa_usage(X509 *, char *, size_t);
 int	 certs_digest_ok(int);
 int	 certs_equal(X509 *, X509 *);
 char	*certs_name(X509 *, char *, size_t);
+
+/* revoke.c: the seal and TSA certificates against the CRLs of -C */
+int	 revoke_load(struct vctx *, const char *);
+int	 revoke_check(struct vctx *, X509 *, STACK_OF(X509) *, time_t,
+	    char *, size_t);
 
 /* event.c: decryption and schema checks (-k, -x, -o) */
 int	 event_key_load(struct vctx *);

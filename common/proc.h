@@ -81,6 +81,7 @@ struct proc_child {
 	/* In the child, confined, its journal link made: serve. */
 	void		(*start)(struct cfjl_conf *, unsigned int id);
 	void		(*stop)(void *);	/* SIGTERM, SIGINT */
+	void		(*reload)(void *);	/* SIGHUP; NULL: ignored */
 	/* In the child: its report into buf; the length. */
 	size_t		(*report)(void *buf, size_t size);
 	/* In the parent: child id's report; -1: malformed (it is killed). */
@@ -146,6 +147,8 @@ unsigned int proc_child_restarts(void);
  */
 #define PROC_STOP_WAIT	3
 void	proc_child_stop(void (*done)(void));
+/* In the parent: sig (SIGHUP) to every running child. */
+void	proc_child_signal(int sig);
 
 /* Between proc.c and proc_child.c only. */
 struct event_base;

@@ -267,7 +267,7 @@ proc_child_main(struct proc_kid *k, int fd)
 		fatalx("%s %u: event_reinit failed", c->title, k->id);
 	proc_child_forget();
 	daemon_signals_del();
-	daemon_signals(NULL, c->stop, NULL, NULL);
+	daemon_signals(NULL, c->stop, c->reload, NULL);
 	if (c->drop != NULL)
 		c->drop();
 	audit_forget();
@@ -533,6 +533,17 @@ proc_child_stop_check(void)
 	evtimer_del(&pc.stop_tmo);
 	pc.stopped();
 	pc.stopped = NULL;
+}
+
+void
+proc_child_signal(int sig)
+{
+	unsigned int	 i;
+
+	for (i = 0; i < pc.nkids; i++)
+		if (pc.kids[i].pid != 0 && kill(pc.kids[i].pid, sig) == -1 &&
+		    errno != ESRCH)
+			log_warn("kill %d", (int)pc.kids[i].pid);
 }
 
 unsigned int

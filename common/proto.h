@@ -200,6 +200,9 @@ struct export_chunk {
 
 struct role_msg {
 	uint32_t	 role;		/* enum cfjl_role */
+	uint32_t	 ca;		/* enum cfjl_ca: the issuer bound */
+	uint32_t	 by_fp;		/* 1: fp, not subject */
+	uint8_t		 fp[SHA256_LEN];	/* certificate's SHA-256 */
 	char		 subject[512];
 };
 

@@ -73,6 +73,7 @@ struct conn {
 	struct client		*client;
 	char			 subject[CFJL_SUBJECT_MAX];
 	uint8_t			 depositor[SHA256_LEN];
+	enum cfjl_ca		 ca;		/* the issuer, for roles */
 
 	char			*in;
 	size_t			 inlen;
@@ -375,7 +376,7 @@ conn_handshake(struct conn *c)
 		return -1;
 	}
 	if (tlsserver_identity(c->tls, c->subject, sizeof(c->subject),
-	    c->depositor) == -1) {
+	    c->depositor, &c->ca) == -1) {
 		log_warnx("%s: cannot read the client certificate",
 		    c->client->addr);
 		return -1;
@@ -696,6 +697,12 @@ const uint8_t *
 conn_depositor(const struct conn *c)
 {
 	return c->depositor;
+}
+
+enum cfjl_ca
+conn_ca(const struct conn *c)
+{
+	return c->ca;
 }
 
 const char *

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "config.h"
+
 #define FRONTD_PIPELINE_MAX	16	/* answers pending on one connection */
 #define FRONTD_OUT_HIGH		(1024 * 1024)	/* stop reading above this */
 
@@ -24,6 +26,7 @@ void	 conn_shutdown(void);
 void	 conn_resp_ready(struct resp *);
 const char *conn_subject(const struct conn *);
 const uint8_t *conn_depositor(const struct conn *);
+enum cfjl_ca conn_ca(const struct conn *);
 const char *conn_addr(const struct conn *);
 /* Answers queued on c, written or not. */
 unsigned int conn_pending(const struct conn *);

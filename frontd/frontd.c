@@ -1,6 +1,6 @@
 /*
  * frontd: start-up only.  Its description for common/proc.c: what it
- * loads and binds while privileged (TLS keys and CA, CRL, the schema
+ * loads and binds while privileged (TLS keys, client CAs, CRLs, the schema
  * set, the listeners, the control socket), its confinement, and its
  * children, the workers (workers.c), which accept, run TLS, check
  * traces and link to stored.  The parent serves no client: it keeps
@@ -43,6 +43,12 @@ static void	frontd_start(struct cfjl_conf *);
 static const int frontd_syscalls[] = {
 	/* control.c: accepting cfjlctl (accept4). */
 	SCMP_SYS(accept), SCMP_SYS(accept4),
+	/*
+	 * clientca.c: CRLs read again on reload, from the directories
+	 * opened at start (openat on those descriptors; paths are out of
+	 * reach in the chroot).
+	 */
+	SCMP_SYS(openat), SCMP_SYS(getdents64), SCMP_SYS(lseek),
 	/* common/proc.c: back to the runtime directory once chrooted. */
 	SCMP_SYS(fchdir),
 	/* peer.c and control.c: comparing credentials with our own. */
@@ -65,7 +71,8 @@ static const struct proc frontd_proc = {
 	.open = frontd_open,
 	.start = frontd_start,
 	.stop = frontd_ctl_stop,
-	.reload = NULL,
+	/* The CRLs: checked here, then relayed to every worker. */
+	.reload = frontd_ctl_reload,
 	/* The workers: forked confined, watched, replaced. */
 	.child = &workers_child,
 };
@@ -108,7 +115,7 @@ frontd_open(struct cfjl_conf *conf)
 		fatalx("no schemas directory configured");
 	if ((env->policy.schemas = schemaset_load(conf->schemas)) == NULL)
 		fatalx("cannot load the schema set from %s", conf->schemas);
-	env->tls = tlsserver_setup(&conf->frontd);
+	env->tls = tlsserver_setup(conf);
 	events_init();
 	roles_init(conf);
 	/* Bound here, watched by the workers only. */

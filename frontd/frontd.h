@@ -7,6 +7,8 @@
  *	frontd_env.c	the daemon's globals
  *	frontd_ctl.c	control socket (status, stop)
  *	tlsserver.c	libtls server context, client certificate identity
+ *	clientca.c	the two client CAs, CRLs re-read without restart
+ *	p12.c		the TLS key and certificate from a PKCS#12 file
  *	listen.c	the listening sockets
  *	conn.c		connections: TLS I/O, limits, timeouts, pipelined
  *			answers kept in request order

@@ -1,17 +1,21 @@
 /*
- * frontd's control socket (status, stop), served by the parent: what it
- * answers cfjlctl(8), from the workers' last reports (a heartbeat old at
- * most), and the stop, which it relays to every worker before it lets
- * go of the journal.
+ * frontd's control socket (status, reload, stop), served by the parent:
+ * what it answers cfjlctl(8), from the workers' last reports (a
+ * heartbeat old at most); the reload of the CRLs, checked here then
+ * relayed to every worker (each holds its own TLS context); and the
+ * stop, which it relays to every worker before it lets go of the
+ * journal.
  */
 #include <sys/types.h>
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event.h>
 
 #include "audit.h"
+#include "clientca.h"
 #include "config.h"
 #include "control.h"
 #include "frontd.h"
@@ -56,12 +60,37 @@ frontd_ctl_stop(void *arg)
 	proc_child_stop(frontd_ctl_stopped);
 }
 
+/*
+ * The CRLs again: here first, so that a worker forked later starts
+ * with them and a set that does not check is refused once, then in
+ * every worker.  0, or -1 with msg.
+ */
+static int
+frontd_ctl_crls(char *msg, size_t size)
+{
+	if (clientca_reload(msg, size) == -1)
+		return -1;
+	proc_child_signal(SIGHUP);
+	return 0;
+}
+
+/* SIGHUP: the CRLs, as "cfjlctl reload" does. */
+void
+frontd_ctl_reload(void *arg)
+{
+	char	 msg[512];
+
+	(void)frontd_ctl_crls(msg, sizeof(msg));
+}
+
 void
 frontd_ctl_request(const struct ctl_request *req, struct ctl_conn *cc)
 {
 	struct ctl_text		 t;
 	struct workers_sum	 s;
 	const char		*stored;
+	char			 msg[512];
+	int			 ok;
 
 	if (strcmp(req->command, CTL_STATUS) == 0) {
 		workers_sum(&s);
@@ -109,10 +138,12 @@ frontd_ctl_request(const struct ctl_request *req, struct ctl_conn *cc)
 	} else if (strcmp(req->command, CTL_STOP) == 0) {
 		control_reply(cc, 1, "frontd stops\n");
 		frontd_ctl_stop(NULL);
-	} else if (strcmp(req->command, CTL_RELOAD) == 0)
-		control_reply(cc, 0, "frontd does not reload: restart it to "
-		    "read a new configuration");
-	else
+	} else if (strcmp(req->command, CTL_RELOAD) == 0) {
+		/* Only the CRLs: the rest of cfjl.conf needs a restart. */
+		ok = frontd_ctl_crls(msg, sizeof(msg)) == 0;
+		control_replyf(cc, ok, "frontd: %s%s\n", ok ? "" :
+		    "CRLs not reloaded: ", msg);
+	} else
 		control_replyf(cc, 0, "frontd does not handle %s: ask the "
 		    "daemon that does (see cfjlctl(8))", req->command);
 }

@@ -1,5 +1,6 @@
 /*
- * frontd's control socket (status, stop) and its stop.
+ * frontd's control socket (status, reload, stop), its reload and its
+ * stop.
  */
 #ifndef FRONTD_CTL_H
 #define FRONTD_CTL_H
@@ -9,5 +10,6 @@ struct ctl_conn;
 
 void	 frontd_ctl_request(const struct ctl_request *, struct ctl_conn *);
 void	 frontd_ctl_stop(void *);
+void	 frontd_ctl_reload(void *);
 
 #endif

@@ -240,7 +240,7 @@ links_role(struct msg *m, void *arg)
 
 	if (m_get_struct(m, proto_role, &rm) == -1 || m_end(m) == -1)
 		return -1;
-	if (roles_add(rm.role, rm.subject) == -1)
+	if (roles_add(&rm) == -1)
 		return m_fail(m, "role %u refused", rm.role);
 	return 0;
 }

@@ -101,7 +101,7 @@ router_request(struct conn *c, const struct http_request *req)
 
 	r = conn_resp_new(c, RESP_LOCAL);
 	r->close = !req->keepalive;
-	roles = roles_of(conn_subject(c));
+	roles = roles_of(conn_ca(c), conn_subject(c), conn_depositor(c));
 	/* A line a request is for -vv: at thousands a second it costs. */
 	if (log_getverbose() > 1)
 		log_debug("%s: %s: %s %s", conn_addr(c), conn_subject(c),

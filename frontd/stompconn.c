@@ -267,7 +267,7 @@ stomp_connect(struct stompconn *s, const struct stompframe *f)
 		    "heart-beat is two numbers of milliseconds: cx,cy", NULL);
 		return;
 	}
-	if (!(roles_of(conn_subject(s->conn)) & ROLE_BIT(ROLE_DEPOSITOR))) {
+	if (!(roles_of(conn_ca(s->conn), conn_subject(s->conn), conn_depositor(s->conn)) & ROLE_BIT(ROLE_DEPOSITOR))) {
 		audit_record("access-refused", conn_subject(s->conn),
 		    "refused", "STOMP CONNECT without the depositor role from "
 		    "%s", conn_addr(s->conn));
@@ -401,7 +401,7 @@ stomp_send(struct stompconn *s, const struct stompframe *f)
 		    "traces are sent to " DEST_IN, receipt);
 		return;
 	}
-	if (!(roles_of(conn_subject(s->conn)) & ROLE_BIT(ROLE_DEPOSITOR))) {
+	if (!(roles_of(conn_ca(s->conn), conn_subject(s->conn), conn_depositor(s->conn)) & ROLE_BIT(ROLE_DEPOSITOR))) {
 		stomp_error(s, r, REFUSE_FORBIDDEN, "wrong role",
 		    "depositing needs the depositor role", receipt);
 		return;

@@ -9,11 +9,13 @@
 
 #include "proto.h"
 
-struct tls;
-struct cfjl_frontd_conf;
+#include "config.h"
 
-struct tls	*tlsserver_setup(const struct cfjl_frontd_conf *);
+struct tls;
+
+struct tls	*tlsserver_setup(const struct cfjl_conf *);
+/* Subject, depositor fingerprint and issuing CA of a client. */
 int		 tlsserver_identity(struct tls *, char *subject, size_t,
-		    uint8_t depositor[SHA256_LEN]);
+		    uint8_t depositor[SHA256_LEN], enum cfjl_ca *);
 
 #endif

@@ -19,6 +19,7 @@
 #include <event.h>
 
 #include "audit.h"
+#include "clientca.h"
 #include "config.h"
 #include "conn.h"
 #include "control.h"
@@ -33,6 +34,7 @@
 
 static void	workers_start(struct cfjl_conf *, unsigned int);
 static void	workers_stop(void *);
+static void	workers_reload(void *);
 static void	workers_exit(int, short, void *);
 static size_t	workers_report(void *, size_t);
 static int	workers_reported(unsigned int, struct msg *);
@@ -68,6 +70,8 @@ static const int workers_syscalls[] = {
 	/* peer.c: comparing credentials with our own. */
 	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid),
 	SCMP_SYS(getegid),
+	/* clientca.c: CRLs read again, from the directories opened at start. */
+	SCMP_SYS(openat), SCMP_SYS(getdents64), SCMP_SYS(lseek),
 	-1
 };
 
@@ -82,6 +86,7 @@ const struct proc_child workers_child = {
 	.drop = control_close,
 	.start = workers_start,
 	.stop = workers_stop,
+	.reload = workers_reload,
 	.report = workers_report,
 	.reported = workers_reported,
 	.gone = workers_gone,
@@ -90,10 +95,26 @@ const struct proc_child workers_child = {
 static void
 workers_start(struct cfjl_conf *conf, unsigned int id)
 {
+	char	 msg[512];
+
 	env->worker = id;
+	/* The CRLs as they are now, not as when the parent started. */
+	if (clientca_reload(msg, sizeof(msg)) == -1)
+		log_warnx("%s", msg);
+	clientca_start();
 	links_init();
 	listen_start();
 	log_info("ready: accepting on the shared listening sockets");
+}
+
+/* The parent checked the CRLs and relays cfjlctl reload or SIGHUP. */
+static void
+workers_reload(void *arg)
+{
+	char	 msg[512];
+
+	if (clientca_reload(msg, sizeof(msg)) == -1)
+		log_warnx("%s", msg);
 }
 
 static void

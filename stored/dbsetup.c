@@ -266,6 +266,16 @@ static const char *schema_migrations[] = {
 	" REFERENCING NEW TABLE AS new_ids"
 	" FOR EACH STATEMENT EXECUTE FUNCTION cfjl_client_ids_match();",
 
+	/*
+	 * Roles bound to their issuing CA, or to one certificate by its
+	 * SHA-256.  Older rows keep ca '': the role's own CA.
+	 */
+	"ALTER TABLE roles"
+	"  ADD COLUMN ca text NOT NULL DEFAULT ''"
+	"   CHECK (ca IN ('', 'operator', 'regulator')),"
+	"  ADD COLUMN fingerprint text NOT NULL DEFAULT ''"
+	"   CHECK (fingerprint = '' OR fingerprint ~ '^[0-9a-f]{64}$');",
+
 	NULL
 };
 

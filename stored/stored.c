@@ -90,6 +90,7 @@ stored_open(struct cfjl_conf *conf)
 		    (CFJL_MSG_MAX - sizeof(struct seal_lot)) /
 		    sizeof(struct seal_event));
 
+	regcert_check(conf, conf->stored.regulator_cert);
 	crypt_init(conf->stored.regulator_cert, conf->stored.cipher);
 	/* Bundles carry the sealing certificates; read them while we can. */
 	if (export_init(conf->sealerd.seal_cert, conf->sealerd.tsa_cert) == -1)

@@ -131,6 +131,9 @@ int		 crypt_encrypt(const uint8_t *, size_t, uint8_t **, size_t *);
 const char	*crypt_cipher(void);
 uint64_t	 crypt_keys(void);
 
+/* regcert.c: the regulator's certificate checked at start */
+void		 regcert_check(const struct cfjl_conf *, const char *certfile);
+
 /* tracenum.c */
 int		 tracenum_write(const uint8_t *, size_t, uint32_t, uint32_t, uint64_t,
 		    uint8_t **, size_t *);

@@ -46,11 +46,12 @@ auditd)
 frontd)
 	pki_make "$T/pki" >"$T/pki.log" 2>&1 ||
 	    { cat "$T/pki.log"; echo "cannot make the test PKI"; exit 1; }
+	cas="ca operator \"$T/pki/ca.pem\" crl \"$T/pki/crl.pem\"
+ca regulator \"$T/pki/regulator-ca.pem\" crl \"$T/pki/regulator-crl.pem\""
 	part="frontd {
 	listen on 127.0.0.1 port $port
 	tls certificate \"$T/pki/server.pem\"
 	tls key \"$T/pki/server.key\"
-	tls ca \"$T/pki/ca.pem\"
 	user \"$TEST_USER\"
 	chroot \"$T/empty\"
 }"
@@ -78,6 +79,7 @@ stored)
 	    pg "$TOP/regress/lib/pg.sh" "$T/pg/c" >"$T/pg.log" 2>&1 ||
 	    { cat "$T/pg.log"; echo "cannot start PostgreSQL"; exit 1; }
 	pgc="host=$T/pg/c port=${CFJL_PG_PORT:-5432}"
+	cas="ca regulator \"$T/pki/regulator-ca.pem\""
 	part="stored {
 	database \"$pgc user=cfjl_store\"
 	database owner \"$pgc user=$TEST_USER\"
@@ -114,6 +116,7 @@ operator 48
 vault 1
 runtime-dir "$RUNDIR"
 schemas "$ARJEL/xsd"
+${cas:-}
 $part
 CONF
 
