@@ -305,6 +305,15 @@ int		 cms_fast_decrypt(struct cms_dec *, const uint8_t *, size_t,
 void	 chain_bundle(struct vctx *, struct bundle *);
 void	 chain_bundles(struct vctx *, struct bundle *, size_t);
 
+/* merkleproof.c: RFC 6962 trees over SHA-256 */
+#define V_PATH_MAX		64	/* hashes in an audit path */
+void	 merkleproof_leaf(const void *, size_t, uint8_t[V_SHA256_LEN]);
+void	 merkleproof_root(const uint8_t (*)[V_SHA256_LEN], size_t,
+	    uint8_t[V_SHA256_LEN]);
+int	 merkleproof_check(uint64_t, uint64_t, const uint8_t[V_SHA256_LEN],
+	    const uint8_t (*)[V_SHA256_LEN], size_t,
+	    const uint8_t[V_SHA256_LEN]);
+
 /* journalcheck.c */
 int	 journalcheck_run(struct vctx *, const char *);
 
