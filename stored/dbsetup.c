@@ -266,6 +266,13 @@ static const char *schema_migrations[] = {
 	" REFERENCING NEW TABLE AS new_ids"
 	" FOR EACH STATEMENT EXECUTE FUNCTION cfjl_client_ids_match();",
 
+	/*
+	 * 3: the depositor's own time (its Timestamp header, RFC 3339, as
+	 * sent), which the lot entry carries when there is one.
+	 */
+	"ALTER TABLE events ADD COLUMN stamp text"
+	" CHECK (stamp IS NULL OR length(stamp) BETWEEN 20 AND 35);",
+
 	NULL
 };
 
