@@ -158,6 +158,10 @@ struct vlot {
 	uint64_t	 premier, dernier;
 	int		 has_precedent;
 	uint8_t		 precedent[V_SHA256_LEN];
+	int		 has_racine;
+	uint8_t		 racine[V_SHA256_LEN];	/* Merkle root, as signed */
+	int		 racine_ok;	/* the root of the entries */
+	int		 paths;		/* 1 its audit paths hold, -1 not */
 	int		 has_sigvalue;
 	uint8_t		 sigvalue_sha[V_SHA256_LEN];	/* next Precedent */
 	uint8_t		 raw_sha[V_SHA256_LEN];		/* the file */
@@ -197,6 +201,7 @@ struct bundle {
 	size_t		 nlisted;
 	uint64_t	 last_event;	/* events come in IDEvt order */
 	uint64_t	 last_lot;	/* and lots in lot order */
+	uint64_t	 last_paths;	/* then the lots' audit paths */
 	struct manifest	 m;
 	char		*seal_pem;
 	size_t		 seal_len;
@@ -237,6 +242,13 @@ void	 lotcheck_run(struct vctx *, struct bundle *, struct vlot *,
 	    const char *, size_t);
 void	 lotcheck_free(struct vlot *);
 extern const struct xbound lotcheck_bound;
+
+/* pathcheck.c: a lot's audit paths */
+int	 pathcheck_parse(const char *, size_t, uint64_t *,
+	    uint8_t (*)[V_SHA256_LEN], size_t *);
+int	 pathcheck_event(const struct vlot *, uint64_t, const uint8_t *,
+	    const uint8_t (*)[V_SHA256_LEN], size_t);
+void	 pathcheck_entry(struct vlot *, struct tar *, struct tar_entry *);
 
 /* xadescheck.c, tsacheck.c */
 struct _xmlDoc;
@@ -324,6 +336,7 @@ void	 util_b64_encode(const uint8_t *, size_t, char *, size_t);
 void	 util_sha256(const void *, size_t, uint8_t *);
 int	 util_parse_iso8601_ms(const char *, int64_t *);
 int	 util_parse_compact_time(uint64_t, int64_t *);
+int	 util_rfc3339(const char *);
 void	 util_fmt_time_ms(int64_t, char *, size_t);
 int	 util_parse_u64(const char *, uint64_t *);
 void	*xcalloc(size_t, size_t);
