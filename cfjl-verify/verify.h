@@ -326,6 +326,10 @@ int	 merkleproof_check(uint64_t, uint64_t, const uint8_t[V_SHA256_LEN],
 	    const uint8_t (*)[V_SHA256_LEN], size_t,
 	    const uint8_t[V_SHA256_LEN]);
 
+/* proof.c, prove.c: the proof of one event */
+int	 proof_check(struct vctx *, FILE *, const char *);
+int	 prove_run(struct vctx *, uint64_t, const char *, FILE *);
+
 /* journalcheck.c */
 int	 journalcheck_run(struct vctx *, const char *);
 
