@@ -393,7 +393,8 @@ lotcheck_run(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	lot->parsed = 1;
 	if (bad == 0)
 		report_ok("lot %llu: Id %s, IDEvt %llu to %llu, %zu entries in "
-		    "order under their Merkle root", (unsigned long long)lot->numero, lot->id,
+		    "order under their Merkle root",
+		    (unsigned long long)lot->numero, lot->id,
 		    (unsigned long long)lot->premier,
 		    (unsigned long long)lot->dernier, lot->nentries);
 

@@ -245,11 +245,17 @@ events_request(struct conn *c, struct resp *r,
 		return;
 	}
 	/* The depositor's time goes into the lot as sent: RFC 3339 only. */
-	if (req->timestamp[0] != '\0' && rfc3339_check(req->timestamp,
-	    strlen(req->timestamp)) == -1) {
-		snprintf(why, sizeof(why), "Timestamp \"%.64s\" is not an RFC "
-		    "3339 date-time (YYYY-MM-DDThh:mm:ss[.frac] then Z or "
-		    "+hh:mm); nothing was stored", req->timestamp);
+	if (req->has_timestamp && (req->timestamp_bad ||
+	    rfc3339_check(req->timestamp, strlen(req->timestamp)) == -1)) {
+		if (req->timestamp_bad)
+			snprintf(why, sizeof(why), "the Timestamp header is "
+			    "too long or not printable ASCII: it is not an "
+			    "RFC 3339 date-time; nothing was stored");
+		else
+			snprintf(why, sizeof(why), "Timestamp \"%.64s\" is not "
+			    "an RFC 3339 date-time (YYYY-MM-DDThh:mm:ss[.frac] "
+			    "then Z or +hh:mm); nothing was stored",
+			    req->timestamp);
 		deposit_refuse(c, r, REFUSE_TIMESTAMP, "malformed Timestamp",
 		    why, -1);
 		return;

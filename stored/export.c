@@ -2,11 +2,12 @@
  * Export bundles: GET /v1/export as stored answers it.  The range is
  * resolved to whole sealed lots first (so the manifest, written first,
  * is exact), then the tar stream is produced page by page: manifest,
- * certificates, lots, their audit paths, events.  Headers are deterministic (mtime 0, mode
- * 0444, uid and gid 0, owner "cfjl"), so two exports of the same lots
- * hold byte-identical entries.  Every export is journaled and recorded
- * in the exports table for GET /v1/requests.  See export.h for the
- * message flow and cfjl-export(5) for the format.
+ * certificates, lots, their audit paths, events.  Headers are
+ * deterministic (mtime 0, mode 0444, uid and gid 0, owner "cfjl"), so
+ * two exports of the same lots hold byte-identical entries.  Every
+ * export is journaled and recorded in the exports table for GET
+ * /v1/requests.  See export.h for the message flow and cfjl-export(5)
+ * for the format.
  */
 #include <sys/types.h>
 #include <sys/queue.h>

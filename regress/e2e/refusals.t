@@ -252,6 +252,12 @@ for v in yesterday '2026-11-24 10:00:00Z' 2026-11-24T10:00:00 \
 done
 t_match "Timestamp refusal says why" "$body" \
     '"detail":"Timestamp .*2026-11-24T10:00:00.123456789\+01:00:00.* is not an RFC 3339 date-time'
+deposit "$T/ok.xml" -H 'Timestamp;'
+refused "empty Timestamp" 400 CFJL_INVALID_TIMESTAMP "malformed Timestamp"
+deposit "$T/ok.xml" -H "Timestamp: 2026-11-24T10:00:00.$(printf '%0300d' 0)Z"
+refused "Timestamp longer than a header field is kept" 400 \
+    CFJL_INVALID_TIMESTAMP "malformed Timestamp"
+t_match "a Timestamp too long: says so" "$body" "too long or not printable ASCII"
 good "Timestamp refusals"
 # Accepted in its forms, recorded as sent in the lot entry (below).
 deposit "$T/ok.xml" -H 'Timestamp: 2026-11-24t11:00:00.123456789+01:00' \
