@@ -10,46 +10,71 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include "log.h"
 #include "merkle.h"
 
+static EVP_MD_CTX *merkle_ctx(void);
+static void	 merkle_hash(uint8_t, const void *, size_t, const void *, size_t,
+	    uint8_t[MERKLE_HASH_LEN]);
 static int	 merkle_alloc(struct merkle *, size_t);
 static int	 merkle_levels(struct merkle *);
+
+/*
+ * One SHA-256 context and one fetched digest serve every hash: the
+ * one-shot functions fetch the algorithm at each call, which costs more
+ * than hashing 65 bytes (a lot's tree is 2000 of them).
+ */
+static EVP_MD_CTX *
+merkle_ctx(void)
+{
+	static EVP_MD_CTX	*ctx;
+	static EVP_MD		*md;
+
+	if (ctx == NULL && ((md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL))
+		fatalx("%s: SHA-256 is not available", __func__);
+	if (EVP_DigestInit_ex2(ctx, md, NULL) != 1)
+		fatalx("%s: SHA-256 failed", __func__);
+	return ctx;
+}
+
+static void
+merkle_hash(uint8_t prefix, const void *a, size_t alen, const void *b,
+    size_t blen, uint8_t out[MERKLE_HASH_LEN])
+{
+	EVP_MD_CTX	*c = merkle_ctx();
+	uint8_t		 buf[1 + 2 * MERKLE_HASH_LEN];
+
+	/* A node or a lot's leaf is one update of at most 65 bytes. */
+	if (alen + blen < sizeof(buf)) {
+		buf[0] = prefix;
+		memcpy(buf + 1, a, alen);
+		if (blen > 0)
+			memcpy(buf + 1 + alen, b, blen);
+		if (EVP_DigestUpdate(c, buf, 1 + alen + blen) != 1 ||
+		    EVP_DigestFinal_ex(c, out, NULL) != 1)
+			fatalx("%s: SHA-256 failed", __func__);
+		return;
+	}
+	if (EVP_DigestUpdate(c, &prefix, 1) != 1 ||
+	    EVP_DigestUpdate(c, a, alen) != 1 ||
+	    (blen > 0 && EVP_DigestUpdate(c, b, blen) != 1) ||
+	    EVP_DigestFinal_ex(c, out, NULL) != 1)
+		fatalx("%s: SHA-256 failed", __func__);
+}
 
 void
 merkle_leaf(const void *data, size_t len, uint8_t out[MERKLE_HASH_LEN])
 {
-	EVP_MD_CTX	*c;
-	uint8_t		 b[1 + 64], z = 0x00;
-
-	/* A lot's leaves are 32 bytes: no context to allocate. */
-	if (len < sizeof(b)) {
-		b[0] = z;
-		memcpy(b + 1, data, len);
-		SHA256(b, 1 + len, out);
-		return;
-	}
-	if ((c = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(c, &z, 1) != 1 ||
-	    EVP_DigestUpdate(c, data, len) != 1 ||
-	    EVP_DigestFinal_ex(c, out, NULL) != 1)
-		fatalx("%s: SHA-256 failed", __func__);
-	EVP_MD_CTX_free(c);
+	merkle_hash(0x00, data, len, NULL, 0, out);
 }
 
 void
 merkle_node(const uint8_t l[MERKLE_HASH_LEN], const uint8_t r[MERKLE_HASH_LEN],
     uint8_t out[MERKLE_HASH_LEN])
 {
-	uint8_t		 b[1 + 2 * MERKLE_HASH_LEN];
-
-	b[0] = 0x01;
-	memcpy(b + 1, l, MERKLE_HASH_LEN);
-	memcpy(b + 1 + MERKLE_HASH_LEN, r, MERKLE_HASH_LEN);
-	SHA256(b, sizeof(b), out);
+	merkle_hash(0x01, l, MERKLE_HASH_LEN, r, MERKLE_HASH_LEN, out);
 }
 
 /* Level 0 in place: build the levels above it. */
