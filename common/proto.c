@@ -62,7 +62,8 @@ proto_type_name(uint32_t type)
 	    { __VA_ARGS__ } }
 
 D(proto_hello, proto_hello, S(proto_hello, name));
-D(proto_deposit_req, deposit_req, S(deposit_req, subject));
+D(proto_deposit_req, deposit_req, S(deposit_req, subject),
+    S(deposit_req, stamp));
 D(proto_deposit_trace, deposit_trace, S(deposit_trace, type),
     S(deposit_trace, dateevt), S(deposit_trace, client_id));
 D(proto_deposit_item, deposit_item, S(deposit_item, client_id));
@@ -79,7 +80,8 @@ D(proto_export_chunk, export_chunk);
 D(proto_role, role_msg, S(role_msg, subject));
 D(proto_lot_sealed, lot_sealed);
 D(proto_seal_lot, seal_lot);
-D(proto_seal_event, seal_event, S(seal_event, type), S(seal_event, dateevt));
+D(proto_seal_event, seal_event, S(seal_event, type), S(seal_event, dateevt),
+    S(seal_event, stamp));
 D(proto_seal_done, seal_done);
 D(proto_seal_fail, seal_fail, S(seal_fail, reason));
 D(proto_journal_sign, journal_sign);

@@ -43,6 +43,7 @@
 #define DATEEVT_MAX		16	/* YYMMDDhhmmss */
 #define CLIENT_ID_MAX		128
 #define SHA256_LEN		32
+#define STAMP_MAX		40	/* RFC 3339, RFC3339_MAX and a NUL */
 
 enum imsg_type {
 	IMSG_NONE = 0,
@@ -118,6 +119,7 @@ struct deposit_req {
 	int64_t		 received_ms;	/* Unix time, milliseconds */
 	uint8_t		 depositor[SHA256_LEN];	/* SHA-256 of cert DER */
 	char		 subject[512];
+	char		 stamp[STAMP_MAX];	/* Timestamp header, or "" */
 	/* struct deposit_trace + XML, ntraces times */
 };
 
@@ -126,6 +128,7 @@ struct deposit_item {
 	uint64_t	 lot;
 	int64_t		 received_ms;
 	uint8_t		 digest[SHA256_LEN];	/* of the archived XML */
+	uint8_t		 record[SHA256_LEN];	/* of the .p7m: Empreinte */
 	uint32_t	 duplicate;	/* 1: Client-Id seen with this body */
 	char		 client_id[CLIENT_ID_MAX];
 };
@@ -232,6 +235,7 @@ struct seal_event {
 	char		 dateevt[DATEEVT_MAX];
 	uint8_t		 depositor[SHA256_LEN];
 	uint8_t		 file_sha256[SHA256_LEN];	/* of the .p7m */
+	char		 stamp[STAMP_MAX];	/* depositor's time, or "" */
 };
 
 struct seal_done {

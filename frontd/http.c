@@ -364,13 +364,17 @@ http_header(struct http_parser *p, const char *l, size_t len,
 		if (*seen & SEEN_TIMESTAMP)
 			return http_fail(p, 400, "more than one Timestamp");
 		*seen |= SEEN_TIMESTAMP;
+		/* Judged with the deposit, which refuses it by its code. */
+		p->req.has_timestamp = 1;
 		for (i = 0; i < vl; i++)
-			if ((unsigned char)v[i] >= 0x7f)
-				return http_fail(p, 400, "Timestamp must be "
-				    "ASCII");
-		if (!http_copy(p->req.timestamp, sizeof(p->req.timestamp),
-		    v, vl))
-			return http_fail(p, 400, "Timestamp too long");
+			if ((unsigned char)v[i] >= 0x7f ||
+			    (unsigned char)v[i] < 0x20)
+				p->req.timestamp_bad = 1;
+		if (p->req.timestamp_bad || !http_copy(p->req.timestamp,
+		    sizeof(p->req.timestamp), v, vl)) {
+			p->req.timestamp_bad = 1;
+			p->req.timestamp[0] = '\0';
+		}
 	}
 	return HTTP_COMPLETE;
 }

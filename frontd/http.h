@@ -40,6 +40,8 @@ struct http_request {
 	char		 content_type[HTTP_FIELD_MAX];	/* lower case, no params */
 	char		 digest[HTTP_FIELD_MAX];
 	char		 timestamp[HTTP_FIELD_MAX];
+	int		 has_timestamp;	/* sent, maybe empty or bad */
+	int		 timestamp_bad;	/* not ASCII or too long to keep */
 	char		 client_id[HTTP_CLIENT_ID_MAX];
 	int		 has_client_id;
 	int		 has_length;

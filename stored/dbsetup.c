@@ -267,7 +267,7 @@ static const char *schema_migrations[] = {
 	" FOR EACH STATEMENT EXECUTE FUNCTION cfjl_client_ids_match();",
 
 	/*
-	 * Roles bound to their issuing CA, or to one certificate by its
+	 * 3: roles bound to their issuing CA, or to one certificate by its
 	 * SHA-256.  Older rows keep ca '': the role's own CA.
 	 */
 	"ALTER TABLE roles"
@@ -275,6 +275,13 @@ static const char *schema_migrations[] = {
 	"   CHECK (ca IN ('', 'operator', 'regulator')),"
 	"  ADD COLUMN fingerprint text NOT NULL DEFAULT ''"
 	"   CHECK (fingerprint = '' OR fingerprint ~ '^[0-9a-f]{64}$');",
+
+	/*
+	 * 4: the depositor's own time (its Timestamp header, RFC 3339, as
+	 * sent), which the lot entry carries when there is one.
+	 */
+	"ALTER TABLE events ADD COLUMN stamp text"
+	" CHECK (stamp IS NULL OR length(stamp) BETWEEN 20 AND 35);",
 
 	NULL
 };

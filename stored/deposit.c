@@ -35,6 +35,7 @@
 #include "log.h"
 #include "msg.h"
 #include "refusal.h"
+#include "rfc3339.h"
 #include "stored.h"
 
 #define DEP_TRACES_MAX		100000	/* in one request */
@@ -144,19 +145,19 @@ struct dlookup {
 /* A group's rows: the columns of events, sent as arrays. */
 enum {
 	EV_IDEVT, EV_LOT, EV_TYPE, EV_DATEEVT, EV_RECEIVED, EV_DEPOSITOR,
-	EV_CLIENT_ID, EV_BODY, EV_DIGEST, EV_P7M, EV_P7M_SHA, EV_NCOLS
+	EV_CLIENT_ID, EV_BODY, EV_DIGEST, EV_P7M, EV_P7M_SHA, EV_STAMP, EV_NCOLS
 };
 static const uint32_t dep_ev_oids[EV_NCOLS] = {
 	DB_OID_INT8, DB_OID_INT8, DB_OID_TEXT, DB_OID_TEXT,
 	DB_OID_TIMESTAMPTZ, DB_OID_BYTEA, DB_OID_TEXT, DB_OID_BYTEA,
-	DB_OID_BYTEA, DB_OID_BYTEA, DB_OID_BYTEA
+	DB_OID_BYTEA, DB_OID_BYTEA, DB_OID_BYTEA, DB_OID_TEXT
 };
 static const struct db_stmt dep_ev_stmt = { "cfjl_events",
     "INSERT INTO events (idevt, lot, type, dateevt, received, depositor,"
-    " client_id, body_sha256, digest, p7m, p7m_sha256) SELECT * FROM"
+    " client_id, body_sha256, digest, p7m, p7m_sha256, stamp) SELECT * FROM"
     " unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],"
     " $5::timestamptz[], $6::bytea[], $7::text[], $8::bytea[],"
-    " $9::bytea[], $10::bytea[], $11::bytea[])" };
+    " $9::bytea[], $10::bytea[], $11::bytea[], $12::text[])" };
 static const struct db_stmt dep_cid_stmt = { "cfjl_client_ids",
     "INSERT INTO client_ids (client_id, idevt) SELECT * FROM"
     " unnest($1::text[], $2::bigint[])" };
@@ -275,6 +276,10 @@ dep_parse(struct dreq *r, struct msg *m)
 	    (r->h.batch == 0 && r->h.ntraces != 1))
 		return m_fail(m, "%u traces (batch %u)", r->h.ntraces,
 		    r->h.batch);
+	/* frontd refuses another form: the lot must not carry one. */
+	if (r->h.stamp[0] != '\0' &&
+	    rfc3339_check(r->h.stamp, strlen(r->h.stamp)) == -1)
+		return m_fail(m, "Timestamp is not RFC 3339");
 	if ((r->t = calloc(r->h.ntraces, sizeof(*r->t))) == NULL)
 		fatal(NULL);
 	for (i = 0; i < r->h.ntraces; i++) {
@@ -481,7 +486,8 @@ dep_lookup_flush(void)
 	db_params_init(&p);
 	db_param_text(&p, arr);
 	db_job_query(job, "SELECT c.client_id, e.idevt, e.lot, e.received,"
-	    " e.digest, e.body_sha256 FROM client_ids c JOIN events e"
+	    " e.digest, e.body_sha256, e.p7m_sha256 FROM client_ids c"
+	    " JOIN events e"
 	    " USING (idevt) WHERE c.client_id = ANY ($1::text[])", &p,
 	    dep_lookup_rows, l);
 	db_params_free(&p);
@@ -516,6 +522,9 @@ dep_lookup_rows(PGresult *res, void *arg)
 		b = db_get_bytes(res, i, 5, &len);
 		if (len == SHA256_LEN)
 			memcpy(c->body, b, len);
+		b = db_get_bytes(res, i, 6, &len);
+		if (len == SHA256_LEN)
+			memcpy(c->item.record, b, len);
 		c->item.duplicate = 1;
 		strlcpy(c->item.client_id, id, sizeof(c->item.client_id));
 		/* Settled: the cache owns it now, not the request. */
@@ -718,6 +727,7 @@ dep_prepare(struct dgroup *g, struct dreq *r)
 		}
 		freezero(xml, xlen);
 		SHA256(t->p7m, t->p7mlen, t->p7m_sha);
+		memcpy(t->item.record, t->p7m_sha, SHA256_LEN);
 	}
 	return 0;
  fail:
@@ -794,6 +804,10 @@ dep_write(struct dgroup *g, struct db_job *job)
 			db_array_bytes(&ev[EV_P7M], t->p7m, t->p7mlen);
 			db_array_bytes(&ev[EV_P7M_SHA], t->p7m_sha,
 			    SHA256_LEN);
+			if (r->h.stamp[0] != '\0')
+				db_array_text(&ev[EV_STAMP], r->h.stamp);
+			else
+				db_array_null(&ev[EV_STAMP]);
 			if (ev[0].n == DEP_ROWS_MAX)
 				dep_send(job, &dep_ev_stmt, ev, EV_NCOLS);
 			if (cid[0].n == DEP_ROWS_MAX) {

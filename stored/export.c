@@ -2,11 +2,12 @@
  * Export bundles: GET /v1/export as stored answers it.  The range is
  * resolved to whole sealed lots first (so the manifest, written first,
  * is exact), then the tar stream is produced page by page: manifest,
- * certificates, lots, events.  Headers are deterministic (mtime 0, mode
- * 0444, uid and gid 0, owner "cfjl"), so two exports of the same lots
- * hold byte-identical entries.  Every export is journaled and recorded
- * in the exports table for GET /v1/requests.  See export.h for the
- * message flow and cfjl-export(5) for the format.
+ * certificates, lots, their audit paths, events.  Headers are
+ * deterministic (mtime 0, mode 0444, uid and gid 0, owner "cfjl"), so
+ * two exports of the same lots hold byte-identical entries.  Every
+ * export is journaled and recorded in the exports table for GET
+ * /v1/requests.  See export.h for the message flow and cfjl-export(5)
+ * for the format.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -28,6 +29,7 @@
 #include "audit.h"
 #include "stored.h"
 #include "export.h"
+#include "auditpath.h"
 
 #define TAR_BLOCK	512
 #define CERT_FILE_MAX	(256 * 1024)
@@ -35,6 +37,7 @@
 enum export_phase {
 	EX_RANGE,	/* resolving the range to lots */
 	EX_LOTS,
+	EX_PATHS,	/* each lot's audit paths */
 	EX_EVENTS,
 	EX_TAIL,	/* everything written but the end blocks */
 	EX_DONE		/* the archive is complete, draining */
@@ -546,6 +549,13 @@ export_page(struct export *ex)
 		db_job_query(job, "SELECT numero, xml FROM lot_seals "
 		    "WHERE numero >= $1 AND numero <= $2 ORDER BY numero "
 		    "LIMIT $3", &p, export_page_rows, ex);
+	} else if (ex->phase == EX_PATHS) {
+		db_param_u64(&p, ex->m.lot_last - ex->next < EXPORT_PAGE_LOTS ?
+		    ex->m.lot_last : ex->next + EXPORT_PAGE_LOTS - 1);
+		db_job_query(job, "SELECT lot, min(idevt), count(*), "
+		    "string_agg(p7m_sha256, ''::bytea ORDER BY idevt) "
+		    "FROM events WHERE lot >= $1 AND lot <= $2 GROUP BY lot "
+		    "ORDER BY lot", &p, export_page_rows, ex);
 	} else {
 		db_param_u64(&p, ex->m.inc_to);
 		db_param_u64(&p, ex->page_events);
@@ -563,9 +573,9 @@ export_page_rows(PGresult *res, void *arg)
 {
 	struct export	*ex = arg;
 	const uint8_t	*data;
-	char		 path[64];
+	char		 path[64], *text;
 	size_t		 len;
-	uint64_t	 n;
+	uint64_t	 n, nev;
 	int		 i;
 
 	if (ex->gone)
@@ -575,9 +585,29 @@ export_page_rows(PGresult *res, void *arg)
 		if (n != ex->next) {
 			/* the constraints make this impossible: stop */
 			log_warnx("export: expected %s %" PRIu64 ", read %"
-			    PRIu64, ex->phase == EX_LOTS ? "lot" : "IDEvt",
+			    PRIu64, ex->phase == EX_EVENTS ? "IDEvt" : "lot",
 			    ex->next, n);
 			return;
+		}
+		if (ex->phase == EX_PATHS) {
+			data = db_get_bytes(res, i, 3, &len);
+			nev = db_get_u64(res, i, 2);
+			if (nev == 0 || len != nev * SHA256_LEN) {
+				log_warnx("export: lot %" PRIu64 " has %" PRIu64
+				    " events but %zu digest bytes", n, nev, len);
+				return;
+			}
+			if ((text = auditpath_text(db_get_u64(res, i, 1), data,
+			    nev, &len)) == NULL)
+				fatalx("%s: out of memory", __func__);
+			snprintf(path, sizeof(path), "paths/%012" PRIu64 ".txt",
+			    n);
+			if (export_tar_file(&ex->tar, path, text, len) == -1)
+				fatalx("%s: out of memory", __func__);
+			free(text);
+			ex->page_bytes += len;
+			ex->next++;
+			continue;
 		}
 		data = db_get_bytes(res, i, 1, &len);
 		if (ex->phase == EX_LOTS)
@@ -619,6 +649,9 @@ export_page_done(int ok, const char *err, void *arg)
 			ex->page_events = EXPORT_PAGE_EVENTS_MAX;
 	}
 	if (ex->phase == EX_LOTS && ex->next > ex->m.lot_last) {
+		ex->phase = EX_PATHS;
+		ex->next = ex->m.lot_first;
+	} else if (ex->phase == EX_PATHS && ex->next > ex->m.lot_last) {
 		ex->phase = EX_EVENTS;
 		ex->next = ex->m.inc_from;
 	} else if (ex->phase == EX_EVENTS && ex->next > ex->m.inc_to)
@@ -643,7 +676,8 @@ export_pump(struct export *ex)
 {
 	for (;;) {
 		if (!ex->querying && ex->tar.len < EXPORT_PAGE_BYTES) {
-			if (ex->phase == EX_LOTS || ex->phase == EX_EVENTS) {
+			if (ex->phase == EX_LOTS || ex->phase == EX_PATHS ||
+			    ex->phase == EX_EVENTS) {
 				if (export_page(ex) == -1)
 					return;
 			} else if (ex->phase == EX_TAIL) {

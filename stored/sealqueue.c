@@ -177,7 +177,7 @@ sq_free(struct sealq *q)
 	free(q);
 }
 
-/* Columns: idevt, received, type, dateevt, depositor, p7m_sha256. */
+/* Columns: idevt, received, type, dateevt, depositor, p7m_sha256, stamp. */
 static void
 sq_event_row(struct seal_event *ev, PGresult *res, int row, int col)
 {
@@ -195,6 +195,7 @@ sq_event_row(struct seal_event *ev, PGresult *res, int row, int col)
 	b = db_get_bytes(res, row, col + 5, &len);
 	if (len == SHA256_LEN)
 		memcpy(ev->file_sha256, b, len);
+	db_get_text(res, row, col + 6, ev->stamp, sizeof(ev->stamp));
 }
 
 /*
@@ -218,7 +219,7 @@ sealqueue_capture(struct db_job *job, const struct lot_closed *c)
 	db_params_init(&p);
 	db_param_u64(&p, c->numero);
 	db_job_query(job, "SELECT idevt, received, type, dateevt, depositor,"
-	    " p7m_sha256 FROM events WHERE lot = $1 ORDER BY idevt", &p,
+	    " p7m_sha256, stamp FROM events WHERE lot = $1 ORDER BY idevt", &p,
 	    sq_captured, SQ_ARG(c->numero));
 	db_params_free(&p);
 }
@@ -540,7 +541,7 @@ sq_load(void)
 	db_param_u64(&p, first->l.numero);
 	db_param_u64(&p, lastq->l.numero);
 	db_job_query(job, "SELECT lot, idevt, received, type, dateevt,"
-	    " depositor, p7m_sha256 FROM events WHERE lot BETWEEN $1 AND $2"
+	    " depositor, p7m_sha256, stamp FROM events WHERE lot BETWEEN $1 AND $2"
 	    " ORDER BY idevt", &p, sq_load_rows, SQ_ARG(sq.gen));
 	db_params_free(&p);
 	db_job_end(job);

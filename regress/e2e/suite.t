@@ -93,5 +93,17 @@ rc=$?
 cat "$T/verify.out" | tail -n 5
 t_eq "cfjl-verify accepts the bundle" "$rc" 0
 t_eq "every event decrypted by cfjl-verify" "$(ls "$T/plain" | wc -l)" "$n"
+t_match "every event's audit path leads to its lot's root" \
+    "$(cat "$T/verify.out")" "audit paths lead to its Racine"
+
+# One event of the vault's export proven alone.
+"$TOP/cfjl-verify/cfjl-verify" prove -t "$P/trust.pem" 2 "$T/export.tar" \
+    > "$T/2.proof" 2> "$T/prove.out"
+t_eq "a proof of IDEvt 2 from the export" "$?" 0
+"$TOP/cfjl-verify/cfjl-verify" proof -t "$P/trust.pem" "$T/2.proof" \
+    > "$T/proof.out" 2>&1
+t_eq "the proof holds alone" "$?" 0
+t_match "the proof names its event and lot" "$(cat "$T/proof.out")" \
+    "event 2: its record .* is in lot [0-9]+: audit path"
 
 t_done

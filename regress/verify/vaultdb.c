@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <openssl/sha.h>
 
 #include "config.h"
 #include "proto.h"
@@ -299,6 +300,40 @@ run(struct job *j)
 			} else
 				for (k = 0; k < 5; k++)
 					row(res, 0, k, NULL, 0);
+		} else if (strstr(s, "string_agg(p7m_sha256") != NULL) {
+			/* each lot's first IDEvt, count, .p7m digests */
+			res = result(4);
+			for (n = p[0], r = 0; n <= p[1] && n <= nvlots;
+			    n++, r++) {
+				struct vlot	*v = &vlots[n - 1];
+				uint8_t		*d;
+				uint64_t	 e, cnt = v->last - v->first + 1;
+
+				if ((d = calloc(cnt, 32)) == NULL)
+					err(2, NULL);
+				for (e = v->first; e <= v->last; e++) {
+					snprintf(path, sizeof(path),
+					    "%s/events/%012" PRIu64 ".p7m",
+					    vdir, e);
+					if ((fp = fopen(path, "rb")) == NULL)
+						err(2, "%s", path);
+					fseek(fp, 0, SEEK_END);
+					len = ftell(fp);
+					rewind(fp);
+					buf = malloc(len + 1);
+					if (fread(buf, 1, len, fp) != len)
+						err(2, "%s", path);
+					fclose(fp);
+					SHA256((uint8_t *)buf, len,
+					    d + (e - v->first) * 32);
+					free(buf);
+				}
+				row_u64(res, r, 0, n);
+				row_u64(res, r, 1, v->first);
+				row_u64(res, r, 2, cnt);
+				row(res, r, 3, d, cnt * 32);
+				free(d);
+			}
 		} else if (strstr(s, "FROM lot_seals") != NULL ||
 		    strstr(s, "FROM events") != NULL) {
 			int lots = strstr(s, "FROM lot_seals") != NULL;
