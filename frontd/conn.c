@@ -122,6 +122,7 @@ static int	conn_write(struct conn *);
 static void	conn_parse(struct conn *);
 static void	conn_flush(struct conn *);
 static int	conn_out_add(struct conn *, const void *, size_t);
+static size_t	conn_head_len(const struct resp *);
 static void	conn_rearm(struct conn *);
 static void	conn_close(struct conn *);
 static void	conn_detach(struct conn *);
@@ -326,6 +327,8 @@ conn_reading(const struct conn *c)
 static void
 conn_io(struct conn *c)
 {
+	unsigned int	 n;
+
 	if (c->state == CONN_HANDSHAKE) {
 		switch (conn_handshake(c)) {
 		case -1:
@@ -344,8 +347,15 @@ conn_io(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	conn_parse(c);
-	conn_flush(c);
+	/*
+	 * Answers written free slots for requests already read: parse
+	 * them now, for no socket event will say they are there.
+	 */
+	do {
+		conn_parse(c);
+		n = c->nresps;
+		conn_flush(c);
+	} while (c->nresps < n && c->inlen > 0);
 	if (conn_write(c) == -1) {
 		conn_close(c);
 		return;
@@ -512,7 +522,8 @@ conn_parse(struct conn *c)
 	int			 rc;
 
 	while (c->inlen > off && !c->closing && !c->no_more &&
-	    c->nresps < FRONTD_PIPELINE_MAX) {
+	    c->nresps < FRONTD_PIPELINE_MAX &&
+	    c->outlen - c->outoff < FRONTD_OUT_HIGH) {
 		rc = http_parse(&c->parser, c->in + off, c->inlen - off);
 		if (rc == HTTP_MORE)
 			break;
@@ -528,7 +539,8 @@ conn_parse(struct conn *c)
 		if (rc == HTTP_FAIL) {
 			c->no_more = 1;
 			router_http_error(c, c->parser.status,
-			    c->parser.error, NULL, 1);
+			    c->parser.error, c->parser.detail[0] != '\0' ?
+			    c->parser.detail : NULL, 1);
 			break;
 		}
 		/* HTTP_COMPLETE; the parser is not used again before init. */
@@ -574,6 +586,7 @@ conn_resp_replace(struct resp *r)
 	n->conn = c;
 	n->kind = RESP_LOCAL;
 	n->close = r->close;
+	n->head_only = r->head_only;
 	TAILQ_INSERT_BEFORE(r, n, entry);
 	TAILQ_REMOVE(&c->resps, r, entry);
 	r->conn = NULL;
@@ -611,7 +624,8 @@ conn_flush(struct conn *c)
 				return;
 		} else if (!r->ready)
 			return;
-		else if (conn_out_add(c, r->data, r->len) == -1) {
+		else if (conn_out_add(c, r->data, r->head_only ?
+		    conn_head_len(r) : r->len) == -1) {
 			c->closing = 1;
 			return;
 		}
@@ -623,6 +637,18 @@ conn_flush(struct conn *c)
 		if (c->closing)
 			return;
 	}
+}
+
+/* An answer to HEAD: its head as GET would have it, without the body. */
+static size_t
+conn_head_len(const struct resp *r)
+{
+	size_t	 i;
+
+	for (i = 0; i + 4 <= r->len; i++)
+		if (memcmp(r->data + i, "\r\n\r\n", 4) == 0)
+			return i + 4;
+	return r->len;
 }
 
 static int
