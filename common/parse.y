@@ -113,6 +113,7 @@ static void	 conf_validate(void);
 %token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHROOT CIPHER CLOCK
 %token	OWNER
 %token	COMMITDELAY COMMITMAX CONTROL CRL DATABASE DEPOSITOR EVERY FRONTD
+%token	HANDSHAKETIMEOUT MAXHANDSHAKES MAXHANDSHAKESCLIENT
 %token	FUNCGROUP HEADERTIMEOUT IDLETIMEOUT INCLUDE JOURNAL KEY LISTEN LOT
 %token	MAXAGE MAXBATCH MAXBODY MAXCONNS MAXCONNSCLIENT MAXERROR MAXEVENTS
 %token	MAXHEADERSIZE MAXHEADERS MAXXMLDEPTH MODULE ON OPERATOR PINFILE PKCS11
@@ -369,6 +370,22 @@ frontdopt	: LISTEN ON string port {
 			if (check_number($2, 1, 65536,
 			    "max-connections-per-client") == 0)
 				conf->frontd.max_conns_per_client = $2;
+		}
+		| MAXHANDSHAKES NUMBER {
+			if (check_number($2, 1, 65536, "max-handshakes") == 0)
+				conf->frontd.max_handshakes = $2;
+		}
+		| MAXHANDSHAKESCLIENT NUMBER {
+			if (check_number($2, 1, 65536,
+			    "max-handshakes-per-client") == 0)
+				conf->frontd.max_handshakes_per_client = $2;
+		}
+		| HANDSHAKETIMEOUT duration {
+			long long	 v;
+
+			if (set_duration($2, US_S, US_S, 1, 600,
+			    "handshake-timeout", &v) == 0)
+				conf->frontd.handshake_timeout = v;
 		}
 		| IDLETIMEOUT duration {
 			long long	 v;
@@ -675,6 +692,7 @@ static const struct keyword {
 	{ "every",			EVERY },
 	{ "frontd",			FRONTD },
 	{ "functional-group",		FUNCGROUP },
+	{ "handshake-timeout",		HANDSHAKETIMEOUT },
 	{ "header-timeout",		HEADERTIMEOUT },
 	{ "idle-timeout",		IDLETIMEOUT },
 	{ "include",			INCLUDE },
@@ -690,6 +708,8 @@ static const struct keyword {
 	{ "max-error",			MAXERROR },
 	{ "max-events",			MAXEVENTS },
 	{ "max-header-size",		MAXHEADERSIZE },
+	{ "max-handshakes",		MAXHANDSHAKES },
+	{ "max-handshakes-per-client",	MAXHANDSHAKESCLIENT },
 	{ "max-headers",		MAXHEADERS },
 	{ "max-xml-depth",		MAXXMLDEPTH },
 	{ "module",			MODULE },
@@ -1358,6 +1378,14 @@ conf_validate(void)
 		fprintf(stderr, "%s: max-connections-per-client %u exceeds "
 		    "max-connections %u\n", name,
 		    conf->frontd.max_conns_per_client, conf->frontd.max_conns);
+	}
+	if (conf->frontd.max_handshakes_per_client >
+	    conf->frontd.max_handshakes) {
+		errors++;
+		fprintf(stderr, "%s: max-handshakes-per-client %u exceeds "
+		    "max-handshakes %u\n", name,
+		    conf->frontd.max_handshakes_per_client,
+		    conf->frontd.max_handshakes);
 	}
 }
 

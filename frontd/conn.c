@@ -1,10 +1,13 @@
 /*
  * Listeners and client connections: accept with caps (in all and per
- * client address), the TLS handshake, reading into a bounded buffer that
- * the HTTP parser works on, and writing the answers in request order even
- * when later requests are answered first.  Timeouts: header-timeout for
- * the handshake and for a request head (slow clients), idle-timeout
- * between requests, for a body, and for a client that stops reading.
+ * client address), the TLS handshake with caps of its own (so that
+ * connections that never finish it cannot keep out the ones that do),
+ * reading into a bounded buffer that the HTTP parser works on, and
+ * writing the answers in request order even when later requests are
+ * answered first.  Timeouts: handshake-timeout; header-timeout for a
+ * request head (slow clients) and for a client without a role;
+ * idle-timeout between requests, for a body, and for a client that
+ * stops reading.
  */
 #define _GNU_SOURCE		/* accept4 */
 
@@ -35,6 +38,13 @@
 #define CONN_READ_CHUNK		16384
 #define CONN_LISTEN_MAX		16
 #define CONN_IO_ROUNDS		64	/* reads or writes per wake-up */
+#define CONN_ACCEPT_ROUNDS	32	/* accepts per wake-up */
+/*
+ * The kernel's queue of connections for accept(): when a flood fills
+ * it, a good client's SYN is dropped and retried only a second later.
+ * The kernel caps it (net.core.somaxconn).
+ */
+#define CONN_BACKLOG		4096
 
 enum conn_state {
 	CONN_HANDSHAKE,
@@ -49,11 +59,13 @@ struct client {
 	RB_ENTRY(client)	 node;
 	char			 addr[INET6_ADDRSTRLEN];
 	unsigned int		 n;
+	unsigned int		 nhs;		/* of n, in the handshake */
 };
 RB_HEAD(client_tree, client);
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
+	TAILQ_ENTRY(conn)	 hs_entry;	/* handshakes, oldest first */
 	int			 fd;
 	struct tls		*tls;
 	enum conn_state		 state;
@@ -65,6 +77,7 @@ struct conn {
 	struct client		*client;
 	char			 subject[CFJL_SUBJECT_MAX];
 	uint8_t			 depositor[SHA256_LEN];
+	int			 norole;	/* none when it connected */
 
 	char			*in;
 	size_t			 inlen;
@@ -100,6 +113,15 @@ struct listener {
 };
 
 static TAILQ_HEAD(, conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
+static TAILQ_HEAD(, conn)	 handshakes = TAILQ_HEAD_INITIALIZER(handshakes);
+static unsigned int		 nhandshakes;
+/* Handshakes cut short since the last line in the log, which says so. */
+static struct {
+	time_t			 logged;
+	unsigned int		 refused;	/* over the cap per address */
+	unsigned int		 evicted;	/* over the cap in all */
+	unsigned int		 timedout;
+} hs_cut;
 static struct client_tree	 clients = RB_INITIALIZER(&clients);
 static struct listener		 listeners[CONN_LISTEN_MAX];
 static size_t			 nlisteners;
@@ -110,6 +132,10 @@ RB_PROTOTYPE_INTERNAL(client_tree, client, node, client_cmp, static __attribute_
 RB_GENERATE_INTERNAL(client_tree, client, node, client_cmp, static __attribute__((__unused__)))
 
 static void	conn_accept(int, short, void *);
+static int	conn_accept_one(int);
+static void	conn_hs_evict(void);
+static void	conn_hs_done(struct conn *);
+static void	conn_hs_log(void);
 static void	conn_accept_resume(int, short, void *);
 static void	conn_listeners_set(int);
 static void	conn_event(int, short, void *);
@@ -178,7 +204,7 @@ conn_listen(void)
 				fatal("setsockopt IPV6_V6ONLY");
 			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
 				fatal("bind %s port %s", l->host, l->port);
-			if (listen(fd, 128) == -1)
+			if (listen(fd, CONN_BACKLOG) == -1)
 				fatal("listen %s port %s", l->host, l->port);
 			listeners[nlisteners].fd = fd;
 			event_set(&listeners[nlisteners].ev, fd,
@@ -215,16 +241,31 @@ conn_accept_resume(int fd, short ev, void *arg)
 		conn_listeners_set(1);
 }
 
+/* A few connections a wake-up: a flood must not leave good ones queued. */
 static void
 conn_accept(int lfd, short ev, void *arg)
+{
+	int	 i;
+
+	for (i = 0; i < CONN_ACCEPT_ROUNDS; i++)
+		if (conn_accept_one(lfd) == -1)
+			break;
+}
+
+/* -1: stop accepting for this wake-up. */
+static int
+conn_accept_one(int lfd)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	struct client		 key, *cl;
 	struct conn		*c;
 	struct timeval		 tv = { 1, 0 };
+	const struct cfjl_frontd_conf *fc = &env->conf->frontd;
 	int			 fd, one = 1;
 
+	if (env->nconns >= fc->max_conns)
+		return -1;
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -233,7 +274,7 @@ conn_accept(int lfd, short ev, void *arg)
 			conn_listeners_set(0);
 			evtimer_add(&accept_pause, &tv);
 		}
-		return;
+		return -1;
 	}
 
 	/* Answers go out at once, not held back for the client's ACK. */
@@ -245,16 +286,28 @@ conn_accept(int lfd, short ev, void *arg)
 	    sizeof(key.addr), NULL, 0, NI_NUMERICHOST) != 0)
 		strlcpy(key.addr, "?", sizeof(key.addr));
 	if ((cl = RB_FIND(client_tree, &clients, &key)) != NULL &&
-	    cl->n >= env->conf->frontd.max_conns_per_client) {
+	    cl->n >= fc->max_conns_per_client) {
 		log_warnx("%s: more than %u connections from this address, "
-		    "refused", key.addr, env->conf->frontd.max_conns_per_client);
+		    "refused", key.addr, fc->max_conns_per_client);
 		close(fd);
-		return;
+		return 0;
+	}
+	if (cl != NULL && cl->nhs >= fc->max_handshakes_per_client) {
+		/* Counted, not logged one by one: a flood would fill the log. */
+		hs_cut.refused++;
+		conn_hs_log();
+		close(fd);
+		return 0;
+	}
+	if (nhandshakes >= fc->max_handshakes) {
+		conn_hs_evict();
+		/* The evicted one may have been its address's last. */
+		cl = RB_FIND(client_tree, &clients, &key);
 	}
 	if (cl == NULL) {
 		if ((cl = calloc(1, sizeof(*cl))) == NULL) {
 			close(fd);
-			return;
+			return 0;
 		}
 		strlcpy(cl->addr, key.addr, sizeof(cl->addr));
 		RB_INSERT(client_tree, &clients, cl);
@@ -265,7 +318,7 @@ conn_accept(int lfd, short ev, void *arg)
 			free(cl);
 		}
 		close(fd);
-		return;
+		return 0;
 	}
 	if (tls_accept_socket(env->tls, &c->tls, fd) == -1) {
 		log_warnx("%s: tls_accept_socket: %s", key.addr,
@@ -276,9 +329,10 @@ conn_accept(int lfd, short ev, void *arg)
 			free(cl);
 		}
 		close(fd);
-		return;
+		return 0;
 	}
 	cl->n++;
+	cl->nhs++;
 	c->client = cl;
 	c->fd = fd;
 	c->state = CONN_HANDSHAKE;
@@ -289,12 +343,66 @@ conn_accept(int lfd, short ev, void *arg)
 	evtimer_set(&c->tmo, conn_timeout, c);
 	evtimer_set(&c->kick, conn_kick, c);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
-	if (++env->nconns >= env->conf->frontd.max_conns) {
+	TAILQ_INSERT_TAIL(&handshakes, c, hs_entry);
+	nhandshakes++;
+	if (++env->nconns >= fc->max_conns) {
 		log_warnx("%u connections: not accepting more for now",
 		    env->nconns);
 		conn_listeners_set(0);
 	}
 	conn_io(c);
+	return 0;
+}
+
+/*
+ * Every handshake slot is taken: the oldest handshake of an address
+ * that holds two or more goes (a client with a certificate finishes its
+ * own in milliseconds, one at a time); failing that, the oldest.
+ */
+static void
+conn_hs_evict(void)
+{
+	struct conn	*c, *victim;
+
+	victim = TAILQ_FIRST(&handshakes);
+	TAILQ_FOREACH(c, &handshakes, hs_entry) {
+		if (c->client->nhs >= 2) {
+			victim = c;
+			break;
+		}
+	}
+	if (victim == NULL)
+		return;
+	hs_cut.evicted++;
+	conn_hs_log();
+	conn_close(victim);
+}
+
+/* The handshake is over, one way or the other: its slot is free. */
+static void
+conn_hs_done(struct conn *c)
+{
+	if (c->state != CONN_HANDSHAKE)
+		return;
+	TAILQ_REMOVE(&handshakes, c, hs_entry);
+	nhandshakes--;
+	c->client->nhs--;
+}
+
+static void
+conn_hs_log(void)
+{
+	time_t	 now = conn_now();
+
+	if (now == hs_cut.logged ||
+	    hs_cut.refused + hs_cut.evicted + hs_cut.timedout == 0)
+		return;
+	log_warnx("connections closed in their TLS handshake: %u over "
+	    "max-handshakes-per-client, %u over max-handshakes, %u after "
+	    "handshake-timeout", hs_cut.refused, hs_cut.evicted,
+	    hs_cut.timedout);
+	hs_cut.logged = now;
+	hs_cut.refused = hs_cut.evicted = hs_cut.timedout = 0;
 }
 
 static void
@@ -446,7 +554,10 @@ conn_handshake(struct conn *c)
 		    c->client->addr);
 		return -1;
 	}
+	conn_hs_done(c);
 	c->state = CONN_ACTIVE;
+	/* Answered 403 and closed at its first request; it may not idle. */
+	c->norole = roles_of(c->subject) == 0;
 	c->last_read = conn_now();
 	log_debug("%s: %s connected (%s)", c->client->addr, c->subject,
 	    tls_conn_version(c->tls));
@@ -771,7 +882,7 @@ conn_rearm(struct conn *c)
 	}
 
 	if (c->state == CONN_HANDSHAKE)
-		deadline = c->accepted + fc->header_timeout;
+		deadline = c->accepted + fc->handshake_timeout;
 	else if (c->outoff < c->outlen)
 		deadline = c->last_write + fc->idle_timeout;
 	else if (c->nresps > 0)
@@ -782,7 +893,8 @@ conn_rearm(struct conn *c)
 		deadline = c->last_read + fc->idle_timeout;
 	else
 		deadline = (c->last_read > c->last_write ? c->last_read :
-		    c->last_write) + fc->idle_timeout;
+		    c->last_write) + (c->norole ? fc->header_timeout :
+		    fc->idle_timeout);
 	if (deadline == c->deadline)
 		return;
 	c->deadline = deadline;
@@ -813,7 +925,11 @@ conn_timeout(int fd, short ev, void *arg)
 		conn_io(c);
 		return;
 	}
-	log_debug("%s: connection timed out", c->client->addr);
+	if (c->state == CONN_HANDSHAKE) {
+		hs_cut.timedout++;
+		conn_hs_log();
+	} else
+		log_debug("%s: connection timed out", c->client->addr);
 	conn_close(c);
 }
 
@@ -840,6 +956,7 @@ conn_detach(struct conn *c)
 static void
 conn_close(struct conn *c)
 {
+	conn_hs_done(c);
 	conn_detach(c);
 	event_del(&c->ev);
 	evtimer_del(&c->tmo);

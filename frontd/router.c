@@ -262,6 +262,8 @@ router_request(struct conn *c, const struct http_request *req)
 		    get ? "GET" : "other", p);
 
 	if (roles == 0) {
+		/* Its slot goes to a client that has something to ask. */
+		r->close = 1;
 		env->nrefused++;
 		log_info("%s: %s: refused 403: no role", conn_addr(c),
 		    conn_subject(c));
