@@ -2,8 +2,10 @@
 # frontd under hostile load keeps serving the clients that have a
 # certificate: a flood of connections that never start their TLS
 # handshake, held open and reopened from several addresses, is bounded
-# by max-handshakes, max-handshakes-per-client and handshake-timeout; a
-# certificate without a role loses its connection with its 403.
+# by max-handshakes, max-handshakes-per-client and handshake-timeout;
+# 1 MB traces built to make the checks superlinear are refused in
+# milliseconds; a certificate without a role loses its connection with
+# its 403.
 . "$(dirname "$0")/../lib/common.sh"
 t_unprivileged "$@"
 t_need curl openssl ss
@@ -16,7 +18,8 @@ alone_start "	max-connections 1024
 	max-connections-per-client 1024
 	max-handshakes 64
 	max-handshakes-per-client 32
-	handshake-timeout 2s"
+	handshake-timeout 2s
+	max-body 2M"
 
 json() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$T/body"; }
 F=$TOP/regress/frontd/flood.py
@@ -91,6 +94,56 @@ t_match "8 addresses: the flood was cut and reopened" "$(cat "$T/flood.out")" "d
 t_match "8 addresses: evictions counted in the log" "$(cat "$T/frontd.log")" \
     "TLS handshake: [0-9]+ over max-handshakes-per-client, [1-9][0-9]* over max-handshakes"
 sleep 1
+
+# --- pathological traces: refused in milliseconds, others served ---
+# pathological NAME: the PASPMISE sample made 1 MB of trouble.
+pathological()
+{
+	sed 's|<IDEvt>1</IDEvt>|<IDEvt>0</IDEvt>|' "$ARJEL/samples/PASPMISE.xml" |
+	    /usr/bin/python3 -c '
+import sys
+base, kind = sys.stdin.read(), sys.argv[1]
+M = 1000000
+if kind == "attrs":
+    at, add = "<PASPMISE", "".join(" a%d=\"x\"" % k for k in range(95000))
+elif kind == "ns":
+    at = "<Tech>41</Tech>"
+    dec = "".join("<d" + "".join(" xmlns:q%d_%d=\"u:%d\"" % (d, k, k)
+        for k in range(32)) + ">" for d in range(29))
+    add = dec + "<q0_0:a/>" * ((M - len(dec)) // 9) + "</d>" * 29
+else:
+    at = "<Tech>41</Tech>"
+    add = ("<b>" * 250 + "</b>" * 250) * (M // 1750)
+i = base.index(at) + len(at)
+sys.stdout.write(base[:i] + add + base[i:])' "$1" > "$T/$1.xml"
+}
+for k in attrs ns deep; do pathological $k; done
+t_log "# 95000 attributes: $(wc -c < "$T/attrs.xml") bytes"
+(
+	for round in 1 2 3; do
+		for k in attrs ns deep; do
+			curl -sS --max-time 10 -o "$T/p.$k.$round" -w "$k %{http_code} %{time_total}\n" \
+			    --cacert "$P/ca.pem" --cert "$P/depositor.pem" --key "$P/depositor.key" \
+			    -H 'Content-Type: application/xml' --data-binary @"$T/$k.xml" \
+			    "$URL/v1/events"
+		done
+	done > "$T/patho.out" 2>&1
+) &
+PATHO=$!
+out=$(probe 6)
+wait $PATHO
+t_log "# good client while the depositor sends them: $out"
+t_log "$(sed 's/^/# /' "$T/patho.out")"
+t_match "while pathological traces come: 6 probes answered" "$out" "^(404 ){6}"
+t_ok "while pathological traces come: each within 1 s" awk -v w="${out##* }" 'BEGIN { exit !(w < 1) }'
+t_eq "every pathological trace refused with 400" "$(cut -d' ' -f2 "$T/patho.out" | sort -u)" 400
+t_ok "each refused within 1 s, upload included" awk '$3 >= 1 { exit 1 }' "$T/patho.out"
+t_match "95000 attributes: the count's refusal" "$(cat "$T/p.attrs.1")" \
+    '"error":"too many attributes","detail":"byte [0-9]+: more than 32 attributes on an element"'
+t_match "29 x 32 namespace declarations: refused by their count" "$(cat "$T/p.ns.1")" \
+    '"error":"too many namespaces","detail":"byte [0-9]+: more than 16 namespace declarations in a trace"'
+t_match "1 MB nested 250 deep: refused before parsing" "$(cat "$T/p.deep.1")" \
+    '"error":"too deep","detail":"byte [0-9]+: elements nested deeper than 32 levels"'
 
 # --- handshake-timeout: a bare connection is closed after 2 s ---
 /usr/bin/python3 - "$PORT" <<'PY' > "$T/one.out"
