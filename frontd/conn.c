@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,8 @@
  * The kernel caps it (net.core.somaxconn).
  */
 #define CONN_BACKLOG		4096
+/* Memory freed by closes goes back to the system past this many. */
+#define CONN_TRIM_CLOSES	64
 
 enum conn_state {
 	CONN_HANDSHAKE,
@@ -149,6 +152,9 @@ static void	conn_parse(struct conn *);
 static void	conn_flush(struct conn *);
 static int	conn_out_add(struct conn *, const void *, size_t);
 static size_t	conn_head_len(const struct resp *);
+static void	conn_shrink(struct conn *);
+static void	conn_trim(int, short, void *);
+static void	conn_trim_soon(void);
 static void	conn_rearm(struct conn *);
 static void	conn_close(struct conn *);
 static void	conn_detach(struct conn *);
@@ -473,7 +479,60 @@ conn_io(struct conn *c)
 		conn_linger(c);
 		return;
 	}
+	conn_shrink(c);
 	conn_rearm(c);
+}
+
+/*
+ * An idle connection keeps no buffer of its own: a thousand of them
+ * held 16 KiB in and 4 KiB out each, and more after a large answer.
+ * They come back with the next request, from the allocator's cache.
+ */
+static void
+conn_shrink(struct conn *c)
+{
+	if (c->inlen == 0 && c->in != NULL) {
+		free(c->in);
+		c->in = NULL;
+		c->incap = 0;
+	}
+	if (c->outoff == c->outlen && c->out != NULL) {
+		free(c->out);
+		c->out = NULL;
+		c->outcap = c->outlen = c->outoff = 0;
+	}
+}
+
+/*
+ * After many closes, or the last one, give the freed memory back to the
+ * system (glibc keeps the top of its heap otherwise, and a burst of
+ * connections would hold its peak for good); once a second at most.
+ */
+static struct event	 trim_ev;
+static int		 trim_set;
+static unsigned int	 trim_closes;
+
+static void
+conn_trim_soon(void)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	trim_closes++;
+	if (trim_closes < CONN_TRIM_CLOSES && env->nconns > 0)
+		return;
+	if (!trim_set) {
+		evtimer_set(&trim_ev, conn_trim, NULL);
+		trim_set = 1;
+	}
+	if (!evtimer_pending(&trim_ev, NULL))
+		evtimer_add(&trim_ev, &tv);
+}
+
+static void
+conn_trim(int fd, short ev, void *arg)
+{
+	trim_closes = 0;
+	(void)malloc_trim(0);
 }
 
 /*
@@ -977,6 +1036,7 @@ conn_close(struct conn *c)
 	free(c);
 	if (env->nconns-- == env->conf->frontd.max_conns)
 		conn_listeners_set(1);
+	conn_trim_soon();
 }
 
 void
