@@ -40,7 +40,7 @@ config_defaults(struct cfjl_conf *conf)
 	conf->frontd.max_conns = 1024;
 	conf->frontd.max_conns_per_client = 64;
 	conf->frontd.max_handshakes = 256;
-	conf->frontd.max_handshakes_per_client = 8;
+	conf->frontd.max_handshakes_per_client = 64;
 	conf->frontd.handshake_timeout = 5;
 	conf->frontd.idle_timeout = 60;
 	conf->frontd.header_timeout = 10;
