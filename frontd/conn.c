@@ -62,13 +62,13 @@ struct client {
 	RB_ENTRY(client)	 node;
 	char			 addr[INET6_ADDRSTRLEN];
 	unsigned int		 n;
-	unsigned int		 nhs;		/* of n, in the handshake */
+	unsigned int		 nhs;		/* of n, handshaking */
 };
 RB_HEAD(client_tree, client);
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
-	TAILQ_ENTRY(conn)	 hs_entry;	/* handshakes, oldest first */
+	TAILQ_ENTRY(conn)	 hs_entry;	/* handshakes, oldest 1st */
 	int			 fd;
 	struct tls		*tls;
 	enum conn_state		 state;
@@ -116,13 +116,14 @@ struct listener {
 };
 
 static TAILQ_HEAD(, conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
-static TAILQ_HEAD(, conn)	 handshakes = TAILQ_HEAD_INITIALIZER(handshakes);
+static TAILQ_HEAD(, conn)	 handshakes =
+				    TAILQ_HEAD_INITIALIZER(handshakes);
 static unsigned int		 nhandshakes;
 /* Handshakes cut short since the last line in the log, which says so. */
 static struct {
 	time_t			 logged;
-	unsigned int		 refused;	/* over the cap per address */
-	unsigned int		 evicted;	/* over the cap in all */
+	unsigned int		 refused;	/* address over its cap */
+	unsigned int		 evicted;	/* all slots taken */
 	unsigned int		 timedout;
 } hs_cut;
 static struct client_tree	 clients = RB_INITIALIZER(&clients);
@@ -299,7 +300,7 @@ conn_accept_one(int lfd)
 		return 0;
 	}
 	if (cl != NULL && cl->nhs >= fc->max_handshakes_per_client) {
-		/* Counted, not logged one by one: a flood would fill the log. */
+		/* Counted, not logged one by one: a flood fills logs. */
 		hs_cut.refused++;
 		conn_hs_log();
 		close(fd);

@@ -21,7 +21,8 @@
 static int	 http_fail(struct http_parser *, int, const char *);
 static int	 http_fail_line(struct http_parser *);
 static int	 http_fail_head(struct http_parser *);
-static int	 http_lines(struct http_parser *, const char *, size_t, size_t);
+static int	 http_lines(struct http_parser *, const char *, size_t,
+		    size_t);
 static int	 http_head(struct http_parser *, const char *, size_t);
 static int	 http_reqline(struct http_parser *, const char *, size_t);
 static int	 http_header(struct http_parser *, const char *, size_t,
@@ -456,14 +457,14 @@ http_header(struct http_parser *p, const char *l, size_t len,
 		*seen |= SEEN_DIGEST;
 		if (vl == 0) {
 			http_fail(p, 400, "empty Digest");
-			snprintf(p->detail, sizeof(p->detail), "a Digest header "
-			    "carries sha-256=<hex> or SHA-256=<base64>");
+			snprintf(p->detail, sizeof(p->detail), "a Digest "
+			    "header carries sha-256=<hex> or SHA-256=<base64>");
 			return HTTP_FAIL;
 		}
 		if (!http_copy(p->req.digest, sizeof(p->req.digest), v, vl)) {
 			http_fail(p, 400, "Digest too long");
-			snprintf(p->detail, sizeof(p->detail), "a Digest header "
-			    "is at most %d bytes", HTTP_FIELD_MAX - 1);
+			snprintf(p->detail, sizeof(p->detail), "a Digest "
+			    "header is at most %d bytes", HTTP_FIELD_MAX - 1);
 			return HTTP_FAIL;
 		}
 	} else if (http_iequal(l, nl, "client-id")) {

@@ -23,7 +23,7 @@ struct xmlscan_tok {
 	size_t		 namelen;
 	unsigned int	 depth;		/* elements open around this tag */
 	unsigned int	 nattrs;	/* quoted values in the tag */
-	unsigned int	 nns;		/* of them, xmlns and xmlns:p */
+	unsigned int	 nns;		/* of them, xmlns(:p) */
 };
 
 struct xmlscan {
