@@ -82,6 +82,14 @@ t_match "status shows the sealing lag" "$st" '"sealing_lag":\{"events":0,'
 t_match "status shows the clock, relaxed loudly" "$st" '"sealerd":\{.*"clock":\{.*"relaxed":true'
 t_ok "status is valid JSON" sh -c "printf '%s' '$st' | /usr/bin/python3 -m json.tool >/dev/null"
 
+# 40 pipelined requests that stored answers, in one write: the parse
+# resumes as stored's answers free the 16 slots.
+req=$(awk -v l="$lot" 'BEGIN { for (i = 0; i < 39; i++) printf "GET /v1/lots/%s HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n", l; printf "GET /v1/status HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n" }')
+out=$(printf "$req" | /usr/bin/python3 "$TOP/regress/frontd/wire.py" -t 20 "$SUITE_PORT" "$P" depositor)
+t_eq "40 pipelined requests answered by stored: 40 answers, 200 each" \
+    "$(printf '%s\n' "$out" | grep -c '^200 ')" 40
+t_match "40 pipelined: then the close, in seconds" "$(printf '%s\n' "$out" | tail -n 1)" "^end [0-4]\."
+
 # HEAD: GET's head without the body, for answers relayed from stored
 # too; a HEAD of an export stops it at stored, and the connection goes on.
 hl=$(dep_curl -I -w '%{http_code} %{size_download}' -o "$T/head.h" "$CFJL_URL/v1/lots/$lot")
