@@ -41,6 +41,9 @@ config_defaults(struct cfjl_conf *conf)
 	conf->frontd.max_header_size = 16 * 1024;
 	conf->frontd.max_conns = 1024;
 	conf->frontd.max_conns_per_client = 64;
+	conf->frontd.max_handshakes = 256;
+	conf->frontd.max_handshakes_per_client = 64;
+	conf->frontd.handshake_timeout = 5;
 	conf->frontd.idle_timeout = 60;
 	conf->frontd.header_timeout = 10;
 	conf->frontd.max_xml_depth = 32;
@@ -385,6 +388,11 @@ config_print(const struct cfjl_conf *conf)
 	print_size("\t", "max-header-size", f->max_header_size);
 	printf("\tmax-connections %u\n", f->max_conns);
 	printf("\tmax-connections-per-client %u\n", f->max_conns_per_client);
+	printf("\tmax-handshakes %u\n", f->max_handshakes);
+	printf("\tmax-handshakes-per-client %u\n",
+	    f->max_handshakes_per_client);
+	print_duration("\t", "handshake-timeout",
+	    f->handshake_timeout * US_S);
 	print_duration("\t", "idle-timeout", f->idle_timeout * US_S);
 	print_duration("\t", "header-timeout", f->header_timeout * US_S);
 	printf("\tmax-xml-depth %u\n", f->max_xml_depth);

@@ -74,6 +74,9 @@ struct cfjl_frontd_conf {
 	size_t		 max_header_size;	/* bytes, all headers */
 	unsigned int	 max_conns;
 	unsigned int	 max_conns_per_client;	/* per source address */
+	unsigned int	 max_handshakes;	/* TLS handshakes at once */
+	unsigned int	 max_handshakes_per_client;
+	unsigned int	 handshake_timeout;	/* seconds */
 	unsigned int	 idle_timeout;		/* seconds */
 	unsigned int	 header_timeout;	/* seconds, slow clients */
 	unsigned int	 max_xml_depth;

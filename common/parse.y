@@ -117,6 +117,7 @@ static void	 role_line(int, int, const char *, int);
 %token	OWNER STOMP
 %token	COMMITDELAY COMMITMAX CONTROL CRL CRLDIR DATABASE DEPOSITOR EVERY
 %token	FINGERPRINT FRONTD REFRESH PKCS12 PASSFILE
+%token	HANDSHAKETIMEOUT MAXHANDSHAKES MAXHANDSHAKESCLIENT
 %token	FUNCGROUP HEADERTIMEOUT IDLETIMEOUT INCLUDE JOURNAL KEY LISTEN LOT
 %token	MAXAGE MAXBATCH MAXBODY MAXCONNS MAXCONNSCLIENT MAXERROR MAXEVENTS
 %token	MAXHEADERSIZE MAXHEADERS MAXXMLDEPTH MODULE ON OPERATOR PINFILE PKCS11
@@ -423,6 +424,22 @@ frontdopt	: LISTEN ON string port listenproto {
 			if (check_number($2, 1, 65536,
 			    "max-connections-per-client") == 0)
 				conf->frontd.max_conns_per_client = $2;
+		}
+		| MAXHANDSHAKES NUMBER {
+			if (check_number($2, 1, 65536, "max-handshakes") == 0)
+				conf->frontd.max_handshakes = $2;
+		}
+		| MAXHANDSHAKESCLIENT NUMBER {
+			if (check_number($2, 1, 65536,
+			    "max-handshakes-per-client") == 0)
+				conf->frontd.max_handshakes_per_client = $2;
+		}
+		| HANDSHAKETIMEOUT duration {
+			long long	 v;
+
+			if (set_duration($2, US_S, US_S, 1, 600,
+			    "handshake-timeout", &v) == 0)
+				conf->frontd.handshake_timeout = v;
 		}
 		| IDLETIMEOUT duration {
 			long long	 v;
@@ -735,6 +752,7 @@ static const struct keyword {
 	{ "fingerprint",		FINGERPRINT },
 	{ "frontd",			FRONTD },
 	{ "functional-group",		FUNCGROUP },
+	{ "handshake-timeout",		HANDSHAKETIMEOUT },
 	{ "header-timeout",		HEADERTIMEOUT },
 	{ "idle-timeout",		IDLETIMEOUT },
 	{ "include",			INCLUDE },
@@ -750,6 +768,8 @@ static const struct keyword {
 	{ "max-error",			MAXERROR },
 	{ "max-events",			MAXEVENTS },
 	{ "max-header-size",		MAXHEADERSIZE },
+	{ "max-handshakes",		MAXHANDSHAKES },
+	{ "max-handshakes-per-client",	MAXHANDSHAKESCLIENT },
 	{ "max-headers",		MAXHEADERS },
 	{ "max-xml-depth",		MAXXMLDEPTH },
 	{ "module",			MODULE },
@@ -1494,6 +1514,14 @@ conf_validate(void)
 		fprintf(stderr, "%s: max-connections-per-client %u exceeds "
 		    "max-connections %u\n", name,
 		    conf->frontd.max_conns_per_client, conf->frontd.max_conns);
+	}
+	if (conf->frontd.max_handshakes_per_client >
+	    conf->frontd.max_handshakes) {
+		errors++;
+		fprintf(stderr, "%s: max-handshakes-per-client %u exceeds "
+		    "max-handshakes %u\n", name,
+		    conf->frontd.max_handshakes_per_client,
+		    conf->frontd.max_handshakes);
 	}
 }
 

@@ -1,9 +1,13 @@
 /*
- * Client connections: accept with caps (in all and per client address), the TLS handshake, reading into a bounded buffer that
- * the HTTP parser works on, and writing the answers in request order even
- * when later requests are answered first.  Timeouts: header-timeout for
- * the handshake and for a request head (slow clients), idle-timeout
- * between requests, for a body, and for a client that stops reading.
+ * Client connections (listen.c has the listeners): accept with caps (in
+ * all and per client address), the TLS handshake with caps of its own (so that
+ * connections that never finish it cannot keep out the ones that do),
+ * reading into a bounded buffer that the HTTP parser works on, and
+ * writing the answers in request order even when later requests are
+ * answered first.  Timeouts: handshake-timeout; header-timeout for a
+ * request head (slow clients) and for a client without a role;
+ * idle-timeout between requests, for a body, and for a client that
+ * stops reading.
  */
 #define _GNU_SOURCE		/* accept4 */
 
@@ -17,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +41,7 @@
 #include "listen.h"
 #include "log.h"
 #include "resp.h"
+#include "roles.h"
 #include "router.h"
 #include "stompconn.h"
 #include "stompframe.h"
@@ -43,6 +49,14 @@
 
 #define CONN_READ_CHUNK		16384
 #define CONN_IO_ROUNDS		64	/* reads or writes per wake-up */
+#define CONN_ACCEPT_ROUNDS	32	/* accepts per wake-up */
+/*
+ * The kernel's queue of connections for accept(): when a flood fills
+ * it, a good client's SYN is dropped and retried only a second later.
+ * The kernel caps it (net.core.somaxconn).
+ */
+/* Memory freed by closes goes back to the system past this many. */
+#define CONN_TRIM_CLOSES	64
 
 enum conn_state {
 	CONN_HANDSHAKE,
@@ -57,11 +71,13 @@ struct client {
 	RB_ENTRY(client)	 node;
 	char			 addr[INET6_ADDRSTRLEN];
 	unsigned int		 n;
+	unsigned int		 nhs;		/* of n, handshaking */
 };
 RB_HEAD(client_tree, client);
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
+	TAILQ_ENTRY(conn)	 hs_entry;	/* handshakes, oldest 1st */
 	int			 fd;
 	struct tls		*tls;
 	enum conn_state		 state;
@@ -74,6 +90,7 @@ struct conn {
 	char			 subject[CFJL_SUBJECT_MAX];
 	uint8_t			 depositor[SHA256_LEN];
 	enum cfjl_ca		 ca;		/* the issuer, for roles */
+	int			 norole;	/* none when it connected */
 
 	char			*in;
 	size_t			 inlen;
@@ -105,12 +122,26 @@ struct conn {
 };
 
 static TAILQ_HEAD(, conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
+static TAILQ_HEAD(, conn)	 handshakes =
+				    TAILQ_HEAD_INITIALIZER(handshakes);
+static unsigned int		 nhandshakes;
+/* Handshakes cut short since the last line in the log, which says so. */
+static struct {
+	time_t			 logged;
+	unsigned int		 refused;	/* address over its cap */
+	unsigned int		 evicted;	/* all slots taken */
+	unsigned int		 timedout;
+} hs_cut;
 static struct client_tree	 clients = RB_INITIALIZER(&clients);
 
 static int	client_cmp(struct client *, struct client *);
 RB_PROTOTYPE_INTERNAL(client_tree, client, node, client_cmp, static __attribute__((__unused__)));
 RB_GENERATE_INTERNAL(client_tree, client, node, client_cmp, static __attribute__((__unused__)))
 
+static int	conn_accept_one(int, int);
+static void	conn_hs_evict(void);
+static void	conn_hs_done(struct conn *);
+static void	conn_hs_log(void);
 static void	conn_event(int, short, void *);
 static void	conn_timeout(int, short, void *);
 static void	conn_kick(int, short, void *);
@@ -122,6 +153,10 @@ static void	conn_parse(struct conn *);
 static void	conn_parse_stomp(struct conn *);
 static void	conn_flush(struct conn *);
 static int	conn_out_add(struct conn *, const void *, size_t);
+static size_t	conn_head_len(const struct resp *);
+static void	conn_shrink(struct conn *);
+static void	conn_trim(int, short, void *);
+static void	conn_trim_soon(void);
 static void	conn_rearm(struct conn *);
 static void	conn_close(struct conn *);
 static void	conn_detach(struct conn *);
@@ -145,15 +180,30 @@ conn_now(void)
 	return ts.tv_sec;
 }
 
+/* A few connections a wake-up: a flood must not leave good ones queued. */
 void
 conn_accept(int lfd, short ev, void *arg)
+{
+	int	 i;
+
+	for (i = 0; i < CONN_ACCEPT_ROUNDS; i++)
+		if (conn_accept_one(lfd, arg != NULL) == -1)
+			break;
+}
+
+/* -1: stop accepting for this wake-up.  stomp: a queue front listener. */
+static int
+conn_accept_one(int lfd, int stomp)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	struct client		 key, *cl;
 	struct conn		*c;
+	const struct cfjl_frontd_conf *fc = &env->conf->frontd;
 	int			 fd, one = 1;
 
+	if (env->nconns >= fc->max_conns)
+		return -1;
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -161,7 +211,7 @@ conn_accept(int lfd, short ev, void *arg)
 			log_warn("accept");
 			listen_pause();
 		}
-		return;
+		return -1;
 	}
 
 	/* Answers go out at once, not held back for the client's ACK. */
@@ -173,16 +223,28 @@ conn_accept(int lfd, short ev, void *arg)
 	    sizeof(key.addr), NULL, 0, NI_NUMERICHOST) != 0)
 		strlcpy(key.addr, "?", sizeof(key.addr));
 	if ((cl = RB_FIND(client_tree, &clients, &key)) != NULL &&
-	    cl->n >= env->conf->frontd.max_conns_per_client) {
+	    cl->n >= fc->max_conns_per_client) {
 		log_warnx("%s: more than %u connections from this address, "
-		    "refused", key.addr, env->conf->frontd.max_conns_per_client);
+		    "refused", key.addr, fc->max_conns_per_client);
 		close(fd);
-		return;
+		return 0;
+	}
+	if (cl != NULL && cl->nhs >= fc->max_handshakes_per_client) {
+		/* Counted, not logged one by one: a flood fills logs. */
+		hs_cut.refused++;
+		conn_hs_log();
+		close(fd);
+		return 0;
+	}
+	if (nhandshakes >= fc->max_handshakes) {
+		conn_hs_evict();
+		/* The evicted one may have been its address's last. */
+		cl = RB_FIND(client_tree, &clients, &key);
 	}
 	if (cl == NULL) {
 		if ((cl = calloc(1, sizeof(*cl))) == NULL) {
 			close(fd);
-			return;
+			return 0;
 		}
 		strlcpy(cl->addr, key.addr, sizeof(cl->addr));
 		RB_INSERT(client_tree, &clients, cl);
@@ -193,7 +255,7 @@ conn_accept(int lfd, short ev, void *arg)
 			free(cl);
 		}
 		close(fd);
-		return;
+		return 0;
 	}
 	if (tls_accept_socket(env->tls, &c->tls, fd) == -1) {
 		log_warnx("%s: tls_accept_socket: %s", key.addr,
@@ -204,9 +266,9 @@ conn_accept(int lfd, short ev, void *arg)
 			free(cl);
 		}
 		close(fd);
-		return;
+		return 0;
 	}
-	if (arg != NULL && (c->stomp = stompconn_new(c)) == NULL) {
+	if (stomp && (c->stomp = stompconn_new(c)) == NULL) {
 		tls_free(c->tls);
 		free(c);
 		if (cl->n == 0) {
@@ -214,9 +276,10 @@ conn_accept(int lfd, short ev, void *arg)
 			free(cl);
 		}
 		close(fd);
-		return;
+		return 0;
 	}
 	cl->n++;
+	cl->nhs++;
 	c->client = cl;
 	c->fd = fd;
 	c->state = CONN_HANDSHAKE;
@@ -228,12 +291,66 @@ conn_accept(int lfd, short ev, void *arg)
 	evtimer_set(&c->tmo, conn_timeout, c);
 	evtimer_set(&c->kick, conn_kick, c);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
-	if (++env->nconns >= env->conf->frontd.max_conns) {
+	TAILQ_INSERT_TAIL(&handshakes, c, hs_entry);
+	nhandshakes++;
+	if (++env->nconns >= fc->max_conns) {
 		log_warnx("%u connections: not accepting more for now",
 		    env->nconns);
 		listen_set(0);
 	}
 	conn_io(c);
+	return 0;
+}
+
+/*
+ * Every handshake slot is taken: the oldest handshake of an address
+ * that holds two or more goes (a client with a certificate finishes its
+ * own in milliseconds, one at a time); failing that, the oldest.
+ */
+static void
+conn_hs_evict(void)
+{
+	struct conn	*c, *victim;
+
+	victim = TAILQ_FIRST(&handshakes);
+	TAILQ_FOREACH(c, &handshakes, hs_entry) {
+		if (c->client->nhs >= 2) {
+			victim = c;
+			break;
+		}
+	}
+	if (victim == NULL)
+		return;
+	hs_cut.evicted++;
+	conn_hs_log();
+	conn_close(victim);
+}
+
+/* The handshake is over, one way or the other: its slot is free. */
+static void
+conn_hs_done(struct conn *c)
+{
+	if (c->state != CONN_HANDSHAKE)
+		return;
+	TAILQ_REMOVE(&handshakes, c, hs_entry);
+	nhandshakes--;
+	c->client->nhs--;
+}
+
+static void
+conn_hs_log(void)
+{
+	time_t	 now = conn_now();
+
+	if (now == hs_cut.logged ||
+	    hs_cut.refused + hs_cut.evicted + hs_cut.timedout == 0)
+		return;
+	log_warnx("connections closed in their TLS handshake: %u over "
+	    "max-handshakes-per-client, %u over max-handshakes, %u after "
+	    "handshake-timeout", hs_cut.refused, hs_cut.evicted,
+	    hs_cut.timedout);
+	hs_cut.logged = now;
+	hs_cut.refused = hs_cut.evicted = hs_cut.timedout = 0;
 }
 
 static void
@@ -266,6 +383,8 @@ conn_reading(const struct conn *c)
 static void
 conn_io(struct conn *c)
 {
+	unsigned int	 n;
+
 	if (c->state == CONN_HANDSHAKE) {
 		switch (conn_handshake(c)) {
 		case -1:
@@ -284,13 +403,15 @@ conn_io(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	conn_parse(c);
-	conn_flush(c);
-	/* Answers written free slots: requests already read may go on. */
-	if (c->inlen > 0 && c->nresps < FRONTD_PIPELINE_MAX) {
+	/*
+	 * Answers written free slots for requests already read: parse
+	 * them now, for no socket event will say they are there.
+	 */
+	do {
 		conn_parse(c);
+		n = c->nresps;
 		conn_flush(c);
-	}
+	} while (c->nresps < n && c->inlen > 0);
 	if (conn_write(c) == -1) {
 		conn_close(c);
 		return;
@@ -300,7 +421,60 @@ conn_io(struct conn *c)
 		conn_linger(c);
 		return;
 	}
+	conn_shrink(c);
 	conn_rearm(c);
+}
+
+/*
+ * An idle connection keeps no buffer of its own: a thousand of them
+ * held 16 KiB in and 4 KiB out each, and more after a large answer.
+ * They come back with the next request, from the allocator's cache.
+ */
+static void
+conn_shrink(struct conn *c)
+{
+	if (c->inlen == 0 && c->in != NULL) {
+		free(c->in);
+		c->in = NULL;
+		c->incap = 0;
+	}
+	if (c->outoff == c->outlen && c->out != NULL) {
+		free(c->out);
+		c->out = NULL;
+		c->outcap = c->outlen = c->outoff = 0;
+	}
+}
+
+/*
+ * After many closes, or the last one, give the freed memory back to the
+ * system (glibc keeps the top of its heap otherwise, and a burst of
+ * connections would hold its peak for good); once a second at most.
+ */
+static struct event	 trim_ev;
+static int		 trim_set;
+static unsigned int	 trim_closes;
+
+static void
+conn_trim_soon(void)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	trim_closes++;
+	if (trim_closes < CONN_TRIM_CLOSES && env->nconns > 0)
+		return;
+	if (!trim_set) {
+		evtimer_set(&trim_ev, conn_trim, NULL);
+		trim_set = 1;
+	}
+	if (!evtimer_pending(&trim_ev, NULL))
+		evtimer_add(&trim_ev, &tv);
+}
+
+static void
+conn_trim(int fd, short ev, void *arg)
+{
+	trim_closes = 0;
+	(void)malloc_trim(0);
 }
 
 /*
@@ -381,7 +555,10 @@ conn_handshake(struct conn *c)
 		    c->client->addr);
 		return -1;
 	}
+	conn_hs_done(c);
 	c->state = CONN_ACTIVE;
+	/* Answered 403 and closed at its first request; it may not idle. */
+	c->norole = roles_of(c->ca, c->subject, c->depositor) == 0;
 	c->last_read = conn_now();
 	log_debug("%s: %s connected (%s)", c->client->addr, c->subject,
 	    tls_conn_version(c->tls));
@@ -461,7 +638,8 @@ conn_parse(struct conn *c)
 		return;
 	}
 	while (c->inlen > off && !c->closing && !c->no_more &&
-	    c->nresps < FRONTD_PIPELINE_MAX) {
+	    c->nresps < FRONTD_PIPELINE_MAX &&
+	    c->outlen - c->outoff < FRONTD_OUT_HIGH) {
 		rc = http_parse(&c->parser, c->in + off, c->inlen - off);
 		if (rc == HTTP_MORE)
 			break;
@@ -477,7 +655,8 @@ conn_parse(struct conn *c)
 		if (rc == HTTP_FAIL) {
 			c->no_more = 1;
 			router_http_error(c, c->parser.status,
-			    c->parser.error, NULL, 1);
+			    c->parser.error, c->parser.detail[0] != '\0' ?
+			    c->parser.detail : NULL, 1);
 			break;
 		}
 		/* HTTP_COMPLETE; the parser is not used again before init. */
@@ -563,6 +742,7 @@ conn_resp_replace(struct resp *r)
 	n->close = r->close;
 	n->stomp = r->stomp;
 	memcpy(n->receipt, r->receipt, sizeof(n->receipt));
+	n->head_only = r->head_only;
 	TAILQ_INSERT_BEFORE(r, n, entry);
 	TAILQ_REMOVE(&c->resps, r, entry);
 	r->conn = NULL;
@@ -600,7 +780,8 @@ conn_flush(struct conn *c)
 				return;
 		} else if (!r->ready)
 			return;
-		else if (conn_out_add(c, r->data, r->len) == -1) {
+		else if (conn_out_add(c, r->data, r->head_only ?
+		    conn_head_len(r) : r->len) == -1) {
 			c->closing = 1;
 			return;
 		}
@@ -612,6 +793,18 @@ conn_flush(struct conn *c)
 		if (c->closing)
 			return;
 	}
+}
+
+/* An answer to HEAD: its head as GET would have it, without the body. */
+static size_t
+conn_head_len(const struct resp *r)
+{
+	size_t	 i;
+
+	for (i = 0; i + 4 <= r->len; i++)
+		if (memcmp(r->data + i, "\r\n\r\n", 4) == 0)
+			return i + 4;
+	return r->len;
 }
 
 static int
@@ -740,7 +933,7 @@ conn_rearm(struct conn *c)
 	}
 
 	if (c->state == CONN_HANDSHAKE)
-		deadline = c->accepted + fc->header_timeout;
+		deadline = c->accepted + fc->handshake_timeout;
 	else if (c->outoff < c->outlen)
 		deadline = c->last_write + fc->idle_timeout;
 	else if (c->nresps > 0)
@@ -754,7 +947,8 @@ conn_rearm(struct conn *c)
 		deadline = c->last_read + fc->idle_timeout;
 	else
 		deadline = (c->last_read > c->last_write ? c->last_read :
-		    c->last_write) + fc->idle_timeout;
+		    c->last_write) + (c->norole ? fc->header_timeout :
+		    fc->idle_timeout);
 	if (deadline == c->deadline)
 		return;
 	c->deadline = deadline;
@@ -805,7 +999,11 @@ conn_timeout(int fd, short ev, void *arg)
 		conn_io(c);
 		return;
 	}
-	log_debug("%s: connection timed out", c->client->addr);
+	if (c->state == CONN_HANDSHAKE) {
+		hs_cut.timedout++;
+		conn_hs_log();
+	} else
+		log_debug("%s: connection timed out", c->client->addr);
 	conn_close(c);
 }
 
@@ -833,6 +1031,7 @@ conn_detach(struct conn *c)
 static void
 conn_close(struct conn *c)
 {
+	conn_hs_done(c);
 	conn_detach(c);
 	stompconn_free(c->stomp);
 	event_del(&c->ev);
@@ -854,6 +1053,7 @@ conn_close(struct conn *c)
 	free(c);
 	if (env->nconns-- == env->conf->frontd.max_conns)
 		listen_set(1);
+	conn_trim_soon();
 }
 
 void

@@ -61,11 +61,14 @@ enum http_state {
 struct http_parser {
 	struct http_limits	 lim;
 	enum http_state		 state;
-	size_t			 scanned;	/* head bytes already searched */
+	size_t			 walked;	/* head bytes looked at */
+	size_t			 linestart;	/* current line */
+	unsigned int		 nlines;	/* lines ended so far */
 	struct http_request	 req;
 	/* the refusal, in HTTP_S_ERROR */
 	int			 status;
 	const char		*error;		/* static text */
+	char			 detail[128];	/* which bound, or "" */
 };
 
 /* What http_parse() returns. */

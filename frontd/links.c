@@ -47,6 +47,7 @@ static int	 links_roles_reset(struct msg *, void *);
 static int	 links_role(struct msg *, void *);
 static int	 links_roles_end(struct msg *, void *);
 static void	 links_export_end(struct resp *);
+static void	 links_export_head(struct resp *, int);
 static void	 links_expire(int, short, void *);
 
 static struct event	 links_timer;
@@ -452,7 +453,7 @@ links_export(struct msg *m, void *arg)
 {
 	struct export_chunk	 ec;
 	const struct refusal_info	*rf = NULL;
-	struct resp		*r;
+	struct resp		*r, *h;
 	const void		*data;
 	char			 line[64], detail[256];
 	size_t			 dl;
@@ -492,16 +493,25 @@ links_export(struct msg *m, void *arg)
 			links_export_end(r);
 		return 0;
 	}
+	if (!r->head_sent && r->head_only) {
+		/*
+		 * HEAD: the head GET gets, in r's place; stored is told
+		 * to stop and r waits, without its client, for the end.
+		 */
+		h = conn_resp_replace(r);
+		h->head_only = 0;
+		links_export_head(h, r->chunked);
+		h->ready = 1;
+		conn_resp_ready(h);
+		if (ec.last) {
+			links_forget(r);
+			resp_free(r);
+		} else
+			links_conn_gone(r);
+		return 0;
+	}
 	if (!r->head_sent) {
-		n = snprintf(line, sizeof(line), "HTTP/1.1 200 OK\r\n");
-		if (resp_append(r, line, (size_t)n) == -1 ||
-		    resp_append(r, export_head, strlen(export_head)) == -1)
-			fatalx("%s", __func__);
-		if (r->chunked)
-			resp_append(r, "Transfer-Encoding: chunked\r\n\r\n",
-			    30);
-		else
-			resp_append(r, "Connection: close\r\n\r\n", 21);
+		links_export_head(r, r->chunked);
 		r->head_sent = 1;
 	}
 	if (dl > 0) {
@@ -524,6 +534,21 @@ links_export(struct msg *m, void *arg)
 	}
 	conn_resp_ready(r);
 	return 0;
+}
+
+/* The head of an export's answer, before its first chunk. */
+static void
+links_export_head(struct resp *r, int chunked)
+{
+	static const char	 status[] = "HTTP/1.1 200 OK\r\n";
+	const char		*end = chunked ?
+				    "Transfer-Encoding: chunked\r\n\r\n" :
+				    "Connection: close\r\n\r\n";
+
+	if (resp_append(r, status, sizeof(status) - 1) == -1 ||
+	    resp_append(r, export_head, strlen(export_head)) == -1 ||
+	    resp_append(r, end, strlen(end)) == -1)
+		fatalx("%s", __func__);
 }
 
 /* Cut an export short: the connection closes without the last chunk. */

@@ -20,6 +20,8 @@
 #include "listen.h"
 #include "log.h"
 
+#define LISTEN_BACKLOG	4096
+
 static void	listen_resume(int, short, void *);
 
 struct listener {
@@ -65,7 +67,8 @@ listen_open(const struct cfjl_frontd_conf *fc)
 				fatal("setsockopt IPV6_V6ONLY");
 			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
 				fatal("bind %s port %s", l->host, l->port);
-			if (listen(fd, 128) == -1)
+			/* Deep: under a flood, good clients' SYNs must not wait. */
+			if (listen(fd, LISTEN_BACKLOG) == -1)
 				fatal("listen %s port %s", l->host, l->port);
 			listeners[nlisteners].stomp = l->stomp;
 			listeners[nlisteners++].fd = fd;

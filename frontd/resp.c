@@ -175,7 +175,7 @@ resp_error(struct resp *r, enum refusal code, const char *error,
 		    RESP_RETRY_AFTER);
 	else if (status == 405)
 		snprintf(extra, sizeof(extra), "Allow: %s\r\n",
-		    r->allow != NULL ? r->allow : "GET");
+		    r->allow != NULL ? r->allow : "GET, HEAD");
 	resp_json(r, status, &j, extra[0] ? extra : NULL);
 	json_free(&j);
 }

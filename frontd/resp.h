@@ -38,6 +38,7 @@ struct resp {
 	int			 chunks;	/* export: chunks not yet out */
 	int			 chunked;	/* export: chunked coding */
 	int			 batch;		/* deposit: a batch */
+	int			 head_only;	/* HEAD: no body sent */
 	uint32_t		 ntraces;	/* deposit: items expected */
 	char			*data;
 	size_t			 len;

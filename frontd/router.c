@@ -41,6 +41,9 @@ static void	 route_export(struct conn *, struct resp *,
 		    const struct http_request *);
 static int	 query_get(const char *, const char *, char *, size_t);
 static int	 query_number(const char *, const char *, int, uint64_t *);
+static int	 export_date(uint64_t);
+static int	 export_range(const char *, struct export_req *, char *,
+		    size_t);
 
 /* A refusal before any route: the parser's, or a timeout. */
 void
@@ -96,24 +99,29 @@ router_request(struct conn *c, const struct http_request *req)
 	struct resp	*r;
 	unsigned int	 roles;
 	const char	*p = req->path;
-	int		 get = req->method == HTTP_GET, post =
-			    req->method == HTTP_POST;
+	int		 get, post = req->method == HTTP_POST;
 
+	/* HEAD is GET without the body, wherever GET is served. */
+	get = req->method == HTTP_GET || req->method == HTTP_HEAD;
 	r = conn_resp_new(c, RESP_LOCAL);
 	r->close = !req->keepalive;
 	roles = roles_of(conn_ca(c), conn_subject(c), conn_depositor(c));
 	/* A line a request is for -vv: at thousands a second it costs. */
 	if (log_getverbose() > 1)
 		log_debug("%s: %s: %s %s", conn_addr(c), conn_subject(c),
-		    post ? "POST" : get ? "GET" : "other", p);
+		    post ? "POST" : req->method == HTTP_HEAD ? "HEAD" :
+		    get ? "GET" : "other", p);
 
 	if (roles == 0) {
+		/* Its slot goes to a client that has something to ask. */
+		r->close = 1;
 		env->nrefused++;
 		log_info("%s: %s: refused 403: no role", conn_addr(c),
 		    conn_subject(c));
 		audit_record("access-refused", conn_subject(c), "refused",
 		    "no role for this subject (%s %s from %s)",
-		    post ? "POST" : "GET", p, conn_addr(c));
+		    post ? "POST" : req->method == HTTP_HEAD ? "HEAD" : "GET",
+		    p, conn_addr(c));
 		resp_error(r, REFUSE_FORBIDDEN, "no role", "this "
 		    "certificate's subject holds no role in the vault", -1);
 		return;
@@ -133,7 +141,7 @@ router_request(struct conn *c, const struct http_request *req)
 		return;
 	}
 	/* Everything else is read-only. */
-	r->allow = "GET";
+	r->allow = "GET, HEAD";
 	if (strncmp(p, "/v1/lots/", 9) == 0) {
 		if (!get)
 			resp_error(r, REFUSE_METHOD, "method not allowed",
@@ -275,32 +283,106 @@ query_number(const char *q, const char *name, int digits, uint64_t *v)
 	return errstr == NULL ? 1 : -1;
 }
 
+/* YYYYMMDDhhmmss names a moment of the calendar. */
+static int
+export_date(uint64_t v)
+{
+	static const unsigned int mdays[12] = { 31, 29, 31, 30, 31, 30, 31,
+	    31, 30, 31, 30, 31 };
+	unsigned int	 y, mo, d, h, mi, se;
+
+	se = v % 100;
+	mi = v / 100 % 100;
+	h = v / 10000 % 100;
+	d = v / 1000000 % 100;
+	mo = v / 100000000 % 100;
+	y = (unsigned int)(v / 10000000000ULL);
+	if (y == 0 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    h > 23 || mi > 59 || se > 59)
+		return 0;
+	if (mo == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 &&
+	    y % 400 != 0)))
+		return 0;
+	return 1;
+}
+
+/*
+ * The range an export asks for, by IDEvt or by time; -1 with what is
+ * wrong with it in why.
+ */
+static int
+export_range(const char *q, struct export_req *er, char *why, size_t size)
+{
+	static const char *const names[4] = { "from", "to", "since",
+	    "until" };
+	uint64_t		 v[4] = { 0, 0, 0, 0 };
+	int			 h[4], i;
+
+	for (i = 0; i < 4; i++) {
+		h[i] = query_number(q, names[i], i < 2 ? 0 : 14, &v[i]);
+		if (h[i] == -1 && i < 2) {
+			snprintf(why, size, "%s is not an IDEvt: a number, "
+			    "once", names[i]);
+			return -1;
+		}
+		if (h[i] == -1 || (h[i] == 1 && i >= 2 && !export_date(v[i]))) {
+			snprintf(why, size, "%s is not a date: "
+			    "YYYYMMDDhhmmss, a real day and time, once",
+			    names[i]);
+			return -1;
+		}
+	}
+	if ((h[0] || h[1]) && (h[2] || h[3])) {
+		snprintf(why, size, "ask for a range of IDEvt (from, to) or of "
+		    "time (since, until), not both");
+		return -1;
+	}
+	if (h[0] || h[1]) {
+		if (!h[0] || !h[1])
+			snprintf(why, size, "from and to go together");
+		else if (v[0] < 1)
+			snprintf(why, size, "from is 1 or more: IDEvt count "
+			    "from 1");
+		else if (v[0] > v[1])
+			snprintf(why, size, "from %llu is after to %llu",
+			    (unsigned long long)v[0], (unsigned long long)v[1]);
+		else {
+			er->from = v[0];
+			er->to = v[1];
+			return 0;
+		}
+		return -1;
+	}
+	if (h[2] || h[3]) {
+		if (!h[2] || !h[3])
+			snprintf(why, size, "since and until go together");
+		else if (v[2] > v[3])
+			snprintf(why, size, "since %014llu is after until "
+			    "%014llu", (unsigned long long)v[2],
+			    (unsigned long long)v[3]);
+		else {
+			er->by_time = 1;
+			er->from = v[2];
+			er->to = v[3];
+			return 0;
+		}
+		return -1;
+	}
+	snprintf(why, size, "ask for ?from=A&to=B (IDEvt, 1 <= A <= B) or "
+	    "?since=YYYYMMDDhhmmss&until=YYYYMMDDhhmmss");
+	return -1;
+}
+
 static void
 route_export(struct conn *c, struct resp *r, const struct http_request *req)
 {
 	struct export_req	 er;
 	struct iovec		 iov;
-	uint64_t		 from = 0, to = 0, since = 0, until = 0;
-	int			 hf, ht, hs, hu;
+	char			 why[256];
 
-	hf = query_number(req->query, "from", 0, &from);
-	ht = query_number(req->query, "to", 0, &to);
-	hs = query_number(req->query, "since", 14, &since);
-	hu = query_number(req->query, "until", 14, &until);
 	memset(&er, 0, sizeof(er));
-	if (hf == 1 && ht == 1 && hs == 0 && hu == 0 && from >= 1 &&
-	    from <= to) {
-		er.from = from;
-		er.to = to;
-	} else if (hs == 1 && hu == 1 && hf == 0 && ht == 0 &&
-	    since <= until) {
-		er.by_time = 1;
-		er.from = since;
-		er.to = until;
-	} else {
-		resp_error(r, REFUSE_MALFORMED, "bad range", "ask for "
-		    "?from=A&to=B (IDEvt, 1 <= A <= B) or "
-		    "?since=YYYYMMDDhhmmss&until=YYYYMMDDhhmmss", -1);
+	if (export_range(req->query, &er, why, sizeof(why)) == -1) {
+		resp_error(r, REFUSE_MALFORMED, "bad range", why, -1);
 		return;
 	}
 	if (!env->stored_up) {
