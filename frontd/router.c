@@ -105,6 +105,7 @@ router_request(struct conn *c, const struct http_request *req)
 	get = req->method == HTTP_GET || req->method == HTTP_HEAD;
 	r = conn_resp_new(c, RESP_LOCAL);
 	r->close = !req->keepalive;
+	r->head_only = req->method == HTTP_HEAD;
 	roles = roles_of(conn_ca(c), conn_subject(c), conn_depositor(c));
 	/* A line a request is for -vv: at thousands a second it costs. */
 	if (log_getverbose() > 1)

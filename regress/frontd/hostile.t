@@ -14,7 +14,9 @@ t_tmpdir
 . "$TOP/regress/frontd/alone.sh"
 # Connections per address as high as in all: only the handshake caps
 # stand between the flood and the slots.
-alone_start "	max-connections 1024
+# One worker: the caps are each worker's own (frontd(8)).
+alone_start "	workers 1
+	max-connections 1024
 	max-connections-per-client 1024
 	max-handshakes 64
 	max-handshakes-per-client 32
