@@ -12,7 +12,6 @@
  * lost every job in flight fails, and the connection is made again with
  * backoff; the owner of the numbering reads its state back then.
  */
-#define _GNU_SOURCE		/* asprintf */
 #include <sys/types.h>
 #include <sys/queue.h>
 
@@ -35,9 +34,6 @@
 #define DB_BACKOFF_MIN		200	/* milliseconds */
 #define DB_BACKOFF_MAX		5000
 #define DB_LOCK_TRIES		30	/* 100 ms apart: a killed stored */
-
-/* Milliseconds between the Unix and the PostgreSQL epochs (2000-01-01). */
-#define DB_EPOCH_DIFF_MS	946684800000LL
 
 enum db_state {
 	DB_DOWN,
@@ -93,8 +89,6 @@ static void	 db_write(int, short, void *);
 static void	 db_flush(void);
 static void	 db_results(void);
 static void	 db_schedule(int);
-static void	 db_param_add(struct db_params *, const char *, int, int,
-		    char *);
 
 static int	 db_lock_got;
 
@@ -353,7 +347,7 @@ db_job_begin(db_done_cb done, void *arg)
  * not NULL, sees the rows of this statement once they arrive.
  */
 void
-db_job_query(struct db_job *job, const char *sql, const struct db_params *p,
+db_job_query(struct db_job *job, const char *sql, const struct dbval_params *p,
     db_rows_cb fn, void *arg)
 {
 	if (!db_job_slot(job, fn, arg))
@@ -369,7 +363,7 @@ db_job_query(struct db_job *job, const char *sql, const struct db_params *p,
 /* The same, for a statement registered with db_prepare. */
 void
 db_job_exec(struct db_job *job, const struct db_stmt *st,
-    const struct db_params *p, db_rows_cb fn, void *arg)
+    const struct dbval_params *p, db_rows_cb fn, void *arg)
 {
 	if (!db_job_slot(job, fn, arg))
 		return;
@@ -506,296 +500,4 @@ db_results(void)
 		}
 		PQclear(res);
 	}
-}
-
-/*
- * Parameters: text for numbers and times, binary for bytes and arrays.
- */
-void
-db_params_init(struct db_params *p)
-{
-	memset(p, 0, sizeof(*p));
-}
-
-void
-db_params_free(struct db_params *p)
-{
-	int	 i;
-
-	for (i = 0; i < p->n; i++)
-		free(p->owned[i]);
-	free(p->owned);
-	free(p->vals);
-	free(p->lens);
-	free(p->fmts);
-	memset(p, 0, sizeof(*p));
-}
-
-static void
-db_param_add(struct db_params *p, const char *val, int len, int fmt,
-    char *owned)
-{
-	int	 n;
-
-	if (p->n == p->max) {
-		n = p->max ? p->max * 2 : 16;
-		if ((p->vals = reallocarray(p->vals, n, sizeof(*p->vals))) ==
-		    NULL ||
-		    (p->lens = reallocarray(p->lens, n, sizeof(*p->lens))) ==
-		    NULL ||
-		    (p->fmts = reallocarray(p->fmts, n, sizeof(*p->fmts))) ==
-		    NULL ||
-		    (p->owned = reallocarray(p->owned, n,
-		    sizeof(*p->owned))) == NULL)
-			fatal(NULL);
-		p->max = n;
-	}
-	p->vals[p->n] = val;
-	p->lens[p->n] = len;
-	p->fmts[p->n] = fmt;
-	p->owned[p->n] = owned;
-	p->n++;
-}
-
-void
-db_param_u64(struct db_params *p, uint64_t v)
-{
-	char	*s;
-
-	if (asprintf(&s, "%" PRIu64, v) == -1)
-		fatal(NULL);
-	db_param_add(p, s, 0, 0, s);
-}
-
-void
-db_param_text(struct db_params *p, const char *s)
-{
-	db_param_add(p, s, 0, 0, NULL);
-}
-
-void
-db_param_bytes(struct db_params *p, const void *buf, size_t len)
-{
-	if (len > INT32_MAX)
-		fatalx("%s: parameter too long", __func__);
-	db_param_add(p, buf, (int)len, 1, NULL);
-}
-
-void
-db_param_time_ms(struct db_params *p, int64_t ms)
-{
-	struct tm	 tm;
-	time_t		 t;
-	char		*s;
-	int64_t		 frac;
-
-	/* UTC, ISO 8601: the server reads it as timestamptz. */
-	frac = ms % 1000;
-	if (frac < 0)
-		frac += 1000;
-	t = (time_t)((ms - frac) / 1000);
-	if (gmtime_r(&t, &tm) == NULL)
-		fatalx("%s: time out of range", __func__);
-	if (asprintf(&s, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)frac) == -1)
-		fatal(NULL);
-	db_param_add(p, s, 0, 0, s);
-}
-
-void
-db_param_null(struct db_params *p)
-{
-	db_param_add(p, NULL, 0, 0, NULL);
-}
-
-/*
- * One-dimensional arrays in PostgreSQL's binary form, a column of many
- * rows sent as one parameter ($1::bigint[] and so on, then unnest):
- * dimensions, null flag, element type, length and lower bound, then
- * each element as a 32-bit length (-1: NULL) and its binary value.
- */
-#define DB_ARRAY_HEAD	20
-
-void
-db_array_init(struct db_array *a, uint32_t oid)
-{
-	memset(a, 0, sizeof(*a));
-	a->oid = oid;
-	a->len = DB_ARRAY_HEAD;
-}
-
-/* Empty again, its memory kept for the next rows. */
-void
-db_array_reset(struct db_array *a)
-{
-	a->len = DB_ARRAY_HEAD;
-	a->n = 0;
-	a->nulls = 0;
-}
-
-void
-db_array_free(struct db_array *a)
-{
-	free(a->buf);
-	memset(a, 0, sizeof(*a));
-}
-
-/* Room for len more bytes (and the head); one more element. */
-static uint8_t *
-db_array_room(struct db_array *a, size_t len)
-{
-	uint8_t	*nbuf;
-	size_t	 cap;
-
-	if (a->n == INT32_MAX || len > INT32_MAX - a->len)
-		fatalx("%s: array too long", __func__);
-	if (a->buf == NULL || a->len + len > a->cap) {
-		cap = a->cap ? a->cap : 4096;
-		while (cap < a->len + len)
-			cap *= 2;
-		if ((nbuf = realloc(a->buf, cap)) == NULL)
-			fatal(NULL);
-		a->buf = nbuf;
-		a->cap = cap;
-	}
-	a->n++;
-	a->len += len;
-	return a->buf + a->len - len;
-}
-
-static void
-db_put32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-void
-db_array_u64(struct db_array *a, uint64_t v)
-{
-	uint8_t	*p;
-
-	p = db_array_room(a, 4 + 8);
-	db_put32(p, 8);
-	v = htobe64(v);
-	memcpy(p + 4, &v, 8);
-}
-
-/* bytea, or text in the database's encoding. */
-void
-db_array_bytes(struct db_array *a, const void *buf, size_t len)
-{
-	uint8_t	*p;
-
-	if (len > INT32_MAX - 4)
-		fatalx("%s: element too long", __func__);
-	p = db_array_room(a, 4 + len);
-	db_put32(p, (uint32_t)len);
-	memcpy(p + 4, buf, len);
-}
-
-void
-db_array_text(struct db_array *a, const char *s)
-{
-	db_array_bytes(a, s, strlen(s));
-}
-
-/* timestamptz: microseconds since 2000-01-01 UTC. */
-void
-db_array_time_ms(struct db_array *a, int64_t ms)
-{
-	db_array_u64(a, (uint64_t)((ms - DB_EPOCH_DIFF_MS) * 1000));
-}
-
-void
-db_array_null(struct db_array *a)
-{
-	db_put32(db_array_room(a, 4), UINT32_MAX);
-	a->nulls = 1;
-}
-
-/* A binary parameter; a must stay untouched until the query is sent. */
-void
-db_param_array(struct db_params *p, struct db_array *a)
-{
-	if (a->buf == NULL) {
-		/* An empty array still has a head. */
-		db_array_room(a, 0);
-		a->n = 0;
-	}
-	if (a->n == 0) {
-		/* No dimensions: the empty array. */
-		db_put32(a->buf, 0);
-		db_put32(a->buf + 4, 0);
-		db_put32(a->buf + 8, a->oid);
-		db_param_add(p, (const char *)a->buf, 12, 1, NULL);
-		return;
-	}
-	db_put32(a->buf, 1);
-	db_put32(a->buf + 4, a->nulls);
-	db_put32(a->buf + 8, a->oid);
-	db_put32(a->buf + 12, a->n);
-	db_put32(a->buf + 16, 1);
-	db_param_add(p, (const char *)a->buf, (int)a->len, 1, NULL);
-}
-
-/* Binary results: int8/int4, timestamptz, bytea, text. */
-uint64_t
-db_get_u64(const PGresult *res, int row, int col)
-{
-	uint64_t	 v8;
-	uint32_t	 v4;
-	const char	*p;
-
-	if (PQgetisnull(res, row, col))
-		return 0;
-	p = PQgetvalue(res, row, col);
-	switch (PQgetlength(res, row, col)) {
-	case 8:
-		memcpy(&v8, p, 8);
-		return be64toh(v8);
-	case 4:
-		memcpy(&v4, p, 4);
-		return be32toh(v4);
-	default:
-		fatalx("%s: unexpected integer of %d bytes", __func__,
-		    PQgetlength(res, row, col));
-	}
-}
-
-int64_t
-db_get_time_ms(const PGresult *res, int row, int col)
-{
-	int64_t	 us;
-
-	if (PQgetisnull(res, row, col))
-		return 0;
-	if (PQgetlength(res, row, col) != 8)
-		fatalx("%s: unexpected timestamp", __func__);
-	us = (int64_t)db_get_u64(res, row, col);
-	/* Floor division: times before 2000 are negative. */
-	return (us >= 0 ? us / 1000 : -((-us + 999) / 1000)) +
-	    DB_EPOCH_DIFF_MS;
-}
-
-const uint8_t *
-db_get_bytes(const PGresult *res, int row, int col, size_t *len)
-{
-	*len = PQgetisnull(res, row, col) ? 0 : PQgetlength(res, row, col);
-	return (const uint8_t *)PQgetvalue(res, row, col);
-}
-
-void
-db_get_text(const PGresult *res, int row, int col, char *buf, size_t size)
-{
-	size_t	 len;
-
-	len = PQgetisnull(res, row, col) ? 0 : PQgetlength(res, row, col);
-	if (size == 0)
-		return;
-	if (len >= size)
-		len = size - 1;
-	memcpy(buf, PQgetvalue(res, row, col), len);
-	buf[len] = '\0';
 }

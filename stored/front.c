@@ -16,6 +16,7 @@
 #include "msg.h"
 #include "peer.h"
 #include "stored.h"
+#include "deposit.h"
 #include "export.h"
 
 struct front {

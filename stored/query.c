@@ -16,6 +16,7 @@
 #include "log.h"
 #include "msg.h"
 #include "stored.h"
+#include "deposit.h"
 
 struct query {
 	uint64_t	 front;
@@ -45,7 +46,7 @@ query_lot(uint64_t front, struct msg *m)
 {
 	struct lot_get		 req;
 	struct query		*q;
-	struct db_params	 p;
+	struct dbval_params	 p;
 	struct db_job		*job;
 	enum lot_state		 st;
 
@@ -65,11 +66,11 @@ query_lot(uint64_t front, struct msg *m)
 		query_lot_done(0, "database down", q);
 		return 0;
 	}
-	db_params_init(&p);
-	db_param_u64(&p, req.lot);
+	dbval_params_init(&p);
+	dbval_param_u64(&p, req.lot);
 	db_job_query(job, "SELECT xml FROM lot_seals WHERE numero = $1", &p,
 	    query_lot_row, q);
-	db_params_free(&p);
+	dbval_params_free(&p);
 	db_job_end(job);
 	return 0;
 }
@@ -83,7 +84,7 @@ query_lot_row(PGresult *res, void *arg)
 
 	if (PQntuples(res) != 1)
 		return;
-	b = db_get_bytes(res, 0, 0, &len);
+	b = dbval_get_bytes(res, 0, 0, &len);
 	if ((q->text = malloc(len)) == NULL)
 		fatal(NULL);
 	memcpy(q->text, b, len);
@@ -202,7 +203,7 @@ query_requests(uint64_t front, struct msg *m)
 {
 	struct requests_get	 req;
 	struct query		*q;
-	struct db_params	 p;
+	struct dbval_params	 p;
 	struct db_job		*job;
 
 	if (m_get_struct(m, proto_requests_get, &req) == -1 || m_end(m) == -1)
@@ -215,13 +216,13 @@ query_requests(uint64_t front, struct msg *m)
 		query_requests_done(0, "database down", q);
 		return 0;
 	}
-	db_params_init(&p);
-	db_param_text(&p, req.subject);
+	dbval_params_init(&p);
+	dbval_param_text(&p, req.subject);
 	db_job_query(job, "SELECT at, by_time, req_from, req_to, inc_from,"
 	    " inc_to, nevents, bundle_sha256, outcome FROM exports"
 	    " WHERE subject = $1 ORDER BY seq DESC LIMIT 1000", &p,
 	    query_requests_rows, q);
-	db_params_free(&p);
+	dbval_params_free(&p);
 	db_job_end(job);
 	return 0;
 }
@@ -237,25 +238,25 @@ query_requests_rows(PGresult *res, void *arg)
 
 	text_add(q, "[");
 	for (i = 0; i < PQntuples(res); i++) {
-		time_iso(db_get_time_ms(res, i, 0), when, sizeof(when));
-		b = db_get_bytes(res, i, 1, &len);
+		time_iso(dbval_get_time_ms(res, i, 0), when, sizeof(when));
+		b = dbval_get_bytes(res, i, 1, &len);
 		text_add(q, "%s{\"at\":\"%s\",\"by\":\"%s\",\"from\":%"
 		    PRIu64 ",\"to\":%" PRIu64 ",", i ? "," : "", when,
 		    len == 1 && b[0] ? "time" : "idevt",
-		    db_get_u64(res, i, 2), db_get_u64(res, i, 3));
+		    dbval_get_u64(res, i, 2), dbval_get_u64(res, i, 3));
 		if (!PQgetisnull(res, i, 4))
 			text_add(q, "\"included\":{\"from\":%" PRIu64 ","
-			    "\"to\":%" PRIu64 "},", db_get_u64(res, i, 4),
-			    db_get_u64(res, i, 5));
-		text_add(q, "\"events\":%" PRIu64 ",", db_get_u64(res, i, 6));
-		b = db_get_bytes(res, i, 7, &len);
+			    "\"to\":%" PRIu64 "},", dbval_get_u64(res, i, 4),
+			    dbval_get_u64(res, i, 5));
+		text_add(q, "\"events\":%" PRIu64 ",", dbval_get_u64(res, i, 6));
+		b = dbval_get_bytes(res, i, 7, &len);
 		if (len > 0) {
 			text_add(q, "\"sha256\":\"");
 			for (k = 0; k < len; k++)
 				text_add(q, "%02x", b[k]);
 			text_add(q, "\",");
 		}
-		db_get_text(res, i, 8, outcome, sizeof(outcome));
+		dbval_get_text(res, i, 8, outcome, sizeof(outcome));
 		text_add(q, "\"outcome\":");
 		text_json(q, outcome);
 		text_add(q, "}");

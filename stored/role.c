@@ -67,9 +67,9 @@ role_rows(PGresult *res, void *arg)
 		free(r);
 	}
 	for (i = 0; i < PQntuples(res); i++) {
-		db_get_text(res, i, 0, subject, sizeof(subject));
-		db_get_text(res, i, 1, role, sizeof(role));
-		db_get_text(res, i, 2, action, sizeof(action));
+		dbval_get_text(res, i, 0, subject, sizeof(subject));
+		dbval_get_text(res, i, 1, role, sizeof(role));
+		dbval_get_text(res, i, 2, action, sizeof(action));
 		if (strcmp(action, "add") != 0)
 			continue;
 		role_set(subject, strcmp(role, "reader") == 0 ?
@@ -163,7 +163,7 @@ role_control(const struct ctl_request *req, struct ctl_conn *conn)
 	struct role_change		*c;
 	struct role			*r;
 	const struct cfjl_role_entry	*e;
-	struct db_params		 p;
+	struct dbval_params		 p;
 	struct db_job			*job;
 
 	if (strcmp(req->command, CTL_ROLE_LIST) == 0) {
@@ -215,14 +215,14 @@ role_control(const struct ctl_request *req, struct ctl_conn *conn)
 		free(c);
 		return;
 	}
-	db_params_init(&p);
-	db_param_text(&p, c->subject);
-	db_param_text(&p, c->role == ROLE_READER ? "reader" : "depositor");
-	db_param_text(&p, c->add ? "add" : "remove");
-	db_param_text(&p, control_conn_who(conn));
+	dbval_params_init(&p);
+	dbval_param_text(&p, c->subject);
+	dbval_param_text(&p, c->role == ROLE_READER ? "reader" : "depositor");
+	dbval_param_text(&p, c->add ? "add" : "remove");
+	dbval_param_text(&p, control_conn_who(conn));
 	db_job_query(job, "INSERT INTO roles (subject, role, action, by)"
 	    " VALUES ($1, $2, $3, $4)", &p, NULL, NULL);
-	db_params_free(&p);
+	dbval_params_free(&p);
 	db_job_end(job);
 }
 

@@ -20,6 +20,7 @@
 #include "peer.h"
 #include "proc.h"
 #include "stored.h"
+#include "deposit.h"
 #include "export.h"
 
 static void	 stored_open(struct cfjl_conf *);

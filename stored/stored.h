@@ -10,7 +10,9 @@
  *	dbsetup.c	database, roles, migrations, identity (at start)
  *	db.c		the runtime connection: asynchronous, pipelined
  *	crypt.c		CMS encryption for the regulator
- *	deposit.c	requests, Client-Id, group commit
+ *	deposit.c	requests and their Client-Ids
+ *	cidcache.c	the Client-Id cache and its lookups
+ *	commit.c	group commit: numbering, encryption, write
  *	lotstate.c		numbering state, lots closing
  *	front.c		frontd's connections
  *	query.c		lots, status and export journal for frontd
@@ -34,6 +36,7 @@
 struct cfjl_conf;
 struct ctl_request;
 struct ctl_conn;
+struct msg;
 
 struct stored {
 	struct cfjl_conf	*conf;
@@ -46,6 +49,7 @@ struct stored {
 /* stored_env.c: the daemon's globals and its clock */
 extern struct stored	*env;
 int64_t		 stored_env_now_ms(void);
+int64_t		 stored_env_mono_us(void);
 
 /* stored_ctl.c: the control socket and the stop */
 void		 stored_ctl_request(const struct ctl_request *, struct ctl_conn *);
@@ -60,7 +64,7 @@ void		 dbsetup_run(const struct cfjl_conf *, const char *dbname);
 
 /* db.c */
 struct db_job;
-struct db_params {
+struct dbval_params {
 	int		  n;
 	int		  max;
 	const char	**vals;
@@ -68,7 +72,7 @@ struct db_params {
 	int		 *fmts;
 	char		**owned;	/* formatted numbers, freed with it */
 };
-struct db_array {
+struct dbval_array {
 	uint8_t		*buf;
 	size_t		 len;
 	size_t		 cap;
@@ -76,10 +80,10 @@ struct db_array {
 	uint32_t	 oid;	/* element type */
 	int		 nulls;
 };
-#define DB_OID_BYTEA		17
-#define DB_OID_INT8		20
-#define DB_OID_TEXT		25
-#define DB_OID_TIMESTAMPTZ	1184
+#define DBVAL_OID_BYTEA		17
+#define DBVAL_OID_INT8		20
+#define DBVAL_OID_TEXT		25
+#define DBVAL_OID_TIMESTAMPTZ	1184
 typedef void	(*db_rows_cb)(PGresult *, void *);
 typedef void	(*db_done_cb)(int ok, const char *err, void *);
 
@@ -90,7 +94,7 @@ int		 db_ready(void);
 const char	*db_state(void);
 struct db_job	*db_job_begin(db_done_cb, void *);
 void		 db_job_query(struct db_job *, const char *,
-		    const struct db_params *, db_rows_cb, void *);
+		    const struct dbval_params *, db_rows_cb, void *);
 void		 db_job_end(struct db_job *);
 struct db_stmt {
 	const char	*name;
@@ -98,30 +102,30 @@ struct db_stmt {
 };
 void		 db_prepare(const struct db_stmt *);
 void		 db_job_exec(struct db_job *, const struct db_stmt *,
-		    const struct db_params *, db_rows_cb, void *);
+		    const struct dbval_params *, db_rows_cb, void *);
 void		 db_close(void);
 
-void		 db_params_init(struct db_params *);
-void		 db_params_free(struct db_params *);
-void		 db_param_u64(struct db_params *, uint64_t);
-void		 db_param_text(struct db_params *, const char *);
-void		 db_param_bytes(struct db_params *, const void *, size_t);
-void		 db_param_time_ms(struct db_params *, int64_t);
-void		 db_param_null(struct db_params *);
-void		 db_param_array(struct db_params *, struct db_array *);
-void		 db_array_init(struct db_array *, uint32_t oid);
-void		 db_array_reset(struct db_array *);
-void		 db_array_free(struct db_array *);
-void		 db_array_u64(struct db_array *, uint64_t);
-void		 db_array_bytes(struct db_array *, const void *, size_t);
-void		 db_array_text(struct db_array *, const char *);
-void		 db_array_time_ms(struct db_array *, int64_t);
-void		 db_array_null(struct db_array *);
+void		 dbval_params_init(struct dbval_params *);
+void		 dbval_params_free(struct dbval_params *);
+void		 dbval_param_u64(struct dbval_params *, uint64_t);
+void		 dbval_param_text(struct dbval_params *, const char *);
+void		 dbval_param_bytes(struct dbval_params *, const void *, size_t);
+void		 dbval_param_time_ms(struct dbval_params *, int64_t);
+void		 dbval_param_null(struct dbval_params *);
+void		 dbval_param_array(struct dbval_params *, struct dbval_array *);
+void		 dbval_array_init(struct dbval_array *, uint32_t oid);
+void		 dbval_array_reset(struct dbval_array *);
+void		 dbval_array_free(struct dbval_array *);
+void		 dbval_array_u64(struct dbval_array *, uint64_t);
+void		 dbval_array_bytes(struct dbval_array *, const void *, size_t);
+void		 dbval_array_text(struct dbval_array *, const char *);
+void		 dbval_array_time_ms(struct dbval_array *, int64_t);
+void		 dbval_array_null(struct dbval_array *);
 
-uint64_t	 db_get_u64(const PGresult *, int, int);
-int64_t		 db_get_time_ms(const PGresult *, int, int);
-const uint8_t	*db_get_bytes(const PGresult *, int, int, size_t *);
-void		 db_get_text(const PGresult *, int, int, char *, size_t);
+uint64_t	 dbval_get_u64(const PGresult *, int, int);
+int64_t		 dbval_get_time_ms(const PGresult *, int, int);
+const uint8_t	*dbval_get_bytes(const PGresult *, int, int, size_t *);
+void		 dbval_get_text(const PGresult *, int, int, char *, size_t);
 
 /* crypt.c */
 #define CRYPT_CEK_EVENTS	4096	/* events under one CEK, at most */
@@ -134,16 +138,6 @@ uint64_t	 crypt_keys(void);
 /* tracenum.c */
 int		 tracenum_write(const uint8_t *, size_t, uint32_t, uint32_t, uint64_t,
 		    uint8_t **, size_t *);
-
-/* deposit.c */
-void		 deposit_init(void);
-struct msg;
-int		 deposit_request(uint64_t front, struct msg *);
-void		 deposit_db_up(void);
-void		 deposit_db_down(void);
-void		 deposit_kick(void);
-int		 deposit_writing(void);
-size_t		 deposit_pending(void);
 
 /* lotstate.c */
 struct lot_closed {
@@ -193,8 +187,6 @@ void		 sealer_init(const char *dir, uid_t);
 int		 sealer_ready(void);
 const char	*sealer_status_json(size_t *);
 void		 sealer_close(void);
-void		 sealqueue_capture(struct db_job *, const struct lot_closed *);
-void		 sealqueue_capture_drop(void);
 void		 sealqueue_closed(const struct lot_closed *);
 void		 sealqueue_db_load(struct db_job *);
 void		 sealqueue_db_loaded(int ok);
@@ -207,6 +199,16 @@ int		 sealqueue_done(struct msg *);
 int		 sealqueue_fail(struct msg *);
 void		 sealqueue_lost(void);
 void		 sealqueue_queue_init(void);
+
+/* sealmem.c */
+struct seal_event;
+struct seal_event *sealmem_alloc(uint64_t);
+void		 sealmem_free(struct seal_event *, uint64_t);
+int		 sealmem_room(uint64_t);
+void		 sealmem_event_row(struct seal_event *, PGresult *, int, int);
+void		 sealmem_capture(struct db_job *, const struct lot_closed *);
+struct seal_event *sealmem_capture_take(const struct lot_closed *, size_t *);
+void		 sealmem_capture_drop(void);
 
 /* query.c */
 int		 query_lot(uint64_t, struct msg *);

@@ -16,6 +16,7 @@
 #include "control.h"
 #include "log.h"
 #include "stored.h"
+#include "deposit.h"
 
 #define STORED_STOP_WAIT	5	/* seconds for the last commit */
 
@@ -46,12 +47,12 @@ stored_stop_check(int fd, short ev, void *arg)
 	struct timeval	 tv = { 0, 50000 };
 
 	ticks++;
-	if ((deposit_writing() || audit_queued() > 0) &&
+	if ((commit_writing() || audit_queued() > 0) &&
 	    ticks < STORED_STOP_WAIT * 20) {
 		evtimer_add(&stop_timer, &tv);
 		return;
 	}
-	if (deposit_writing())
+	if (commit_writing())
 		log_warnx("stopping with a commit in flight: its deposits "
 		    "were not acknowledged");
 	sealer_close();
