@@ -16,8 +16,10 @@
 #include <libpq-fe.h>
 
 #include "log.h"
-#include "stored.h"
+#include "proto.h"
 #include "cidcache.h"
+#include "db.h"
+#include "dbval.h"
 
 #define CIDCACHE_MAX		65536	/* settled Client-Ids remembered */
 

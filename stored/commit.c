@@ -20,10 +20,16 @@
 #include "audit.h"
 #include "config.h"
 #include "log.h"
+#include "proto.h"
 #include "refusal.h"
 #include "stored.h"
-#include "cidcache.h"
+#include "commit.h"
+#include "crypt.h"
+#include "db.h"
+#include "dbval.h"
 #include "deposit.h"
+#include "lotstate.h"
+#include "tracenum.h"
 
 #define COMMIT_ROWS_MAX		4000	/* rows in one INSERT */
 #define COMMIT_SLOW_US		15000	/* logged at -vv */

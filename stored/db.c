@@ -28,6 +28,8 @@
 
 #include "log.h"
 #include "stored.h"
+#include "db.h"
+#include "dbval.h"
 
 /* pg_try_advisory_lock key: "CFJL" and 1, the writer of the vault. */
 #define DB_LOCK_KEY		"x'43464a4c00000001'::bigint"

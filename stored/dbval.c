@@ -16,7 +16,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
-#include "stored.h"
+#include "dbval.h"
 
 /* Milliseconds between the Unix and the PostgreSQL epochs (2000-01-01). */
 #define DBVAL_EPOCH_DIFF_MS	946684800000LL

@@ -30,10 +30,15 @@
 #include "config.h"
 #include "log.h"
 #include "msg.h"
+#include "proto.h"
 #include "refusal.h"
 #include "stored.h"
 #include "cidcache.h"
+#include "commit.h"
+#include "db.h"
 #include "deposit.h"
+#include "front.h"
+#include "lotstate.h"
 
 #define DEP_TRACES_MAX		100000	/* in one request */
 #define DEP_QUEUE_MAX		200000	/* events waiting, then 503 */

@@ -1,6 +1,6 @@
 /*
- * Deposits (deposit.c: requests and their Client-Ids; commit.c: the
- * group commit that numbers, encrypts, writes and answers them).
+ * Deposits (deposit.c): requests and their Client-Ids, handed to the
+ * group commit (commit.c), which shares their structures.
  */
 #ifndef CFJL_DEPOSIT_H
 #define CFJL_DEPOSIT_H
@@ -51,7 +51,6 @@ struct dreq {
 };
 TAILQ_HEAD(dreqs, dreq);
 
-/* deposit.c */
 void		 deposit_init(void);
 int		 deposit_request(uint64_t front, struct msg *);
 void		 deposit_db_up(void);
@@ -63,13 +62,5 @@ void		 deposit_refuse(struct dreq *, enum refusal, int, const char *,
 		    const char *, ...)
 		    __attribute__((__format__(printf, 5, 6)));
 void		 deposit_wake(void);
-
-/* commit.c */
-void		 commit_init(void);
-void		 commit_queue(struct dreq *);
-void		 commit_kick(void);
-int		 commit_writing(void);
-void		 commit_db_down(void);
-void		 commit_looked_up(void);
 
 #endif

@@ -25,7 +25,10 @@
 #include "refusal.h"
 #include "audit.h"
 #include "stored.h"
+#include "db.h"
+#include "dbval.h"
 #include "export.h"
+#include "front.h"
 #include "tarwrite.h"
 
 #define CERT_FILE_MAX	(256 * 1024)

@@ -8,8 +8,8 @@
  * A lot closes when it holds lot max-events events (in the transaction
  * of its last event) or when its first event is lot max-age old (a
  * timer; the lots row goes in with the next write).  An idle vault opens
- * no lot.  Closed lots are handed to sealer.c, which seals them in order;
- * deposits never wait.
+ * no lot.  Closed lots are handed to sealqueue.c, which seals them in
+ * order; deposits never wait.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -25,8 +25,14 @@
 #include "config.h"
 #include "log.h"
 #include "peer.h"
+#include "proto.h"
 #include "stored.h"
-#include "deposit.h"
+#include "commit.h"
+#include "db.h"
+#include "dbval.h"
+#include "lotstate.h"
+#include "sealmem.h"
+#include "sealqueue.h"
 
 static struct {
 	int			 ready;

@@ -15,8 +15,16 @@
 #include "config.h"
 #include "log.h"
 #include "msg.h"
+#include "proto.h"
 #include "stored.h"
+#include "crypt.h"
+#include "db.h"
+#include "dbval.h"
 #include "deposit.h"
+#include "front.h"
+#include "lotstate.h"
+#include "query.h"
+#include "sealerlink.h"
 
 struct query {
 	uint64_t	 front;
@@ -150,14 +158,14 @@ query_status_json(size_t *lenp)
 	    "\"last_sealed_lot\":%" PRIu64 ",\"sealing_lag\":{\"events\":%"
 	    PRIu64 ",\"lots\":%" PRIu64 ",\"oldest_age_s\":%lld},"
 	    "\"queued_events\":%zu,\"uptime_s\":%lld}",
-	    db_state(), sealer_ready() ? "up" : "down",
+	    db_state(), sealerlink_ready() ? "up" : "down",
 	    audit_connected() ? "up" : "down", crypt_cipher(),
 	    lotstate_last_idevt(), lotstate_current(), lotstate_last_sealed(), lag, lots,
 	    oldest != 0 && now > oldest ? (long long)(now - oldest) / 1000 :
 	    0LL, deposit_pending(),
 	    (long long)(now - env->started_ms) / 1000);
 	/* sealerd's view: token, clock state (loud when relaxed), seals. */
-	if ((sj = sealer_status_json(&sjlen)) != NULL) {
+	if ((sj = sealerlink_status_json(&sjlen)) != NULL) {
 		q.len--;	/* reopen the object */
 		text_add(&q, ",\"sealerd\":%.*s}", (int)sjlen, sj);
 	}

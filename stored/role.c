@@ -15,7 +15,12 @@
 #include "config.h"
 #include "control.h"
 #include "log.h"
+#include "proto.h"
 #include "stored.h"
+#include "db.h"
+#include "dbval.h"
+#include "front.h"
+#include "role.h"
 
 struct role {
 	TAILQ_ENTRY(role)	 entry;

@@ -17,7 +17,11 @@
 #include <libpq-fe.h>
 
 #include "log.h"
-#include "stored.h"
+#include "proto.h"
+#include "db.h"
+#include "dbval.h"
+#include "lotstate.h"
+#include "sealmem.h"
 
 #define SEALMEM_LOTS		256
 #define SEALMEM_BYTES		(16 * 1024 * 1024)

@@ -13,7 +13,7 @@
  * database, several lots in one query.  What is not written is sent again: after a restart, a lost
  * link, or a seal that could not be written, the sealing state is read
  * back from the database and sealing resumes from the first lot without
- * a seal.  The link itself is in sealer.c.
+ * a seal.  The link itself is in sealerlink.c.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -31,7 +31,14 @@
 #include "log.h"
 #include "msg.h"
 #include "peer.h"
+#include "proto.h"
 #include "stored.h"
+#include "db.h"
+#include "dbval.h"
+#include "lotstate.h"
+#include "sealerlink.h"
+#include "sealmem.h"
+#include "sealqueue.h"
 
 #define SEAL_LOAD_LOTS		32	/* lots read back in one query */
 #define SEAL_UNSTORED_MAX	128	/* seals made, not written yet */
@@ -479,7 +486,7 @@ sq_send(void)
 	struct iovec	 iov[2];
 	const struct cfjl_conf *conf = env->conf;
 
-	if (sq.inflight || sq.waiting || !sealer_ready() ||
+	if (sq.inflight || sq.waiting || !sealerlink_ready() ||
 	    sq.unstored >= SEAL_UNSTORED_MAX)
 		return;
 	TAILQ_FOREACH(q, &sq.pending, entry)
@@ -499,7 +506,7 @@ sq_send(void)
 	iov[0].iov_len = sizeof(hdr);
 	iov[1].iov_base = q->ev;
 	iov[1].iov_len = q->nev * sizeof(*q->ev);
-	if (sealer_send_lot(iov, 2) == -1)
+	if (sealerlink_send_lot(iov, 2) == -1)
 		return;		/* sent again when sealerd is up */
 	q->state = SQ_SENT;
 	sq.inflight = 1;

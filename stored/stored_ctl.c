@@ -16,7 +16,14 @@
 #include "control.h"
 #include "log.h"
 #include "stored.h"
-#include "deposit.h"
+#include "commit.h"
+#include "db.h"
+#include "front.h"
+#include "lotstate.h"
+#include "query.h"
+#include "role.h"
+#include "sealerlink.h"
+#include "stored_ctl.h"
 
 #define STORED_STOP_WAIT	5	/* seconds for the last commit */
 
@@ -55,7 +62,7 @@ stored_stop_check(int fd, short ev, void *arg)
 	if (commit_writing())
 		log_warnx("stopping with a commit in flight: its deposits "
 		    "were not acknowledged");
-	sealer_close();
+	sealerlink_close();
 	audit_shutdown();
 	db_close();
 	log_info("stopped");
