@@ -4,6 +4,28 @@
  * and the settled ids with their answers, the oldest forgotten first.
  * What the cache does not know is asked of the database, the ids of
  * many requests in one query.
+ *
+ * The query goes on the read-only connection, never behind a commit on
+ * the writer.  It cannot miss a Client-Id being stored, nor let one be
+ * stored twice:
+ * - an id is held in the cache (CID_LOOKUP, then CID_PENDING) from the
+ *   moment a request asks for it until its write has committed (it is
+ *   then CID_DONE) or failed (it is dropped); meanwhile a second request
+ *   with that id waits for the first and asks nothing;
+ * - so an id is asked for only when it is in no write in flight: it was
+ *   never stored, or its write committed before it was forgotten by the
+ *   cache (the oldest settled ids are), or its write failed;
+ * - the commit is visible to every snapshot taken after the server
+ *   acknowledged it, and each lookup is a statement of its own, whose
+ *   snapshot is taken after it is sent: after the acknowledgement, for
+ *   an id settled then forgotten;
+ * - a write whose outcome is unknown (the writer's link lost during the
+ *   commit) is settled before any lookup: lookups are made only while
+ *   the writer is up (db_job_begin_read), and a new writer session is up
+ *   only once it holds the advisory lock, which the old session holds
+ *   until it is gone, its transaction committed or not;
+ * - and the primary key of client_ids refuses a second row whatever
+ *   happens: the group fails and its requests are written one by one.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -36,7 +58,18 @@ static const struct db_stmt cidcache_stmt = { "cfjl_client_id_lookup",
     " e.body_sha256 FROM client_ids c JOIN events e USING (idevt)"
     " WHERE c.client_id = ANY ($1::text[])" };
 
+/* One lookup, kept to be asked again if the reader is lost with it. */
+struct cidcache_ask {
+	struct cid	**ids;
+	size_t		  n;
+	int		  tries;
+	db_done_cb	  done;
+	void		 *arg;
+};
+
 static int	 cidcache_cmp(struct cid *, struct cid *);
+static int	 cidcache_send(struct cidcache_ask *);
+static void	 cidcache_asked(int, const char *, void *);
 static void	 cidcache_rows(PGresult *, void *);
 
 RB_PROTOTYPE_INTERNAL(cidcache_tree, cid, node, cidcache_cmp,
@@ -55,7 +88,7 @@ cidcache_init(void)
 {
 	RB_INIT(&cidcache.tree);
 	TAILQ_INIT(&cidcache.lru);
-	db_prepare(&cidcache_stmt);
+	db_prepare(&cidcache_stmt, 1);
 }
 
 struct cid *
@@ -137,23 +170,63 @@ cidcache_settled(void)
 int
 cidcache_lookup(struct cid **ids, size_t n, db_done_cb done, void *arg)
 {
+	struct cidcache_ask	*a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (a->ids = reallocarray(NULL, n ? n : 1, sizeof(*ids))) == NULL)
+		fatal(NULL);
+	memcpy(a->ids, ids, n * sizeof(*ids));
+	a->n = n;
+	a->done = done;
+	a->arg = arg;
+	if (cidcache_send(a) == -1) {
+		free(a->ids);
+		free(a);
+		return -1;
+	}
+	return 0;	/* a may be gone: done may have run already */
+}
+
+static int
+cidcache_send(struct cidcache_ask *a)
+{
 	struct db_job		*job;
 	struct dbval_params	 p;
-	struct dbval_array		 a;
+	struct dbval_array	 arr;
 	size_t			 i;
 
-	if ((job = db_job_begin(done, arg)) == NULL)
+	if ((job = db_job_begin_read(cidcache_asked, a)) == NULL)
 		return -1;
-	dbval_array_init(&a, DBVAL_OID_TEXT);
-	for (i = 0; i < n; i++)
-		dbval_array_text(&a, ids[i]->id);
+	a->tries++;
+	dbval_array_init(&arr, DBVAL_OID_TEXT);
+	for (i = 0; i < a->n; i++)
+		dbval_array_text(&arr, a->ids[i]->id);
 	dbval_params_init(&p);
-	dbval_param_array(&p, &a);
+	dbval_param_array(&p, &arr);
 	db_job_exec(job, &cidcache_stmt, &p, cidcache_rows, NULL);
 	dbval_params_free(&p);
-	dbval_array_free(&a);
+	dbval_array_free(&arr);
 	db_job_end(job);
 	return 0;
+}
+
+/*
+ * A lookup that failed, the reader lost with it, is asked once more (on
+ * the writer, or on a new reader): a lost reader costs no refusal.
+ */
+static void
+cidcache_asked(int ok, const char *err, void *arg)
+{
+	struct cidcache_ask	*a = arg;
+
+	if (!ok && a->tries == 1 && db_ready()) {
+		log_debug("Client-Id lookup failed (%s): asked again", err);
+		if (cidcache_send(a) == 0)
+			return;
+	}
+	a->done(ok, err, a->arg);
+	free(a->ids);
+	free(a);
 }
 
 static void

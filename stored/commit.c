@@ -87,8 +87,8 @@ commit_init(void)
 {
 	TAILQ_INIT(&commit.ready);
 	evtimer_set(&commit.timer, commit_timer, NULL);
-	db_prepare(&commit_ev_stmt);
-	db_prepare(&commit_cid_stmt);
+	db_prepare(&commit_ev_stmt, 0);
+	db_prepare(&commit_cid_stmt, 0);
 }
 
 int

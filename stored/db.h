@@ -1,6 +1,7 @@
 /*
- * The runtime connection to PostgreSQL (db.c): jobs of pipelined
- * statements, each committed at its sync point.
+ * The runtime connections to PostgreSQL (db.c): jobs of pipelined
+ * statements, each committed at its sync point; the writer, and a
+ * read-only connection for the Client-Id lookups.
  */
 #ifndef CFJL_DB_H
 #define CFJL_DB_H
@@ -23,8 +24,9 @@ void		 db_init(const char *conninfo, const char *dbname,
 void		 db_start(void);
 int		 db_ready(void);
 const char	*db_state(void);
-void		 db_prepare(const struct db_stmt *);
+void		 db_prepare(const struct db_stmt *, int reader);
 struct db_job	*db_job_begin(db_done_cb, void *);
+struct db_job	*db_job_begin_read(db_done_cb, void *);
 void		 db_job_query(struct db_job *, const char *,
 		    const struct dbval_params *, db_rows_cb, void *);
 void		 db_job_exec(struct db_job *, const struct db_stmt *,

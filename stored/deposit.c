@@ -7,10 +7,12 @@
  * their way to the database hold back a second request with the same
  * id until the first is settled.
  *
- * Lookups and writes share the one pipelined connection, so a lookup
- * sent during a commit is answered right after it: the next write waits
- * for that answer, so that its requests join that write rather than the
- * one after (an extra commit of latency for most requests under load).
+ * Lookups go on the read-only connection (cidcache.c says why that is
+ * safe), so a lookup sent during a commit is answered without waiting
+ * for it.  When a write returns while a lookup is still out, the next
+ * write waits for its answer, so that its requests join that write
+ * rather than the one after; the wait is short, the reader being idle.
+ * While the reader is down, lookups go on the writer, behind commits.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -299,7 +301,10 @@ dep_lookup_flush(void)
 	l->t0 = stored_env_mono_us();
 	l->nids = n;
 	l->behind = commit_writing();
+	/* Set first: a link that fails at once answers before the return. */
+	dep.looking = 1;
 	if (cidcache_lookup(ids, n, dep_lookup_done, l) == -1) {
+		dep.looking = 0;
 		while ((r = TAILQ_FIRST(&l->reqs)) != NULL) {
 			TAILQ_REMOVE(&l->reqs, r, entry);
 			deposit_refuse(r, REFUSE_UNAVAILABLE, -1,
@@ -307,8 +312,7 @@ dep_lookup_flush(void)
 			    "reachable; nothing was stored, try again later");
 		}
 		free(l);
-	} else
-		dep.looking = 1;
+	}
 	free(ids);
 }
 
@@ -325,7 +329,7 @@ dep_lookup_done(int ok, const char *err, void *arg)
 	    stored_env_mono_us() - l->t0 > DEP_SLOW_US / 2)
 		log_info("slow Client-Id lookup: %lld us, %zu ids, %s",
 		    (long long)(stored_env_mono_us() - l->t0), l->nids,
-		    l->behind ? "behind a write" : "alone");
+		    l->behind ? "during a write" : "alone");
 	while ((r = TAILQ_FIRST(&l->reqs)) != NULL) {
 		TAILQ_REMOVE(&l->reqs, r, entry);
 		r->t_look = stored_env_mono_us();
@@ -333,6 +337,14 @@ dep_lookup_done(int ok, const char *err, void *arg)
 			deposit_refuse(r, REFUSE_UNAVAILABLE, -1,
 			    "storage unavailable", "the database failed "
 			    "(%s); nothing was stored, try again later", err);
+			continue;
+		}
+		if (!db_ready()) {
+			/* The writer was lost meanwhile: answered like those
+			 * queued then (deposit_db_down). */
+			deposit_refuse(r, REFUSE_UNAVAILABLE, -1,
+			    "storage unavailable", "the database connection was "
+			    "lost; nothing was stored, try again later");
 			continue;
 		}
 		/* Found: settled, the cache owns them now, not the request. */
