@@ -16,20 +16,14 @@
  */
 #include <sys/types.h>
 #include <sys/queue.h>
-#include <sys/tree.h>
 #include <sys/uio.h>
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <event.h>
-#include <openssl/sha.h>
 
 #include "audit.h"
-#include "config.h"
 #include "log.h"
 #include "msg.h"
 #include "proto.h"
