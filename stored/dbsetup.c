@@ -21,7 +21,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "stored.h"
+#include "dbsetup.h"
 
 static PGconn	*schema_connect(const char *, const char *);
 static PGresult	*schema_exec(PGconn *, const char *, int, const char *const *);

@@ -15,8 +15,13 @@
 #include "log.h"
 #include "msg.h"
 #include "peer.h"
+#include "proto.h"
 #include "stored.h"
+#include "deposit.h"
 #include "export.h"
+#include "front.h"
+#include "query.h"
+#include "role.h"
 
 struct front {
 	TAILQ_ENTRY(front)	 entry;

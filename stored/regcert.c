@@ -24,7 +24,7 @@
 #include "config.h"
 #include "log.h"
 #include "ossl.h"
-#include "stored.h"
+#include "regcert.h"
 
 #define REGCERT_WARN_DAYS	30	/* warn this long before it expires */
 

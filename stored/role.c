@@ -18,7 +18,12 @@
 #include "config.h"
 #include "control.h"
 #include "log.h"
+#include "proto.h"
 #include "stored.h"
+#include "db.h"
+#include "dbval.h"
+#include "front.h"
+#include "role.h"
 
 /* The key is (ca, subject) or fp; e.role is what it is bound to. */
 struct role {
@@ -87,11 +92,11 @@ role_rows(PGresult *res, void *arg)
 	}
 	for (i = 0; i < PQntuples(res); i++) {
 		memset(&e, 0, sizeof(e));
-		db_get_text(res, i, 0, e.subject, sizeof(e.subject));
-		db_get_text(res, i, 1, role, sizeof(role));
-		db_get_text(res, i, 2, action, sizeof(action));
-		db_get_text(res, i, 3, ca, sizeof(ca));
-		db_get_text(res, i, 4, fp, sizeof(fp));
+		dbval_get_text(res, i, 0, e.subject, sizeof(e.subject));
+		dbval_get_text(res, i, 1, role, sizeof(role));
+		dbval_get_text(res, i, 2, action, sizeof(action));
+		dbval_get_text(res, i, 3, ca, sizeof(ca));
+		dbval_get_text(res, i, 4, fp, sizeof(fp));
 		if (strcmp(action, "add") != 0)
 			continue;
 		e.role = config_role_parse(role);
@@ -316,7 +321,7 @@ role_control(const struct ctl_request *req, struct ctl_conn *conn)
 {
 	struct role_change		*c;
 	struct role			*r;
-	struct db_params		 p;
+	struct dbval_params		 p;
 	struct db_job			*job;
 	char				 fp[CFJL_FP_HEX];
 
@@ -349,16 +354,16 @@ role_control(const struct ctl_request *req, struct ctl_conn *conn)
 	fp[0] = '\0';
 	if (c->e.by_fp)
 		config_fp_format(c->e.fp, fp);
-	db_params_init(&p);
-	db_param_text(&p, c->e.by_fp ? "" : c->e.subject);
-	db_param_text(&p, config_role_name(c->e.role));
-	db_param_text(&p, c->add ? "add" : "remove");
-	db_param_text(&p, control_conn_who(conn));
-	db_param_text(&p, config_ca_name(c->e.ca));
-	db_param_text(&p, fp);
+	dbval_params_init(&p);
+	dbval_param_text(&p, c->e.by_fp ? "" : c->e.subject);
+	dbval_param_text(&p, config_role_name(c->e.role));
+	dbval_param_text(&p, c->add ? "add" : "remove");
+	dbval_param_text(&p, control_conn_who(conn));
+	dbval_param_text(&p, config_ca_name(c->e.ca));
+	dbval_param_text(&p, fp);
 	db_job_query(job, "INSERT INTO roles (subject, role, action, by, ca,"
 	    " fingerprint) VALUES ($1, $2, $3, $4, $5, $6)", &p, NULL, NULL);
-	db_params_free(&p);
+	dbval_params_free(&p);
 	db_job_end(job);
 }
 

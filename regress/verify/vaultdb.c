@@ -25,6 +25,9 @@
 #include "proto.h"
 #include "refusal.h"
 #include "stored.h"
+#include "db.h"
+#include "dbval.h"
+#include "front.h"
 #include "export.h"
 #include "audit.h"
 #include "mkvault.h"
@@ -136,7 +139,7 @@ db_job_begin(db_done_cb done, void *arg)
 }
 
 void
-db_job_query(struct db_job *dj, const char *sql, const struct db_params *p,
+db_job_query(struct db_job *dj, const char *sql, const struct dbval_params *p,
     db_rows_cb fn, void *arg)
 {
 	struct job	*j = (struct job *)dj;
@@ -159,10 +162,10 @@ db_job_end(struct db_job *dj)
 {
 }
 
-void db_params_init(struct db_params *p) { memset(p, 0, sizeof(*p)); }
+void dbval_params_init(struct dbval_params *p) { memset(p, 0, sizeof(*p)); }
 
 void
-db_params_free(struct db_params *p)
+dbval_params_free(struct dbval_params *p)
 {
 	int	 i;
 
@@ -174,7 +177,7 @@ db_params_free(struct db_params *p)
 }
 
 static void
-param_add(struct db_params *p, char *s)
+param_add(struct dbval_params *p, char *s)
 {
 	p->vals = reallocarray(p->vals, p->n + 1, sizeof(*p->vals));
 	p->owned = reallocarray(p->owned, p->n + 1, sizeof(*p->owned));
@@ -184,7 +187,7 @@ param_add(struct db_params *p, char *s)
 }
 
 void
-db_param_u64(struct db_params *p, uint64_t v)
+dbval_param_u64(struct dbval_params *p, uint64_t v)
 {
 	char	 s[32];
 
@@ -192,18 +195,18 @@ db_param_u64(struct db_params *p, uint64_t v)
 	param_add(p, strdup(s));
 }
 
-void db_param_text(struct db_params *p, const char *s) { param_add(p, strdup(s)); }
-void db_param_bytes(struct db_params *p, const void *b, size_t l) { param_add(p, strdup("")); }
-void db_param_null(struct db_params *p) { param_add(p, NULL); }
+void dbval_param_text(struct dbval_params *p, const char *s) { param_add(p, strdup(s)); }
+void dbval_param_bytes(struct dbval_params *p, const void *b, size_t l) { param_add(p, strdup("")); }
+void dbval_param_null(struct dbval_params *p) { param_add(p, NULL); }
 
 void
-db_param_time_ms(struct db_params *p, int64_t ms)
+dbval_param_time_ms(struct dbval_params *p, int64_t ms)
 {
-	db_param_u64(p, (uint64_t)ms);
+	dbval_param_u64(p, (uint64_t)ms);
 }
 
 uint64_t
-db_get_u64(const PGresult *res, int r, int c)
+dbval_get_u64(const PGresult *res, int r, int c)
 {
 	uint64_t	 v;
 
@@ -214,7 +217,7 @@ db_get_u64(const PGresult *res, int r, int c)
 }
 
 const uint8_t *
-db_get_bytes(const PGresult *res, int r, int c, size_t *len)
+dbval_get_bytes(const PGresult *res, int r, int c, size_t *len)
 {
 	*len = PQgetlength(res, r, c);
 	return (const uint8_t *)PQgetvalue(res, r, c);
