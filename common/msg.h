@@ -137,6 +137,7 @@ extern const struct msg_struct proto_hello, proto_deposit_req, proto_deposit_tra
     proto_lot_data, proto_status_get, proto_status_reply, proto_requests_get,
     proto_export_req, proto_export_chunk, proto_role, proto_seal_lot,
     proto_seal_event, proto_seal_done, proto_seal_fail, proto_journal_sign,
-    proto_audit_record, proto_audit_ack, proto_ctl_reply;
+    proto_audit_record, proto_audit_ack, proto_ctl_reply,
+    proto_checkpoint_req, proto_checkpoint_done, proto_journal_sealed;
 
 #endif

@@ -110,7 +110,8 @@ static void	 conf_validate(void);
 	int			 role;
 }
 
-%token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHROOT CIPHER CLOCK
+%token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHECKPOINT CHROOT CIPHER
+%token	CLOCK
 %token	OWNER
 %token	COMMITDELAY COMMITMAX CONTROL CRL DATABASE DEPOSITOR EVERY FRONTD
 %token	FUNCGROUP HEADERTIMEOUT IDLETIMEOUT INCLUDE JOURNAL KEY LISTEN LOT
@@ -275,6 +276,13 @@ global		: OPERATOR NUMBER {
 			if (set_duration($3, US_MS, US_MS, 1, 3600 * 1000,
 			    "lot max-age", &v) == 0)
 				conf->lot.max_age_ms = v;
+		}
+		| CHECKPOINT EVERY duration {
+			long long	 v;
+
+			if (set_duration($3, US_S, US_S, 1, 24 * 3600,
+			    "checkpoint every", &v) == 0)
+				conf->lot.checkpoint_every = v;
 		}
 		;
 
@@ -663,6 +671,7 @@ static const struct keyword {
 	{ "auditors-group",		AUDITORSGROUP },
 	{ "ca",				CA },
 	{ "certificate",		CERTIFICATE },
+	{ "checkpoint",			CHECKPOINT },
 	{ "chroot",			CHROOT },
 	{ "cipher",			CIPHER },
 	{ "clock",			CLOCK },

@@ -15,7 +15,9 @@
  *
  *	frontd  --stored.sock-->  stored    deposits, lots, status, export
  *	stored  --sealer.sock-->  sealerd   lots to seal, status
- *	auditd  --sealer.sock-->  sealerd   journal digests to sign
+ *	auditd  --sealer.sock-->  sealerd   journal digests to sign, and
+ *	                                    the newest sealed file
+ *	stored  --sealer.sock-->  sealerd   checkpoints to seal
  *	frontd, stored, sealerd --audit.sock--> auditd   journal records
  *	cfjlctl --NAME.ctl--> each daemon   administration (common/control.c):
  *	    status: all; role, lot seal-now: stored (which pushes roles to
@@ -82,6 +84,14 @@ enum imsg_type {
 	/* cfjlctl <-> a daemon's control socket */
 	IMSG_CTL_REQUEST,	/* struct ctl_request */
 	IMSG_CTL_REPLY,		/* struct ctl_reply + text */
+
+	/* checkpoints (sealerd/checkpoint.c, stored/checkpoint.c) */
+	IMSG_CHECKPOINT_MAKE,	/* stored -> sealerd: struct checkpoint_req */
+	IMSG_CHECKPOINT_DONE,	/* sealerd -> stored: checkpoint_done + XML */
+	IMSG_CHECKPOINT_FAIL,	/* sealerd -> stored: struct seal_fail */
+	IMSG_JOURNAL_SEALED,	/* auditd -> sealerd: struct journal_sealed */
+	IMSG_CHECKPOINT_GET,	/* frontd -> stored: struct status_get */
+	IMSG_CHECKPOINT_DATA,	/* stored -> frontd: struct lot_data + XML */
 
 	IMSG_TYPE_MAX
 };
@@ -231,6 +241,36 @@ struct seal_fail {
 struct journal_sign {
 	uint64_t	 reqid;
 	uint32_t	 len;		/* DER bytes that follow (reply) */
+};
+
+/*
+ * A checkpoint to seal: what stored knows (the last sealed lot, the
+ * previous checkpoint); sealerd adds the newest sealed journal file
+ * that auditd told it of, and the time.  See cfjl-export(5).
+ */
+struct checkpoint_req {
+	uint64_t	 numero;	/* 1, 2, ... */
+	uint64_t	 last_lot;	/* 0: no lot sealed yet */
+	uint64_t	 last_idevt;	/* Dernier of last_lot */
+	uint32_t	 operator_id;
+	uint32_t	 vault_id;
+	uint8_t		 lot_sigvalue[SHA256_LEN];	/* of last_lot */
+	uint8_t		 precedent[SHA256_LEN];	/* previous checkpoint's */
+};
+
+struct checkpoint_done {
+	uint64_t	 numero;
+	uint8_t		 sigvalue_sha256[SHA256_LEN];	/* next Precedent */
+	char		 journal_file[16];	/* "" if none sealed yet */
+	uint8_t		 journal_meta[SHA256_LEN];
+	int64_t		 time_ms;
+	uint32_t	 len;		/* XML bytes that follow */
+};
+
+/* The newest journal file with a seal, and its metadata digest. */
+struct journal_sealed {
+	char		 file[16];	/* NNNNNNNN.log */
+	uint8_t		 meta_sha256[SHA256_LEN];
 };
 
 #define AUDIT_FIELD		64

@@ -2,7 +2,7 @@
  * Export bundles: GET /v1/export as stored answers it.  The range is
  * resolved to whole sealed lots first (so the manifest, written first,
  * is exact), then the tar stream is produced page by page: manifest,
- * certificates, lots, events.  Headers are deterministic (mtime 0, mode
+ * certificates, the newest checkpoint, lots, events.  Headers are deterministic (mtime 0, mode
  * 0444, uid and gid 0, owner "cfjl"), so two exports of the same lots
  * hold byte-identical entries.  Every export is journaled and recorded
  * in the exports table for GET /v1/requests.  See export.h for the
@@ -59,6 +59,8 @@ struct export {
 	uint64_t		 audit_id;	/* record awaited, or 0 */
 	int			 journaled;	/* the "ok" record is durable */
 	uint8_t			 sha[32];
+	uint8_t			*checkpoint;	/* the newest, or NULL */
+	size_t			 checkpoint_len;
 };
 
 TAILQ_HEAD(exports, export);
@@ -75,6 +77,7 @@ static struct export *export_find(uint64_t, uint64_t);
 static void	 export_reject(uint64_t, uint64_t, enum refusal,
 		    const char *);
 static void	 export_range_sealed(PGresult *, void *);
+static void	 export_range_checkpoint(PGresult *, void *);
 static void	 export_range_rows(PGresult *, void *);
 static void	 export_range_done(int, const char *, void *);
 static int	 export_page(struct export *);
@@ -435,6 +438,12 @@ export_request(uint64_t f, struct msg *m)
 	    " to %" PRIu64, req.by_time ? "received" : "IDEvt", req.from,
 	    req.to);
 
+	/*
+	 * The newest checkpoint first: every lot it names is sealed, so the
+	 * range read after it reaches at least as far (cfjl-export(5)).
+	 */
+	db_job_query(job, "SELECT xml FROM checkpoints "
+	    "ORDER BY numero DESC LIMIT 1", NULL, export_range_checkpoint, ex);
 	/* how far sealing has gone (sealing is in lot order) */
 	db_job_query(job, "SELECT l.numero, l.last FROM lots l "
 	    "JOIN lot_seals s ON s.numero = l.numero "
@@ -479,6 +488,22 @@ export_range_sealed(PGresult *res, void *arg)
 }
 
 static void
+export_range_checkpoint(PGresult *res, void *arg)
+{
+	struct export	*ex = arg;
+	const uint8_t	*b;
+	size_t		 len;
+
+	if (PQntuples(res) != 1)
+		return;
+	b = db_get_bytes(res, 0, 0, &len);
+	if (len == 0 || (ex->checkpoint = malloc(len)) == NULL)
+		return;
+	memcpy(ex->checkpoint, b, len);
+	ex->checkpoint_len = len;
+}
+
+static void
 export_range_rows(PGresult *res, void *arg)
 {
 	struct export	*ex = arg;
@@ -514,7 +539,9 @@ export_range_done(int ok, const char *err, void *arg)
 	    export_tar_file(&ex->tar, "manifest.json", manifest, n) == -1 ||
 	    export_tar_file(&ex->tar, "certs/seal.pem", seal_pem,
 	    seal_len) == -1 ||
-	    export_tar_file(&ex->tar, "certs/tsa.pem", tsa_pem, tsa_len) == -1)
+	    export_tar_file(&ex->tar, "certs/tsa.pem", tsa_pem, tsa_len) == -1 ||
+	    (ex->checkpoint != NULL && export_tar_file(&ex->tar,
+	    "checkpoint.xml", ex->checkpoint, ex->checkpoint_len) == -1))
 		fatalx("%s: out of memory", __func__);
 	if (ex->m.included) {
 		ex->phase = EX_LOTS;
@@ -832,6 +859,7 @@ export_free(struct export *ex)
 	if (ex->querying)
 		return;
 	export_tar_free(&ex->tar);
+	free(ex->checkpoint);
 	free(ex);
 }
 

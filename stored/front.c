@@ -46,6 +46,7 @@ FRONT_CALL(front_requests, query_requests)
 FRONT_CALL(front_export, export_request)
 FRONT_CALL(front_export_more, export_more)
 FRONT_CALL(front_export_cancel, export_cancel)
+FRONT_CALL(front_checkpoint, checkpoint_get)
 
 static const struct msg_entry front_msgs[] = {
 	{ IMSG_DEPOSIT, MSG_FRONTD, MSG_FD_NONE, front_deposit },
@@ -55,6 +56,7 @@ static const struct msg_entry front_msgs[] = {
 	{ IMSG_EXPORT_START, MSG_FRONTD, MSG_FD_NONE, front_export },
 	{ IMSG_EXPORT_MORE, MSG_FRONTD, MSG_FD_NONE, front_export_more },
 	{ IMSG_EXPORT_CANCEL, MSG_FRONTD, MSG_FD_NONE, front_export_cancel },
+	{ IMSG_CHECKPOINT_GET, MSG_FRONTD, MSG_FD_NONE, front_checkpoint },
 };
 static const struct msg_table front_table = MSG_TABLE(SOCK_STORED,
     front_msgs);

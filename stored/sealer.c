@@ -36,12 +36,18 @@ static void	 sealer_status_ask(int, short, void *);
 static int	 sealer_on_done(struct msg *, void *);
 static int	 sealer_on_fail(struct msg *, void *);
 static int	 sealer_status_keep(struct msg *, void *);
+static int	 sealer_on_checkpoint(struct msg *, void *);
+static int	 sealer_on_checkpoint_fail(struct msg *, void *);
 
 /* sealerd answers each lot with its seal or a failure, and the status. */
 static const struct msg_entry sealer_msgs[] = {
 	{ IMSG_SEAL_DONE, MSG_SEALERD, MSG_FD_NONE, sealer_on_done },
 	{ IMSG_SEAL_FAIL, MSG_SEALERD, MSG_FD_NONE, sealer_on_fail },
 	{ IMSG_SEALER_STATUS, MSG_SEALERD, MSG_FD_NONE, sealer_status_keep },
+	{ IMSG_CHECKPOINT_DONE, MSG_SEALERD, MSG_FD_NONE,
+	    sealer_on_checkpoint },
+	{ IMSG_CHECKPOINT_FAIL, MSG_SEALERD, MSG_FD_NONE,
+	    sealer_on_checkpoint_fail },
 };
 static const struct msg_table sealer_table = MSG_TABLE(SOCK_SEALER,
     sealer_msgs);
@@ -59,6 +65,7 @@ sealer_init(const char *dir, uid_t uid)
 	cb.on_down = sealer_down;
 	peer_connect(&sealer, dir, SOCK_SEALER, uid, "stored", &cb);
 	evtimer_set(&sealer_status_ev, sealer_status_ask, NULL);
+	checkpoint_init();
 }
 
 /* The last status sealerd gave, as a JSON object, or NULL. */
@@ -117,6 +124,18 @@ sealer_on_fail(struct msg *m, void *arg)
 	return sealqueue_fail(m);
 }
 
+static int
+sealer_on_checkpoint(struct msg *m, void *arg)
+{
+	return checkpoint_done(m);
+}
+
+static int
+sealer_on_checkpoint_fail(struct msg *m, void *arg)
+{
+	return checkpoint_fail(m);
+}
+
 int
 sealer_ready(void)
 {
@@ -134,6 +153,7 @@ sealer_up(struct peer *p)
 {
 	sealqueue_kick();
 	sealer_status_ask(-1, 0, NULL);
+	checkpoint_sealer_up();
 }
 
 /* What was at sealerd is lost with the link: sent again later. */
@@ -141,6 +161,7 @@ static void
 sealer_down(struct peer *p)
 {
 	sealqueue_lost();
+	checkpoint_sealer_down();
 }
 
 /* A lot to sealerd; -1 if the link is not up (sent again later). */
@@ -149,6 +170,17 @@ sealer_send_lot(const struct iovec *iov, int n)
 {
 	if (peer_composev(&sealer, IMSG_SEAL_LOT, iov, n) == -1) {
 		log_warn("%s to sealerd", proto_type_name(IMSG_SEAL_LOT));
+		return -1;
+	}
+	return 0;
+}
+
+/* A checkpoint to seal; -1 if the link is not up (asked again later). */
+int
+sealer_send_checkpoint(const void *req, size_t len)
+{
+	if (peer_compose(&sealer, IMSG_CHECKPOINT_MAKE, req, len) == -1) {
+		log_warn("%s to sealerd", proto_type_name(IMSG_CHECKPOINT_MAKE));
 		return -1;
 	}
 	return 0;

@@ -16,6 +16,7 @@
  *	query.c		lots, status and export journal for frontd
  *	role.c		the dynamic role table (cfjlctl role)
  *	sealer.c	sealing lots in order: sealerd, seals written
+ *	checkpoint.c	checkpoints: made at intervals, kept, read
  */
 #ifndef CFJL_STORED_H
 #define CFJL_STORED_H
@@ -203,10 +204,19 @@ void		 sealqueue_kick(void);
 uint64_t	 sealqueue_last_sealed(uint64_t *last_idevt);
 uint64_t	 sealqueue_pending(int64_t *oldest_opened_ms);
 int		 sealer_send_lot(const struct iovec *, int);
+int		 sealer_send_checkpoint(const void *, size_t);
 int		 sealqueue_done(struct msg *);
 int		 sealqueue_fail(struct msg *);
 void		 sealqueue_lost(void);
 void		 sealqueue_queue_init(void);
+
+/* checkpoint.c */
+void		 checkpoint_init(void);
+void		 checkpoint_sealer_up(void);
+void		 checkpoint_sealer_down(void);
+int		 checkpoint_done(struct msg *);
+int		 checkpoint_fail(struct msg *);
+int		 checkpoint_get(uint64_t front, struct msg *);
 
 /* query.c */
 int		 query_lot(uint64_t, struct msg *);
