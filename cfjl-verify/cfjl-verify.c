@@ -9,6 +9,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,10 @@ usage(void)
 {
 	fprintf(stderr, "usage: cfjl-verify [-j] -t trust.pem "
 	    "[-k regulator-key [-p pass]] [-x xsd-dir]\n"
-	    "                   [-o out-dir] bundle ...\n"
-	    "       cfjl-verify journal [-j] -t trust.pem dir\n");
+	    "                   [-o out-dir] [--since-checkpoint file] "
+	    "bundle ...\n"
+	    "       cfjl-verify journal [-j] -t trust.pem [-c checkpoint] "
+	    "dir\n");
 	exit(2);
 }
 
@@ -59,7 +62,13 @@ pass_arg(const char *arg)
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		{ "since-checkpoint", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct vctx	 ctx;
+	struct vcheckpoint anchor, kept;
+	const char	*anchor_path = NULL, *kept_path = NULL;
 	struct bundle	*bs;
 	struct stat	 st;
 	size_t		 j;
@@ -71,9 +80,15 @@ main(int argc, char *argv[])
 		argv++;
 		argc--;
 	}
-	while ((ch = getopt(argc, argv, journal ? "jt:" :
-	    "jt:k:p:x:o:")) != -1) {
+	while ((ch = getopt_long(argc, argv, journal ? "jt:c:" :
+	    "jt:k:p:x:o:", journal ? NULL : longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			anchor_path = optarg;
+			break;
+		case 'S':
+			kept_path = optarg;
+			break;
 		case 'j':
 			ctx.json = 1;
 			break;
@@ -114,9 +129,21 @@ main(int argc, char *argv[])
 	if (certs_trust_load(&ctx) == -1)
 		goto done;
 	if (journal) {
+		if (anchor_path != NULL) {
+			report_scope(anchor_path);
+			if (checkpointcheck_file(&ctx, anchor_path,
+			    &anchor) == -1)
+				goto done;
+			ctx.anchor = &anchor;
+		}
 		report_scope(argv[0]);
 		journalcheck_run(&ctx, argv[0]);
 		goto done;
+	}
+	if (kept_path != NULL) {
+		report_scope(kept_path);
+		if (checkpointcheck_file(&ctx, kept_path, &kept) == -1)
+			goto done;
 	}
 	if (ctx.key_path != NULL && event_key_load(&ctx) == -1)
 		goto done;
@@ -136,8 +163,12 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < argc; i++) {
 		report_scope(argv[i]);
-		if (bundle_read(&ctx, &bs[i], argv[i]) == 0)
+		if (bundle_read(&ctx, &bs[i], argv[i]) == 0) {
 			chain_bundle(&ctx, &bs[i]);
+			checkpointcheck_bundle(&ctx, &bs[i]);
+			if (kept_path != NULL)
+				checkpointcheck_since(&ctx, &bs[i], &kept);
+		}
 		else	/* no verdict on its traces: none is kept (-o) */
 			for (j = 0; j < bs[i].nevents; j++)
 				event_publish(&ctx, &bs[i].events[j], 0);
