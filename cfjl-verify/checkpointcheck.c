@@ -504,13 +504,18 @@ checkpointcheck_bundle(struct vctx *ctx, struct bundle *b)
 			    "only if their events came later", ck->what, when,
 			    ULL(ck->last_lot), ULL(ck->last_idevt),
 			    last != NULL ? ULL(last->numero) : 0ULL);
-		else {
+		else if (last == NULL) {
+			report_fail("the bundle holds no lot, but %s (%s) proves "
+			    "lots up to %llu (IDEvt %llu) were sealed",
+			    ck->what, when, ULL(ck->last_lot),
+			    ULL(ck->last_idevt));
+			bad++;
+		} else {
 			report_fail("the bundle ends at lot %llu, but %s (%s) "
 			    "proves lots up to %llu (IDEvt %llu) were sealed: "
-			    "lots %llu to %llu are missing",
-			    last != NULL ? ULL(last->numero) : 0ULL, ck->what,
-			    when, ULL(ck->last_lot), ULL(ck->last_idevt),
-			    last != NULL ? ULL(last->numero + 1) : 1ULL,
+			    "lots %llu to %llu are missing", ULL(last->numero),
+			    ck->what, when, ULL(ck->last_lot),
+			    ULL(ck->last_idevt), ULL(last->numero + 1),
 			    ULL(ck->last_lot));
 			bad++;
 		}
