@@ -593,7 +593,10 @@ checkpointcheck_since(struct vctx *ctx, struct bundle *b,
 			    "is the one it names, and the lots chain from it",
 			    ck->what, ULL(old->numero), ULL(old->last_lot));
 	} else if (bad == 0) {
-		if (ck->numero == old->numero + 1)
+		if (old->last_lot == 0)
+			report_ok("%s follows checkpoint %llu kept, made before "
+			    "any lot was sealed", ck->what, ULL(old->numero));
+		else if (ck->numero == old->numero + 1)
 			report_ok("%s chains to checkpoint %llu kept",
 			    ck->what, ULL(old->numero));
 		else
