@@ -210,10 +210,11 @@ checkpointcheck_fields(struct vcheckpoint *ck, xmlNodePtr root,
 			}
 			ck->has_journal = 1;
 			step = 3;
-		} else if (step >= 2 &&
-		    checkpointcheck_is(n, CK_DSIG_NS, "Signature"))
+		} else if (checkpointcheck_is(n, CK_DSIG_NS, "Signature")) {
+			if (step < 2)
+				break;
 			*sig = n;
-		else {
+		} else {
 			report_fail("%s: unexpected element %s", w, n->name);
 			return (-1);
 		}

@@ -137,6 +137,34 @@ sed -i 's/IDEvt="60"/IDEvt="59"/' $W/checkpoint.xml
 pack alter
 refused alter "checkpoint 1: signed reference \"\" does not match: the checkpoint changed after sealing"
 
+# the form, checked before the seal: each refused with its reason
+form()
+{
+	n=$1 re=$2 expr=$3
+	new "$n"
+	sed -i "$expr" $W/checkpoint.xml
+	pack "$n"
+	refused "$n" "$re"
+}
+form nolot "FAIL .*checkpoint.xml: Precedent or DernierLot is missing" \
+    '/<DernierLot /d'
+form badlot "FAIL .*checkpoint.xml: DernierLot is malformed" \
+    's/IDEvt="60"/IDEvt="5"/'
+form lotattr "FAIL .*checkpoint.xml: DernierLot is malformed" \
+    's/<DernierLot /<DernierLot Extra="1" /'
+form badjournal "FAIL .*checkpoint.xml: Journal is malformed" \
+    's|<DernierLot \([^>]*\)/>|<DernierLot \1/><Journal Fichier="1.log" Metadonnees="x"/>|'
+form rootattr "FAIL .*checkpoint.xml: the Checkpoint element lacks Id, Numero, Operateur, Coffre or Heure, or has another attribute" \
+    's/ Heure="/ Autre="1" Heure="/'
+form badid "FAIL .*checkpoint.xml: Id is \"checkpoint-1\", expected \"checkpoint-000000000001\"" \
+    's/Id="checkpoint-000000000001"/Id="checkpoint-1"/'
+form unsealed "FAIL .*checkpoint.xml: no ds:Signature: the checkpoint is not sealed" \
+    '/<ds:Signature/,$c</Checkpoint>'
+form extra "FAIL .*checkpoint.xml: unexpected element Autre" \
+    's|<Precedent>|<Autre/><Precedent>|'
+form root "FAIL .*checkpoint.xml: the root element is not \{urn:cfjl:checkpoint:1\}Checkpoint" \
+    's|urn:cfjl:checkpoint:1|urn:cfjl:lot:1|'
+
 new other
 cp vault2/checkpoint.xml $W/checkpoint.xml
 pack other
