@@ -165,6 +165,17 @@ form extra "FAIL .*checkpoint.xml: unexpected element Autre" \
 form root "FAIL .*checkpoint.xml: the root element is not \{urn:cfjl:checkpoint:1\}Checkpoint" \
     's|urn:cfjl:checkpoint:1|urn:cfjl:lot:1|'
 
+$MK checkpoint -p pki -s state -v vault -n 1 -i 59 -o lie.xml 2>/dev/null ||
+    exit 2
+with_checkpoint lie lie.xml
+refused lie "FAIL .*lot 6 ends at IDEvt 60; checkpoint 1 says 59"
+
+$MK checkpoint -p pki -s state -v vault -n 1 -o late.xml 2>/dev/null || exit 2
+rm -rf v_late && cp -r vault v_late && cp late.xml v_late/checkpoint.xml
+$MK export -v v_late -f 1 -t 60 -C $(($(date +%s) * 1000 - 20000)) \
+    -o late.tar 2>/dev/null || exit 2
+refused late "FAIL .*checkpoint 1: made after the bundle"
+
 new other
 cp vault2/checkpoint.xml $W/checkpoint.xml
 pack other
@@ -207,6 +218,15 @@ run -t pki/trust.pem --since-checkpoint ck1.xml next.tar
 t_eq "a later checkpoint that follows the one kept" "$rc" 0
 t_match "it follows through the lots" "$out" \
     "checkpoint 2 follows checkpoint 1 kept: lot 6 is the one it names"
+
+# a later one that goes back to an earlier lot
+$MK checkpoint -p pki -s state -v vault -n 2 -l 4 -P ck1.xml -o back2.xml \
+    2>/dev/null || exit 2
+with_checkpoint back2 back2.xml
+run -t pki/trust.pem back2.tar
+t_eq "back2: alone, it holds" "$rc" 0
+refused back2 "checkpoint 2 goes back from checkpoint 1 kept \(lot 4 after lot 6\)" \
+    --since-checkpoint ck1.xml
 
 # a fork: same number, other content
 $MK checkpoint -p pki -s state -v vault -n 1 -l 5 -o fork1.xml 2>/dev/null ||

@@ -8,7 +8,7 @@
  *	mkvault make -p PKI -a SAMPLES -s STATE -n EVENTS -l PERLOT -o DIR
  *	mkvault export -v DIR -f FROM -t TO [-T] [-C MS] -o BUNDLE.tar
  *	mkvault resign -p PKI -c CERT -k KEY -s STATE -i LOT.xml -o OUT.xml
- *	mkvault checkpoint -p PKI -s STATE -v DIR -n NUM [-l LOT]
+ *	mkvault checkpoint -p PKI -s STATE -v DIR -n NUM [-l LOT] [-i IDEVT]
  *	    [-P PREV.xml] [-j FILE -m METAHEX] [-T MS] -o OUT.xml
  *
  * "make" also writes DIR/checkpoint.xml, checkpoint 1 naming the last
@@ -71,7 +71,7 @@ usage(void)
 	    "       mkvault resign -p pki -c cert -k key -s state -i lot "
 	    "-o out\n"
 	    "       mkvault checkpoint -p pki -s state -v dir -n num [-l lot] "
-	    "[-P prev]\n"
+	    "[-i idevt] [-P prev]\n"
 	    "            [-j file -m metahex] [-T ms] -o out\n");
 	exit(2);
 }
@@ -441,7 +441,7 @@ cmd_checkpoint(int argc, char **argv)
 	struct xades_signer		 sg;
 	struct tsa			 tsa;
 	char				 path[PATH_MAX], e[PATH_MAX];
-	uint64_t			 lot = 0, l, f, last;
+	uint64_t			 lot = 0, l, f, last, idevt = 0;
 	int64_t				 ms = (int64_t)time(NULL) * 1000, r;
 	unsigned int			 x;
 	FILE				*idx;
@@ -449,13 +449,14 @@ cmd_checkpoint(int argc, char **argv)
 
 	memset(&cr, 0, sizeof(cr));
 	memset(&cj, 0, sizeof(cj));
-	while ((ch = getopt(argc, argv, "p:s:v:n:l:P:j:m:T:o:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:s:v:n:l:i:P:j:m:T:o:")) != -1) {
 		switch (ch) {
 		case 'p': pki = optarg; break;
 		case 's': state = optarg; break;
 		case 'v': dir = optarg; break;
 		case 'n': cr.numero = strtoull(optarg, NULL, 10); break;
 		case 'l': lot = strtoull(optarg, NULL, 10); break;
+		case 'i': idevt = strtoull(optarg, NULL, 10); break;
 		case 'P': prev = optarg; break;
 		case 'j': jfile = optarg; break;
 		case 'm': meta = optarg; break;
@@ -482,6 +483,8 @@ cmd_checkpoint(int argc, char **argv)
 		    cr.last_lot);
 		sigvalue_of(path, cr.lot_sigvalue);
 	}
+	if (idevt != 0)		/* a checkpoint that lies about its lot */
+		cr.last_idevt = idevt;
 	if (prev != NULL)
 		sigvalue_of(prev, cr.precedent);
 	if (jfile != NULL) {
