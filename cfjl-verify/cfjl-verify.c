@@ -168,10 +168,11 @@ main(int argc, char *argv[])
 			checkpointcheck_bundle(&ctx, &bs[i]);
 			if (kept_path != NULL)
 				checkpointcheck_since(&ctx, &bs[i], &kept);
-		}
-		else	/* no verdict on its traces: none is kept (-o) */
+		} else {
+			/* no verdict on its traces: none is kept (-o) */
 			for (j = 0; j < bs[i].nevents; j++)
 				event_publish(&ctx, &bs[i].events[j], 0);
+		}
 		nread = i + 1;
 	}
 	if (argc > 1)
