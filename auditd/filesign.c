@@ -24,6 +24,7 @@
 
 #define SEAL_RETRY	10	/* seconds after a refusal */
 #define SEAL_TIMEOUT	60	/* seconds for an answer */
+#define SEAL_LOOK_BACK	1000	/* files searched for the newest sealed */
 
 struct seal_item {
 	TAILQ_ENTRY(seal_item)	 entry;
@@ -50,6 +51,8 @@ static int	seal_on_signed(struct msg *, void *);
 static int	seal_on_fail(struct msg *, void *);
 static void	seal_on_up(struct peer *);
 static void	seal_on_down(struct peer *);
+static void	seal_tell(uint32_t);
+static void	seal_tell_newest(void);
 
 /* sealerd answers each journal file with its signature or a failure. */
 static const struct msg_entry seal_msgs[] = {
@@ -200,6 +203,7 @@ seal_done(const uint8_t *der, size_t len)
 	}
 	log_info("seal: %08u.xml signed", n);
 	journal_sealed(n);
+	seal_tell(n);
 	seal_next();
 }
 
@@ -242,7 +246,52 @@ seal_on_up(struct peer *p)
 	if (seal.npending > 0)
 		log_info("seal: %zu closed files wait for their signature",
 		    seal.npending);
+	seal_tell_newest();
 	seal_next();
+}
+
+/* File n is sealed: sealerd's next checkpoint names it. */
+static void
+seal_tell(uint32_t n)
+{
+	struct journal_sealed	 js;
+	struct journal_meta	 m;
+	char			 err[256];
+
+	if (!filesign_connected())
+		return;
+	if (meta_read(journal_dirfd(), n, &m, NULL, NULL, err,
+	    sizeof(err)) == -1) {
+		log_warnx("seal: %s", err);
+		return;
+	}
+	if (!m.signed_)
+		return;
+	memset(&js, 0, sizeof(js));
+	record_journal_name(n, "log", js.file);
+	memcpy(js.meta_sha256, m.digest, sizeof(js.meta_sha256));
+	if (peer_compose(&seal.peer, IMSG_JOURNAL_SEALED, &js,
+	    sizeof(js)) == -1)
+		log_warn("seal: telling sealerd of %s", js.file);
+}
+
+/* The newest file with a seal, below the current one. */
+static void
+seal_tell_newest(void)
+{
+	struct journal_meta	 m;
+	uint32_t		 cur = journal_current(), n;
+	char			 err[256];
+
+	if (cur < 2)
+		return;
+	for (n = cur - 1; n >= 1 && cur - n <= SEAL_LOOK_BACK; n--) {
+		if (meta_read(journal_dirfd(), n, &m, NULL, NULL, err,
+		    sizeof(err)) == 0 && m.signed_) {
+			seal_tell(n);
+			return;
+		}
+	}
 }
 
 static void

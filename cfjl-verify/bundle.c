@@ -1,6 +1,6 @@
 /*
  * Reading one export bundle: the tar stream is walked once; each entry
- * is recognised by its exact path (four kinds, nothing else), bounded in
+ * is recognised by its exact path (five kinds, nothing else), bounded in
  * size, and handed to its checker.  Event files become digests, lots
  * become summaries, so memory follows the number of events, not their
  * bytes.
@@ -354,6 +354,19 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 			}
 			manifest_parse(&b->m, buf, e.size);
 			free(buf);
+		} else if (strcmp(e.path, "checkpoint.xml") == 0) {
+			/* checked at the end, against the lots */
+			if (b->checkpoint != NULL || b->checkpoint_dup) {
+				report_fail("checkpoint.xml appears twice in "
+				    "the bundle");
+				free(b->checkpoint);
+				b->checkpoint = NULL;
+				b->checkpoint_dup = 1;
+				continue;
+			}
+			if ((b->checkpoint = entry_slurp(&t, &e,
+			    V_CHECKPOINT_MAX, b)) != NULL)
+				b->checkpoint_len = e.size;
 		} else if (strcmp(e.path, "certs/seal.pem") == 0 ||
 		    strcmp(e.path, "certs/tsa.pem") == 0)
 			entry_certs(b, &t, &e);
@@ -454,6 +467,7 @@ bundle_free(struct bundle *b)
 	free(b->events);
 	free(b->seal_pem);
 	free(b->tsa_pem);
+	free(b->checkpoint);
 	if (b->seal_certs != NULL)
 		sk_X509_pop_free(b->seal_certs, X509_free);
 	if (b->tsa_certs != NULL)

@@ -9,6 +9,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,10 @@ usage(void)
 {
 	fprintf(stderr, "usage: cfjl-verify [-j] -t trust.pem [-C crl.pem] "
 	    "[-k regulator-key [-p pass]]\n"
-	    "                   [-x xsd-dir] [-o out-dir] bundle ...\n"
-	    "       cfjl-verify journal [-j] -t trust.pem [-C crl.pem] dir\n"
+	    "                   [-x xsd-dir] [-o out-dir] "
+	    "[--since-checkpoint file] bundle ...\n"
+	    "       cfjl-verify journal [-j] -t trust.pem [-C crl.pem] "
+	    "[-c checkpoint] dir\n"
 	    "       cfjl-verify prove [-j] -t trust.pem [-C crl.pem] idevt "
 	    "bundle > proof\n"
 	    "       cfjl-verify proof [-j] -t trust.pem [-C crl.pem] file\n");
@@ -62,7 +65,13 @@ pass_arg(const char *arg)
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		{ "since-checkpoint", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct vctx	 ctx;
+	struct vcheckpoint anchor, kept;
+	const char	*anchor_path = NULL, *kept_path = NULL;
 	struct bundle	*bs;
 	struct stat	 st;
 	FILE		*fp, *proof = NULL;
@@ -83,13 +92,20 @@ main(int argc, char *argv[])
 		argv++;
 		argc--;
 	}
-	while ((ch = getopt(argc, argv, journal || prove || check ? "jt:C:" :
-	    "jt:C:k:p:x:o:")) != -1) {
+	while ((ch = getopt_long(argc, argv, journal ? "jt:C:c:" :
+	    prove || check ? "jt:C:" : "jt:C:k:p:x:o:",
+	    journal || prove || check ? NULL : longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'C':
 			if (ncrl == V_CRL_FILES_MAX)
 				usage();
 			crl_paths[ncrl++] = optarg;
+			break;
+		case 'c':
+			anchor_path = optarg;
+			break;
+		case 'S':
+			kept_path = optarg;
 			break;
 		case 'j':
 			ctx.json = 1;
@@ -143,6 +159,13 @@ main(int argc, char *argv[])
 		if (revoke_load(&ctx, crl_paths[i]) == -1)
 			goto done;
 	if (journal) {
+		if (anchor_path != NULL) {
+			report_scope(anchor_path);
+			if (checkpointcheck_file(&ctx, anchor_path,
+			    &anchor) == -1)
+				goto done;
+			ctx.anchor = &anchor;
+		}
 		report_scope(argv[0]);
 		journalcheck_run(&ctx, argv[0]);
 		goto done;
@@ -163,6 +186,11 @@ main(int argc, char *argv[])
 		fclose(fp);
 		goto done;
 	}
+	if (kept_path != NULL) {
+		report_scope(kept_path);
+		if (checkpointcheck_file(&ctx, kept_path, &kept) == -1)
+			goto done;
+	}
 	if (ctx.key_path != NULL && event_key_load(&ctx) == -1)
 		goto done;
 	if (ctx.xsd_dir != NULL && event_xsd_load(&ctx) == -1)
@@ -181,11 +209,16 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < argc; i++) {
 		report_scope(argv[i]);
-		if (bundle_read(&ctx, &bs[i], argv[i]) == 0)
+		if (bundle_read(&ctx, &bs[i], argv[i]) == 0) {
 			chain_bundle(&ctx, &bs[i]);
-		else	/* no verdict on its traces: none is kept (-o) */
+			checkpointcheck_bundle(&ctx, &bs[i]);
+			if (kept_path != NULL)
+				checkpointcheck_since(&ctx, &bs[i], &kept);
+		} else {
+			/* no verdict on its traces: none is kept (-o) */
 			for (j = 0; j < bs[i].nevents; j++)
 				event_publish(&ctx, &bs[i].events[j], 0);
+		}
 		nread = i + 1;
 	}
 	if (argc > 1)

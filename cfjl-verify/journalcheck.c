@@ -653,6 +653,7 @@ journalcheck_run(struct vctx *ctx, const char *dir)
 				    (unsigned long long)cur.records);
 		} else if (!(have[n] & 2)) {
 			report_fail("%s is closed but %s is missing", name, xname);
+			checkpointcheck_journal_file(ctx, n, NULL);
 			fbad = 1;
 		} else {
 			snprintf(path, sizeof(path), "%s/%s", dir, xname);
@@ -664,6 +665,7 @@ journalcheck_run(struct vctx *ctx, const char *dir)
 			    &sealed) == -1)
 				fbad = 1;
 			memcpy(prevmeta, digest, sizeof(prevmeta));
+			checkpointcheck_journal_file(ctx, n, digest);
 			if (sealed)
 				last_sealed = n;
 			else
@@ -678,6 +680,7 @@ journalcheck_run(struct vctx *ctx, const char *dir)
 			    ", closed (no seal yet)" : ", open");
 		prev = cur;
 	}
+	checkpointcheck_journal_end(ctx);
 	/* a file without a seal is covered by the next file's seal */
 	if (uncovered > last_sealed)
 		report_fail("%08llu.xml has no seal and no later sealed file covers "

@@ -234,14 +234,14 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 
 	if ((tok = d2i_PKCS7(NULL, &p, (long)len)) == NULL ||
 	    p != der + len || (tst = PKCS7_to_TS_TST_INFO(tok)) == NULL) {
-		report_fail("lot %llu: EncapsulatedTimeStamp is not an RFC 3161 "
-		    "time-stamp token", num);
+		report_fail("%s %llu: EncapsulatedTimeStamp is not an RFC 3161 "
+		    "time-stamp token", VLOT_KIND(lot), num);
 		goto done;
 	}
 	if ((gt = TS_TST_INFO_get_time(tst)) == NULL ||
 	    !ASN1_TIME_to_tm(gt, &tm)) {
-		report_fail("lot %llu: the time-stamp token has no valid genTime",
-		    num);
+		report_fail("%s %llu: the time-stamp token has no valid genTime",
+		    VLOT_KIND(lot), num);
 		goto done;
 	}
 	lot->gentime_ms = (int64_t)timegm(&tm) * 1000;
@@ -254,28 +254,28 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if (OBJ_obj2nid(alg->algorithm) != NID_sha256 ||
 	    ASN1_STRING_length(md) != V_SHA256_LEN ||
 	    memcmp(ASN1_STRING_get0_data(md), imprint, V_SHA256_LEN) != 0) {
-		report_fail("lot %llu: the time-stamp token is not over this lot's "
-		    "SignatureValue (imprint mismatch)", num);
+		report_fail("%s %llu: the time-stamp token is not over this lot's "
+		    "SignatureValue (imprint mismatch)", VLOT_KIND(lot), num);
 		goto done;
 	}
 
 	if (b->tsa_certs == NULL) {
-		report_fail("lot %llu: no time-stamping certificate to check the "
-		    "token with", num);
+		report_fail("%s %llu: no time-stamping certificate to check the "
+		    "token with", VLOT_KIND(lot), num);
 		goto done;
 	}
 	tsacert = sk_X509_value(b->tsa_certs, 0);
 	if ((certs = X509_chain_up_ref(b->tsa_certs)) == NULL ||
 	    (signers = PKCS7_get0_signers(tok, certs, 0)) == NULL ||
 	    sk_X509_num(signers) != 1) {
-		report_fail("lot %llu: the time-stamp token's signer is not in "
-		    "certs/tsa.pem", num);
+		report_fail("%s %llu: the time-stamp token's signer is not in "
+		    "certs/tsa.pem", VLOT_KIND(lot), num);
 		ERR_clear_error();
 		goto done;
 	}
 	if (!certs_equal(sk_X509_value(signers, 0), tsacert)) {
-		report_fail("lot %llu: the time-stamp token is signed by %s, not "
-		    "by the certificate of certs/tsa.pem", num,
+		report_fail("%s %llu: the time-stamp token is signed by %s, not "
+		    "by the certificate of certs/tsa.pem", VLOT_KIND(lot), num,
 		    certs_name(sk_X509_value(signers, 0), name, sizeof(name)));
 		goto done;
 	}
@@ -291,14 +291,14 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	}
 	if (certs_verify(ctx, tsacert, b->tsa_certs, (time_t)(lot->gentime_ms /
 	    1000), err, sizeof(err)) == -1) {
-		report_fail("lot %llu: the time-stamping certificate %s does not "
-		    "chain to the trust anchors at genTime: %s", num,
+		report_fail("%s %llu: the time-stamping certificate %s does not "
+		    "chain to the trust anchors at genTime: %s", VLOT_KIND(lot), num,
 		    certs_name(tsacert, name, sizeof(name)), err);
 		goto done;
 	}
 	if (certs_tsa_usage(tsacert, err, sizeof(err)) == -1) {
-		report_fail("lot %llu: the time-stamping certificate may not "
-		    "time-stamp: %s", num, err);
+		report_fail("%s %llu: the time-stamping certificate may not "
+		    "time-stamp: %s", VLOT_KIND(lot), num, err);
 		goto done;
 	}
 	if (revoke_check(ctx, tsacert, b->tsa_certs, (time_t)(lot->gentime_ms /
@@ -310,7 +310,7 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	}
 
 	if (tsa_algs(tok, err, sizeof(err)) == -1) {
-		report_fail("lot %llu: the time-stamp token is refused: %s", num,
+		report_fail("%s %llu: the time-stamp token is refused: %s", VLOT_KIND(lot), num,
 		    err);
 		goto done;
 	}
@@ -319,7 +319,7 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if ((vctx = TS_VERIFY_CTX_new()) == NULL ||
 	    (st = tsa_store(ctx, (time_t)(lot->gentime_ms / 1000))) == NULL ||
 	    (copy = OPENSSL_memdup(imprint, V_SHA256_LEN)) == NULL) {
-		report_error("lot %llu: out of memory", num);
+		report_error("%s %llu: out of memory", VLOT_KIND(lot), num);
 		goto done;
 	}
 	TS_VERIFY_CTX_set_flags(vctx, TS_VFY_VERSION | TS_VFY_SIGNATURE |
@@ -332,8 +332,8 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if (TS_RESP_verify_token(vctx, tok) != 1) {
 		unsigned long e = ERR_peek_last_error();
 
-		report_fail("lot %llu: the time-stamp token's signature does not "
-		    "verify: %s", num, e ? ERR_reason_error_string(e) : "?");
+		report_fail("%s %llu: the time-stamp token's signature does not "
+		    "verify: %s", VLOT_KIND(lot), num, e ? ERR_reason_error_string(e) : "?");
 		ERR_clear_error();
 		goto done;
 	}
@@ -343,15 +343,15 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		if (lot->entries[i].recu_ms > last_recu)
 			last_recu = lot->entries[i].recu_ms;
 	if (lot->gentime_ms + V_SKEW_MS < last_recu) {
-		report_fail("lot %llu: the time-stamp (%s) is earlier than the "
-		    "lot's last event", num, when);
+		report_fail("%s %llu: the time-stamp (%s) is earlier than the "
+		    "lot's last event", VLOT_KIND(lot), num, when);
 		goto done;
 	}
 	if (lot->signing_ms != 0 &&
 	    (lot->gentime_ms + V_SKEW_MS < lot->signing_ms ||
 	    lot->gentime_ms > lot->signing_ms + V_SEAL_DELAY_MS)) {
-		report_fail("lot %llu: the time-stamp (%s) is not within %d s after "
-		    "SigningTime", num, when, V_SEAL_DELAY_MS / 1000);
+		report_fail("%s %llu: the time-stamp (%s) is not within %d s after "
+		    "SigningTime", VLOT_KIND(lot), num, when, V_SEAL_DELAY_MS / 1000);
 		goto done;
 	}
 	rc = 0;

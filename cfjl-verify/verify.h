@@ -22,6 +22,7 @@
 #define V_MANIFEST_MAX		(64 * 1024)
 #define V_CERTS_MAX		(256 * 1024)
 #define V_EVENT_MAX		(16 * 1024 * 1024)
+#define V_CHECKPOINT_MAX	(64 * 1024)
 #define V_LOT_EVENTS_MAX	1000000
 
 /*
@@ -69,6 +70,7 @@ struct vctx {
 	X509		*regcert;	/* from PKCS#12, may be NULL */
 	struct xsdset	*xsd;		/* -x */
 	struct cms_fast	*fast;		/* cached content keys (cms.c) */
+	struct vcheckpoint *anchor;	/* journal -c */
 };
 
 /* report.c: every check ends in one of these lines */
@@ -148,8 +150,12 @@ struct ventry {
 	char		 fichier[64];
 };
 
-/* what remains of a lot once its document is checked */
+/*
+ * what remains of a lot once its document is checked; a checkpoint's
+ * seal is checked through one too (checkpointcheck.c), kind saying so
+ */
 struct vlot {
+	const char	*kind;		/* NULL: "lot" */
 	uint64_t	 numero;
 	char		 path[24];	/* lots/LLLLLLLLLLLL.xml */
 	uint64_t	 file_numero;	/* from the file name */
@@ -175,6 +181,8 @@ struct vlot {
 	int		 dup;		/* file seen twice */
 };
 
+#define VLOT_KIND(l)	((l)->kind != NULL ? (l)->kind : "lot")
+
 /* an event file, as digests */
 enum dec_state { DEC_NONE, DEC_OK, DEC_FAIL };
 struct vevent {
@@ -192,6 +200,28 @@ struct vevent {
 	int		 xsd;		/* 1 valid, 0 not checked, -1 invalid */
 	char		*why;		/* first problem found, or NULL */
 	int		 written;	/* -o: under its temporary name */
+};
+
+/* a checkpoint, as checkpointcheck.c reads it */
+struct vcheckpoint {
+	char		 what[64];	/* for the messages */
+	int		 parsed;
+	int		 sealed;	/* its seal holds */
+	uint64_t	 numero;
+	char		 id[24];
+	char		 operateur[24];
+	char		 coffre[24];
+	int64_t		 heure_ms;
+	int64_t		 signing_ms;
+	uint8_t		 precedent[V_SHA256_LEN];
+	uint64_t	 last_lot, last_idevt;
+	uint8_t		 lot_sigvalue[V_SHA256_LEN];
+	int		 has_journal;
+	char		 journal_file[16];
+	uint8_t		 journal_meta[V_SHA256_LEN];
+	int		 journal_seen;	/* journal -c */
+	uint8_t		 sigvalue_sha[V_SHA256_LEN];
+	uint8_t		 raw_sha[V_SHA256_LEN];	/* the document */
 };
 
 struct bundle {
@@ -212,6 +242,10 @@ struct bundle {
 	size_t		 tsa_len;
 	STACK_OF(X509)	*tsa_certs;
 	int		 seal_dup, tsa_dup;
+	char		*checkpoint;	/* checkpoint.xml */
+	size_t		 checkpoint_len;
+	int		 checkpoint_dup;
+	struct vcheckpoint ck;
 	struct vlot	*lots;
 	size_t		 nlots, lotcap;
 	struct vevent	*events;
@@ -336,6 +370,15 @@ int	 merkleproof_check(uint64_t, uint64_t, const uint8_t[V_SHA256_LEN],
 /* proof.c, prove.c: the proof of one event */
 int	 proof_check(struct vctx *, FILE *, const char *);
 int	 prove_run(struct vctx *, uint64_t, const char *, FILE *);
+/* checkpointcheck.c */
+int	 checkpointcheck_file(struct vctx *, const char *,
+	    struct vcheckpoint *);
+void	 checkpointcheck_bundle(struct vctx *, struct bundle *);
+void	 checkpointcheck_since(struct vctx *, struct bundle *,
+	    const struct vcheckpoint *);
+void	 checkpointcheck_journal_file(struct vctx *, uint64_t,
+	    const uint8_t *);
+void	 checkpointcheck_journal_end(struct vctx *);
 
 /* journalcheck.c */
 int	 journalcheck_run(struct vctx *, const char *);

@@ -192,9 +192,9 @@ xades_spcheck(struct vlot *lot, xmlXPathContextPtr xp, xmlNodePtr sp)
 	    xades_c14n_subtree(sp, md) == -1 ||
 	    util_b64_decode(dv, got, sizeof(got), &glen) == -1 ||
 	    glen != V_SHA256_LEN || memcmp(md, got, V_SHA256_LEN) != 0)
-		report_fail("lot %llu: the signed reference #%s does not resolve "
+		report_fail("%s %llu: the signed reference #%s does not resolve "
 		    "to the SignedProperties that are read",
-		    (unsigned long long)lot->numero, want);
+		    VLOT_KIND(lot), (unsigned long long)lot->numero, want);
 	else
 		rc = 0;
 	free(dv);
@@ -248,12 +248,12 @@ xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
 	unsigned long long	 num = lot->numero;
 
 	if ((pk = X509_get_pubkey(cert)) == NULL) {
-		report_fail("lot %llu: the seal certificate has no usable key", num);
+		report_fail("%s %llu: the seal certificate has no usable key", VLOT_KIND(lot), num);
 		return (-1);
 	}
 	if ((data = xmlSecOpenSSLEvpKeyAdopt(pk)) == NULL) {
 		EVP_PKEY_free(pk);
-		report_error("lot %llu: xmlsec cannot use the seal key", num);
+		report_error("%s %llu: xmlsec cannot use the seal key", VLOT_KIND(lot), num);
 		return (-1);
 	}
 	if ((key = xmlSecKeyCreate()) == NULL ||
@@ -261,12 +261,12 @@ xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
 		xmlSecKeyDataDestroy(data);
 		if (key != NULL)
 			xmlSecKeyDestroy(key);
-		report_error("lot %llu: xmlsec key set-up failed", num);
+		report_error("%s %llu: xmlsec key set-up failed", VLOT_KIND(lot), num);
 		return (-1);
 	}
 	if ((dctx = xmlSecDSigCtxCreate(NULL)) == NULL) {
 		xmlSecKeyDestroy(key);
-		report_error("lot %llu: xmlsec context failed", num);
+		report_error("%s %llu: xmlsec context failed", VLOT_KIND(lot), num);
 		return (-1);
 	}
 	dctx->signKey = key;
@@ -275,12 +275,12 @@ xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
 	    xmlSecTransformUriTypeSameDocument;
 	if (xades_transforms(dctx) == -1) {
 		xmlSecDSigCtxDestroy(dctx);
-		report_error("lot %llu: xmlsec transform set-up failed", num);
+		report_error("%s %llu: xmlsec transform set-up failed", VLOT_KIND(lot), num);
 		return (-1);
 	}
 	if (xmlSecDSigCtxVerify(dctx, sig) < 0) {
-		report_fail("lot %llu: the XAdES signature cannot be processed "
-		    "(malformed or unsupported)", num);
+		report_fail("%s %llu: the XAdES signature cannot be processed "
+		    "(malformed or unsupported)", VLOT_KIND(lot), num);
 		xmlSecDSigCtxDestroy(dctx);
 		return (-1);
 	}
@@ -297,21 +297,21 @@ xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
 		else
 			other++;
 		if (ref->status != xmlSecDSigStatusSucceeded)
-			report_fail("lot %llu: signed reference %s does not match: "
-			    "%s changed after sealing", num,
+			report_fail("%s %llu: signed reference %s does not match: "
+			    "%s changed after sealing", VLOT_KIND(lot), num,
 			    ref->uri && *ref->uri ? (char *)ref->uri : "\"\"",
 			    ref->uri && *ref->uri ? "the signed properties" :
-			    "the lot");
+			    lot->kind != NULL ? "the checkpoint" : "the lot");
 	}
 	if (dctx->status == xmlSecDSigStatusSucceeded)
 		ok = 1;
 	else if (n > 0)
-		report_fail("lot %llu: the XAdES signature does not verify with "
-		    "the key of certs/seal.pem", num);
+		report_fail("%s %llu: the XAdES signature does not verify with "
+		    "the key of certs/seal.pem", VLOT_KIND(lot), num);
 	if (whole != 1 || props != 1 || other != 0) {
-		report_fail("lot %llu: the signature must reference the whole lot "
+		report_fail("%s %llu: the signature must reference the whole lot "
 		    "and the SignedProperties once each (found %d, %d, "
-		    "and %d other)", num, whole, props, other);
+		    "and %d other)", VLOT_KIND(lot), num, whole, props, other);
 		ok = 0;
 	}
 	xmlSecDSigCtxDestroy(dctx);	/* frees the key too */
@@ -335,22 +335,22 @@ xades_certdigest(struct vlot *lot, xmlXPathContextPtr xp, X509 *cert)
 	    "xades:SigningCertificateV2/xades:Cert/xades:CertDigest/"
 	    "ds:DigestValue");
 	if (alg == NULL || val == NULL) {
-		report_fail("lot %llu: SigningCertificateV2 with one CertDigest is "
-		    "missing", (unsigned long long)lot->numero);
+		report_fail("%s %llu: SigningCertificateV2 with one CertDigest is "
+		    "missing", VLOT_KIND(lot), (unsigned long long)lot->numero);
 		goto done;
 	}
 	if (strcmp(alg, "http://www.w3.org/2001/04/xmlenc#sha256") == 0)
 		md = EVP_sha256();
 	else {
-		report_fail("lot %llu: SigningCertificateV2 digest algorithm %s is "
-		    "not accepted", (unsigned long long)lot->numero, alg);
+		report_fail("%s %llu: SigningCertificateV2 digest algorithm %s is "
+		    "not accepted", VLOT_KIND(lot), (unsigned long long)lot->numero, alg);
 		goto done;
 	}
 	if (!X509_digest(cert, md, want, &wlen) ||
 	    util_b64_decode(val, got, sizeof(got), &glen) == -1 ||
 	    glen != wlen || memcmp(want, got, wlen) != 0) {
-		report_fail("lot %llu: SigningCertificateV2 does not match the "
-		    "signing certificate", (unsigned long long)lot->numero);
+		report_fail("%s %llu: SigningCertificateV2 does not match the "
+		    "signing certificate", VLOT_KIND(lot), (unsigned long long)lot->numero);
 		goto done;
 	}
 	rc = 0;
@@ -376,7 +376,7 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	int			 bad = 0;
 
 	if ((xp = xmlXPathNewContext(doc)) == NULL) {
-		report_error("lot %llu: out of memory", num);
+		report_error("%s %llu: out of memory", VLOT_KIND(lot), num);
 		return;
 	}
 	xmlXPathRegisterNs(xp, (const xmlChar *)"ds", (const xmlChar *)NS_DS);
@@ -391,8 +391,8 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if ((sv = xp_node(xp, "ds:SignatureValue")) == NULL ||
 	    (text = xp_text(xp, "ds:SignatureValue")) == NULL ||
 	    util_b64_decode_alloc(text, &svbytes, &len) == -1 || len == 0) {
-		report_fail("lot %llu: ds:SignatureValue missing or not base64",
-		    num);
+		report_fail("%s %llu: ds:SignatureValue missing or not base64",
+		    VLOT_KIND(lot), num);
 		goto done;
 	}
 	util_sha256(svbytes, len, lot->sigvalue_sha);
@@ -403,15 +403,15 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	/* nothing of it is read before its form is that of the vault */
 	if (sigform_check(xmlDocGetRootElement(doc), sig, lot->id, &sp, err,
 	    sizeof(err)) == -1) {
-		report_fail("lot %llu: the seal is not of the form the vault "
-		    "writes: %s", num, err);
+		report_fail("%s %llu: the seal is not of the form the vault "
+		    "writes: %s", VLOT_KIND(lot), num, err);
 		bad = 1;
 		goto done;
 	}
 
 	/* the certificate: certs/seal.pem's first, the one in KeyInfo */
 	if (b->seal_certs == NULL) {
-		report_fail("lot %llu: no seal certificate to check it with", num);
+		report_fail("%s %llu: no seal certificate to check it with", VLOT_KIND(lot), num);
 		goto done;
 	}
 	cert = sk_X509_value(b->seal_certs, 0);
@@ -419,12 +419,12 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	    "ds:X509Certificate[1]")) == NULL ||
 	    util_b64_decode_alloc(text, &der, &len) == -1 ||
 	    (p = der, kicert = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		report_fail("lot %llu: the first X509Certificate of ds:KeyInfo is "
-		    "not a certificate", num);
+		report_fail("%s %llu: the first X509Certificate of ds:KeyInfo is "
+		    "not a certificate", VLOT_KIND(lot), num);
 		bad = 1;
 	} else if (!certs_equal(cert, kicert)) {
-		report_fail("lot %llu: the certificate in ds:KeyInfo (%s) is not "
-		    "certs/seal.pem", num, certs_name(kicert, name,
+		report_fail("%s %llu: the certificate in ds:KeyInfo (%s) is not "
+		    "certs/seal.pem", VLOT_KIND(lot), num, certs_name(kicert, name,
 		    sizeof(name)));
 		bad = 1;
 	}
@@ -436,12 +436,12 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if ((text = xp_text(xp, "xades:SignedSignatureProperties/"
 	    "xades:SigningTime")) == NULL ||
 	    util_parse_iso8601_ms(text, &lot->signing_ms) == -1) {
-		report_fail("lot %llu: SigningTime missing or not a UTC time", num);
+		report_fail("%s %llu: SigningTime missing or not a UTC time", VLOT_KIND(lot), num);
 		bad = 1;
 		lot->signing_ms = 0;
 	} else if (lot->signing_ms + V_SKEW_MS < last_recu) {
-		report_fail("lot %llu: SigningTime %s is before its last event was "
-		    "received", num, text);
+		report_fail("%s %llu: SigningTime %s is before its last event was "
+		    "received", VLOT_KIND(lot), num, text);
 		bad = 1;
 	}
 	free(text);
@@ -453,14 +453,14 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if (lot->signing_ms != 0) {
 		if (certs_verify(ctx, cert, b->seal_certs,
 		    (time_t)(lot->signing_ms / 1000), err, sizeof(err)) == -1) {
-			report_fail("lot %llu: the seal certificate %s does not "
+			report_fail("%s %llu: the seal certificate %s does not "
 			    "chain to the trust anchors at SigningTime: %s",
-			    num, certs_name(cert, name, sizeof(name)), err);
+			    VLOT_KIND(lot), num, certs_name(cert, name, sizeof(name)), err);
 			bad = 1;
 		}
 		if (certs_seal_usage(cert, err, sizeof(err)) == -1) {
-			report_fail("lot %llu: the seal certificate may not seal: "
-			    "%s", num, err);
+			report_fail("%s %llu: the seal certificate may not seal: "
+			    "%s", VLOT_KIND(lot), num, err);
 			bad = 1;
 		}
 		/* The time-stamp proves when the seal was made, if any. */
@@ -475,8 +475,8 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 
 	snprintf(spid, sizeof(spid), "xades-%s", lot->id);
 	if (xades_spid(doc, sp, spid) == -1) {
-		report_fail("lot %llu: the SignedProperties' Id cannot be "
-		    "registered alone", num);
+		report_fail("%s %llu: the SignedProperties' Id cannot be "
+		    "registered alone", VLOT_KIND(lot), num);
 		bad = 1;
 	} else if (xades_dsig(lot, sig, cert) == -1 ||
 	    xades_spcheck(lot, xp, sp) == -1)
@@ -488,8 +488,8 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if (xp_count(xp, "ds:Object/xades:QualifyingProperties/"
 	    "xades:UnsignedProperties/xades:UnsignedSignatureProperties/"
 	    "xades:SignatureTimeStamp") != 1) {
-		report_fail("lot %llu: there must be exactly one "
-		    "SignatureTimeStamp (XAdES-T)", num);
+		report_fail("%s %llu: there must be exactly one "
+		    "SignatureTimeStamp (XAdES-T)", VLOT_KIND(lot), num);
 		bad = 1;
 		goto done;
 	}
@@ -497,8 +497,8 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	    "xades:UnsignedProperties/xades:UnsignedSignatureProperties/"
 	    "xades:SignatureTimeStamp/ds:CanonicalizationMethod/@Algorithm");
 	if (text != NULL && strcmp(text, ALG_EXC_C14N) != 0) {
-		report_fail("lot %llu: SignatureTimeStamp canonicalization %s is "
-		    "not exclusive XML canonicalization", num, text);
+		report_fail("%s %llu: SignatureTimeStamp canonicalization %s is "
+		    "not exclusive XML canonicalization", VLOT_KIND(lot), num, text);
 		bad = 1;
 		goto done;
 	}
@@ -509,13 +509,13 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	    "xades:UnsignedProperties/xades:UnsignedSignatureProperties/"
 	    "xades:SignatureTimeStamp/xades:EncapsulatedTimeStamp")) ==
 	    NULL || util_b64_decode_alloc(text, &der, &len) == -1) {
-		report_fail("lot %llu: EncapsulatedTimeStamp missing or not base64",
-		    num);
+		report_fail("%s %llu: EncapsulatedTimeStamp missing or not base64",
+		    VLOT_KIND(lot), num);
 		bad = 1;
 		goto done;
 	}
 	if (xades_c14n_subtree(sv, imprint) == -1) {
-		report_error("lot %llu: cannot canonicalize ds:SignatureValue", num);
+		report_error("%s %llu: cannot canonicalize ds:SignatureValue", VLOT_KIND(lot), num);
 		goto done;
 	}
 	if (tsacheck_verify(ctx, b, lot, der, len, imprint) == 0)
@@ -528,8 +528,8 @@ done:
 
 		util_fmt_time_ms(lot->signing_ms, st, sizeof(st));
 		util_fmt_time_ms(lot->gentime_ms, gt, sizeof(gt));
-		report_ok("lot %llu: XAdES-T seal verifies (signed %s, time-stamped "
-		    "%s)", num, st, gt);
+		report_ok("%s %llu: XAdES-T seal verifies (signed %s, time-stamped "
+		    "%s)", VLOT_KIND(lot), num, st, gt);
 	}
 	X509_free(kicert);
 	free(text);

@@ -34,6 +34,7 @@ config_defaults(struct cfjl_conf *conf)
 	conf->lot.max_events = 1000;
 	conf->lot.max_age_ms = 1000;
 	conf->crl_refresh = 3600;
+	conf->lot.checkpoint_every = 60;
 
 	conf->frontd.max_body = 1024 * 1024;
 	conf->frontd.max_batch = 1000;
@@ -364,6 +365,10 @@ config_print(const struct cfjl_conf *conf)
 	}
 	printf("lot max-events %u\n", conf->lot.max_events);
 	print_duration("", "lot max-age", conf->lot.max_age_ms * US_MS);
+	/* Said only when set, so that older golden outputs still hold. */
+	if (conf->lot.checkpoint_every != 60)
+		print_duration("", "checkpoint every",
+		    conf->lot.checkpoint_every * US_S);
 
 	printf("\nfrontd {\n");
 	TAILQ_FOREACH(l, &f->listens, entry) {

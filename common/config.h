@@ -99,6 +99,7 @@ struct cfjl_stored_conf {
 struct cfjl_lot_conf {
 	unsigned int	 max_events;		/* default 1000 */
 	unsigned int	 max_age_ms;		/* default 1000 */
+	unsigned int	 checkpoint_every;	/* seconds, default 60 */
 };
 
 struct cfjl_sealerd_conf {

@@ -113,7 +113,8 @@ static void	 role_line(int, int, const char *, int);
 	int			 role;
 }
 
-%token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHROOT CIPHER CLOCK
+%token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHECKPOINT CHROOT CIPHER
+%token	CLOCK
 %token	OWNER STOMP
 %token	COMMITDELAY COMMITMAX CONTROL CRL CRLDIR DATABASE DEPOSITOR EVERY
 %token	FINGERPRINT FRONTD REFRESH PKCS12 PASSFILE
@@ -312,6 +313,13 @@ global		: OPERATOR NUMBER {
 			if (set_duration($3, US_MS, US_MS, 1, 3600 * 1000,
 			    "lot max-age", &v) == 0)
 				conf->lot.max_age_ms = v;
+		}
+		| CHECKPOINT EVERY duration {
+			long long	 v;
+
+			if (set_duration($3, US_S, US_S, 1, 24 * 3600,
+			    "checkpoint every", &v) == 0)
+				conf->lot.checkpoint_every = v;
 		}
 		;
 
@@ -738,6 +746,7 @@ static const struct keyword {
 	{ "auditors-group",		AUDITORSGROUP },
 	{ "ca",				CA },
 	{ "certificate",		CERTIFICATE },
+	{ "checkpoint",			CHECKPOINT },
 	{ "chroot",			CHROOT },
 	{ "cipher",			CIPHER },
 	{ "clock",			CLOCK },

@@ -41,6 +41,12 @@ static const char *const proto_names[IMSG_TYPE_MAX] = {
 	[IMSG_CTL_REPLY] = "ctl-reply",
 	[IMSG_PROC_PING] = "proc-ping",
 	[IMSG_PROC_PONG] = "proc-pong",
+	[IMSG_CHECKPOINT_MAKE] = "checkpoint-make",
+	[IMSG_CHECKPOINT_DONE] = "checkpoint-done",
+	[IMSG_CHECKPOINT_FAIL] = "checkpoint-fail",
+	[IMSG_JOURNAL_SEALED] = "journal-sealed",
+	[IMSG_CHECKPOINT_GET] = "checkpoint-get",
+	[IMSG_CHECKPOINT_DATA] = "checkpoint-data",
 };
 
 const char *
@@ -90,3 +96,7 @@ D(proto_audit_record, audit_record, S(audit_record, process),
     S(audit_record, outcome), S(audit_record, details));
 D(proto_audit_ack, audit_ack);
 D(proto_ctl_reply, ctl_reply);
+D(proto_checkpoint_req, checkpoint_req);
+D(proto_checkpoint_done, checkpoint_done,
+    S(checkpoint_done, journal_file));
+D(proto_journal_sealed, journal_sealed, S(journal_sealed, file));

@@ -15,7 +15,9 @@
  *
  *	frontd  --stored.sock-->  stored    deposits, lots, status, export
  *	stored  --sealer.sock-->  sealerd   lots to seal, status
- *	auditd  --sealer.sock-->  sealerd   journal digests to sign
+ *	auditd  --sealer.sock-->  sealerd   journal digests to sign, and
+ *	                                    the newest sealed file
+ *	stored  --sealer.sock-->  sealerd   checkpoints to seal
  *	frontd, stored, sealerd --audit.sock--> auditd   journal records
  *	a daemon's parent <--socket pair--> its children (common/proc.c):
  *	    heartbeat and reports (frontd and its workers)
@@ -90,6 +92,13 @@ enum imsg_type {
 	/* a daemon's parent <-> its children (common/proc.c) */
 	IMSG_PROC_PING,		/* parent -> child: empty, answer now */
 	IMSG_PROC_PONG,		/* child -> parent: the child's report */
+	/* checkpoints (sealerd/checkpoint.c, stored/checkpoint.c) */
+	IMSG_CHECKPOINT_MAKE,	/* stored -> sealerd: struct checkpoint_req */
+	IMSG_CHECKPOINT_DONE,	/* sealerd -> stored: checkpoint_done + XML */
+	IMSG_CHECKPOINT_FAIL,	/* sealerd -> stored: struct seal_fail */
+	IMSG_JOURNAL_SEALED,	/* auditd -> sealerd: struct journal_sealed */
+	IMSG_CHECKPOINT_GET,	/* frontd -> stored: struct status_get */
+	IMSG_CHECKPOINT_DATA,	/* stored -> frontd: struct lot_data + XML */
 
 	IMSG_TYPE_MAX
 };
@@ -255,6 +264,36 @@ struct journal_sign {
 	uint32_t	 len;		/* DER bytes that follow (reply) */
 };
 
+/*
+ * A checkpoint to seal: what stored knows (the last sealed lot, the
+ * previous checkpoint); sealerd adds the newest sealed journal file
+ * that auditd told it of, and the time.  See cfjl-export(5).
+ */
+struct checkpoint_req {
+	uint64_t	 numero;	/* 1, 2, ... */
+	uint64_t	 last_lot;	/* 0: no lot sealed yet */
+	uint64_t	 last_idevt;	/* Dernier of last_lot */
+	uint32_t	 operator_id;
+	uint32_t	 vault_id;
+	uint8_t		 lot_sigvalue[SHA256_LEN];	/* of last_lot */
+	uint8_t		 precedent[SHA256_LEN];	/* previous checkpoint's */
+};
+
+struct checkpoint_done {
+	uint64_t	 numero;
+	uint8_t		 sigvalue_sha256[SHA256_LEN];	/* next Precedent */
+	char		 journal_file[16];	/* "" if none sealed yet */
+	uint8_t		 journal_meta[SHA256_LEN];
+	int64_t		 time_ms;
+	uint32_t	 len;		/* XML bytes that follow */
+};
+
+/* The newest journal file with a seal, and its metadata digest. */
+struct journal_sealed {
+	char		 file[16];	/* NNNNNNNN.log */
+	uint8_t		 meta_sha256[SHA256_LEN];
+};
+
 #define AUDIT_FIELD		64
 #define AUDIT_SUBJECT		512
 #define AUDIT_DETAILS		1024
@@ -295,6 +334,7 @@ extern const struct msg_struct proto_hello, proto_deposit_req, proto_deposit_tra
     proto_export_req, proto_export_chunk, proto_role, proto_lot_sealed,
     proto_seal_lot,
     proto_seal_event, proto_seal_done, proto_seal_fail, proto_journal_sign,
-    proto_audit_record, proto_audit_ack, proto_ctl_reply;
+    proto_audit_record, proto_audit_ack, proto_ctl_reply,
+    proto_checkpoint_req, proto_checkpoint_done, proto_journal_sealed;
 
 #endif

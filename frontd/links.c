@@ -39,6 +39,7 @@ static struct resp *links_take(struct msg *, uint64_t, int);
 static int	 links_deposit_ok(struct msg *, void *);
 static int	 links_deposit_err(struct msg *, void *);
 static int	 links_lot(struct msg *, void *);
+static int	 links_checkpoint(struct msg *, void *);
 static int	 links_status(struct msg *, void *);
 static int	 links_requests(struct msg *, void *);
 static int	 links_json(struct msg *, int);
@@ -62,6 +63,7 @@ static const struct msg_entry links_msgs[] = {
 	{ IMSG_DEPOSIT_OK, MSG_STORED, MSG_FD_NONE, links_deposit_ok },
 	{ IMSG_DEPOSIT_ERR, MSG_STORED, MSG_FD_NONE, links_deposit_err },
 	{ IMSG_LOT_DATA, MSG_STORED, MSG_FD_NONE, links_lot },
+	{ IMSG_CHECKPOINT_DATA, MSG_STORED, MSG_FD_NONE, links_checkpoint },
 	{ IMSG_STATUS, MSG_STORED, MSG_FD_NONE, links_status },
 	{ IMSG_REQUESTS, MSG_STORED, MSG_FD_NONE, links_requests },
 	{ IMSG_EXPORT_CHUNK, MSG_STORED, MSG_FD_NONE, links_export },
@@ -383,6 +385,40 @@ links_lot(struct msg *m, void *arg)
 		    "the vault has no lot of that number", -1);
 		break;
 	}
+	return 0;
+}
+
+/* The newest checkpoint, as sealed; 503 while the store cannot say. */
+static int
+links_checkpoint(struct msg *m, void *arg)
+{
+	struct lot_data	 ld;
+	struct resp	*r;
+	const void	*xml;
+
+	if (m_get_struct(m, proto_lot_data, &ld) == -1 ||
+	    m_get_ptr(m, &xml, ld.len) == -1 || m_end(m) == -1)
+		return -1;
+	if (ld.state > LOT_SEALED || (ld.state == LOT_SEALED) != (ld.len > 0))
+		return m_fail(m, "checkpoint state %u with %u bytes", ld.state,
+		    ld.len);
+	if ((r = links_take(m, ld.reqid, RESP_CHECKPOINT)) == NULL)
+		return -1;
+	links_forget(r);
+	if (r->conn == NULL) {
+		resp_free(r);
+		return 0;
+	}
+	if (ld.state == LOT_SEALED)
+		resp_raw(r, 200, "application/xml", xml, ld.len, NULL);
+	else if (ld.state == LOT_UNKNOWN)
+		resp_error(r, REFUSE_NOT_FOUND, "no checkpoint yet",
+		    "the vault has sealed no checkpoint yet; try again "
+		    "later", -1);
+	else
+		resp_error(r, REFUSE_UNAVAILABLE, "storage unavailable",
+		    "the store cannot read the checkpoint now; try again "
+		    "later", -1);
 	return 0;
 }
 

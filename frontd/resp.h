@@ -58,6 +58,7 @@ enum resp_kind {
 	RESP_LOT,
 	RESP_STATUS,
 	RESP_REQUESTS,
+	RESP_CHECKPOINT,
 	RESP_EXPORT
 };
 

@@ -7,6 +7,7 @@
  *	GET  /v1/status			depositor or reader
  *	GET  /v1/export?from=&to=	reader (or since=&until=)
  *	GET  /v1/requests		reader
+ *	GET  /v1/checkpoint		depositor or reader
  *
  * A subject without the role gets 403 and the refusal is journaled;
  * every answer takes its shape in resp.c.
@@ -159,6 +160,14 @@ router_request(struct conn *c, const struct http_request *req)
 			route_status(c, r, RESP_STATUS);
 		return;
 	}
+	if (strcmp(p, "/v1/checkpoint") == 0) {
+		if (!get)
+			resp_error(r, REFUSE_METHOD, "method not allowed",
+			    "the checkpoint is read with GET", -1);
+		else
+			route_status(c, r, RESP_CHECKPOINT);
+		return;
+	}
 	if (strcmp(p, "/v1/requests") == 0) {
 		if (!get)
 			resp_error(r, REFUSE_METHOD, "method not allowed",
@@ -216,7 +225,10 @@ route_lot(struct conn *c, struct resp *r, const char *num)
 	}
 }
 
-/* GET /v1/status and /v1/requests: stored's JSON, relayed. */
+/*
+ * GET /v1/status and /v1/requests: stored's JSON, relayed; and
+ * GET /v1/checkpoint, asked for the same way.
+ */
 static void
 route_status(struct conn *c, struct resp *r, int kind)
 {
@@ -237,6 +249,7 @@ route_status(struct conn *c, struct resp *r, int kind)
 	iov.iov_len = sizeof(sg);
 	/* struct requests_get has the same layout as struct status_get. */
 	if (links_send(kind == RESP_STATUS ? IMSG_STATUS_GET :
+	    kind == RESP_CHECKPOINT ? IMSG_CHECKPOINT_GET :
 	    IMSG_REQUESTS_GET, &iov, 1) == -1) {
 		links_forget(r);
 		resp_error(r, REFUSE_UNAVAILABLE, "storage unavailable",

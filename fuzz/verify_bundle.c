@@ -30,8 +30,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	if (len == 0 || (fp = fmemopen((void *)data, len, "rb")) == NULL)
 		return 0;
-	if (bundle_read_fp(&ctx, &b, "fuzz", fp) == 0)
+	if (bundle_read_fp(&ctx, &b, "fuzz", fp) == 0) {
 		chain_bundle(&ctx, &b);
+		checkpointcheck_bundle(&ctx, &b);
+	}
 	bundle_free(&b);
 	fclose(fp);
 	report_reset();

@@ -1,9 +1,12 @@
 /*
  * One seal from start to end: the lot document, its XAdES-T signature
- * and time-stamp, or the journal file's CMS signature.  A failure of the
+ * and time-stamp, the checkpoint (the same seal), or the journal file's
+ * CMS signature.  A failure of the
  * HSM closes the link so that the next request opens it again; stored
  * keeps the lot pending and asks later.
  */
+#include <sys/time.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +114,48 @@ seal_lot_make(struct sealer *s, const struct seal_lot *sl,
 	*xmllen = lx.len;
 	s->seals++;
 	s->last_lot = sl->lot;
+	return SEAL_OK;
+}
+
+/* Like a lot: the same key, the same time-stamping unit. */
+enum seal_result
+seal_checkpoint_make(struct sealer *s, const struct checkpoint_req *cr,
+    unsigned char **xml, size_t *xmllen, unsigned char sigvalue_sha256[32],
+    int64_t *time_ms, char *err, size_t errlen)
+{
+	struct xades_signer	 sg;
+	struct seal_stamp	 ss = { s, 0 };
+	struct timeval		 tv;
+	int			 invalid;
+
+	*xml = NULL;
+	if (seal_hsm_ready(s) == -1) {
+		snprintf(err, errlen, "HSM unavailable: %s", s->hsm.err);
+		return SEAL_RETRY;
+	}
+	sg.key = s->hsm.seal.key;
+	sg.cert = s->hsm.seal.cert;
+	sg.chain = s->hsm.seal.chain;
+	sg.stamp = seal_stamp_cb;
+	sg.stamp_arg = &ss;
+	gettimeofday(&tv, NULL);
+	*time_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	if (checkpoint_make(cr, &s->journal, *time_ms, &sg, sigvalue_sha256,
+	    xml, xmllen, &invalid, err, errlen) == -1) {
+		if (invalid)
+			return SEAL_INVALID;
+		if (ss.clock) {
+			s->clock_refusing = 1;
+			return SEAL_RETRY;
+		}
+		log_warnx("checkpoint %llu: %s",
+		    (unsigned long long)cr->numero, err);
+		hsm_close(&s->hsm);
+		tsa_set_signer(&s->tsa, NULL, NULL, NULL);
+		return SEAL_RETRY;
+	}
+	s->clock_refusing = 0;
+	s->checkpoints++;
 	return SEAL_OK;
 }
 

@@ -11,12 +11,14 @@
 
 #include "hsm.h"
 #include "tsa.h"
+#include "checkpoint.h"
 
 #define SEALER_RETRY_HSM	5	/* seconds, retry_after when HSM down */
 #define SEALER_RETRY_CLOCK	10	/* seconds, clock not trustworthy */
 
 struct seal_lot;
 struct seal_event;
+struct checkpoint_req;
 
 enum seal_result {
 	SEAL_OK,
@@ -29,6 +31,8 @@ struct sealer {
 	struct tsa	 tsa;
 	unsigned long	 seals;
 	unsigned long	 journal_seals;
+	unsigned long	 checkpoints;
+	struct checkpoint_journal journal;	/* newest sealed, from auditd */
 	unsigned long	 refusals;
 	uint64_t	 last_lot;
 	time_t		 started;
@@ -45,6 +49,11 @@ enum seal_result seal_lot_make(struct sealer *, const struct seal_lot *,
 enum seal_result seal_journal_make(struct sealer *, int fd,
 		    unsigned char **der, size_t *len, char *err,
 		    size_t errlen);
+/* The checkpoint, sealed with the lot key; *time_ms gets its time. */
+enum seal_result seal_checkpoint_make(struct sealer *,
+		    const struct checkpoint_req *, unsigned char **xml,
+		    size_t *xmllen, unsigned char sigvalue_sha256[32],
+		    int64_t *time_ms, char *err, size_t errlen);
 /* Make sure the HSM is open; 0 if it is. */
 int		 seal_hsm_ready(struct sealer *);
 

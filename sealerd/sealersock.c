@@ -1,6 +1,8 @@
 /*
- * sealer.sock: stored sends lots (IMSG_SEAL_LOT) and asks for the status,
- * auditd sends closed journal files (IMSG_JOURNAL_SIGN).  Every request
+ * sealer.sock: stored sends lots (IMSG_SEAL_LOT) and checkpoints
+ * (IMSG_CHECKPOINT_MAKE) and asks for the status, auditd sends closed
+ * journal files (IMSG_JOURNAL_SIGN) and names the newest sealed one
+ * (IMSG_JOURNAL_SEALED), which the next checkpoint carries.  Every request
  * gets one answer: the seal, or IMSG_SEAL_FAIL with a reason and when to
  * ask again.  Nothing is kept here: the askers keep what is pending.
  */
@@ -26,13 +28,20 @@ static struct peer_listener	 listener;
 static int	 server_seal_lot(struct msg *, void *);
 static int	 server_journal(struct msg *, void *);
 static int	 server_status(struct msg *, void *);
+static int	 server_checkpoint(struct msg *, void *);
+static int	 server_journal_sealed(struct msg *, void *);
 static void	 server_fail(struct peer *, uint64_t, unsigned int,
 		    const char *);
+static void	 server_fail_type(struct peer *, uint32_t, uint64_t,
+		    unsigned int, const char *);
 
 static const struct msg_entry server_msgs[] = {
 	{ IMSG_SEAL_LOT, MSG_STORED, MSG_FD_NONE, server_seal_lot },
 	{ IMSG_SEALER_STATUS, MSG_STORED, MSG_FD_NONE, server_status },
 	{ IMSG_JOURNAL_SIGN, MSG_AUDITD, MSG_FD_NEEDED, server_journal },
+	{ IMSG_CHECKPOINT_MAKE, MSG_STORED, MSG_FD_NONE, server_checkpoint },
+	{ IMSG_JOURNAL_SEALED, MSG_AUDITD, MSG_FD_NONE,
+	    server_journal_sealed },
 };
 static const struct msg_table server_table = MSG_TABLE(SOCK_SEALER,
     server_msgs);
@@ -58,13 +67,20 @@ sealersock_close(void)
 static void
 server_fail(struct peer *p, uint64_t id, unsigned int retry, const char *why)
 {
+	server_fail_type(p, IMSG_SEAL_FAIL, id, retry, why);
+}
+
+static void
+server_fail_type(struct peer *p, uint32_t type, uint64_t id,
+    unsigned int retry, const char *why)
+{
 	struct seal_fail	 sf;
 
 	memset(&sf, 0, sizeof(sf));
 	sf.lot = id;
 	sf.retry_after = retry;
 	strlcpy(sf.reason, why, sizeof(sf.reason));
-	if (peer_compose(p, IMSG_SEAL_FAIL, &sf, sizeof(sf)) == -1)
+	if (peer_compose(p, type, &sf, sizeof(sf)) == -1)
 		log_warn("%s: seal failure report", p->name);
 }
 
@@ -186,5 +202,84 @@ server_status(struct msg *m, void *arg)
 	if (peer_compose(p, IMSG_SEALER_STATUS, j, strlen(j)) == -1)
 		log_warn("status not sent");
 	free(j);
+	return 0;
+}
+
+static int
+server_checkpoint(struct msg *m, void *arg)
+{
+	struct peer		*p = arg;
+	struct checkpoint_req	 cr;
+	struct checkpoint_done	 cd;
+	struct iovec		 iov[2];
+	unsigned char		*xml = NULL;
+	size_t			 xmllen;
+	char			 err[512];
+
+	if (m_get_struct(m, proto_checkpoint_req, &cr) == -1 ||
+	    m_end(m) == -1)
+		return -1;
+	memset(&cd, 0, sizeof(cd));
+	switch (seal_checkpoint_make(&env->sealer, &cr, &xml, &xmllen,
+	    cd.sigvalue_sha256, &cd.time_ms, err, sizeof(err))) {
+	case SEAL_OK:
+		cd.numero = cr.numero;
+		strlcpy(cd.journal_file, env->sealer.journal.file,
+		    sizeof(cd.journal_file));
+		memcpy(cd.journal_meta, env->sealer.journal.meta_sha256,
+		    sizeof(cd.journal_meta));
+		cd.len = xmllen;
+		iov[0].iov_base = &cd;
+		iov[0].iov_len = sizeof(cd);
+		iov[1].iov_base = xml;
+		iov[1].iov_len = xmllen;
+		if (peer_composev(p, IMSG_CHECKPOINT_DONE, iov, 2) == -1)
+			log_warn("checkpoint %" PRIu64 " not sent", cr.numero);
+		else
+			log_debug("checkpoint %" PRIu64 " sealed (lot %"
+			    PRIu64 ", journal %s)", cr.numero, cr.last_lot,
+			    cd.journal_file[0] ? cd.journal_file : "none");
+		break;
+	case SEAL_RETRY:
+		env->sealer.refusals++;
+		watch_trouble(err);
+		server_fail_type(p, IMSG_CHECKPOINT_FAIL, cr.numero,
+		    env->sealer.clock_refusing ? SEALER_RETRY_CLOCK :
+		    SEALER_RETRY_HSM, err);
+		break;
+	case SEAL_INVALID:
+		env->sealer.refusals++;
+		log_warnx("%s", err);
+		audit_record("seal", "checkpoint", "refused", "%s", err);
+		server_fail_type(p, IMSG_CHECKPOINT_FAIL, cr.numero, 60, err);
+		break;
+	}
+	watch_trouble_check();
+	free(xml);
+	return 0;
+}
+
+/*
+ * auditd names the newest file it has sealed, after each seal and when
+ * it connects.  Kept in memory only: auditd says it again after a
+ * restart of either, before which checkpoints name the file they knew.
+ */
+static int
+server_journal_sealed(struct msg *m, void *arg)
+{
+	struct journal_sealed	 js;
+	struct checkpoint_journal *cj = &env->sealer.journal;
+
+	if (m_get_struct(m, proto_journal_sealed, &js) == -1 ||
+	    m_end(m) == -1)
+		return -1;
+	if (strlen(js.file) != 12 || strspn(js.file, "0123456789") != 8 ||
+	    strcmp(js.file + 8, ".log") != 0)
+		return m_fail(m, "journal file \"%s\"", js.file);
+	/* Files are sealed in order: never back to an older one. */
+	if (cj->file[0] != '\0' && strcmp(js.file, cj->file) < 0)
+		return 0;
+	strlcpy(cj->file, js.file, sizeof(cj->file));
+	memcpy(cj->meta_sha256, js.meta_sha256, sizeof(cj->meta_sha256));
 	return 0;
 }

@@ -34,11 +34,12 @@ static void	 schema_grant(PGconn *, const char *);
 static void	 schema_identity(PGconn *, const struct cfjl_conf *,
 		    const char *);
 static char	*schema_user(const char *);
+static int	 schema_table_new(PGconn *, const char *);
 
 /* Tables that hold evidence: all of them, append-only. */
 static const char *schema_tables[] = {
 	"schema_version", "identity", "events", "client_ids", "lots",
-	"lot_seals", "roles", "exports", NULL
+	"lot_seals", "roles", "exports", "checkpoints", NULL
 };
 
 /*
@@ -283,6 +284,43 @@ static const char *schema_migrations[] = {
 	"ALTER TABLE events ADD COLUMN stamp text"
 	" CHECK (stamp IS NULL OR length(stamp) BETWEEN 20 AND 35);",
 
+	/*
+	 * 5: checkpoints (stored/ckptkeeper.c), numbered 1, 2, 3... with no
+	 * gap and never back: a checkpoint ahead of its lots or behind the
+	 * one before it is refused.  Append-only like every evidence
+	 * table: schema_migrate() protects it.
+	 */
+	"CREATE TABLE checkpoints ("
+	"  numero bigint PRIMARY KEY CHECK (numero > 0),"
+	"  xml bytea NOT NULL,"
+	"  sigvalue_sha256 bytea NOT NULL CHECK (length(sigvalue_sha256) = 32),"
+	"  last_lot bigint NOT NULL CHECK (last_lot >= 0),"
+	"  last_idevt bigint NOT NULL CHECK (last_idevt >= last_lot),"
+	"  journal_file text,"
+	"  journal_meta bytea CHECK (length(journal_meta) = 32),"
+	"  made timestamptz NOT NULL);"
+	"CREATE FUNCTION cfjl_checkpoints_follow() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ DECLARE prev checkpoints%ROWTYPE; BEGIN"
+	"  SELECT * INTO prev FROM checkpoints WHERE numero < NEW.numero"
+	"   ORDER BY numero DESC LIMIT 1;"
+	"  IF coalesce(prev.numero, 0) + 1 <> NEW.numero THEN"
+	"   RAISE EXCEPTION 'CFJL: checkpoint % does not follow %',"
+	"    NEW.numero, coalesce(prev.numero, 0);"
+	"  END IF;"
+	"  IF prev.last_lot > NEW.last_lot THEN"
+	"   RAISE EXCEPTION 'CFJL: checkpoint % goes back to lot %',"
+	"    NEW.numero, NEW.last_lot;"
+	"  END IF;"
+	"  IF NEW.last_lot > 0 AND NOT EXISTS (SELECT 1 FROM lot_seals"
+	"   WHERE numero = NEW.last_lot) THEN"
+	"   RAISE EXCEPTION 'CFJL: checkpoint % names lot %, not sealed',"
+	"    NEW.numero, NEW.last_lot;"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$;"
+	"CREATE TRIGGER checkpoints_follow BEFORE INSERT ON checkpoints"
+	" FOR EACH ROW EXECUTE FUNCTION cfjl_checkpoints_follow();",
+
 	NULL
 };
 
@@ -480,19 +518,18 @@ schema_migrate(PGconn *conn)
 
 	for (i = have; schema_migrations[i] != NULL; i++) {
 		schema_cmd(conn, schema_migrations[i]);
-		if (i == 0) {
-			/* The first schema: protect every table. */
-			for (t = schema_tables; *t != NULL; t++) {
-				snprintf(sql, sizeof(sql),
-				    "CREATE TRIGGER %s_append_only BEFORE "
-				    "UPDATE OR DELETE OR TRUNCATE ON %s FOR "
-				    "EACH STATEMENT EXECUTE FUNCTION "
-				    "cfjl_append_only()", *t, *t);
-				schema_cmd(conn, sql);
-				snprintf(sql, sizeof(sql),
-				    "REVOKE ALL ON %s FROM PUBLIC", *t);
-				schema_cmd(conn, sql);
-			}
+		/* Every evidence table, once it exists, is protected. */
+		for (t = schema_tables; *t != NULL; t++) {
+			if (!schema_table_new(conn, *t))
+				continue;
+			snprintf(sql, sizeof(sql), "CREATE TRIGGER "
+			    "%s_append_only BEFORE UPDATE OR DELETE OR "
+			    "TRUNCATE ON %s FOR EACH STATEMENT EXECUTE "
+			    "FUNCTION cfjl_append_only()", *t, *t);
+			schema_cmd(conn, sql);
+			snprintf(sql, sizeof(sql), "REVOKE ALL ON %s FROM "
+			    "PUBLIC", *t);
+			schema_cmd(conn, sql);
 		}
 		snprintf(num, sizeof(num), "%d", i + 1);
 		v[0] = num;
@@ -501,6 +538,25 @@ schema_migrate(PGconn *conn)
 		log_info("database schema migrated to version %d", i + 1);
 	}
 	schema_cmd(conn, "COMMIT");
+}
+
+/* The table exists and has no append-only trigger yet. */
+static int
+schema_table_new(PGconn *conn, const char *table)
+{
+	PGresult	*res;
+	char		 trig[128];
+	const char	*v[2];
+	int		 yes;
+
+	snprintf(trig, sizeof(trig), "%s_append_only", table);
+	v[0] = table;
+	v[1] = trig;
+	res = schema_exec(conn, "SELECT to_regclass($1) IS NOT NULL AND "
+	    "NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = $2)", 2, v);
+	yes = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return yes;
 }
 
 /* The runtime role: INSERT and SELECT on evidence, nothing else. */

@@ -2,10 +2,10 @@
  * Export bundles: GET /v1/export as stored answers it.  The range is
  * resolved to whole sealed lots first (so the manifest, written first,
  * is exact), then the tar stream is produced page by page: manifest,
- * certificates, lots, their audit paths, events.  Headers are
- * deterministic (mtime 0, mode 0444, uid and gid 0, owner "cfjl"), so
- * two exports of the same lots hold byte-identical entries.  Every
- * export is journaled and recorded in the exports table for GET
+ * certificates, the newest checkpoint, lots, their audit paths, events.
+ * Headers are deterministic (mtime 0, mode 0444, uid and gid 0, owner
+ * "cfjl"), so two exports of the same lots hold byte-identical entries.
+ * Every export is journaled and recorded in the exports table for GET
  * /v1/requests.  See export.h for the message flow and cfjl-export(5)
  * for the format.
  */
@@ -27,6 +27,7 @@
 #include "audit.h"
 #include "stored.h"
 #include "db.h"
+#include "ckptkeeper.h"
 #include "dbval.h"
 #include "export.h"
 #include "auditpath.h"
@@ -63,6 +64,8 @@ struct export {
 	uint64_t		 audit_id;	/* record awaited, or 0 */
 	int			 journaled;	/* the "ok" record is durable */
 	uint8_t			 sha[32];
+	uint8_t			*checkpoint;	/* the newest, or NULL */
+	size_t			 checkpoint_len;
 };
 
 TAILQ_HEAD(exports, export);
@@ -77,6 +80,7 @@ static struct export *export_find(uint64_t, uint64_t);
 static void	 export_reject(uint64_t, uint64_t, enum refusal,
 		    const char *);
 static void	 export_range_sealed(PGresult *, void *);
+static void	 export_range_checkpoint(PGresult *, void *);
 static void	 export_range_rows(PGresult *, void *);
 static void	 export_range_done(int, const char *, void *);
 static int	 export_page(struct export *);
@@ -297,6 +301,12 @@ export_request(uint64_t f, struct msg *m)
 	    " to %" PRIu64, req.by_time ? "received" : "IDEvt", req.from,
 	    req.to);
 
+	/*
+	 * The newest checkpoint first: every lot it names is sealed, so the
+	 * range read after it reaches at least as far (cfjl-export(5)).
+	 */
+	db_job_query(job, "SELECT xml FROM checkpoints "
+	    "ORDER BY numero DESC LIMIT 1", NULL, export_range_checkpoint, ex);
 	/* how far sealing has gone (sealing is in lot order) */
 	db_job_query(job, "SELECT l.numero, l.last FROM lots l "
 	    "JOIN lot_seals s ON s.numero = l.numero "
@@ -341,6 +351,22 @@ export_range_sealed(PGresult *res, void *arg)
 }
 
 static void
+export_range_checkpoint(PGresult *res, void *arg)
+{
+	struct export	*ex = arg;
+	const uint8_t	*b;
+	size_t		 len;
+
+	if (PQntuples(res) != 1)
+		return;
+	b = dbval_get_bytes(res, 0, 0, &len);
+	if (len == 0 || (ex->checkpoint = malloc(len)) == NULL)
+		return;
+	memcpy(ex->checkpoint, b, len);
+	ex->checkpoint_len = len;
+}
+
+static void
 export_range_rows(PGresult *res, void *arg)
 {
 	struct export	*ex = arg;
@@ -376,7 +402,9 @@ export_range_done(int ok, const char *err, void *arg)
 	    tarwrite_file(&ex->tar, "manifest.json", manifest, n) == -1 ||
 	    tarwrite_file(&ex->tar, "certs/seal.pem", seal_pem,
 	    seal_len) == -1 ||
-	    tarwrite_file(&ex->tar, "certs/tsa.pem", tsa_pem, tsa_len) == -1)
+	    tarwrite_file(&ex->tar, "certs/tsa.pem", tsa_pem, tsa_len) == -1 ||
+	    (ex->checkpoint != NULL && tarwrite_file(&ex->tar,
+	    "checkpoint.xml", ex->checkpoint, ex->checkpoint_len) == -1))
 		fatalx("%s: out of memory", __func__);
 	if (ex->m.included) {
 		ex->phase = EX_LOTS;
@@ -726,6 +754,7 @@ export_free(struct export *ex)
 	if (ex->querying)
 		return;
 	tarwrite_free(&ex->tar);
+	free(ex->checkpoint);
 	free(ex);
 }
 

@@ -19,6 +19,7 @@
 #include "stored.h"
 #include "deposit.h"
 #include "export.h"
+#include "ckptkeeper.h"
 #include "front.h"
 #include "query.h"
 #include "role.h"
@@ -51,6 +52,7 @@ FRONT_CALL(front_requests, query_requests)
 FRONT_CALL(front_export, export_request)
 FRONT_CALL(front_export_more, export_more)
 FRONT_CALL(front_export_cancel, export_cancel)
+FRONT_CALL(front_checkpoint, ckptkeeper_get)
 
 static const struct msg_entry front_msgs[] = {
 	{ IMSG_DEPOSIT, MSG_FRONTD, MSG_FD_NONE, front_deposit },
@@ -60,6 +62,7 @@ static const struct msg_entry front_msgs[] = {
 	{ IMSG_EXPORT_START, MSG_FRONTD, MSG_FD_NONE, front_export },
 	{ IMSG_EXPORT_MORE, MSG_FRONTD, MSG_FD_NONE, front_export_more },
 	{ IMSG_EXPORT_CANCEL, MSG_FRONTD, MSG_FD_NONE, front_export_cancel },
+	{ IMSG_CHECKPOINT_GET, MSG_FRONTD, MSG_FD_NONE, front_checkpoint },
 };
 static const struct msg_table front_table = MSG_TABLE(SOCK_STORED,
     front_msgs);

@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "peer.h"
 #include "proto.h"
+#include "ckptkeeper.h"
 #include "sealerlink.h"
 #include "sealqueue.h"
 
@@ -38,12 +39,18 @@ static void	 sealerlink_status_ask(int, short, void *);
 static int	 sealerlink_on_done(struct msg *, void *);
 static int	 sealerlink_on_fail(struct msg *, void *);
 static int	 sealerlink_status_keep(struct msg *, void *);
+static int	 sealerlink_on_checkpoint(struct msg *, void *);
+static int	 sealerlink_on_checkpoint_fail(struct msg *, void *);
 
 /* sealerd answers each lot with its seal or a failure, and the status. */
 static const struct msg_entry sealerlink_msgs[] = {
 	{ IMSG_SEAL_DONE, MSG_SEALERD, MSG_FD_NONE, sealerlink_on_done },
 	{ IMSG_SEAL_FAIL, MSG_SEALERD, MSG_FD_NONE, sealerlink_on_fail },
 	{ IMSG_SEALER_STATUS, MSG_SEALERD, MSG_FD_NONE, sealerlink_status_keep },
+	{ IMSG_CHECKPOINT_DONE, MSG_SEALERD, MSG_FD_NONE,
+	    sealerlink_on_checkpoint },
+	{ IMSG_CHECKPOINT_FAIL, MSG_SEALERD, MSG_FD_NONE,
+	    sealerlink_on_checkpoint_fail },
 };
 static const struct msg_table sealerlink_table = MSG_TABLE(SOCK_SEALER,
     sealerlink_msgs);
@@ -61,6 +68,7 @@ sealerlink_init(const char *dir, uid_t uid)
 	cb.on_down = sealerlink_down;
 	peer_connect(&sealer, dir, SOCK_SEALER, uid, "stored", &cb);
 	evtimer_set(&sealerlink_status_ev, sealerlink_status_ask, NULL);
+	ckptkeeper_init();
 }
 
 /* The last status sealerd gave, as a JSON object, or NULL. */
@@ -119,6 +127,18 @@ sealerlink_on_fail(struct msg *m, void *arg)
 	return sealqueue_fail(m);
 }
 
+static int
+sealerlink_on_checkpoint(struct msg *m, void *arg)
+{
+	return ckptkeeper_done(m);
+}
+
+static int
+sealerlink_on_checkpoint_fail(struct msg *m, void *arg)
+{
+	return ckptkeeper_fail(m);
+}
+
 int
 sealerlink_ready(void)
 {
@@ -136,6 +156,7 @@ sealerlink_up(struct peer *p)
 {
 	sealqueue_kick();
 	sealerlink_status_ask(-1, 0, NULL);
+	ckptkeeper_sealer_up();
 }
 
 /* What was at sealerd is lost with the link: sent again later. */
@@ -143,6 +164,7 @@ static void
 sealerlink_down(struct peer *p)
 {
 	sealqueue_lost();
+	ckptkeeper_sealer_down();
 }
 
 /* A lot to sealerd; -1 if the link is not up (sent again later). */
@@ -151,6 +173,17 @@ sealerlink_send_lot(const struct iovec *iov, int n)
 {
 	if (peer_composev(&sealer, IMSG_SEAL_LOT, iov, n) == -1) {
 		log_warn("%s to sealerd", proto_type_name(IMSG_SEAL_LOT));
+		return -1;
+	}
+	return 0;
+}
+
+/* A checkpoint to seal; -1 if the link is not up (asked again later). */
+int
+sealerlink_send_checkpoint(const void *req, size_t len)
+{
+	if (peer_compose(&sealer, IMSG_CHECKPOINT_MAKE, req, len) == -1) {
+		log_warn("%s to sealerd", proto_type_name(IMSG_CHECKPOINT_MAKE));
 		return -1;
 	}
 	return 0;

@@ -14,6 +14,8 @@ void		 sealerlink_init(const char *dir, uid_t);
 int		 sealerlink_ready(void);
 const char	*sealerlink_status_json(size_t *);
 int		 sealerlink_send_lot(const struct iovec *, int);
+/* A checkpoint to seal; -1 if the link is not up. */
+int		 sealerlink_send_checkpoint(const void *, size_t);
 void		 sealerlink_close(void);
 
 #endif

@@ -26,6 +26,7 @@
  *	sealerlink.c	the link to sealerd
  *	sealqueue.c	sealing lots in order, seals written
  *	sealmem.c	the events of lots to seal, in memory
+ *	ckptkeeper.c	checkpoints: asked for at intervals, kept, read
  *	export.c	export bundles; tarwrite.c, their tar writer
  */
 #ifndef CFJL_STORED_H

@@ -64,6 +64,10 @@ http GET reader "/v1/lots/1"
 t_eq "lot, stored away: 503" "$CODE" 503
 http GET reader "/v1/export?from=1&to=2"
 t_eq "export, stored away: 503" "$CODE" 503
+http GET reader /v1/checkpoint
+t_eq "checkpoint, stored away: 503" "$CODE" 503
+http GET nobody /v1/checkpoint
+t_eq "checkpoint, no role: 403" "$CODE" 403
 
 # --- trace refusals ---
 printf '<PASPMISE><IDOper>48</PASPMISE>' > "$T/bad.xml"

@@ -1,7 +1,8 @@
 /*
  * A stand-in for stored that refuses every deposit with the refusal
  * code it is given, so that frontd's side of IMSG_DEPOSIT_ERR is tested
- * against a peer that can send what stored never would.
+ * against a peer that can send what stored never would; and that has
+ * no checkpoint yet.
  * Usage: fakestored DIR CODE, CODE a number sent as it is, or http:NNN
  * for the catalogue's refusal of that HTTP status.  It listens on
  * DIR/stored.sock for peers of its own uid until killed.
@@ -28,6 +29,7 @@ static uint32_t	 code;
 
 static int	 fake_deposit(struct msg *, void *);
 static int	 fake_ignore(struct msg *, void *);
+static int	 fake_checkpoint(struct msg *, void *);
 
 static const struct msg_entry fake_msgs[] = {
 	{ IMSG_DEPOSIT, MSG_FRONTD, MSG_FD_NONE, fake_deposit },
@@ -37,6 +39,7 @@ static const struct msg_entry fake_msgs[] = {
 	{ IMSG_EXPORT_START, MSG_FRONTD, MSG_FD_NONE, fake_ignore },
 	{ IMSG_EXPORT_MORE, MSG_FRONTD, MSG_FD_NONE, fake_ignore },
 	{ IMSG_EXPORT_CANCEL, MSG_FRONTD, MSG_FD_NONE, fake_ignore },
+	{ IMSG_CHECKPOINT_GET, MSG_FRONTD, MSG_FD_NONE, fake_checkpoint },
 };
 static const struct msg_table fake_table = MSG_TABLE(SOCK_STORED, fake_msgs);
 
@@ -47,6 +50,23 @@ fake_ignore(struct msg *m, void *arg)
 	const void	*p;
 
 	return m_get_ptr(m, &p, m_left(m));
+}
+
+/* A vault in its first seconds: no checkpoint sealed yet. */
+static int
+fake_checkpoint(struct msg *m, void *arg)
+{
+	struct peer		*p = arg;
+	struct status_get	 req;
+	struct lot_data		 d;
+
+	if (m_get_struct(m, proto_status_get, &req) == -1 || m_end(m) == -1)
+		return -1;
+	memset(&d, 0, sizeof(d));
+	d.reqid = req.reqid;
+	d.state = LOT_UNKNOWN;
+	peer_compose(p, IMSG_CHECKPOINT_DATA, &d, sizeof(d));
+	return 0;
 }
 
 static int

@@ -65,6 +65,13 @@ t_eq "code of 409 from stored: stored's detail" "$(json detail)" \
 t_match "the stand-in saw the deposit" "$(cat "$T/fake.log")" \
     "^deposit [0-9]+ refused with code"
 
+# No checkpoint sealed yet: 404, to readers and depositors alike.
+http GET reader /v1/checkpoint
+t_eq "no checkpoint yet: 404" "$CODE" 404
+t_eq "no checkpoint yet: error" "$(json error)" "no checkpoint yet"
+http GET depositor /v1/checkpoint
+t_eq "no checkpoint yet, to a depositor: 404" "$CODE" 404
+
 t_ok "stand-in refusing with 503's code is up" fake_start http:503
 deposit depositor "$T/ok.xml"
 t_eq "code of 503 from stored: HTTP 503" "$CODE" 503

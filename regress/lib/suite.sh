@@ -47,6 +47,7 @@ role reader ca regulator "$PKI_READER_DN"
 
 lot max-events ${SUITE_LOT_EVENTS:-1000}
 lot max-age ${SUITE_LOT_AGE:-1s}
+checkpoint every ${SUITE_CHECKPOINT_EVERY:-60s}
 
 frontd {
 	listen on 127.0.0.1 port $SUITE_PORT

@@ -172,7 +172,21 @@ client_malformed(const char *kind)
 	else if (strcmp(kind, "journal") == 0)
 		n = imsg_compose(&ibuf, IMSG_JOURNAL_SIGN, 0, 0, p[0], &js,
 		    sizeof(js));
-	else
+	else if (strcmp(kind, "journal-sealed-name") == 0) {
+		struct journal_sealed	 jd;
+
+		memset(&jd, 0, sizeof(jd));
+		strlcpy(jd.file, "../x.log", sizeof(jd.file));
+		n = imsg_compose(&ibuf, IMSG_JOURNAL_SEALED, 0, 0, -1, &jd,
+		    sizeof(jd));
+	} else if (strcmp(kind, "checkpoint") == 0) {
+		struct checkpoint_req	 cr;
+
+		memset(&cr, 0, sizeof(cr));
+		cr.numero = 1;
+		n = imsg_compose(&ibuf, IMSG_CHECKPOINT_MAKE, 0, 0, -1, &cr,
+		    sizeof(cr));
+	} else
 		errx(2, "unknown kind %s", kind);
 	if (n == -1 || imsg_flush(&ibuf) == -1)
 		err(1, "send");
@@ -306,6 +320,58 @@ main(int argc, char *argv[])
 		} else
 			errx(1, "unexpected answer type %u", imsg.hdr.type);
 		imsg_free(&imsg);
+	} else if (strcmp(argv[1], "checkpoint") == 0 && argc == 6) {
+		struct checkpoint_req	 cr;
+		struct checkpoint_done	 cd;
+
+		memset(&cr, 0, sizeof(cr));
+		cr.numero = strtonum(argv[2], 0, INT64_MAX, &e);
+		cr.last_lot = strtonum(argv[3], 0, INT64_MAX, &e);
+		cr.last_idevt = strtonum(argv[4], 0, INT64_MAX, &e);
+		cr.operator_id = 48;
+		cr.vault_id = 1;
+		memset(cr.lot_sigvalue, 0x11, SHA256_LEN);
+		memset(cr.precedent, 0x22, SHA256_LEN);
+		if (imsg_compose(&ibuf, IMSG_CHECKPOINT_MAKE, 0, 0, -1, &cr,
+		    sizeof(cr)) == -1 || imsg_flush(&ibuf) == -1)
+			err(1, "send");
+		client_wait(&imsg);
+		if (imsg.hdr.type == IMSG_CHECKPOINT_FAIL)
+			rc = client_fail(&imsg);
+		else if (imsg.hdr.type == IMSG_CHECKPOINT_DONE) {
+			len = imsg_get_len(&imsg);
+			if (len < sizeof(cd))
+				errx(1, "short IMSG_CHECKPOINT_DONE");
+			memcpy(&cd, imsg.data, sizeof(cd));
+			if (cd.len != len - sizeof(cd) || cd.numero != cr.numero)
+				errx(1, "inconsistent IMSG_CHECKPOINT_DONE");
+			if ((f = fopen(argv[5], "wb")) == NULL ||
+			    fwrite((uint8_t *)imsg.data + sizeof(cd), 1,
+			    cd.len, f) != cd.len || fclose(f) != 0)
+				err(1, "%s", argv[5]);
+			printf("sealed, journal %s\n", cd.journal_file[0] ?
+			    cd.journal_file : "none");
+		} else
+			errx(1, "unexpected answer type %u", imsg.hdr.type);
+		imsg_free(&imsg);
+	} else if (strcmp(argv[1], "journal-sealed") == 0 && argc == 4) {
+		struct journal_sealed	 jd;
+
+		memset(&jd, 0, sizeof(jd));
+		strlcpy(jd.file, argv[2], sizeof(jd.file));
+		if (hex2bin(argv[3], jd.meta_sha256, SHA256_LEN) == -1)
+			errx(2, "bad digest");
+		/* no answer: the link must still be up a moment later */
+		if (imsg_compose(&ibuf, IMSG_JOURNAL_SEALED, 0, 0, -1, &jd,
+		    sizeof(jd)) == -1 || imsg_flush(&ibuf) == -1)
+			err(1, "send");
+		{
+			struct pollfd	 pfd = { ibuf.fd, POLLIN, 0 };
+
+			if (poll(&pfd, 1, 300) > 0)
+				errx(1, "sealerd closed the connection");
+		}
+		printf("told\n");
 	} else if (strcmp(argv[1], "malformed") == 0 && argc == 3) {
 		rc = client_malformed(argv[2]);
 	} else if (strcmp(argv[1], "status") == 0) {

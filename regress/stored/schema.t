@@ -20,7 +20,8 @@ t_eq "the runtime role was created" "$(st_sql "SELECT count(*) FROM pg_roles WHE
 t_eq "stored connects as the runtime role" "$(st_sql "SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = 'cfjl_48' AND application_name = 'stored'")" "cfjl_rt"
 
 # As the owner: every change refused by the triggers.
-for tbl in events client_ids lots lot_seals identity roles exports schema_version; do
+for tbl in events client_ids lots lot_seals identity roles exports \
+    checkpoints schema_version; do
 	out=$(st_sql "DELETE FROM $tbl" 2>&1)
 	t_match "owner: DELETE on $tbl refused" "$out" "DELETE on $tbl refused: the vault is append-only"
 	out=$(st_sql "TRUNCATE $tbl CASCADE" 2>&1)
@@ -71,7 +72,7 @@ t_match "a Client-Id must name its event" "$(st_sql "BEGIN; INSERT INTO events (
 t_match "one bad Client-Id refuses the statement" "$(st_sql "INSERT INTO client_ids VALUES ('x', 98), ('y', 99)" 2>&1)" "Client-Id . does not name IDEvt 9[89]"
 t_eq "nothing inserted" "$(st_sql "SELECT count(*) FROM events")" 3
 t_eq "no Client-Id inserted" "$(st_sql "SELECT count(*) FROM client_ids")" 3
-t_eq "schema at version 4" "$(st_sql "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version")" "1,2,3,4"
+t_eq "schema at version 5" "$(st_sql "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version")" "1,2,3,4,5"
 t_eq "no per-row trigger on events nor client_ids" "$(st_sql "SELECT count(*) FROM pg_trigger WHERE tgrelid IN ('events'::regclass, 'client_ids'::regclass) AND (tgtype & 1) = 1")" 0
 t_eq "statement triggers on insert" "$(st_sql "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid IN ('events'::regclass, 'client_ids'::regclass) AND (tgtype & 4) = 4")" "client_ids_match,events_follow"
 

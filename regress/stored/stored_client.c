@@ -446,7 +446,9 @@ sealer_get(struct imsg *imsg, int64_t deadline)
 		if ((n = imsg_get(&ibuf, imsg)) == -1)
 			err(2, "imsg_get");
 		if (n > 0) {
-			if (imsg->hdr.type == IMSG_SEALER_STATUS) {
+			/* the status and checkpoints are not what it plays */
+			if (imsg->hdr.type == IMSG_SEALER_STATUS ||
+			    imsg->hdr.type == IMSG_CHECKPOINT_MAKE) {
 				imsg_free(imsg);
 				continue;
 			}

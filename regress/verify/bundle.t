@@ -98,7 +98,8 @@ new() { rm -rf "w/$1"; mkdir -p "w/$1"; tar -xf b.tar -C "w/$1"; W=w/$1; }
 pack()
 {
 	(cd "w/$1" && tar --format=ustar -cf "../../$1.tar" \
-	    $(ls manifest.json certs/seal.pem certs/tsa.pem 2>/dev/null) \
+	    $(ls manifest.json certs/seal.pem certs/tsa.pem checkpoint.xml \
+	    2>/dev/null) \
 	    $(ls lots/* 2>/dev/null | sort) $(ls paths/* 2>/dev/null | sort) \
 	    $(ls events/* 2>/dev/null | sort) $(ls extra/* 2>/dev/null))
 }

@@ -8,7 +8,12 @@
  *	mkvault make -p PKI -a SAMPLES -s STATE -n EVENTS -l PERLOT -o DIR
  *	mkvault export -v DIR -f FROM -t TO [-T] [-C MS] -o BUNDLE.tar
  *	mkvault resign -p PKI -c CERT -k KEY -s STATE -i LOT.xml -o OUT.xml
+ *	mkvault checkpoint -p PKI -s STATE -v DIR -n NUM [-l LOT] [-i IDEVT]
+ *	    [-P PREV.xml] [-j FILE -m METAHEX] [-T MS] -o OUT.xml
  *
+ * "make" also writes DIR/checkpoint.xml, checkpoint 1 naming the last
+ * lot, which "export" puts in the bundle (as stored's newest);
+ * "checkpoint" makes any other with sealerd's checkpoint.c.
  * PKI holds seal.pem/.key, tsa.pem/.key, regulator.pem (regress/lib/pki.sh).
  */
 #include <sys/stat.h>
@@ -36,6 +41,8 @@
 #include "tsa.h"
 #include "xades.h"
 #include "crypt.h"
+#include "checkpoint.h"
+#include "stored.h"
 #include "mkvault.h"
 
 static void	 usage(void) __attribute__((__noreturn__));
@@ -49,6 +56,11 @@ static void	 signer_load(struct xades_signer *, const char *, const char *);
 static void	 tsa_setup(struct tsa *, const char *, const char *);
 static int	 cmd_make(int, char **);
 static int	 cmd_resign(int, char **);
+static int	 cmd_checkpoint(int, char **);
+static void	 sigvalue_of(const char *, uint8_t *);
+static void	 checkpoint_write(const char *, const struct checkpoint_req *,
+		    const struct checkpoint_journal *, int64_t,
+		    struct xades_signer *);
 
 static void
 usage(void)
@@ -58,7 +70,10 @@ usage(void)
 	    "       mkvault export -v dir -f from -t to [-T] [-C ms] "
 	    "-o bundle\n"
 	    "       mkvault resign -p pki -c cert -k key -s state -i lot "
-	    "-o out\n");
+	    "-o out\n"
+	    "       mkvault checkpoint -p pki -s state -v dir -n num [-l lot] "
+	    "[-i idevt] [-P prev]\n"
+	    "            [-j file -m metahex] [-T ms] -o out\n");
 	exit(2);
 }
 
@@ -299,6 +314,22 @@ cmd_make(int argc, char **argv)
 	}
 	fclose(idx);
 	free(ev);
+	{
+		struct checkpoint_req		 cr;
+		struct checkpoint_journal	 cj;
+
+		memset(&cr, 0, sizeof(cr));
+		memset(&cj, 0, sizeof(cj));
+		cr.numero = 1;
+		cr.last_lot = lot - 1;
+		cr.last_idevt = nevents;
+		cr.operator_id = 48;
+		cr.vault_id = 1;
+		memcpy(cr.lot_sigvalue, prec, 32);
+		snprintf(path, sizeof(path), "%s/checkpoint.xml", out);
+		checkpoint_write(path, &cr, &cj, (int64_t)time(NULL) * 1000,
+		    &sg);
+	}
 	for (i = 0; i < ntraces; i++)
 		free(traces[i]);
 	free(traces);
@@ -358,6 +389,123 @@ cmd_resign(int argc, char **argv)
 	return 0;
 }
 
+/* SHA-256 of the decoded ds:SignatureValue of a sealed document. */
+static void
+sigvalue_of(const char *path, uint8_t *out)
+{
+	char		*buf, *p, *q;
+	uint8_t		*der;
+	size_t		 len;
+	int		 n;
+
+	buf = slurp(path, &len);
+	if ((p = strstr(buf, "<ds:SignatureValue")) == NULL ||
+	    (p = strchr(p, '>')) == NULL ||
+	    (q = strstr(p, "</ds:SignatureValue>")) == NULL)
+		errx(2, "%s: no SignatureValue", path);
+	p++;
+	*q = '\0';
+	if ((der = malloc(strlen(p))) == NULL ||
+	    (n = EVP_DecodeBlock(der, (uint8_t *)p, strlen(p))) <= 0)
+		errx(2, "%s: SignatureValue is not base64", path);
+	n -= (q[-1] == '=') + (q[-2] == '=');
+	SHA256(der, n, out);
+	free(der);
+	free(buf);
+}
+
+static void
+checkpoint_write(const char *path, const struct checkpoint_req *cr,
+    const struct checkpoint_journal *cj, int64_t ms, struct xades_signer *sg)
+{
+	unsigned char	*xml, sv[32];
+	size_t		 len;
+	char		 e[256];
+	int		 invalid;
+
+	if (checkpoint_make(cr, cj, ms, sg, sv, &xml, &len, &invalid, e,
+	    sizeof(e)) == -1)
+		errx(2, "checkpoint_make: %s", e);
+	spit(path, xml, len);
+	free(xml);
+}
+
+/* Any checkpoint of a vault made by "make", for the tests. */
+static int
+cmd_checkpoint(int argc, char **argv)
+{
+	const char			*pki = NULL, *state = NULL, *dir = NULL;
+	const char			*prev = NULL, *jfile = NULL, *meta = NULL;
+	const char			*out = NULL;
+	struct checkpoint_req		 cr;
+	struct checkpoint_journal	 cj;
+	struct xades_signer		 sg;
+	struct tsa			 tsa;
+	char				 path[PATH_MAX], e[PATH_MAX];
+	uint64_t			 lot = 0, l, f, last, idevt = 0;
+	int64_t				 ms = (int64_t)time(NULL) * 1000, r;
+	unsigned int			 x;
+	FILE				*idx;
+	int				 ch, i;
+
+	memset(&cr, 0, sizeof(cr));
+	memset(&cj, 0, sizeof(cj));
+	while ((ch = getopt(argc, argv, "p:s:v:n:l:i:P:j:m:T:o:")) != -1) {
+		switch (ch) {
+		case 'p': pki = optarg; break;
+		case 's': state = optarg; break;
+		case 'v': dir = optarg; break;
+		case 'n': cr.numero = strtoull(optarg, NULL, 10); break;
+		case 'l': lot = strtoull(optarg, NULL, 10); break;
+		case 'i': idevt = strtoull(optarg, NULL, 10); break;
+		case 'P': prev = optarg; break;
+		case 'j': jfile = optarg; break;
+		case 'm': meta = optarg; break;
+		case 'T': ms = strtoll(optarg, NULL, 10); break;
+		case 'o': out = optarg; break;
+		default: usage();
+		}
+	}
+	if (!pki || !state || !dir || !out || cr.numero == 0 ||
+	    (jfile != NULL) != (meta != NULL))
+		usage();
+	snprintf(path, sizeof(path), "%s/lots.txt", dir);
+	if ((idx = fopen(path, "r")) == NULL)
+		err(2, "%s", path);
+	while (fscanf(idx, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64,
+	    &l, &f, &last, &r) == 4)
+		if (lot == 0 || l <= lot) {
+			cr.last_lot = l;
+			cr.last_idevt = last;
+		}
+	fclose(idx);
+	if (cr.last_lot != 0) {
+		snprintf(path, sizeof(path), "%s/lots/%012" PRIu64 ".xml", dir,
+		    cr.last_lot);
+		sigvalue_of(path, cr.lot_sigvalue);
+	}
+	if (idevt != 0)		/* a checkpoint that lies about its lot */
+		cr.last_idevt = idevt;
+	if (prev != NULL)
+		sigvalue_of(prev, cr.precedent);
+	if (jfile != NULL) {
+		strlcpy(cj.file, jfile, sizeof(cj.file));
+		for (i = 0; i < 32 && sscanf(meta + 2 * i, "%2x", &x) == 1; i++)
+			cj.meta_sha256[i] = x;
+		if (i != 32)
+			errx(2, "-m: not 64 hex digits");
+	}
+	cr.operator_id = 48;
+	cr.vault_id = 1;
+	snprintf(path, sizeof(path), "%s/seal.pem", pki);
+	snprintf(e, sizeof(e), "%s/seal.key", pki);
+	signer_load(&sg, path, e);
+	tsa_setup(&tsa, pki, state);
+	sg.stamp_arg = &tsa;
+	checkpoint_write(out, &cr, &cj, ms, &sg);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -370,5 +518,7 @@ main(int argc, char *argv[])
 		return vaultdb_export(argc - 1, argv + 1);
 	if (strcmp(argv[1], "resign") == 0)
 		return cmd_resign(argc - 1, argv + 1);
+	if (strcmp(argv[1], "checkpoint") == 0)
+		return cmd_checkpoint(argc - 1, argv + 1);
 	usage();
 }

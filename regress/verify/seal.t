@@ -45,8 +45,8 @@ fresh()
 pack()
 {
 	(cd "w/$1" && tar --format=ustar -cf "../../$1.tar" manifest.json \
-	    certs/seal.pem certs/tsa.pem $(ls lots/* | sort) \
-	    $(ls paths/* | sort) $(ls events/* | sort))
+	    certs/seal.pem certs/tsa.pem $(ls checkpoint.xml 2>/dev/null) \
+	    $(ls lots/* | sort) $(ls paths/* | sort) $(ls events/* | sort))
 }
 refused()
 {

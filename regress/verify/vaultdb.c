@@ -361,6 +361,21 @@ run(struct job *j)
 				row(res, r, 1, buf, len);
 				free(buf);
 			}
+		} else if (strstr(s, "FROM checkpoints") != NULL) {
+			/* the vault's newest checkpoint, if it has one */
+			res = result(1);
+			snprintf(path, sizeof(path), "%s/checkpoint.xml", vdir);
+			if ((fp = fopen(path, "rb")) != NULL) {
+				fseek(fp, 0, SEEK_END);
+				len = ftell(fp);
+				rewind(fp);
+				buf = malloc(len + 1);
+				if (fread(buf, 1, len, fp) != len)
+					err(2, "%s", path);
+				fclose(fp);
+				row(res, 0, 0, buf, len);
+				free(buf);
+			}
 		} else if (strstr(s, "INSERT INTO exports") == NULL)
 			errx(2, "unexpected statement: %s", s);
 		if (res != NULL && j->fn[q] != NULL)
