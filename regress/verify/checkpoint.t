@@ -40,7 +40,7 @@ pack()
 {
 	(cd "w/$1" && tar --format=ustar -cf "../../$1.tar" manifest.json \
 	    certs/seal.pem certs/tsa.pem $(ls checkpoint.xml 2>/dev/null) \
-	    $(ls lots/* | sort) $(ls events/* | sort))
+	    $(ls lots/* | sort) $(ls paths/* | sort) $(ls events/* | sort))
 }
 refused()
 {
@@ -92,7 +92,8 @@ t_not "xmlsec1 --verify refuses an altered checkpoint" xmlsec1 --verify \
 
 # --- a tail cut off, the manifest rewritten to match ------------------------------
 new cut
-rm -f $W/lots/000000000005.xml $W/lots/000000000006.xml
+rm -f $W/lots/000000000005.xml $W/lots/000000000006.xml \
+    $W/paths/000000000005.txt $W/paths/000000000006.txt
 for i in $(seq 41 60); do rm -f $W/events/0000000000$i.p7m; done
 sed -i -e 's/"included":{"from":1,"to":60}/"included":{"from":1,"to":40}/' \
     -e 's/"lots":{"first":1,"last":6}/"lots":{"first":1,"last":4}/' \
@@ -108,7 +109,7 @@ t_match "cut: without the checkpoint it would pass" "$out" \
 
 # ... and the checkpoint dropped as well
 new nock
-rm -f $W/checkpoint.xml $W/lots/000000000006.xml
+rm -f $W/checkpoint.xml $W/lots/000000000006.xml $W/paths/000000000006.txt
 for i in $(seq 51 60); do rm -f $W/events/0000000000$i.p7m; done
 sed -i -e 's/"to":60}/"to":50}/g' -e 's/"last":6}/"last":5}/' \
     -e 's/"events":60/"events":50/' \
@@ -119,7 +120,7 @@ refused nock "FAIL .*checkpoint.xml is missing: nothing proves that the bundle h
 
 # ... or the requested range rewritten too: it passes, and says so
 new asked
-rm -f $W/lots/000000000006.xml
+rm -f $W/lots/000000000006.xml $W/paths/000000000006.txt
 for i in $(seq 51 60); do rm -f $W/events/0000000000$i.p7m; done
 sed -i -e 's/"to":60}/"to":50}/g' -e 's/"last":6}/"last":5}/' \
     -e 's/"events":60/"events":50/' \
@@ -185,7 +186,7 @@ new twice
 mkdir $W/dup && cp $W/checkpoint.xml $W/dup/
 (cd $W && tar --format=ustar -cf ../../twice.tar manifest.json certs/seal.pem \
     certs/tsa.pem checkpoint.xml -C dup checkpoint.xml -C .. \
-    $(ls lots/* | sort) $(ls events/* | sort))
+    $(ls lots/* | sort) $(ls paths/* | sort) $(ls events/* | sort))
 refused twice "FAIL .*checkpoint.xml appears twice in the bundle"
 
 # a checkpoint sealed by another authority

@@ -40,7 +40,7 @@ t_eq "untouched bundle verifies" "$rc" 0
 t_match "each lot under its root" "$out" "lot 2: Id lot-000000000002, IDEvt 8 to 14, 7 entries in order under their Merkle root"
 t_match "each event's audit path" "$out" "lot 4: 2 audit paths lead to its Racine"
 t_eq "the paths come after the lots, before the events" \
-    "$(tar -tf b.tar | sed -n '8,12p' | tr '\n' ' ')" \
+    "$(tar -tf b.tar | sed -n '9,13p' | tr '\n' ' ')" \
     "paths/000000000001.txt paths/000000000002.txt paths/000000000003.txt paths/000000000004.txt events/000000000001.p7m "
 
 mkdir x && tar -xf b.tar -C x
