@@ -1,7 +1,6 @@
 /*
- * Client connections (listen.c has the listeners): accept with caps (in
- * all and per client address), the TLS handshake with caps of its own (so that
- * connections that never finish it cannot keep out the ones that do),
+ * Client connections (listen.c has the listeners, admit.c admits them,
+ * idle.c takes back what they no longer use): the TLS handshake,
  * reading into a bounded buffer that the HTTP parser works on, and
  * writing the answers in request order even when later requests are
  * answered first.  Timeouts: handshake-timeout; header-timeout for a
@@ -9,21 +8,9 @@
  * idle-timeout between requests, for a body, and for a client that
  * stops reading.
  */
-#define _GNU_SOURCE		/* accept4 */
-
 #include <sys/types.h>
 #include <sys/queue.h>
-#include <sys/socket.h>
-#include <sys/tree.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <malloc.h>
-#include <netdb.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,11 +19,14 @@
 #include <event.h>
 #include <tls.h>
 
+#include "admit.h"
 #include "audit.h"
 #include "config.h"
 #include "conn.h"
+#include "connstate.h"
 #include "frontd.h"
 #include "http.h"
+#include "idle.h"
 #include "links.h"
 #include "listen.h"
 #include "log.h"
@@ -49,103 +39,12 @@
 
 #define CONN_READ_CHUNK		16384
 #define CONN_IO_ROUNDS		64	/* reads or writes per wake-up */
-#define CONN_ACCEPT_ROUNDS	32	/* accepts per wake-up */
-/*
- * The kernel's queue of connections for accept(): when a flood fills
- * it, a good client's SYN is dropped and retried only a second later.
- * The kernel caps it (net.core.somaxconn).
- */
-/* Memory freed by closes goes back to the system past this many. */
-#define CONN_TRIM_CLOSES	64
-
-enum conn_state {
-	CONN_HANDSHAKE,
-	CONN_ACTIVE,
-	CONN_LINGER		/* answered; draining what the client sends */
-};
-
-#define CONN_LINGER_SECS	2
-#define CONN_LINGER_BYTES	(16 * 1024 * 1024)
-
-struct client {
-	RB_ENTRY(client)	 node;
-	char			 addr[INET6_ADDRSTRLEN];
-	unsigned int		 n;
-	unsigned int		 nhs;		/* of n, handshaking */
-};
-RB_HEAD(client_tree, client);
-
-struct conn {
-	TAILQ_ENTRY(conn)	 entry;
-	TAILQ_ENTRY(conn)	 hs_entry;	/* handshakes, oldest 1st */
-	int			 fd;
-	struct tls		*tls;
-	enum conn_state		 state;
-	struct event		 ev;
-	struct event		 tmo;
-	struct event		 kick;	/* resume reading from the loop */
-	short			 armed;	/* c->ev's events, persistent */
-	time_t			 deadline;	/* c->tmo's, 0: none */
-	struct client		*client;
-	char			 subject[CFJL_SUBJECT_MAX];
-	uint8_t			 depositor[SHA256_LEN];
-	enum cfjl_ca		 ca;		/* the issuer, for roles */
-	int			 norole;	/* none when it connected */
-
-	char			*in;
-	size_t			 inlen;
-	size_t			 incap;
-	struct http_parser	 parser;
-	struct stompconn	*stomp;		/* a queue front connection */
-	struct stompframe_parser sparser;
-	int			 continue_sent;
-	int			 no_more;	/* no further requests read */
-	int			 read_wants_out;	/* tls_read: POLLOUT */
-	int			 read_dry;	/* tls_read: POLLIN, no event since */
-	int			 write_wants_in;	/* tls_write: POLLIN */
-
-	char			*out;
-	size_t			 outlen;
-	size_t			 outoff;
-	size_t			 outcap;
-
-	TAILQ_HEAD(, resp)	 resps;
-	unsigned int		 nresps;
-
-	time_t			 accepted;
-	time_t			 req_start;	/* first byte of the request */
-	time_t			 last_read;
-	time_t			 last_write;
-	int			 closing;	/* once out is written */
-	int			 eof;		/* once every answer is written */
-	size_t			 drained;	/* bytes read while lingering */
-};
 
 static TAILQ_HEAD(, conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
-static TAILQ_HEAD(, conn)	 handshakes =
-				    TAILQ_HEAD_INITIALIZER(handshakes);
-static unsigned int		 nhandshakes;
-/* Handshakes cut short since the last line in the log, which says so. */
-static struct {
-	time_t			 logged;
-	unsigned int		 refused;	/* address over its cap */
-	unsigned int		 evicted;	/* all slots taken */
-	unsigned int		 timedout;
-} hs_cut;
-static struct client_tree	 clients = RB_INITIALIZER(&clients);
 
-static int	client_cmp(struct client *, struct client *);
-RB_PROTOTYPE_INTERNAL(client_tree, client, node, client_cmp, static __attribute__((__unused__)));
-RB_GENERATE_INTERNAL(client_tree, client, node, client_cmp, static __attribute__((__unused__)))
-
-static int	conn_accept_one(int, int);
-static void	conn_hs_evict(void);
-static void	conn_hs_done(struct conn *);
-static void	conn_hs_log(void);
 static void	conn_event(int, short, void *);
 static void	conn_timeout(int, short, void *);
 static void	conn_kick(int, short, void *);
-static void	conn_io(struct conn *);
 static int	conn_handshake(struct conn *);
 static int	conn_read(struct conn *);
 static int	conn_write(struct conn *);
@@ -154,24 +53,10 @@ static void	conn_parse_stomp(struct conn *);
 static void	conn_flush(struct conn *);
 static int	conn_out_add(struct conn *, const void *, size_t);
 static size_t	conn_head_len(const struct resp *);
-static void	conn_shrink(struct conn *);
-static void	conn_trim(int, short, void *);
-static void	conn_trim_soon(void);
 static void	conn_rearm(struct conn *);
-static void	conn_close(struct conn *);
-static void	conn_detach(struct conn *);
-static void	conn_linger(struct conn *);
-static void	conn_linger_read(int, short, void *);
 static int	conn_reading(const struct conn *);
-static time_t	conn_now(void);
 
-static int
-client_cmp(struct client *a, struct client *b)
-{
-	return strcmp(a->addr, b->addr);
-}
-
-static time_t
+time_t
 conn_now(void)
 {
 	struct timespec	 ts;
@@ -180,177 +65,26 @@ conn_now(void)
 	return ts.tv_sec;
 }
 
-/* A few connections a wake-up: a flood must not leave good ones queued. */
+/* admit.c took c: the rest of its state, its events, its first I/O. */
 void
-conn_accept(int lfd, short ev, void *arg)
+conn_start(struct conn *c)
 {
-	int	 i;
-
-	for (i = 0; i < CONN_ACCEPT_ROUNDS; i++)
-		if (conn_accept_one(lfd, arg != NULL) == -1)
-			break;
-}
-
-/* -1: stop accepting for this wake-up.  stomp: a queue front listener. */
-static int
-conn_accept_one(int lfd, int stomp)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	struct client		 key, *cl;
-	struct conn		*c;
 	const struct cfjl_frontd_conf *fc = &env->conf->frontd;
-	int			 fd, one = 1;
 
-	if (env->nconns >= fc->max_conns)
-		return -1;
-	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-		    errno == ENOMEM) {
-			log_warn("accept");
-			listen_pause();
-		}
-		return -1;
-	}
-
-	/* Answers go out at once, not held back for the client's ACK. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
-		log_warn("%s: TCP_NODELAY", __func__);
-
-	memset(&key, 0, sizeof(key));
-	if (getnameinfo((struct sockaddr *)&ss, len, key.addr,
-	    sizeof(key.addr), NULL, 0, NI_NUMERICHOST) != 0)
-		strlcpy(key.addr, "?", sizeof(key.addr));
-	if ((cl = RB_FIND(client_tree, &clients, &key)) != NULL &&
-	    cl->n >= fc->max_conns_per_client) {
-		log_warnx("%s: more than %u connections from this address, "
-		    "refused", key.addr, fc->max_conns_per_client);
-		close(fd);
-		return 0;
-	}
-	if (cl != NULL && cl->nhs >= fc->max_handshakes_per_client) {
-		/* Counted, not logged one by one: a flood fills logs. */
-		hs_cut.refused++;
-		conn_hs_log();
-		close(fd);
-		return 0;
-	}
-	if (nhandshakes >= fc->max_handshakes) {
-		conn_hs_evict();
-		/* The evicted one may have been its address's last. */
-		cl = RB_FIND(client_tree, &clients, &key);
-	}
-	if (cl == NULL) {
-		if ((cl = calloc(1, sizeof(*cl))) == NULL) {
-			close(fd);
-			return 0;
-		}
-		strlcpy(cl->addr, key.addr, sizeof(cl->addr));
-		RB_INSERT(client_tree, &clients, cl);
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		if (cl->n == 0) {
-			RB_REMOVE(client_tree, &clients, cl);
-			free(cl);
-		}
-		close(fd);
-		return 0;
-	}
-	if (tls_accept_socket(env->tls, &c->tls, fd) == -1) {
-		log_warnx("%s: tls_accept_socket: %s", key.addr,
-		    tls_error(env->tls));
-		free(c);
-		if (cl->n == 0) {
-			RB_REMOVE(client_tree, &clients, cl);
-			free(cl);
-		}
-		close(fd);
-		return 0;
-	}
-	if (stomp && (c->stomp = stompconn_new(c)) == NULL) {
-		tls_free(c->tls);
-		free(c);
-		if (cl->n == 0) {
-			RB_REMOVE(client_tree, &clients, cl);
-			free(cl);
-		}
-		close(fd);
-		return 0;
-	}
-	cl->n++;
-	cl->nhs++;
-	c->client = cl;
-	c->fd = fd;
-	c->state = CONN_HANDSHAKE;
 	c->accepted = c->last_read = c->last_write = conn_now();
 	TAILQ_INIT(&c->resps);
 	http_parser_init(&c->parser, &env->limits);
 	stompframe_init(&c->sparser, &env->stomp_limits);
-	event_set(&c->ev, fd, 0, conn_event, c);
+	event_set(&c->ev, c->fd, 0, conn_event, c);
 	evtimer_set(&c->tmo, conn_timeout, c);
 	evtimer_set(&c->kick, conn_kick, c);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
-	TAILQ_INSERT_TAIL(&handshakes, c, hs_entry);
-	nhandshakes++;
 	if (++env->nconns >= fc->max_conns) {
 		log_warnx("%u connections: not accepting more for now",
 		    env->nconns);
 		listen_set(0);
 	}
 	conn_io(c);
-	return 0;
-}
-
-/*
- * Every handshake slot is taken: the oldest handshake of an address
- * that holds two or more goes (a client with a certificate finishes its
- * own in milliseconds, one at a time); failing that, the oldest.
- */
-static void
-conn_hs_evict(void)
-{
-	struct conn	*c, *victim;
-
-	victim = TAILQ_FIRST(&handshakes);
-	TAILQ_FOREACH(c, &handshakes, hs_entry) {
-		if (c->client->nhs >= 2) {
-			victim = c;
-			break;
-		}
-	}
-	if (victim == NULL)
-		return;
-	hs_cut.evicted++;
-	conn_hs_log();
-	conn_close(victim);
-}
-
-/* The handshake is over, one way or the other: its slot is free. */
-static void
-conn_hs_done(struct conn *c)
-{
-	if (c->state != CONN_HANDSHAKE)
-		return;
-	TAILQ_REMOVE(&handshakes, c, hs_entry);
-	nhandshakes--;
-	c->client->nhs--;
-}
-
-static void
-conn_hs_log(void)
-{
-	time_t	 now = conn_now();
-
-	if (now == hs_cut.logged ||
-	    hs_cut.refused + hs_cut.evicted + hs_cut.timedout == 0)
-		return;
-	log_warnx("connections closed in their TLS handshake: %u over "
-	    "max-handshakes-per-client, %u over max-handshakes, %u after "
-	    "handshake-timeout", hs_cut.refused, hs_cut.evicted,
-	    hs_cut.timedout);
-	hs_cut.logged = now;
-	hs_cut.refused = hs_cut.evicted = hs_cut.timedout = 0;
 }
 
 static void
@@ -380,7 +114,7 @@ conn_reading(const struct conn *c)
 }
 
 /* Do whatever can be done now; then wait for what blocks. */
-static void
+void
 conn_io(struct conn *c)
 {
 	unsigned int	 n;
@@ -418,112 +152,11 @@ conn_io(struct conn *c)
 	}
 	if ((c->closing || (c->eof && c->nresps == 0)) &&
 	    c->outlen == c->outoff) {
-		conn_linger(c);
+		idle_linger(c);
 		return;
 	}
-	conn_shrink(c);
+	idle_shrink(c);
 	conn_rearm(c);
-}
-
-/*
- * An idle connection keeps no buffer of its own: a thousand of them
- * held 16 KiB in and 4 KiB out each, and more after a large answer.
- * They come back with the next request, from the allocator's cache.
- */
-static void
-conn_shrink(struct conn *c)
-{
-	if (c->inlen == 0 && c->in != NULL) {
-		free(c->in);
-		c->in = NULL;
-		c->incap = 0;
-	}
-	if (c->outoff == c->outlen && c->out != NULL) {
-		free(c->out);
-		c->out = NULL;
-		c->outcap = c->outlen = c->outoff = 0;
-	}
-}
-
-/*
- * After many closes, or the last one, give the freed memory back to the
- * system (glibc keeps the top of its heap otherwise, and a burst of
- * connections would hold its peak for good); once a second at most.
- */
-static struct event	 trim_ev;
-static int		 trim_set;
-static unsigned int	 trim_closes;
-
-static void
-conn_trim_soon(void)
-{
-	struct timeval	 tv = { 1, 0 };
-
-	trim_closes++;
-	if (trim_closes < CONN_TRIM_CLOSES && env->nconns > 0)
-		return;
-	if (!trim_set) {
-		evtimer_set(&trim_ev, conn_trim, NULL);
-		trim_set = 1;
-	}
-	if (!evtimer_pending(&trim_ev, NULL))
-		evtimer_add(&trim_ev, &tv);
-}
-
-static void
-conn_trim(int fd, short ev, void *arg)
-{
-	trim_closes = 0;
-	(void)malloc_trim(0);
-}
-
-/*
- * Closing a socket with unread bytes makes the kernel send a reset,
- * which can destroy the answer before the client reads it (a 413 sent
- * while the body is still coming).  So: close_notify, shut the writing
- * side, and read and drop what still arrives, for a bounded time and
- * amount, before the real close.
- */
-static void
-conn_linger(struct conn *c)
-{
-	struct timeval	 tv = { CONN_LINGER_SECS, 0 };
-
-	if (c->eof || c->state != CONN_ACTIVE) {
-		conn_close(c);
-		return;
-	}
-	(void)tls_close(c->tls);
-	if (shutdown(c->fd, SHUT_WR) == -1) {
-		conn_close(c);
-		return;
-	}
-	c->state = CONN_LINGER;
-	conn_detach(c);
-	event_del(&c->ev);
-	evtimer_del(&c->tmo);
-	event_del(&c->kick);
-	c->armed = 0;
-	event_set(&c->ev, c->fd, EV_READ | EV_PERSIST, conn_linger_read, c);
-	event_add(&c->ev, &tv);
-}
-
-static void
-conn_linger_read(int fd, short ev, void *arg)
-{
-	struct conn	*c = arg;
-	char		 buf[16384];
-	ssize_t		 n;
-
-	if (ev & EV_TIMEOUT) {
-		conn_close(c);
-		return;
-	}
-	n = read(fd, buf, sizeof(buf));
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0 || (c->drained += (size_t)n) > CONN_LINGER_BYTES)
-		conn_close(c);
 }
 
 /* 1: done, 0: wait, -1: failed. */
@@ -555,7 +188,7 @@ conn_handshake(struct conn *c)
 		    c->client->addr);
 		return -1;
 	}
-	conn_hs_done(c);
+	admit_hs_done(c);
 	c->state = CONN_ACTIVE;
 	/* Answered 403 and closed at its first request; it may not idle. */
 	c->norole = roles_of(c->ca, c->subject, c->depositor) == 0;
@@ -999,16 +632,15 @@ conn_timeout(int fd, short ev, void *arg)
 		conn_io(c);
 		return;
 	}
-	if (c->state == CONN_HANDSHAKE) {
-		hs_cut.timedout++;
-		conn_hs_log();
-	} else
+	if (c->state == CONN_HANDSHAKE)
+		admit_hs_timedout();
+	else
 		log_debug("%s: connection timed out", c->client->addr);
 	conn_close(c);
 }
 
 /* The answers still queued lose their client. */
-static void
+void
 conn_detach(struct conn *c)
 {
 	struct resp	*r;
@@ -1028,10 +660,10 @@ conn_detach(struct conn *c)
 	}
 }
 
-static void
+void
 conn_close(struct conn *c)
 {
-	conn_hs_done(c);
+	admit_hs_done(c);
 	conn_detach(c);
 	stompconn_free(c->stomp);
 	event_del(&c->ev);
@@ -1044,16 +676,13 @@ conn_close(struct conn *c)
 	}
 	close(c->fd);
 	TAILQ_REMOVE(&conns, c, entry);
-	if (--c->client->n == 0) {
-		RB_REMOVE(client_tree, &clients, c->client);
-		free(c->client);
-	}
+	admit_release(c);
 	free(c->in);
 	free(c->out);
 	free(c);
 	if (env->nconns-- == env->conf->frontd.max_conns)
 		listen_set(1);
-	conn_trim_soon();
+	idle_trim_soon();
 }
 
 void

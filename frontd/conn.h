@@ -15,11 +15,6 @@
 struct conn;
 struct resp;
 
-/*
- * A listening socket is readable: take the client (listen.c calls it);
- * arg is non-NULL on a queue front (STOMP) listener.
- */
-void	 conn_accept(int fd, short ev, void *arg);
 /* Close every connection (the listeners are listen.c's). */
 void	 conn_shutdown(void);
 /* An answer became ready (or got more data): write what is in order. */

@@ -10,8 +10,10 @@
  *	clientca.c	the two client CAs, CRLs re-read without restart
  *	p12.c		the TLS key and certificate from a PKCS#12 file
  *	listen.c	the listening sockets
- *	conn.c		connections: TLS I/O, limits, timeouts, pipelined
- *			answers kept in request order
+ *	admit.c		new connections: caps per address, handshake slots
+ *	conn.c		connections: TLS I/O, timeouts, pipelined answers
+ *			kept in request order (struct conn: connstate.h)
+ *	idle.c		what idle or finished connections give back
  *	http.c		request parsing
  *	router.c	routes and roles
  *	resp.c		the shape of every answer

@@ -1,6 +1,6 @@
 /*
  * The listening sockets: bound while privileged, from the listen lines
- * of the configuration, then watched for clients, whom conn.c takes.
+ * of the configuration, then watched for clients, whom admit.c takes.
  * Watching pauses while max-connections are open, and for a second when
  * accept(2) runs out of descriptors or memory.
  */
@@ -14,8 +14,8 @@
 
 #include <event.h>
 
+#include "admit.h"
 #include "config.h"
-#include "conn.h"
 #include "frontd.h"
 #include "listen.h"
 #include "log.h"
@@ -88,7 +88,7 @@ listen_start(void)
 
 	for (i = 0; i < nlisteners; i++)
 		event_set(&listeners[i].ev, listeners[i].fd,
-		    EV_READ | EV_PERSIST, conn_accept,
+		    EV_READ | EV_PERSIST, admit_accept,
 		    listeners[i].stomp ? &listeners[i] : NULL);
 	evtimer_set(&listen_pause_ev, listen_resume, NULL);
 	listen_set(1);

@@ -14,7 +14,7 @@ struct cfjl_frontd_conf;
 
 /* Bind every listen address of the configuration; fatal on failure. */
 void	 listen_open(const struct cfjl_frontd_conf *);
-/* Watch the sockets for clients (conn_accept takes them). */
+/* Watch the sockets for clients (admit_accept takes them). */
 void	 listen_start(void);
 /* Watch (1) or not (0). */
 void	 listen_set(int on);

@@ -62,7 +62,7 @@ static struct {
  * worker's is stacked on it).
  */
 static const int workers_syscalls[] = {
-	/* conn.c: accepting clients (accept4), libtls. */
+	/* admit.c: accepting clients (accept4), libtls. */
 	SCMP_SYS(accept), SCMP_SYS(accept4),
 	/* libtls/OpenSSL: shutting a connection down, socket options. */
 	SCMP_SYS(shutdown), SCMP_SYS(setsockopt), SCMP_SYS(getsockname),
