@@ -111,7 +111,7 @@ static void	 conf_validate(void);
 }
 
 %token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHROOT CIPHER CLOCK
-%token	OWNER
+%token	OWNER SYNCCOMMIT
 %token	COMMITDELAY COMMITMAX CONTROL CRL DATABASE DEPOSITOR EVERY FRONTD
 %token	FUNCGROUP HEADERTIMEOUT IDLETIMEOUT INCLUDE JOURNAL KEY LISTEN LOT
 %token	MAXAGE MAXBATCH MAXBODY MAXCONNS MAXCONNSCLIENT MAXERROR MAXEVENTS
@@ -443,6 +443,19 @@ storedopt	: DATABASE string {
 			    &v) == 0)
 				conf->stored.commit_delay_us = v;
 		}
+		| SYNCCOMMIT string {
+			if (strcmp($2, "on") != 0 &&
+			    strcmp($2, "remote_apply") != 0 &&
+			    strcmp($2, "remote_write") != 0)
+				conf_error("synchronous-commit \"%s\": on, "
+				    "remote_apply or remote_write (a standby "
+				    "must confirm)", $2);
+			else
+				set_string(conf->stored.sync_commit,
+				    sizeof(conf->stored.sync_commit), $2,
+				    "synchronous-commit");
+			free($2);
+		}
 		| COMMITMAX NUMBER {
 			if (check_number($2, 1, 100000, "commit-max") == 0)
 				conf->stored.commit_max = $2;
@@ -712,6 +725,7 @@ static const struct keyword {
 	{ "size",			SIZE },
 	{ "state-dir",			STATEDIR },
 	{ "stored",			STORED },
+	{ "synchronous-commit",	SYNCCOMMIT },
 	{ "technical-group",		TECHGROUP },
 	{ "tls",			TLS },
 	{ "token",			TOKEN },

@@ -11,6 +11,15 @@
  * the single writer that makes IDEvt numbering safe.  When the link is
  * lost every job in flight fails, and the connection is made again with
  * backoff; the owner of the numbering reads its state back then.
+ *
+ * With synchronous-commit set, the session asks for that level and the
+ * server must name a synchronous standby: a COMMIT then returns only
+ * once the standby has the transaction, so an acknowledged event
+ * survives the loss of the primary.  A server that names none (a
+ * promoted standby not yet given its own) is treated as down: stored
+ * answers 503 rather than acknowledge what one machine holds.  libpq's
+ * multi-host conninfo with target_session_attrs=read-write finds the
+ * primary after a failover; the numbering is read back from it.
  */
 #define _GNU_SOURCE		/* asprintf */
 #include <sys/types.h>
@@ -80,6 +89,7 @@ static struct {
 	struct db_jobs	 jobs;
 	void		(*up)(void);
 	void		(*down)(void);
+	char		 sync_commit[16];	/* "": the server's setting */
 } db;
 
 static void	 db_retry(int, short, void *);
@@ -87,6 +97,7 @@ static void	 db_poll(int, short, void *);
 static void	 db_connected(void);
 static void	 db_locked(int, const char *, void *);
 static void	 db_lock_row(PGresult *, void *);
+static void	 db_standby_row(PGresult *, void *);
 static void	 db_fail(const char *);
 static void	 db_read(int, short, void *);
 static void	 db_write(int, short, void *);
@@ -97,6 +108,7 @@ static void	 db_param_add(struct db_params *, const char *, int, int,
 		    char *);
 
 static int	 db_lock_got;
+static int	 db_standby_named;
 
 /* Statements prepared on every connection, named by their callers. */
 #define DB_STMTS_MAX	8
@@ -132,6 +144,13 @@ db_init(const char *conninfo, const char *dbname, void (*up)(void),
 	db.lock_tries = DB_LOCK_TRIES;
 	TAILQ_INIT(&db.jobs);
 	evtimer_set(&db.ev_retry, db_retry, NULL);
+}
+
+/* The synchronous_commit every session asks for: "" for the server's. */
+void
+db_set_sync_commit(const char *level)
+{
+	strlcpy(db.sync_commit, level, sizeof(db.sync_commit));
 }
 
 int
@@ -215,6 +234,7 @@ static void
 db_connected(void)
 {
 	struct db_job	*job;
+	char		 sql[160];
 	int		 i;
 
 	event_del(&db.ev_read);
@@ -231,10 +251,18 @@ db_connected(void)
 	/* Jobs may be sent from now on, but only this one until locked. */
 	db.state = DB_LOCKING;
 	db_lock_got = 0;
+	db_standby_named = 0;
 	if ((job = db_job_begin(db_locked, NULL)) == NULL)
 		fatalx("%s: cannot start the lock job", __func__);
 	db_job_query(job, "SELECT pg_try_advisory_lock(" DB_LOCK_KEY ")",
 	    NULL, db_lock_row, NULL);
+	if (db.sync_commit[0] != '\0') {
+		/* One of three fixed words (parse.y): nothing to quote. */
+		snprintf(sql, sizeof(sql), "SELECT set_config("
+		    "'synchronous_commit', '%s', false), current_setting("
+		    "'synchronous_standby_names')", db.sync_commit);
+		db_job_query(job, sql, NULL, db_standby_row, NULL);
+	}
 	for (i = 0; i < db_nstmts; i++) {
 		if (!db_job_slot(job, NULL, NULL))
 			break;
@@ -256,6 +284,13 @@ db_lock_row(PGresult *res, void *arg)
 }
 
 static void
+db_standby_row(PGresult *res, void *arg)
+{
+	if (PQntuples(res) == 1 && PQnfields(res) == 2)
+		db_standby_named = PQgetlength(res, 0, 1) > 0;
+}
+
+static void
 db_locked(int ok, const char *err, void *arg)
 {
 	if (!ok) {
@@ -272,7 +307,19 @@ db_locked(int ok, const char *err, void *arg)
 		db_fail(NULL);
 		return;
 	}
-	log_info("database %s connected", db.dbname);
+	if (db.sync_commit[0] != '\0' && !db_standby_named) {
+		log_warnx("database %s: synchronous-commit %s, but the server "
+		    "names no synchronous standby (synchronous_standby_names "
+		    "is empty): nothing is acknowledged until it does",
+		    db.dbname, db.sync_commit);
+		db_close();
+		db.backoff = 1000;
+		db_fail(NULL);
+		return;
+	}
+	log_info("database %s connected%s%s", db.dbname,
+	    db.sync_commit[0] != '\0' ? ", synchronous commit " : "",
+	    db.sync_commit);
 	db.lock_tries = DB_LOCK_TRIES;
 	db.backoff = DB_BACKOFF_MIN;
 	db.state = DB_UP;

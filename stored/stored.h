@@ -85,6 +85,7 @@ typedef void	(*db_done_cb)(int ok, const char *err, void *);
 
 void		 db_init(const char *conninfo, const char *dbname,
 		    void (*up)(void), void (*down)(void));
+void		 db_set_sync_commit(const char *);
 void		 db_start(void);
 int		 db_ready(void);
 const char	*db_state(void);
