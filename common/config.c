@@ -414,6 +414,8 @@ config_print(const struct cfjl_conf *conf)
 	printf("\tcipher %s\n", st->cipher);
 	print_duration("\t", "commit-delay", st->commit_delay_us);
 	printf("\tcommit-max %u\n", st->commit_max);
+	if (st->sync_commit[0] != '\0')
+		printf("\tsynchronous-commit %s\n", st->sync_commit);
 	print_req("\t", "user", st->user);
 	print_opt("\t", "chroot", st->chroot);
 	printf("}\n");

@@ -92,6 +92,7 @@ struct cfjl_stored_conf {
 	char		 cipher[32];		/* aes-256-gcm or aes-256-cbc */
 	unsigned int	 commit_delay_us;	/* group commit window */
 	unsigned int	 commit_max;		/* events per transaction */
+	char		 sync_commit[16];	/* "": the server's setting */
 	char		 user[64];
 	char		 chroot[PATH_MAX];
 };

@@ -115,7 +115,7 @@ static void	 role_line(int, int, const char *, int);
 
 %token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHECKPOINT CHROOT CIPHER
 %token	CLOCK
-%token	OWNER STOMP
+%token	OWNER STOMP SYNCCOMMIT
 %token	COMMITDELAY COMMITMAX CONTROL CRL CRLDIR DATABASE DEPOSITOR EVERY
 %token	FINGERPRINT FRONTD REFRESH PKCS12 PASSFILE
 %token	HANDSHAKETIMEOUT MAXHANDSHAKES MAXHANDSHAKESCLIENT
@@ -526,6 +526,19 @@ storedopt	: DATABASE string {
 			    &v) == 0)
 				conf->stored.commit_delay_us = v;
 		}
+		| SYNCCOMMIT string {
+			if (strcmp($2, "on") != 0 &&
+			    strcmp($2, "remote_apply") != 0 &&
+			    strcmp($2, "remote_write") != 0)
+				conf_error("synchronous-commit \"%s\": on, "
+				    "remote_apply or remote_write (a standby "
+				    "must confirm)", $2);
+			else
+				set_string(conf->stored.sync_commit,
+				    sizeof(conf->stored.sync_commit), $2,
+				    "synchronous-commit");
+			free($2);
+		}
 		| COMMITMAX NUMBER {
 			if (check_number($2, 1, 100000, "commit-max") == 0)
 				conf->stored.commit_max = $2;
@@ -805,6 +818,7 @@ static const struct keyword {
 	{ "state-dir",			STATEDIR },
 	{ "stomp",			STOMP },
 	{ "stored",			STORED },
+	{ "synchronous-commit",	SYNCCOMMIT },
 	{ "technical-group",		TECHGROUP },
 	{ "tls",			TLS },
 	{ "token",			TOKEN },

@@ -16,6 +16,15 @@
  * the Client-Id lookups, so that a lookup never waits in the writer's
  * pipeline behind a commit and its fsync.  It is made again like the
  * writer; while it is down, lookups go to the writer.
+ *
+ * With synchronous-commit set, the writer's session asks for that level
+ * and the server must name a synchronous standby: a COMMIT then returns
+ * only once the standby has the transaction, so an acknowledged event
+ * survives the loss of the primary.  A server that names none (a
+ * promoted standby not yet given its own) is treated as down: stored
+ * answers 503 rather than acknowledge what one machine holds.  libpq's
+ * multi-host conninfo with target_session_attrs=read-write finds the
+ * primary after a failover; the numbering is read back from it.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -87,6 +96,7 @@ struct db_conn {
 	int		 backoff;
 	int		 lock_tries;
 	int		 lock_got;
+	int		 standby_named;	/* synchronous_standby_names set */
 	struct db_jobs	 jobs;
 	const struct db_stmt	*stmts[DB_STMTS_MAX];
 	int		 nstmts;
@@ -99,6 +109,7 @@ static struct {
 	char		 dbname[64];
 	struct db_conn	 writer;
 	struct db_conn	 reader;
+	char		 sync_commit[16];	/* "": the server's setting */
 } db;
 
 static void	 db_conn_init(struct db_conn *, const char *, int);
@@ -108,6 +119,7 @@ static void	 db_poll(int, short, void *);
 static void	 db_connected(struct db_conn *);
 static void	 db_locked(int, const char *, void *);
 static void	 db_lock_row(PGresult *, void *);
+static void	 db_standby_row(PGresult *, void *);
 static void	 db_fail(struct db_conn *, const char *);
 static void	 db_conn_close(struct db_conn *);
 static void	 db_read(int, short, void *);
@@ -150,6 +162,13 @@ db_init(const char *conninfo, const char *dbname, void (*up)(void),
 	db_conn_init(&db.reader, "reader", 1);
 	db.writer.up = up;
 	db.writer.down = down;
+}
+
+/* The synchronous_commit the writer asks for: "" for the server's. */
+void
+db_set_sync_commit(const char *level)
+{
+	strlcpy(db.sync_commit, level, sizeof(db.sync_commit));
 }
 
 static void
@@ -260,6 +279,7 @@ static void
 db_connected(struct db_conn *c)
 {
 	struct db_job	*job;
+	char		 sql[160];
 	int		 i;
 
 	event_del(&c->ev_read);
@@ -276,6 +296,7 @@ db_connected(struct db_conn *c)
 	/* Jobs may be sent from now on, but only this one until locked. */
 	c->state = DB_LOCKING;
 	c->lock_got = 0;
+	c->standby_named = 0;
 	if ((job = db_conn_job(c, db_locked, c)) == NULL)
 		fatalx("%s: cannot start the lock job", __func__);
 	if (c->readonly)
@@ -284,6 +305,13 @@ db_connected(struct db_conn *c)
 	else
 		db_job_query(job, "SELECT pg_try_advisory_lock("
 		    DB_LOCK_KEY ")", NULL, db_lock_row, c);
+	if (!c->readonly && db.sync_commit[0] != '\0') {
+		/* One of three fixed words (parse.y): nothing to quote. */
+		snprintf(sql, sizeof(sql), "SELECT set_config("
+		    "'synchronous_commit', '%s', false), current_setting("
+		    "'synchronous_standby_names')", db.sync_commit);
+		db_job_query(job, sql, NULL, db_standby_row, c);
+	}
 	for (i = 0; i < c->nstmts; i++) {
 		if (!db_job_slot(job, NULL, NULL))
 			break;
@@ -307,6 +335,15 @@ db_lock_row(PGresult *res, void *arg)
 }
 
 static void
+db_standby_row(PGresult *res, void *arg)
+{
+	struct db_conn	*c = arg;
+
+	if (PQntuples(res) == 1 && PQnfields(res) == 2)
+		c->standby_named = PQgetlength(res, 0, 1) > 0;
+}
+
+static void
 db_locked(int ok, const char *err, void *arg)
 {
 	struct db_conn	*c = arg;
@@ -325,10 +362,22 @@ db_locked(int ok, const char *err, void *arg)
 		db_fail(c, NULL);
 		return;
 	}
+	if (!c->readonly && db.sync_commit[0] != '\0' && !c->standby_named) {
+		log_warnx("database %s: synchronous-commit %s, but the server "
+		    "names no synchronous standby (synchronous_standby_names "
+		    "is empty): nothing is acknowledged until it does",
+		    db.dbname, db.sync_commit);
+		db_conn_close(c);
+		c->backoff = 1000;
+		db_fail(c, NULL);
+		return;
+	}
 	if (c->readonly)
 		log_debug("database %s: read-only connection up", db.dbname);
 	else
-		log_info("database %s connected", db.dbname);
+		log_info("database %s connected%s%s", db.dbname,
+		    db.sync_commit[0] != '\0' ? ", synchronous commit " : "",
+		    db.sync_commit);
 	c->lock_tries = DB_LOCK_TRIES;
 	c->backoff = DB_BACKOFF_MIN;
 	c->state = DB_UP;

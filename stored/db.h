@@ -21,6 +21,8 @@ struct db_stmt {
 
 void		 db_init(const char *conninfo, const char *dbname,
 		    void (*up)(void), void (*down)(void));
+/* The synchronous_commit the writer asks for (synchronous-commit). */
+void		 db_set_sync_commit(const char *);
 void		 db_start(void);
 int		 db_ready(void);
 const char	*db_state(void);

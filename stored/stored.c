@@ -118,6 +118,7 @@ stored_open(struct cfjl_conf *conf)
 	deposit_init();
 	lotstate_init();
 	db_init(conninfo, env->dbname, stored_db_up, stored_db_down);
+	db_set_sync_commit(conf->stored.sync_commit);
 	free(conninfo);
 	front_init(conf->runtime_dir);
 }

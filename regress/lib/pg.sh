@@ -63,6 +63,39 @@ EOF
 	t_cleanup_add pg_stop_all 2>/dev/null || true
 }
 
+# pg_standby FROM DIR: a streaming standby of the cluster whose socket
+# is in FROM, in DIR, known to its primary as standby1.
+pg_standby()
+{
+	mkdir -p "$2" && chmod 0700 "$2" || return 1
+	"$PGBIN/pg_basebackup" -h "$1" -p "$PG_PORT" -D "$2/data" -X stream \
+	    --checkpoint=fast --no-sync >"$2/basebackup.log" 2>&1 ||
+	    { cat "$2/basebackup.log"; return 1; }
+	cat >>"$2/data/postgresql.conf" <<EOF
+unix_socket_directories = '$2'
+primary_conninfo = 'host=$1 port=$PG_PORT application_name=standby1'
+EOF
+	touch "$2/data/standby.signal"
+	"$PGBIN/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 30 start \
+	    >/dev/null || { cat "$2/server.log"; return 1; }
+	PG_DIRS="${PG_DIRS:-} $2"
+}
+
+# pg_sync_standby DIR: the cluster in DIR waits for standby1 at every
+# commit, from the moment it is in sync.
+pg_sync_standby()
+{
+	pg_psql -h "$1" -d postgres -c "ALTER SYSTEM SET synchronous_standby_names = 'standby1'" &&
+	pg_psql -h "$1" -d postgres -c 'SELECT pg_reload_conf()' >/dev/null ||
+	    return 1
+	_n=100
+	while [ "$(pg_psql -h "$1" -d postgres -c "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby1'")" != sync ] &&
+	    [ $_n -gt 0 ]; do
+		sleep 0.1; _n=$((_n - 1))
+	done
+	[ $_n -gt 0 ]
+}
+
 # pg_stop DIR: fast shutdown (active sessions are ended).
 pg_stop()
 {
