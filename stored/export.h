@@ -60,8 +60,6 @@ struct export_manifest {
 	int64_t		 created_ms;
 };
 
-/* The manifest's JSON text; its length, or -1 if it does not fit. */
-int	 export_manifest_json(const struct export_manifest *, char *, size_t);
 
 /*
  * stored: certificates are read at start (before confinement), from the

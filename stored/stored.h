@@ -27,7 +27,8 @@
  *	sealqueue.c	sealing lots in order, seals written
  *	sealmem.c	the events of lots to seal, in memory
  *	ckptkeeper.c	checkpoints: asked for at intervals, kept, read
- *	export.c	export bundles; tarwrite.c, their tar writer
+ *	export.c	export bundles; tarwrite.c, their tar writer;
+ *			manifestjson.c, their manifest
  */
 #ifndef CFJL_STORED_H
 #define CFJL_STORED_H
