@@ -122,7 +122,7 @@ crash_alive()
 	_ok=0
 	for _d in $SUITE_DAEMONS; do
 		_pid=$(suite_pid "$_d")
-		if [ -z "$_pid" ] || ! kill -0 "$_pid" 2>/dev/null; then
+		if ! crash_running "$_pid"; then
 			wait "$_pid" 2>/dev/null
 			echo "crash: $_d (pid $_pid) is gone, exit status $?"
 			tail -n 5 "$SUITE/log/$_d.log"
@@ -136,6 +136,13 @@ crash_alive()
 }
 
 crash_acks() { wc -l < "$T/acks"; }
+
+# PID runs (a zombie, dead but not yet reaped, does not).
+crash_running()
+{
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
+	    ! sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z'
+}
 
 # crash_sql FILE: what the vault holds of the acknowledgements in FILE:
 # "missing wrong-client-id events max-idevt broken-lot-links".
@@ -219,7 +226,7 @@ crash_finish()
 	[ "$_lgrc" -eq 0 ] || { cat "$T/loadgen.err" | head -n 20; }
 	t_log "# loadgen: $(cat "$T/loadgen.json")"
 	crash_alive > "$T/why" 2>&1
-	t_eq "every daemon alive and confined at the end $(cat "$T/why")" "$?" 0
+	t_eq "every daemon alive and confined at the end$(tr '\n' ' ' < "$T/why")" "$?" 0
 	crash_check_new > "$T/why" 2>&1
 	case $(cat "$T/why") in
 	""|"no new acknowledgement") ;;
@@ -258,11 +265,12 @@ crash_finish()
 	[ $_rc -eq 0 ] || grep -E 'FAIL|ERROR' "$T/all.verify" | head -n 10
 	# The decrypted traces are what was acknowledged, digest for digest.
 	(cd "$T/plain" && sha256sum -- *.xml) |
-	    awk '{ f = $2; sub(/\.xml$/, "", f); print f + 0, $1 }' | sort -n > "$T/plain.sum"
-	awk '{ print $1, $2 }' "$T/acks" | sort -n > "$T/acks.sum"
-	t_eq "every acknowledged trace decrypts to its digest" \
-	    "$(join "$T/acks.sum" "$T/plain.sum" | awk '$2 == $3' | wc -l)" "$M"
-	CRASH_LOST=$(( CRASH_LOST + M - $(join "$T/acks.sum" "$T/plain.sum" | awk '$2 == $3' | wc -l) ))
+	    awk '{ f = $2; sub(/\.xml$/, "", f); print f + 0, $1 }' |
+	    LC_ALL=C sort -k1,1 > "$T/plain.sum"
+	awk '{ print $1, $2 }' "$T/acks" | LC_ALL=C sort -k1,1 > "$T/acks.sum"
+	_ok=$(LC_ALL=C join "$T/acks.sum" "$T/plain.sum" | awk '$2 == $3' | wc -l)
+	t_eq "every acknowledged trace decrypts to its digest" "$_ok" "$M"
+	CRASH_LOST=$(( CRASH_LOST + M - _ok ))
 
 	# The journal: the current file closed and sealed, the chain whole.
 	crash_journal_close
@@ -271,6 +279,7 @@ crash_finish()
 	t_eq "cfjl-verify journal: the journal verifies" "$_rc" 0
 	[ $_rc -eq 0 ] || grep -E 'FAIL|ERROR' "$T/journal.verify" | head -n 10
 	t_ok "no daemon killed by its seccomp filter" suite_no_sigsys
+	CRASH_UNJOURNALED=$(crash_lots_journaled)
 }
 
 # cfjlctl journal close, and wait for the closed file's seal.
@@ -292,6 +301,7 @@ crash_try()
 {
 	suite_sample CPTEALIM > "$T/try.xml"
 	: > "$T/try.head"; : > "$T/try.body"
+	set -- "$(printf '%s' "$1" | tr -c 'A-Za-z0-9.-' '-')"
 	_c=$(dep_curl --max-time 15 -H 'Content-Type: application/xml' \
 	    -H "Client-Id: try-$1" --data-binary @"$T/try.xml" \
 	    -D "$T/try.head" -o "$T/try.body" -w '%{http_code}' \
@@ -358,4 +368,42 @@ crash_recovers()
 	_r=$(crash_try "$1-after")
 	t_match "$1: a deposit after it: 201" "$_r" '^201 - CFJL_OK$'
 	t_ok "every daemon alive and confined" crash_alive
+}
+
+# crash_supervise DAEMON: start it again a second after it stopped, as
+# its service unit does (Restart=on-failure, RestartSec=1s), until
+# crash_unsupervise.
+crash_supervise()
+{
+	touch "$T/supervise"
+	(
+		while [ -e "$T/supervise" ]; do
+			_pid=$(suite_pid "$1")
+			if ! crash_running "$_pid"; then
+				echo "$(date +%T) $1 is gone: started again" >> "$T/supervise.log"
+				rm -f "$SUITE/run/$1.pid"
+				suite_start "$1" >> "$T/supervise.log" 2>&1
+			fi
+			sleep 1
+		done
+	) &
+	CRASH_SUPERVISOR=$!
+}
+
+crash_unsupervise()
+{
+	rm -f "$T/supervise"
+	wait "$CRASH_SUPERVISOR" 2>/dev/null
+}
+
+# Every closed lot has its "lot N closed" record in the journal: the
+# records a daemon could not hand to auditd were kept and sent later.
+# Prints the lots without one.
+crash_lots_journaled()
+{
+	suite_psql "SELECT numero FROM lots ORDER BY numero" > "$T/lots.db"
+	cat "$SUITE"/journal/*.log 2>/dev/null |
+	    sed -n 's/.*"event":"deposit".*"details":"lot \([0-9]*\) closed:.*/\1/p' |
+	    sort -n -u > "$T/lots.journal"
+	comm -23 "$T/lots.db" "$T/lots.journal" | tr '\n' ' '
 }
