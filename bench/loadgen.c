@@ -320,8 +320,11 @@ lg_run(void)
 	t0 = lg_now();
 	lg_stats.first_ns = t0;
 	end = t0 + (uint64_t)(o.seconds * 1e9);
+	/* Traces a request carries, on average: -r counts traces. */
 	if (o.rate > 0)
-		interval = (uint64_t)(1e9 * (o.batch ? o.batch : 1) / o.rate);
+		interval = (uint64_t)(1e9 * (o.batch == 0 ? 1 :
+		    1 + (o.batch - 1) * (o.batch_pct >= 100 ? 100 :
+		    o.batch_pct) / 100.0) / o.rate);
 	while (!lg_quit || (lg_resend && lg_quit < 2)) {
 		now = lg_now();
 		if (lg_quit)

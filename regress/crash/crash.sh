@@ -19,7 +19,7 @@
 LOADGEN=$TOP/bench/loadgen
 VERIFY=$TOP/cfjl-verify/cfjl-verify
 CTL=$TOP/cfjlctl/cfjlctl
-CRASH_RATE=${CRASH_RATE:-60}
+CRASH_RATE=${CRASH_RATE:-40}
 CRASH_VICTIMS="frontd stored sealerd auditd pg-stop pg-kill"
 CRASH_CHECKED=0		# acknowledgement lines checked so far
 CRASH_EXPORTS=0		# exports completed and verified
