@@ -364,9 +364,12 @@ lg_run(void)
 		dl = now + (lg_resend ? 10000000ULL : 100000000ULL);
 		lg_resends(&rr, now);
 		if (o.rate > 0) {
-			/* Every request that is due, while a slot is free. */
+			/*
+			 * Every request that is due, while a slot is free;
+			 * in crash mode, those waiting to be resent first.
+			 */
 			while ((next = t0 + issued * interval) <= now &&
-			    next < end) {
+			    next < end && (!lg_resend || resend_waiting() == 0)) {
 				if ((k = lg_pick(&rr)) == -1)
 					break;
 				c = &conns[k];
@@ -386,10 +389,11 @@ lg_run(void)
 			}
 			if (next > now)
 				dl = next < dl ? next : dl;
-			else
+			else if (!lg_resend || resend_waiting() == 0)
 				dl = now + 1000000ULL;	/* waiting for a slot */
 		} else {
-			while ((k = lg_pick(&rr)) != -1 && (o.maxevents == 0 ||
+			while ((!lg_resend || resend_waiting() == 0) &&
+			    (k = lg_pick(&rr)) != -1 && (o.maxevents == 0 ||
 			    lg_events_sent < o.maxevents))
 				client_send(&conns[k], lg_req_new(now));
 		}

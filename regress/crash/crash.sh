@@ -115,8 +115,8 @@ crash_restart()
 	esac
 }
 
-# Every daemon still runs, each under its seccomp filter; one that left
-# by itself is named with how it ended.
+# Every daemon still runs, each under its seccomp filter (unless
+# CRASH_CONFINED=0); one that left by itself is named with how it ended.
 crash_alive()
 {
 	_ok=0
@@ -127,7 +127,7 @@ crash_alive()
 			echo "crash: $_d (pid $_pid) is gone, exit status $?"
 			tail -n 5 "$SUITE/log/$_d.log"
 			_ok=1
-		elif ! suite_confined "$_d"; then
+		elif [ "${CRASH_CONFINED:-1}" != 0 ] && ! suite_confined "$_d"; then
 			echo "crash: $_d runs without its seccomp filter"
 			_ok=1
 		fi
@@ -171,7 +171,7 @@ SQL
 crash_check_new()
 {
 	_n=$(crash_acks)
-	[ "$_n" -gt "$CRASH_CHECKED" ] || { echo "no new acknowledgement"; return 1; }
+	[ "$_n" -gt "$CRASH_CHECKED" ] || return 0
 	sed -n "$((CRASH_CHECKED + 1)),${_n}p" "$T/acks" > "$T/acks.new"
 	_r=$(crash_sql "$T/acks.new" 2>&1) || { echo "database: $_r"; return 1; }
 	set -- $_r
@@ -227,11 +227,8 @@ crash_finish()
 	t_log "# loadgen: $(cat "$T/loadgen.json")"
 	crash_alive > "$T/why" 2>&1
 	t_eq "every daemon alive and confined at the end$(tr '\n' ' ' < "$T/why")" "$?" 0
-	crash_check_new > "$T/why" 2>&1
-	case $(cat "$T/why") in
-	""|"no new acknowledgement") ;;
-	*) t_fail "last acknowledgements: $(cat "$T/why")" ;;
-	esac
+	crash_check_new > "$T/why" 2>&1 ||
+	    t_fail "last acknowledgements: $(cat "$T/why")"
 
 	# The whole file again, once everything is quiet.
 	_r=$(crash_sql "$T/acks" 2>&1)
