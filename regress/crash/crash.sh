@@ -252,9 +252,14 @@ crash_finish()
 		sleep 0.1; _n=$((_n + 1))
 	done
 	t_eq "every event closed into a sealed lot" "$_s $_l" "0 $CRASH_MAX"
+	# Everything, or the last CRASH_EXPORT_MAX events (the soak's
+	# millions would take cfjl-verify -k a long while to decrypt).
+	_from=1
+	[ -n "${CRASH_EXPORT_MAX:-}" ] && [ "$CRASH_MAX" -gt "$CRASH_EXPORT_MAX" ] &&
+	    _from=$((CRASH_MAX - CRASH_EXPORT_MAX + 1))
 	_c=$(read_curl --max-time 300 -o "$T/all.tar" -w '%{http_code}' \
-	    "$CFJL_URL/v1/export?from=1&to=$CRASH_MAX")
-	t_eq "export of IDEvt 1..$CRASH_MAX" "$_c" 200
+	    "$CFJL_URL/v1/export?from=$_from&to=$CRASH_MAX")
+	t_eq "export of IDEvt $_from..$CRASH_MAX" "$_c" 200
 	"$VERIFY" -t "$P/trust.pem" -k "$P/regulator.key" -o "$T/plain" \
 	    "$T/all.tar" >"$T/all.verify" 2>&1
 	_rc=$?
@@ -264,10 +269,13 @@ crash_finish()
 	(cd "$T/plain" && sha256sum -- *.xml) |
 	    awk '{ f = $2; sub(/\.xml$/, "", f); print f + 0, $1 }' |
 	    LC_ALL=C sort -k1,1 > "$T/plain.sum"
-	awk '{ print $1, $2 }' "$T/acks" | LC_ALL=C sort -k1,1 > "$T/acks.sum"
+	# The export holds whole lots: every acknowledgement from $_from on.
+	awk -v f="$_from" '$1 >= f { print $1, $2 }' "$T/acks" |
+	    LC_ALL=C sort -k1,1 > "$T/acks.sum"
+	_want=$(wc -l < "$T/acks.sum")
 	_ok=$(LC_ALL=C join "$T/acks.sum" "$T/plain.sum" | awk '$2 == $3' | wc -l)
-	t_eq "every acknowledged trace decrypts to its digest" "$_ok" "$M"
-	CRASH_LOST=$(( CRASH_LOST + M - _ok ))
+	t_eq "every acknowledged trace exported decrypts to its digest ($_want)" "$_ok" "$_want"
+	CRASH_LOST=$(( CRASH_LOST + _want - _ok ))
 
 	# The journal: the current file closed and sealed, the chain whole.
 	crash_journal_close
