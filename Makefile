@@ -17,6 +17,17 @@ test: all
 fuzz:
 	$(MAKE) -C fuzz
 
+# The crash campaign: 1000 kills under load (make test runs 200).
+crash: all
+	$(MAKE) -C regress/crash all
+	regress/crash/campaign $(or $(ROUNDS),1000)
+
+# The campaign's soak mode: an hour at half the measured capacity, RSS
+# sampled (SOAK=seconds for another length).
+soak: all
+	$(MAKE) -C regress/crash all
+	regress/crash/soak $(or $(SOAK),3600)
+
 bench: all
 	bench/run $(if $(QUICK),-q)
 
@@ -53,4 +64,4 @@ clean:
 	done
 	-$(MAKE) -C fuzz clean
 
-.PHONY: all test fuzz bench demo demo-down install clean
+.PHONY: all test fuzz crash soak bench demo demo-down install clean

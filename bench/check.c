@@ -3,7 +3,11 @@
  * CFJL_OK for each trace, a digest of 64 hex digits equal to the SHA-256
  * of the trace as the vault archives it (the IDEvt it gave written in),
  * and one IDEvt per trace.  At the end the IDEvt values of all
- * connections are sorted: unique, and one range without gaps.  Latency
+ * connections are sorted: unique, and one range without gaps (in crash
+ * mode, where a request without Client-Id that got no answer may have
+ * been stored all the same, unique only).  In crash mode a 503 must
+ * carry Retry-After, and a resent request may be answered
+ * CFJL_DUPLICATE_EVENT.  Latency
  * samples are kept whole (microseconds, bounded) and sorted once for the
  * percentiles.
  */
@@ -155,50 +159,84 @@ check_digest(const struct lg_req *r, uint32_t i, uint64_t idevt,
 }
 
 void
+check_conn_error(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 buf[512];
+
+	if (lg_resend) {
+		lg_stats.conn_errors++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	check_error("%s", buf);
+}
+
+int
 check_lost(struct lg_req *r, const char *why)
 {
 	if (r->kind != LG_REQ_DEPOSIT)
-		return;
+		return 0;
+	if (resend_keep(r, lg_now()))
+		return 1;
+	if (lg_resend)
+		return 0;
 	lg_stats.lost++;
 	check_error("request lost: %s", why);
+	return 0;
 }
 
-void
+int
 check_answer(struct lg_req *r, int status, const char *body, size_t len,
     uint64_t now)
 {
 	static const char ok[] = "\"" ANSWER_OK "\"";
+	static const char dup[] = "\"" ANSWER_DUPLICATE "\"";
 	const char	*end = body + len, *p, *q;
 	uint64_t	 ids[LG_BATCH_MAX];
 	const char	*digests[LG_BATCH_MAX];
-	size_t		 nid = 0, ndig = 0, nstat = 0, i, k;
+	size_t		 nid = 0, ndig = 0, nstat = 0, ndup = 0, i, k;
 	uint64_t	 lot;
 	char		*ep;
 
 	if (r->kind == LG_REQ_STATUS) {
 		if (status == 200)
 			seal_status(body, len, now);
-		return;
+		return 0;
 	}
 	if (r->kind != LG_REQ_DEPOSIT)
-		return;
+		return 0;
 	check_push_lat(now > r->sched_ns ? now - r->sched_ns : 0);
 	if (lg_stats.last_ns < now)
 		lg_stats.last_ns = now;
+	if (status == 503 && lg_resend) {
+		lg_stats.unavailable++;
+		if (r->retry_after <= 0)
+			check_error("503 without Retry-After: %.*s",
+			    (int)(len > 300 ? 300 : len), body);
+		return resend_keep(r, now);
+	}
 	if (status != 201) {
 		lg_stats.bad_status++;
 		check_error("HTTP %d: %.*s", status, (int)(len > 300 ? 300 :
 		    len), body);
-		return;
+		return 0;
 	}
 	for (p = body; (p = check_key(p, end, "\"status\"")) != NULL; ) {
 		nstat++;
+		if (lg_resend && end - p >= (ptrdiff_t)sizeof(dup) - 1 &&
+		    strncmp(p, dup, sizeof(dup) - 1) == 0) {
+			ndup++;
+			continue;
+		}
 		if (end - p < (ptrdiff_t)sizeof(ok) - 1 ||
 		    strncmp(p, ok, sizeof(ok) - 1) != 0) {
 			lg_stats.bad_json++;
 			check_error("status not " ANSWER_OK ": %.*s",
 			    (int)(len > 300 ? 300 : len), body);
-			return;
+			return 0;
 		}
 	}
 	for (p = body; (p = check_key(p, end, "\"idevt\"")) != NULL &&
@@ -232,7 +270,13 @@ check_answer(struct lg_req *r, int status, const char *body, size_t len,
 		check_error("answer for %u traces with %zu idevt, %zu digests, "
 		    "%zu status: %.*s", r->ntraces, nid, ndig, nstat,
 		    (int)(len > 300 ? 300 : len), body);
-		return;
+		return 0;
+	}
+	if (ndup != 0 && ndup != nstat) {
+		lg_stats.bad_json++;
+		check_error("a batch answered in part as a duplicate: %.*s",
+		    (int)(len > 300 ? 300 : len), body);
+		return 0;
 	}
 	for (i = 0; i < nid; i++) {
 		if (lg_check_digest && check_digest(r, i, ids[i],
@@ -241,12 +285,17 @@ check_answer(struct lg_req *r, int status, const char *body, size_t len,
 			check_error("IDEvt %" PRIu64 ": digest %.64s is not "
 			    "the SHA-256 of the archived trace", ids[i],
 			    digests[i]);
-			return;
+			return 0;
 		}
 	}
+	if (r->echo)
+		return resend_acked(r, ids, digests, nid, ndup != 0);
 	for (i = 0; i < nid; i++)
 		check_push_id(ids[i]);
 	lg_stats.events += nid;
+	if (lg_resend)
+		return resend_acked(r, ids, digests, nid, ndup != 0);
+	return 0;
 }
 
 static int

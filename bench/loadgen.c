@@ -18,6 +18,14 @@
  * is one line of JSON on stdout; a run with any wrong answer also prints
  * INVALID on stderr and exits 3.  -S n spreads the connections over n
  * loopback source addresses, as n capture agents would be.
+ *
+ * -B p makes only p % of the requests batches (the others single
+ * traces), -C p gives a Client-Id to p % of them.  -A file is the crash
+ * mode, for a vault whose processes are killed under load: connections
+ * are made again forever, a request with a Client-Id that got no answer
+ * or 503 is sent again until answered, every acknowledged trace is
+ * written to file, -E n asks every n-th answered request again
+ * (resend.c); SIGTERM stops new requests and waits for those pending.
  */
 #define _GNU_SOURCE		/* ppoll */
 #include <sys/types.h>
@@ -54,6 +62,10 @@ struct lg_opts {
 	unsigned int	 spread;	/* source addresses 127.0.0.2... */
 	uint64_t	 maxevents;
 	int		 noverify;
+	const char	*ackfile;	/* crash mode */
+	unsigned int	 batch_pct;	/* of requests, with -b */
+	unsigned int	 cid_pct;	/* of requests, with a Client-Id */
+	unsigned int	 echo;		/* ask every n-th answer again */
 };
 
 static struct lg_opts	 o;
@@ -61,7 +73,7 @@ static struct lg_conn	*conns;
 static unsigned int	 lg_nconns;	/* o.conns and the monitor's */
 static struct pollfd	*pfds;
 static struct lg_req	*freereqs;
-static volatile sig_atomic_t lg_quit;
+static volatile sig_atomic_t lg_quit;	/* signals received */
 static unsigned int	 lg_reconnects;
 static uint64_t		 lg_events_sent, lg_late;
 static int		 lg_saturated;
@@ -77,6 +89,8 @@ static void		 lg_run(void);
 static void		 lg_idle(void);
 static int		 lg_report(double);
 static void		 lg_nofile(size_t);
+static void		 lg_lost(struct lg_conn *);
+static void		 lg_resends(unsigned int *, uint64_t);
 
 static void
 usage(void)
@@ -86,14 +100,15 @@ usage(void)
 	    "\t[-h host] [-c conns] [-d depth] [-b batch] [-t seconds] "
 	    "[-n events]\n"
 	    "\t[-r events/s] [-I idle-conns [-R ready-file]] [-L label] "
-	    "[-M poll-ms] [-S addrs] [-O oper] [-V vault] [-x] [-N] [-T]\n");
+	    "[-M poll-ms] [-S addrs] [-O oper] [-V vault] [-x] [-N] [-T]\n"
+	    "\t[-B batch-%%] [-C client-id-%%] [-A ack-file [-E n]]\n");
 	exit(2);
 }
 
 static void
 lg_sig(int sig)
 {
-	lg_quit = 1;
+	lg_quit++;
 }
 
 static void
@@ -116,6 +131,7 @@ lg_nofile(size_t need)
 static struct lg_req *
 lg_req_new(uint64_t sched)
 {
+	static uint64_t	 cid;
 	struct lg_req	*r;
 	uint32_t	 i, n;
 	size_t		 len, idoff;
@@ -124,10 +140,16 @@ lg_req_new(uint64_t sched)
 		freereqs = *(struct lg_req **)r;
 	else if ((r = calloc(1, sizeof(*r))) == NULL)
 		fatal("%s", __func__);
-	n = o.batch ? o.batch : 1;
-	r->batch = o.batch > 0;
+	r->batch = o.batch > 0 && (o.batch_pct >= 100 ||
+	    arc4random_uniform(100) < o.batch_pct);
+	n = r->batch ? o.batch : 1;
 	r->ntraces = n;
 	r->sched_ns = sched;
+	r->kind = LG_REQ_DEPOSIT;
+	r->cid = o.cid_pct >= 100 || arc4random_uniform(100) < o.cid_pct ?
+	    ++cid : 0;
+	r->tries = 0;
+	r->echo = 0;
 	if (r->bodycap < n * GEN_TRACE_MAX + 32) {
 		free(r->body);
 		r->bodycap = n * GEN_TRACE_MAX + 32;
@@ -136,6 +158,7 @@ lg_req_new(uint64_t sched)
 	}
 	if (r->tracecap < n) {
 		free(r->traces);
+		r->traces = NULL;
 		if ((r->traces = reallocarray(NULL, n,
 		    sizeof(*r->traces))) == NULL)
 			fatal("%s", __func__);
@@ -209,6 +232,10 @@ lg_poll(uint64_t deadline)
 	int		 n;
 
 	for (i = 0; i < lg_nconns; i++) {
+		/* Crash mode: the vault may be back. */
+		if (lg_resend && conns[i].state == LG_IDLE && !lg_quit &&
+		    conns[i].retry_ns <= now)
+			client_connect(&conns[i]);
 		pfds[i].fd = conns[i].fd;
 		pfds[i].events = POLLIN;
 		if (conns[i].want_out || conns[i].state == LG_CONNECTING ||
@@ -231,12 +258,36 @@ lg_poll(uint64_t deadline)
 			continue;
 		n--;
 		if (client_io(&conns[i], pfds[i].revents, now) == -1 &&
-		    !lg_quit && o.idle == 0) {
-			if (lg_reconnects++ < LG_RECONNECTS)
-				client_connect(&conns[i]);
-			else
-				conns[i].state = LG_DEAD;
-		}
+		    !lg_quit && o.idle == 0)
+			lg_lost(&conns[i]);
+	}
+}
+
+/* A connection was lost: open it again, or later in crash mode. */
+static void
+lg_lost(struct lg_conn *c)
+{
+	if (lg_resend)
+		return;		/* lg_poll reconnects when it is time */
+	if (lg_reconnects++ < LG_RECONNECTS)
+		client_connect(c);
+	else
+		c->state = LG_DEAD;
+}
+
+/* Crash mode: the requests due to be sent again, while there is room. */
+static void
+lg_resends(unsigned int *rr, uint64_t now)
+{
+	struct lg_req	*r;
+	int		 k;
+
+	while (lg_resend && resend_waiting() > 0 &&
+	    (k = lg_pick(rr)) != -1) {
+		if ((r = resend_due(now)) == NULL)
+			break;
+		r->sched_ns = now;
+		client_send(&conns[k], r);
 	}
 }
 
@@ -246,7 +297,7 @@ lg_run(void)
 {
 	struct lg_conn	*c, *mon = NULL;
 	uint64_t	 t0, now, end, next, interval = 0, issued = 0, dl;
-	uint64_t	 nextpoll = 0, loadend = 0;
+	uint64_t	 nextpoll = 0, loadend = 0, stopped = 0;
 	unsigned int	 rr = 0, i;
 	int		 k, stopping = 0;
 
@@ -269,10 +320,15 @@ lg_run(void)
 	t0 = lg_now();
 	lg_stats.first_ns = t0;
 	end = t0 + (uint64_t)(o.seconds * 1e9);
+	/* Traces a request carries, on average: -r counts traces. */
 	if (o.rate > 0)
-		interval = (uint64_t)(1e9 * (o.batch ? o.batch : 1) / o.rate);
-	while (!lg_quit) {
+		interval = (uint64_t)(1e9 * (o.batch == 0 ? 1 :
+		    1 + (o.batch - 1) * (o.batch_pct >= 100 ? 100 :
+		    o.batch_pct) / 100.0) / o.rate);
+	while (!lg_quit || (lg_resend && lg_quit < 2)) {
 		now = lg_now();
+		if (lg_quit)
+			stopping = 1;	/* crash mode: finish what is pending */
 		if (mon != NULL && mon->state == LG_READY &&
 		    mon->inflight == 0 && now >= nextpoll) {
 			client_get(mon, "/v1/status", LG_REQ_STATUS, now);
@@ -281,6 +337,8 @@ lg_run(void)
 		if (!stopping && (now >= end || (o.maxevents > 0 &&
 		    lg_events_sent >= o.maxevents)))
 			stopping = 1;
+		if (stopping && stopped == 0)
+			stopped = now;
 		if (stopping && loadend == 0 && lg_inflight() == 0)
 			loadend = now;
 		if (loadend != 0 && mon != NULL && !seal_caught_up() &&
@@ -290,22 +348,28 @@ lg_run(void)
 			continue;
 		}
 		if (stopping) {
-			if (o.rate > 0 && lg_unsent == 0 && issued *
+			if (o.rate > 0 && !lg_resend && lg_unsent == 0 && issued *
 			    interval < (uint64_t)(o.seconds * 1e9))
 				lg_unsent = ((uint64_t)(o.seconds * 1e9) -
 				    issued * interval) / interval;
-			if (lg_unsent <= issued / 200 + 2)
+			if (!lg_resend && lg_unsent <= issued / 200 + 2)
 				lg_unsent = 0;	/* the last ones, at the edge */
-			if (lg_inflight() == 0 || now > end + LG_DRAIN_NS)
+			lg_resends(&rr, now);
+			if ((lg_inflight() == 0 && resend_waiting() == 0) ||
+			    now > stopped + LG_DRAIN_NS)
 				break;
-			lg_poll(now + 100000000ULL);
+			lg_poll(now + (lg_resend ? 10000000ULL : 100000000ULL));
 			continue;
 		}
-		dl = now + 100000000ULL;
+		dl = now + (lg_resend ? 10000000ULL : 100000000ULL);
+		lg_resends(&rr, now);
 		if (o.rate > 0) {
-			/* Every request that is due, while a slot is free. */
+			/*
+			 * Every request that is due, while a slot is free;
+			 * in crash mode, those waiting to be resent first.
+			 */
 			while ((next = t0 + issued * interval) <= now &&
-			    next < end) {
+			    next < end && (!lg_resend || resend_waiting() == 0)) {
 				if ((k = lg_pick(&rr)) == -1)
 					break;
 				c = &conns[k];
@@ -314,26 +378,31 @@ lg_run(void)
 				client_send(c, lg_req_new(next));
 				issued++;
 			}
-			if (next <= now && now - next > LG_SATURATED_NS) {
+			if (lg_resend && next <= now &&
+			    now - next > 1000000000ULL) {
+				/* Crash mode: a vault down drops its slots. */
+				lg_unsent += (now - next) / interval;
+				issued += (now - next) / interval;
+			} else if (next <= now && now - next > LG_SATURATED_NS) {
 				lg_saturated = 1;
 				stopping = 1;
 			}
 			if (next > now)
 				dl = next < dl ? next : dl;
-			else
+			else if (!lg_resend || resend_waiting() == 0)
 				dl = now + 1000000ULL;	/* waiting for a slot */
 		} else {
-			while ((k = lg_pick(&rr)) != -1 && (o.maxevents == 0 ||
+			while ((!lg_resend || resend_waiting() == 0) &&
+			    (k = lg_pick(&rr)) != -1 && (o.maxevents == 0 ||
 			    lg_events_sent < o.maxevents))
 				client_send(&conns[k], lg_req_new(now));
 		}
 		/* Write what was queued before waiting. */
 		for (i = 0; i < lg_nconns; i++)
 			if (conns[i].state == LG_READY &&
-			    conns[i].outoff < conns[i].outlen)
-				if (client_io(&conns[i], 0, now) == -1 &&
-				    lg_reconnects++ < LG_RECONNECTS)
-					client_connect(&conns[i]);
+			    conns[i].outoff < conns[i].outlen &&
+			    client_io(&conns[i], 0, now) == -1)
+				lg_lost(&conns[i]);
 		if (mon != NULL && nextpoll < dl)
 			dl = nextpoll;
 		lg_poll(dl);
@@ -344,11 +413,13 @@ lg_run(void)
 			struct lg_req *r = TAILQ_FIRST(&c->reqs);
 
 			TAILQ_REMOVE(&c->reqs, r, entry);
-			check_lost(r, "no answer in time");
-			lg_req_free(r);
+			if (!check_lost(r, "no answer in time"))
+				lg_req_free(r);
 		}
 		client_close(c);
 	}
+	if (lg_resend)
+		resend_close();
 }
 
 /*
@@ -415,7 +486,9 @@ lg_report(double secs)
 
 	contiguous = check_idevts(&first, &last, &gaps, &dups) == 0;
 	check_latency(&p50, &p99, &p999, &max, &mean);
-	valid = contiguous && lg_stats.errors == 0 && lg_stats.events > 0;
+	/* Crash mode: what went unacknowledged may be stored, a gap here. */
+	valid = (contiguous || (lg_resend && dups == 0)) &&
+	    lg_stats.errors == 0 && lg_stats.events > 0;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
@@ -436,10 +509,17 @@ lg_report(double secs)
 	    lg_stats.bad_json, lg_stats.bad_digest, secs,
 	    secs > 0 ? lg_stats.events / secs : 0.0, p50, p99, p999, max, mean,
 	    check_nsamples(), lg_late, lg_unsent,
-	    lg_saturated || lg_unsent > 0 ? "true" : "false",
+	    lg_saturated || (!lg_resend && lg_unsent > 0) ? "true" : "false",
 	    first, last, gaps, dups, contiguous ? "true" : "false", cpu);
 	if (o.monitor_ms)
 		seal_report(stdout, lg_stats.first_ns, lg_stats.last_ns);
+	if (lg_resend)
+		printf(",\"crash\":{\"unavailable\":%" PRIu64 ",\"conn_errors\":%"
+		    PRIu64 ",\"resent\":%" PRIu64 ",\"acked_resent\":%" PRIu64
+		    ",\"dup_answers\":%" PRIu64 ",\"dropped\":%" PRIu64
+		    ",\"echoes\":%" PRIu64 "}", lg_stats.unavailable,
+		    lg_stats.conn_errors, lg_stats.resent, lg_stats.acked_resent,
+		    lg_stats.dup_answers, lg_stats.dropped, lg_stats.echoes);
 	printf(",\"valid\":%s}\n", valid ? "true" : "false");
 	fflush(stdout);
 	if (!valid) {
@@ -467,9 +547,30 @@ main(int argc, char *argv[])
 	o.seconds = 10;
 	o.oper = 48;
 	o.vault = 1;
-	while ((ch = getopt(argc, argv, "a:b:c:d:e:h:I:k:L:M:n:NO:p:r:R:s:S:t:TV:x"))
-	    != -1) {
+	o.batch_pct = 100;
+	o.cid_pct = 100;
+	while ((ch = getopt(argc, argv,
+	    "A:a:B:b:C:c:d:E:e:h:I:k:L:M:n:NO:p:r:R:s:S:t:TV:x")) != -1) {
 		switch (ch) {
+		case 'A':
+			o.ackfile = optarg;
+			break;
+		case 'B':
+			o.batch_pct = strtonum(optarg, 0, 100, &errstr);
+			if (errstr)
+				fatalx("batch share %s: %s", optarg, errstr);
+			break;
+		case 'C':
+			o.cid_pct = strtonum(optarg, 0, 100, &errstr);
+			if (errstr)
+				fatalx("Client-Id share %s: %s", optarg,
+				    errstr);
+			break;
+		case 'E':
+			o.echo = strtonum(optarg, 1, 1000000, &errstr);
+			if (errstr)
+				fatalx("echo %s: %s", optarg, errstr);
+			break;
 		case 'a':
 			o.ca = optarg;
 			break;
@@ -564,7 +665,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind != argc || o.port == NULL || (o.idle == 0 &&
-	    o.samples == NULL))
+	    o.samples == NULL) || (o.echo && o.ackfile == NULL))
 		usage();
 	if (client_stomp && (o.batch > 0 || o.idle))
 		fatalx("-T: the queue front takes one trace a SEND");
@@ -591,6 +692,8 @@ main(int argc, char *argv[])
 	}
 	gen_load(o.samples, o.oper, o.vault);
 	check_init(o.maxevents ? o.maxevents : 1 << 20);
+	if (o.ackfile != NULL)
+		resend_init(o.ackfile, o.echo);
 	lg_run();
 	secs = lg_stats.last_ns > lg_stats.first_ns ?
 	    (lg_stats.last_ns - lg_stats.first_ns) / 1e9 : 0;

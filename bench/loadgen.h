@@ -6,7 +6,9 @@
  *	gen.c		realistic traces made from the ARJEL sample events
  *	tlsclient.c	mutual-TLS connections, pipelined HTTP/1.1 requests
  *	check.c		every answer checked; IDEvt set; latency samples
- *	sealtime.c		lots acknowledged and seen sealed
+ *	sealtime.c	lots acknowledged and seen sealed
+ *	resend.c	crash mode: acknowledgements recorded, lost requests
+ *			resent with their Client-Id, answers asked again
  */
 #ifndef BENCH_LOADGEN_H
 #define BENCH_LOADGEN_H
@@ -48,6 +50,14 @@ struct lg_req {
 	uint32_t		 ntraces;
 	int			 batch;
 	int			 kind;		/* LG_REQ_* */
+	uint64_t		 cid;		/* Client-Id number; 0: none */
+	uint32_t		 tries;		/* sent before, unanswered */
+	int			 echo;		/* answered already: again */
+	int			 retry_after;	/* of a 503, s; -1: absent */
+	uint64_t		 due_ns;	/* resend: not before */
+	uint64_t		*want;		/* echo: the IDEvt given */
+	char			(*wantdig)[65];	/* echo: the digests given */
+	size_t			 wantcap;
 	char			*body;
 	size_t			 bodylen;
 	size_t			 bodycap;
@@ -77,6 +87,7 @@ struct lg_conn {
 	size_t		 inlen;
 	size_t		 incap;
 	struct lg_reqq	 reqs;		/* sent, answer pending */
+	uint64_t	 retry_ns;	/* crash mode: reconnect not before */
 	unsigned int	 inflight;
 	int		 close_after;	/* the server said Connection: close */
 	unsigned int	 answers;	/* answers on this connection */
@@ -92,6 +103,8 @@ int	 client_io(struct lg_conn *, short revents, uint64_t now);
 void	 client_close(struct lg_conn *);
 /* Queue a request and start writing it. */
 void	 client_send(struct lg_conn *, struct lg_req *);
+/* The Client-Id header's value of a request (r->cid != 0). */
+void	 client_cid(const struct lg_req *, char *, size_t);
 /* A raw GET (idle mode), answered through client_io like the others. */
 void	 client_get(struct lg_conn *, const char *path, int kind,
 	    uint64_t now);
@@ -108,6 +121,13 @@ struct lg_stats {
 	uint64_t	 bad_json;
 	uint64_t	 bad_digest;
 	uint64_t	 duplicates;	/* idevt given twice */
+	uint64_t	 unavailable;	/* crash mode: 503 answers */
+	uint64_t	 conn_errors;	/* crash mode: connections lost */
+	uint64_t	 resent;	/* crash mode: requests sent again */
+	uint64_t	 acked_resent;	/* events acknowledged on a resend */
+	uint64_t	 dup_answers;	/* ... as CFJL_DUPLICATE_EVENT */
+	uint64_t	 dropped;	/* lost without Client-Id: not resent */
+	uint64_t	 echoes;	/* answered requests asked again */
 	uint64_t	 first_ns;
 	uint64_t	 last_ns;
 };
@@ -115,11 +135,15 @@ extern struct lg_stats	 lg_stats;
 extern int		 lg_check_digest;
 
 void	 check_init(size_t expect_events);
-/* A complete answer to r, at now. */
-void	 check_answer(struct lg_req *, int status, const char *body,
+/* A complete answer to r, at now; 1 if r was kept to be sent again. */
+int	 check_answer(struct lg_req *, int status, const char *body,
 	    size_t len, uint64_t now);
-void	 check_lost(struct lg_req *, const char *why);
+/* No answer to r; 1 if r was kept to be sent again. */
+int	 check_lost(struct lg_req *, const char *why);
 void	 check_error(const char *fmt, ...)
+	    __attribute__((__format__(printf, 1, 2)));
+/* A connection failed: an error, except in crash mode. */
+void	 check_conn_error(const char *fmt, ...)
 	    __attribute__((__format__(printf, 1, 2)));
 /* Sort and check the IDEvt set; fill first/last; 0 if contiguous. */
 int	 check_idevts(uint64_t *first, uint64_t *last, uint64_t *gaps,
@@ -135,6 +159,19 @@ void	 seal_status(const char *body, size_t len, uint64_t now);
 /* Every lot acknowledged so far is seen sealed. */
 int	 seal_caught_up(void);
 void	 seal_report(FILE *, uint64_t start, uint64_t end);
+
+/* resend.c: the crash mode, on when resend_init was called. */
+extern int	 lg_resend;
+void	 resend_init(const char *ackfile, unsigned int echo_every);
+/* Keep r to send again after a lost connection or a 503; 0 if not. */
+int	 resend_keep(struct lg_req *, uint64_t now);
+/* A request due to be sent again, or NULL. */
+struct lg_req *resend_due(uint64_t now);
+size_t	 resend_waiting(void);
+/* r was acknowledged with these IDEvt and digests; 1 if r was kept. */
+int	 resend_acked(struct lg_req *, const uint64_t *, const char **,
+	    size_t, int dup);
+void	 resend_close(void);
 
 /* loadgen.c */
 void	 lg_req_free(struct lg_req *);

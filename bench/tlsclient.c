@@ -31,6 +31,7 @@
 
 #define CLIENT_READ	(64 * 1024)
 #define CLIENT_HEAD_MAX	(16 * 1024)
+#define CLIENT_RECONNECT_NS	(50ULL * 1000000ULL)	/* crash mode */
 
 static struct tls_config	*client_cfg;
 static struct addrinfo		*client_ai;
@@ -145,8 +146,15 @@ client_connect(struct lg_conn *c)
 		c->outlen = sizeof(STOMP_HELLO) - 1;
 	}
 	if (connect(c->fd, client_ai->ai_addr, client_ai->ai_addrlen) == -1 &&
-	    errno != EINPROGRESS)
-		fatal("connect");
+	    errno != EINPROGRESS) {
+		if (!lg_resend)
+			fatal("connect");
+		/* Crash mode: the vault is down; try again later. */
+		check_conn_error("connect: %s", strerror(errno));
+		client_close(c);
+		c->retry_ns = lg_now() + CLIENT_RECONNECT_NS;
+		return;
+	}
 	c->state = LG_CONNECTING;
 }
 
@@ -172,45 +180,62 @@ client_fail_all(struct lg_conn *c, const char *why)
 
 	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
 		TAILQ_REMOVE(&c->reqs, r, entry);
-		check_lost(r, why);
-		lg_req_free(r);
+		if (!check_lost(r, why))
+			lg_req_free(r);
 	}
 	c->inflight = 0;
+}
+
+void
+client_cid(const struct lg_req *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "lg-%016llx-%llu", (unsigned long long)client_run,
+	    (unsigned long long)r->cid);
 }
 
 /* Append the request to the output and keep it until its answer. */
 void
 client_send(struct lg_conn *c, struct lg_req *r)
 {
-	static uint64_t	 cid;
 	unsigned char	 md[32];
-	char		 hex[65], head[512];
+	char		 hex[65], head[512], cid[160] = "";
 	int		 n, i;
 
 	SHA256((unsigned char *)r->body, r->bodylen, md);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	if (client_stomp)
+	r->retry_after = -1;
+	if (client_stomp) {
+		/* The queue front: the same trace as a SEND frame. */
+		if (r->cid != 0) {
+			memcpy(cid, "client-id:", 10);
+			client_cid(r, cid + 10, sizeof(cid) - 12);
+			strlcat(cid, "\n", sizeof(cid));
+		}
 		n = snprintf(head, sizeof(head),
 		    "SEND\ndestination:/queue/events.in\n"
 		    "content-type:application/xml\n"
 		    "content-length:%zu\n"
-		    "client-id:lg-%016llx-%llu\n"
+		    "%s"
 		    "digest-algo:SHA-256\ndigest:%s\n\n",
-		    r->bodylen, (unsigned long long)client_run,
-		    (unsigned long long)++cid, hex);
-	else
-	n = snprintf(head, sizeof(head),
-	    "POST %s HTTP/1.1\r\n"
-	    "Host: %s\r\n"
-	    "Content-Type: application/xml\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Client-Id: lg-%016llx-%llu\r\n"
-	    "Digest: sha-256=%s\r\n"
-	    "\r\n",
-	    r->batch ? "/v1/events/batch" : "/v1/events", client_host,
-	    r->bodylen, (unsigned long long)client_run,
-	    (unsigned long long)++cid, hex);
+		    r->bodylen, cid, hex);
+	} else {
+		if (r->cid != 0) {
+			memcpy(cid, "Client-Id: ", 11);
+			client_cid(r, cid + 11, sizeof(cid) - 13);
+			strlcat(cid, "\r\n", sizeof(cid));
+		}
+		n = snprintf(head, sizeof(head),
+		    "POST %s HTTP/1.1\r\n"
+		    "Host: %s\r\n"
+		    "Content-Type: application/xml\r\n"
+		    "Content-Length: %zu\r\n"
+		    "%s"
+		    "Digest: sha-256=%s\r\n"
+		    "\r\n",
+		    r->batch ? "/v1/events/batch" : "/v1/events", client_host,
+		    r->bodylen, cid, hex);
+	}
 	client_grow(&c->out, &c->outcap, c->outlen + n + r->bodylen);
 	memcpy(c->out + c->outlen, head, n);
 	memcpy(c->out + c->outlen + n, r->body, r->bodylen);
@@ -262,7 +287,7 @@ client_write(struct lg_conn *c)
 		if (n == TLS_WANT_POLLIN)
 			return 0;
 		if (n == -1) {
-			check_error("write: %s", tls_error(c->tls));
+			check_conn_error("write: %s", tls_error(c->tls));
 			return -1;
 		}
 		c->outoff += n;
@@ -287,7 +312,7 @@ client_read(struct lg_conn *c, uint64_t now)
 			return 0;
 		}
 		if (n == -1) {
-			check_error("read: %s", tls_error(c->tls));
+			check_conn_error("read: %s", tls_error(c->tls));
 			return -1;
 		}
 		if (n == 0)
@@ -306,7 +331,7 @@ client_parse(struct lg_conn *c, uint64_t now)
 	struct lg_req	*r;
 	char		*end, *line, *eol, *p;
 	size_t		 hlen, blen, off = 0;
-	int		 status, closing;
+	int		 status, closing, retry;
 
 	if (client_stomp)
 		return client_parse_stomp(c, now);
@@ -327,6 +352,7 @@ client_parse(struct lg_conn *c, uint64_t now)
 		}
 		status = atoi(line + 9);
 		closing = 0;
+		retry = -1;
 		blen = (size_t)-1;
 		for (p = (char *)memchr(line, '\n', hlen) + 1; p < end;
 		    p = eol + 2) {
@@ -335,6 +361,8 @@ client_parse(struct lg_conn *c, uint64_t now)
 				break;
 			if (strncasecmp(p, "Content-Length:", 15) == 0)
 				blen = strtoull(p + 15, NULL, 10);
+			else if (strncasecmp(p, "Retry-After:", 12) == 0)
+				retry = atoi(p + 12);
 			else if (strncasecmp(p, "Connection:", 11) == 0 &&
 			    strncasecmp(p + 11 + strspn(p + 11, " "), "close",
 			    5) == 0)
@@ -357,8 +385,9 @@ client_parse(struct lg_conn *c, uint64_t now)
 		TAILQ_REMOVE(&c->reqs, r, entry);
 		c->inflight--;
 		c->answers++;
-		check_answer(r, status, line + hlen, blen, now);
-		lg_req_free(r);
+		r->retry_after = retry;
+		if (!check_answer(r, status, line + hlen, blen, now))
+			lg_req_free(r);
 		off += hlen + blen;
 		if (closing) {
 			c->close_after = 1;
@@ -463,7 +492,7 @@ client_io(struct lg_conn *c, short revents, uint64_t now)
 		sl = sizeof(e);
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &sl) == -1 ||
 		    e != 0) {
-			check_error("connect: %s", strerror(e));
+			check_conn_error("connect: %s", strerror(e));
 			goto lost;
 		}
 		if ((c->tls = tls_client()) == NULL)
@@ -485,7 +514,7 @@ client_io(struct lg_conn *c, short revents, uint64_t now)
 			return 0;
 		}
 		if (r == -1) {
-			check_error("handshake: %s", tls_error(c->tls));
+			check_conn_error("handshake: %s", tls_error(c->tls));
 			goto lost;
 		}
 		c->state = LG_READY;
@@ -502,5 +531,6 @@ client_io(struct lg_conn *c, short revents, uint64_t now)
 	client_fail_all(c, c->close_after ? "closed by the server" :
 	    "connection lost");
 	client_close(c);
+	c->retry_ns = c->close_after ? 0 : lg_now() + CLIENT_RECONNECT_NS;
 	return -1;
 }

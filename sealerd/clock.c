@@ -6,12 +6,31 @@
  */
 #include <sys/timex.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "clock.h"
+
+#ifdef CFJL_TESTHOOKS
+/*
+ * Test builds only, CFJL_TEST_CLOCK=steps: the clock is taken as
+ * synchronised, and each SIGUSR2 steps it: unsynchronised (what the
+ * kernel says after a step, until NTP holds the clock again), then
+ * synchronised again at the next, and so on.
+ */
+static volatile sig_atomic_t	 clock_test_stepped;
+
+static void	 clock_test_step(int);
+
+static void
+clock_test_step(int sig)
+{
+	clock_test_stepped = !clock_test_stepped;
+}
+#endif
 
 void
 clock_init(struct clock_state *cs, long max_error_us, int relaxed)
@@ -28,6 +47,11 @@ clock_init(struct clock_state *cs, long max_error_us, int relaxed)
 			cs->forced = 1;
 			log_warnx("test hook: CFJL_TEST_CLOCK=unsync, the "
 			    "clock is taken as unsynchronised");
+		} else if (e != NULL && strcmp(e, "steps") == 0) {
+			cs->steps = 1;
+			signal(SIGUSR2, clock_test_step);
+			log_warnx("test hook: CFJL_TEST_CLOCK=steps, the "
+			    "clock is taken as synchronised, SIGUSR2 steps it");
 		}
 	}
 #endif
@@ -53,6 +77,13 @@ clock_check(struct clock_state *cs)
 	memset(&tx, 0, sizeof(tx));
 	tx.modes = 0;		/* read only */
 	st = ntp_adjtime(&tx);
+#ifdef CFJL_TESTHOOKS
+	if (cs->steps) {
+		st = clock_test_stepped ? TIME_ERROR : TIME_OK;
+		tx.status = clock_test_stepped ? STA_UNSYNC : 0;
+		tx.maxerror = tx.esterror = clock_test_stepped ? 16000000 : 0;
+	}
+#endif
 	cs->synced = st != -1 && st != TIME_ERROR &&
 	    (tx.status & STA_UNSYNC) == 0 && !cs->forced;
 	cs->maxerror_us = st == -1 ? -1 : tx.maxerror;

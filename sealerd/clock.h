@@ -14,6 +14,7 @@ struct clock_state {
 	long		 esterror_us;
 	int		 relaxed;	/* configured: stamp anyway */
 	int		 forced;	/* test hook CFJL_TEST_CLOCK=unsync */
+	int		 steps;		/* test hook CFJL_TEST_CLOCK=steps */
 	int		 warned;	/* relaxed use logged once */
 	long		 max_error_us;	/* configured bound */
 	char		 why[160];	/* last refusal or warning */

@@ -7,7 +7,8 @@
 #	t_unprivileged "$@"	# first, before anything else
 #	t_tmpdir		# sets $T
 #	t_ok "what" cmd args...
-#	t_done			# exit status from the counts
+#	t_done			# exit status from the counts (after the
+#				# checks named in $T_DONE_HOOKS)
 
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 SHARED=${CFJL_SHARED:-$(cd "$TOP/.." && pwd)/shared}
@@ -102,6 +103,8 @@ t_wait_path()
 
 t_done()
 {
+	# Last checks a helper registered (T_DONE_HOOKS: function names).
+	for _h in ${T_DONE_HOOKS:-}; do "$_h"; done
 	t_log "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ] && [ "$T_PASS" -gt 0 ]
 }

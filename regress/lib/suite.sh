@@ -8,6 +8,10 @@
 #	suite_start [daemon...]	# default: all four, in dependency order
 #	suite_stop [daemon...]
 #	suite_kill9 daemon	# crash one
+#
+# Every daemon started must run under its seccomp filter: suite_start
+# of the whole suite checks each one (regress/lib/confine.sh), and
+# t_done checks that none was confined only to be killed (SIGSYS).
 #	dep_curl / read_curl / nobody_curl ...: curl with a client certificate
 #
 # Everything lives under $SUITE (default $T): pki/ pg/ hsm/ run/ journal/
@@ -16,6 +20,7 @@
 . "$TOP/regress/lib/pki.sh"
 [ -f "$TOP/regress/lib/pg.sh" ] && . "$TOP/regress/lib/pg.sh"
 [ -f "$TOP/regress/lib/hsm.sh" ] && . "$TOP/regress/lib/hsm.sh"
+. "$TOP/regress/lib/confine.sh"
 
 SUITE_DAEMONS="auditd sealerd stored frontd"
 SUITE_PIN=${SUITE_PIN:-87654321}
@@ -96,6 +101,7 @@ suite_setup()
 	pki_make "$P" || { echo "suite: PKI failed"; return 1; }
 	pg_start "$SUITE/pg" || { echo "suite: PostgreSQL failed"; return 1; }
 	t_cleanup_add suite_teardown
+	T_DONE_HOOKS="${T_DONE_HOOKS:-} suite_check_sandbox"
 	hsm_init "$SUITE/hsm" cfjl "$SUITE_PIN" || { echo "suite: SoftHSM failed"; return 1; }
 	printf '%s\n' "$SUITE_PIN" > "$SUITE/hsm/pin"
 	chmod 0600 "$SUITE/hsm/pin"
@@ -144,6 +150,14 @@ suite_start()
 	if [ -z "$*" ] || echo "$*" | grep -q frontd; then
 		suite_wait_port || { echo "suite: frontd does not listen"; tail -n 20 "$SUITE/log/frontd.log"; return 1; }
 	fi
+	[ -n "$*" ] || suite_assert_confined
+}
+
+# At t_done: the daemons still running are confined, none died of SIGSYS.
+suite_check_sandbox()
+{
+	suite_assert_confined
+	t_ok "no daemon killed by its seccomp filter" suite_no_sigsys
 }
 
 suite_wait_port()
@@ -165,13 +179,15 @@ suite_stop()
 		_n=50
 		while kill -0 "$pid" 2>/dev/null && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
 		kill -9 "$pid" 2>/dev/null
+		suite_reap "$d" "$pid"
 		rm -f "$SUITE/run/$d.pid"
 	done
 }
 
 suite_kill9()
 {
-	pid=$(suite_pid "$1") && kill -9 "$pid" 2>/dev/null
+	pid=$(suite_pid "$1") && kill -9 "$pid" 2>/dev/null &&
+	    suite_reap "$1" "$pid"
 	sleep 0.2
 	rm -f "$SUITE/run/$1.pid" "$(suite_sock "$1")"
 }

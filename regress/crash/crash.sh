@@ -1,0 +1,414 @@
+# The crash campaign's parts, shared by campaign (make crash, and its
+# quick mode in make test) and soak (make soak): the suite under the
+# load generator in crash mode, a process of the vault killed and
+# brought back, and the checks of what was acknowledged against what
+# the vault holds.
+#
+#	crash_setup		suite, load generator (rate $CRASH_RATE/s)
+#	crash_kill VICTIM	frontd stored sealerd auditd pg-stop pg-kill
+#	crash_restart VICTIM	and wait until it is ready
+#	crash_check_new		acknowledgements since the last check
+#	crash_export_start / crash_export_end	an export now and then
+#	crash_finish		stop the load; the final checks
+#
+# The acknowledgement file $T/acks (bench/resend.c) has one line per
+# acknowledged trace: IDEvt digest Client-Id how.
+
+. "$TOP/regress/lib/suite.sh"
+
+LOADGEN=$TOP/bench/loadgen
+VERIFY=$TOP/cfjl-verify/cfjl-verify
+CTL=$TOP/cfjlctl/cfjlctl
+CRASH_RATE=${CRASH_RATE:-40}
+CRASH_VICTIMS="frontd stored sealerd auditd pg-stop pg-kill"
+CRASH_CHECKED=0		# acknowledgement lines checked so far
+CRASH_EXPORTS=0		# exports completed and verified
+CRASH_CUT=0		# exports cut by a kill, refused by cfjl-verify
+
+crash_setup()
+{
+	[ -x "$LOADGEN" ] || t_skip "bench/loadgen is not built (make -C bench loadgen)"
+	SUITE_LOT_EVENTS=${SUITE_LOT_EVENTS:-200}
+	SUITE_LOT_AGE=${SUITE_LOT_AGE:-1s}
+	suite_setup || return 1
+	# PostgreSQL as a child of this shell, so that a postmaster killed
+	# is reaped at once (an orphan waits for init, and its lock file
+	# holds the next start back meanwhile).
+	pg_stop "$SUITE/pg" && crash_pg_start || return 1
+	suite_start || return 1
+	: > "$T/acks"
+	# Single traces and batches of 5, with and without Client-Id;
+	# every 50th answer asked again.
+	"$LOADGEN" -p "$SUITE_PORT" -a "$P/ca.pem" -e "$P/depositor.pem" \
+	    -k "$P/depositor.key" -s "$ARJEL/samples" -c 4 -d 1 \
+	    -r "$CRASH_RATE" -b 5 -B 20 -C 75 -A "$T/acks" -E 50 \
+	    -t 86400 >"$T/loadgen.json" 2>"$T/loadgen.err" &
+	CRASH_LG=$!
+	t_cleanup_add crash_lg_stop
+	_n=100
+	while [ ! -s "$T/acks" ] && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	[ -s "$T/acks" ] || { echo "crash: no deposit acknowledged"; cat "$T/loadgen.err"; return 1; }
+}
+
+crash_lg_stop()
+{
+	[ -n "${CRASH_LG:-}" ] || return 0
+	kill "$CRASH_LG" 2>/dev/null
+	kill "$CRASH_LG" 2>/dev/null
+	CRASH_LG=""
+}
+
+crash_pg_pid() { head -n 1 "$SUITE/pg/data/postmaster.pid" 2>/dev/null; }
+
+# Start the postmaster in the background; return once it accepts
+# connections.
+crash_pg_start()
+{
+	"$PGBIN/postgres" -D "$SUITE/pg/data" >>"$SUITE/pg/server.log" 2>&1 &
+	CRASH_PG=$!
+	_n=0
+	until "$PGBIN/pg_isready" -q -h "$PGHOST" -p "$PGPORT" -d postgres; do
+		kill -0 "$CRASH_PG" 2>/dev/null || { wait "$CRASH_PG"; return 1; }
+		_n=$((_n + 1))
+		[ $_n -lt 600 ] || return 1
+		sleep 0.05
+	done
+}
+
+# crash_kill VICTIM: SIGKILL (or PostgreSQL's immediate stop), now.
+crash_kill()
+{
+	case $1 in
+	pg-stop)
+		"$PGBIN/pg_ctl" -D "$SUITE/pg/data" -m immediate -w -t 30 \
+		    stop >/dev/null 2>&1
+		wait "$CRASH_PG" 2>/dev/null ;;
+	pg-kill)
+		kill -9 "$CRASH_PG" 2>/dev/null
+		wait "$CRASH_PG" 2>/dev/null ;;
+	*)
+		_pid=$(suite_pid "$1")
+		[ -n "$_pid" ] || { echo "crash: $1 has no pid"; return 1; }
+		kill -9 "$_pid" 2>/dev/null
+		# A child of this shell: reaped, and its status known.
+		wait "$_pid" 2>/dev/null
+		rm -f "$SUITE/run/$1.pid" "$(suite_sock "$1")" ;;
+	esac
+}
+
+# crash_restart VICTIM: bring it back; return once it is ready.
+crash_restart()
+{
+	case $1 in
+	pg-stop|pg-kill)
+		# After a SIGKILL of the postmaster its backends leave on
+		# their own; a start before they did fails: start again.
+		_n=0
+		until crash_pg_start; do
+			_n=$((_n + 1))
+			[ $_n -lt 50 ] || { echo "crash: PostgreSQL does not start"; tail -n 5 "$SUITE/pg/server.log"; return 1; }
+			sleep 0.1
+		done ;;
+	*)
+		suite_start "$1" >"$T/start.out" 2>&1 ||
+		    { cat "$T/start.out"; return 1; } ;;
+	esac
+}
+
+# Every daemon still runs, each under its seccomp filter (unless
+# CRASH_CONFINED=0); one that left by itself is named with how it ended.
+crash_alive()
+{
+	_ok=0
+	for _d in $SUITE_DAEMONS; do
+		_pid=$(suite_pid "$_d")
+		if ! crash_running "$_pid"; then
+			wait "$_pid" 2>/dev/null
+			echo "crash: $_d (pid $_pid) is gone, exit status $?"
+			tail -n 5 "$SUITE/log/$_d.log"
+			_ok=1
+		elif [ "${CRASH_CONFINED:-1}" != 0 ] && ! suite_confined "$_d"; then
+			echo "crash: $_d runs without its seccomp filter"
+			_ok=1
+		fi
+	done
+	return $_ok
+}
+
+crash_acks() { wc -l < "$T/acks"; }
+
+# PID runs (a zombie, dead but not yet reaped, does not).
+crash_running()
+{
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
+	    ! sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z'
+}
+
+# crash_sql FILE: what the vault holds of the acknowledgements in FILE:
+# "missing wrong-client-id events max-idevt broken-lot-links".
+crash_sql()
+{
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" \
+	    -d "cfjl_${SUITE_OPERATOR:-48}" <<SQL
+CREATE TEMP TABLE a (idevt bigint, digest text, cid text, how text);
+\\copy a FROM '$1' WITH (DELIMITER ' ')
+SELECT (SELECT count(*) FROM a LEFT JOIN events e USING (idevt)
+         WHERE e.idevt IS NULL OR encode(e.digest, 'hex') <> a.digest)
+ || ' ' || (SELECT count(*) FROM a WHERE cid <> '-' AND NOT EXISTS
+         (SELECT 1 FROM client_ids c WHERE c.client_id = a.cid
+           AND c.idevt = a.idevt))
+ || ' ' || (SELECT count(*) || ' ' || coalesce(max(idevt), 0) FROM events)
+ || ' ' || (SELECT count(*) FROM (SELECT numero, first,
+         lag(numero) OVER w AS pn, lag(last) OVER w AS pl
+         FROM lots WINDOW w AS (ORDER BY numero)) l
+         WHERE pn IS NOT NULL AND (numero <> pn + 1 OR first <> pl + 1));
+SQL
+}
+
+# The acknowledgements that came since the last check, against the
+# database: present with their digest and Client-Id; IDEvt 1..max
+# without a gap; the lots following each other.  "" when all hold.
+crash_check_new()
+{
+	_n=$(crash_acks)
+	[ "$_n" -gt "$CRASH_CHECKED" ] || return 0
+	sed -n "$((CRASH_CHECKED + 1)),${_n}p" "$T/acks" > "$T/acks.new"
+	_r=$(crash_sql "$T/acks.new" 2>&1) || { echo "database: $_r"; return 1; }
+	set -- $_r
+	CRASH_CHECKED=$_n
+	[ "$1" = 0 ] || { echo "$1 acknowledged events missing or with another digest"; return 1; }
+	[ "$2" = 0 ] || { echo "$2 Client-Ids not naming the IDEvt acknowledged"; return 1; }
+	[ "$3" = "$4" ] || { echo "IDEvt 1..$4 with $3 events: a gap"; return 1; }
+	[ "$5" = 0 ] || { echo "$5 lots not following the one before"; return 1; }
+	return 0
+}
+
+# An export of the last sealed events, in the background, cut or not by
+# the next kill.
+crash_export_start()
+{
+	_last=$(suite_psql "SELECT coalesce(max(l.last), 0) FROM lots l JOIN lot_seals USING (numero)" 2>/dev/null)
+	[ -n "$_last" ] && [ "$_last" -gt 0 ] || return 0
+	_from=$(( _last > 300 ? _last - 300 : 1 ))
+	read_curl --max-time 20 -o "$T/export.tar" -w '%{http_code}' \
+	    "$CFJL_URL/v1/export?from=$_from&to=$_last" >"$T/export.code" 2>/dev/null &
+	CRASH_EXPORT=$!
+}
+
+# The export finished: a whole bundle verifies, a cut one is refused.
+crash_export_end()
+{
+	[ -n "${CRASH_EXPORT:-}" ] || return 0
+	wait "$CRASH_EXPORT"; _rc=$?
+	CRASH_EXPORT=""
+	"$VERIFY" -t "$P/trust.pem" "$T/export.tar" >"$T/export.verify" 2>&1
+	_v=$?
+	if [ $_rc -eq 0 ] && [ "$(cat "$T/export.code")" = 200 ]; then
+		[ $_v -eq 0 ] || { echo "a whole export does not verify:"; grep -E 'FAIL|ERROR' "$T/export.verify" | head -n 5; return 1; }
+		CRASH_EXPORTS=$((CRASH_EXPORTS + 1))
+	elif [ -s "$T/export.tar" ] && [ "$(cat "$T/export.code")" = 200 ]; then
+		[ $_v -ne 0 ] || { echo "a cut export verified"; return 1; }
+		CRASH_CUT=$((CRASH_CUT + 1))
+	fi
+	return 0
+}
+
+# Stop the load (pending requests are finished first), wait until every
+# lot is sealed, and check everything.  Prints the verdict line.
+crash_finish()
+{
+	kill "$CRASH_LG" 2>/dev/null
+	_n=0
+	while kill -0 "$CRASH_LG" 2>/dev/null && [ $_n -lt 600 ]; do sleep 0.1; _n=$((_n + 1)); done
+	wait "$CRASH_LG"; _lgrc=$?
+	CRASH_LG=""
+	t_eq "the load generator found every answer right" "$_lgrc" 0
+	[ "$_lgrc" -eq 0 ] || { cat "$T/loadgen.err" | head -n 20; }
+	t_log "# loadgen: $(cat "$T/loadgen.json")"
+	crash_alive > "$T/why" 2>&1
+	t_eq "every daemon alive and confined at the end$(tr '\n' ' ' < "$T/why")" "$?" 0
+	crash_check_new > "$T/why" 2>&1 ||
+	    t_fail "last acknowledgements: $(cat "$T/why")"
+
+	# The whole file again, once everything is quiet.
+	_r=$(crash_sql "$T/acks" 2>&1)
+	set -- $_r
+	M=$(crash_acks)
+	t_eq "every acknowledged IDEvt stored with its digest" "$1" 0
+	t_eq "every Client-Id names the IDEvt acknowledged for it" "$2" 0
+	t_eq "IDEvt 1..$4 without a gap" "$3" "$4"
+	t_eq "no IDEvt acknowledged twice" \
+	    "$(cut -d' ' -f1 "$T/acks" | sort -n | uniq -d | head -n 3)" ""
+	t_eq "the lots follow each other" "$5" 0
+	CRASH_LOST=$1
+	CRASH_MAX=$4
+
+	# Every event sealed, then one export of everything.
+	_n=0
+	while [ $_n -lt 300 ]; do
+		_s=$(suite_psql "SELECT count(*) FROM lots l LEFT JOIN lot_seals s USING (numero) WHERE s.numero IS NULL")
+		_l=$(suite_psql "SELECT coalesce(max(last), 0) FROM lots")
+		[ "$_s" = 0 ] && [ "$_l" = "$CRASH_MAX" ] && break
+		sleep 0.1; _n=$((_n + 1))
+	done
+	t_eq "every event closed into a sealed lot" "$_s $_l" "0 $CRASH_MAX"
+	# Everything, or the last CRASH_EXPORT_MAX events (the soak's
+	# millions would take cfjl-verify -k a long while to decrypt).
+	_from=1
+	[ -n "${CRASH_EXPORT_MAX:-}" ] && [ "$CRASH_MAX" -gt "$CRASH_EXPORT_MAX" ] &&
+	    _from=$((CRASH_MAX - CRASH_EXPORT_MAX + 1))
+	_c=$(read_curl --max-time 300 -o "$T/all.tar" -w '%{http_code}' \
+	    "$CFJL_URL/v1/export?from=$_from&to=$CRASH_MAX")
+	t_eq "export of IDEvt $_from..$CRASH_MAX" "$_c" 200
+	"$VERIFY" -t "$P/trust.pem" -k "$P/regulator.key" -o "$T/plain" \
+	    "$T/all.tar" >"$T/all.verify" 2>&1
+	_rc=$?
+	t_eq "cfjl-verify -k: every lot chains and verifies, every event decrypts" "$_rc" 0
+	[ $_rc -eq 0 ] || grep -E 'FAIL|ERROR' "$T/all.verify" | head -n 10
+	# The decrypted traces are what was acknowledged, digest for digest.
+	(cd "$T/plain" && sha256sum -- *.xml) |
+	    awk '{ f = $2; sub(/\.xml$/, "", f); print f + 0, $1 }' |
+	    LC_ALL=C sort -k1,1 > "$T/plain.sum"
+	# The export holds whole lots: every acknowledgement from $_from on.
+	awk -v f="$_from" '$1 >= f { print $1, $2 }' "$T/acks" |
+	    LC_ALL=C sort -k1,1 > "$T/acks.sum"
+	_want=$(wc -l < "$T/acks.sum")
+	_ok=$(LC_ALL=C join "$T/acks.sum" "$T/plain.sum" | awk '$2 == $3' | wc -l)
+	t_eq "every acknowledged trace exported decrypts to its digest ($_want)" "$_ok" "$_want"
+	CRASH_LOST=$(( CRASH_LOST + _want - _ok ))
+
+	# The journal: the current file closed and sealed, the chain whole.
+	crash_journal_close
+	"$VERIFY" journal -t "$P/trust.pem" "$SUITE/journal" >"$T/journal.verify" 2>&1
+	_rc=$?
+	t_eq "cfjl-verify journal: the journal verifies" "$_rc" 0
+	[ $_rc -eq 0 ] || grep -E 'FAIL|ERROR' "$T/journal.verify" | head -n 10
+	t_ok "no daemon killed by its seccomp filter" suite_no_sigsys
+	CRASH_UNJOURNALED=$(crash_lots_journaled)
+}
+
+# cfjlctl journal close, and wait for the closed file's seal.
+crash_journal_close()
+{
+	_o=$("$CTL" -s "$SUITE/run" journal close 2>&1)
+	t_match "journal close" "$_o" "^closed "
+	_f=$(printf '%s' "$_o" | sed -n 's/^closed \([0-9]*\)\.log.*/\1/p')
+	_n=100
+	while ! grep -q '<Signature Algorithm="CMS">' "$SUITE/journal/$_f.xml" 2>/dev/null &&
+	    [ $_n -gt 0 ]; do
+		sleep 0.1; _n=$((_n - 1))
+	done
+}
+
+# crash_try NAME: one deposit with curl, a Client-Id of its own:
+# "HTTP-code Retry-After status" ("-" for what is absent).
+crash_try()
+{
+	suite_sample CPTEALIM > "$T/try.xml"
+	: > "$T/try.head"; : > "$T/try.body"
+	set -- "$(printf '%s' "$1" | tr -c 'A-Za-z0-9.-' '-')"
+	_c=$(dep_curl --max-time 15 -H 'Content-Type: application/xml' \
+	    -H "Client-Id: try-$1" --data-binary @"$T/try.xml" \
+	    -D "$T/try.head" -o "$T/try.body" -w '%{http_code}' \
+	    "$CFJL_URL/v1/events" 2>/dev/null)
+	_ra=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' "$T/try.head")
+	_st=$(sed -n 's/^{"status":"\([A-Z_]*\)".*/\1/p' "$T/try.body")
+	echo "${_c:-000} ${_ra:--} ${_st:--}"
+}
+
+# The sum of VmRSS (kB) of every process of the four daemons.
+crash_rss()
+{
+	for _d in $SUITE_DAEMONS; do
+		_pid=$(suite_pid "$_d")
+		for _p in $_pid $(suite_descendants "$_pid"); do
+			sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$_p/status" 2>/dev/null
+		done
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# crash_outage WHAT SECONDS: while a resource is gone (the caller took
+# it away), for SECONDS: deposits are refused with 503 and Retry-After,
+# nothing is acknowledged (unless ACKS_ALLOWED is set: sealing stops but
+# deposits go on), a reader is still served, memory stays bounded.
+crash_outage()
+{
+	_what=$1
+	sleep 1		# what was in flight is answered
+	_a=$(crash_acks)
+	_rss0=$(crash_rss)
+	_i=0; _seen=""
+	_end=$(( $(date +%s) + $2 ))
+	while [ "$(date +%s)" -lt $_end ]; do
+		_i=$((_i + 1))
+		_seen="$_seen$(crash_try "$_what-$_i")
+"
+		sleep 0.3
+	done
+	_rss1=$(crash_rss)
+	if [ -z "${ACKS_ALLOWED:-}" ]; then
+		t_eq "$_what: nothing acknowledged meanwhile" "$(crash_acks)" "$_a"
+		t_eq "$_what: every deposit answered 503 with Retry-After, CFJL_UNAVAILABLE" \
+		    "$(printf '%s' "$_seen" | awk '!($1 == 503 && $2 >= 1 && $3 == "CFJL_UNAVAILABLE")' | sort | uniq -c | head -n 3)" ""
+	else
+		t_ok "$_what: deposits still acknowledged" test "$(crash_acks)" -gt "$_a"
+		t_eq "$_what: every deposit answered 201" \
+		    "$(printf '%s' "$_seen" | awk '$1 != 201' | head -n 3)" ""
+	fi
+	_c=$(read_curl --max-time 5 -o "$T/status.json" -w '%{http_code}' "$CFJL_URL/v1/status")
+	t_eq "$_what: a reader is still served" "$_c" 200
+	t_log "# $_what: RSS of the daemons $_rss0 kB before, $_rss1 kB after $2 s"
+	t_ok "$_what: memory bounded (RSS grew by less than 16 MB)" \
+	    test $(( _rss1 - _rss0 )) -lt 16384
+}
+
+# crash_recovers WHAT: deposits acknowledged again within 20 s, nothing
+# restarted by hand.
+crash_recovers()
+{
+	_a=$(crash_acks)
+	_n=0
+	while [ "$(crash_acks)" -le "$_a" ] && [ $_n -lt 200 ]; do sleep 0.1; _n=$((_n + 1)); done
+	t_ok "$1: deposits acknowledged again, by themselves ($((_n / 10)) s)" test "$(crash_acks)" -gt "$_a"
+	_r=$(crash_try "$1-after")
+	t_match "$1: a deposit after it: 201" "$_r" '^201 - CFJL_OK$'
+	t_ok "every daemon alive and confined" crash_alive
+}
+
+# crash_supervise DAEMON: start it again a second after it stopped, as
+# its service unit does (Restart=on-failure, RestartSec=1s), until
+# crash_unsupervise.
+crash_supervise()
+{
+	touch "$T/supervise"
+	(
+		while [ -e "$T/supervise" ]; do
+			_pid=$(suite_pid "$1")
+			if ! crash_running "$_pid"; then
+				echo "$(date +%T) $1 is gone: started again" >> "$T/supervise.log"
+				rm -f "$SUITE/run/$1.pid"
+				suite_start "$1" >> "$T/supervise.log" 2>&1
+			fi
+			sleep 1
+		done
+	) &
+	CRASH_SUPERVISOR=$!
+}
+
+crash_unsupervise()
+{
+	rm -f "$T/supervise"
+	wait "$CRASH_SUPERVISOR" 2>/dev/null
+}
+
+# Every closed lot has its "lot N closed" record in the journal: the
+# records a daemon could not hand to auditd were kept and sent later.
+# Prints the lots without one.
+crash_lots_journaled()
+{
+	suite_psql "SELECT numero FROM lots ORDER BY numero" > "$T/lots.db"
+	cat "$SUITE"/journal/*.log 2>/dev/null |
+	    sed -n 's/.*"event":"deposit".*"details":"lot \([0-9]*\) closed:.*/\1/p' |
+	    sort -n -u > "$T/lots.journal"
+	comm -23 "$T/lots.db" "$T/lots.journal" | tr '\n' ' '
+}
