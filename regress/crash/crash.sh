@@ -48,6 +48,14 @@ crash_setup()
 	_n=100
 	while [ ! -s "$T/acks" ] && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
 	[ -s "$T/acks" ] || { echo "crash: no deposit acknowledged"; cat "$T/loadgen.err"; return 1; }
+	# An export proves its end by the vault's newest checkpoint, sealed
+	# in the vault's first seconds: the tests export from then on.
+	_n=150
+	until [ "$(read_curl -o /dev/null -w '%{http_code}' \
+	    "$CFJL_URL/v1/checkpoint" 2>/dev/null)" = 200 ] || [ $_n -le 0 ]; do
+		sleep 0.1; _n=$((_n - 1))
+	done
+	[ $_n -gt 0 ] || { echo "crash: no checkpoint sealed"; return 1; }
 }
 
 crash_lg_stop()
