@@ -83,6 +83,7 @@ main(int argc, char *argv[])
 		/* A daemon that cut us at accept may be gone before we write. */
 		if (errno == EPIPE || errno == ECONNRESET) {
 			printf("closed\n");
+			imsg_clear(&ibuf);
 			return 0;
 		}
 		err(1, "send");
