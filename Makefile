@@ -26,8 +26,14 @@ test: all
 	$(MAKE) -C regress all
 	regress/run
 
+# Every fuzz harness for FUZZ_TIME seconds (600) over its corpus; what
+# it finds goes to fuzz/work/, a crash to fuzz/crash-* (then: fix it,
+# and add the input to fuzz/corpus/<harness>/).  make test runs each for
+# a few seconds.
+FUZZ_TIME ?= 600
 fuzz:
-	$(MAKE) -C fuzz
+	$(MAKE) -C fuzz all
+	$(MAKE) -C fuzz run FUZZ_TIME=$(FUZZ_TIME)
 
 bench: all
 	bench/run $(if $(QUICK),-q)

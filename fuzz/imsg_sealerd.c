@@ -35,6 +35,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	strlcpy(env->sealer.hsm.module, "/nonexistent/libsofthsm2.so",
 	    sizeof(env->sealer.hsm.module));
 	strlcpy(env->sealer.hsm.token, "cfjl", sizeof(env->sealer.hsm.token));
+	env->module_awaited = 1;
+	watch_start();
 	drive_peer(&speer, "stored");
 	drive_peer(&apeer, "auditd");
 	return 0;
