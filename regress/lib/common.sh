@@ -110,3 +110,7 @@ t_done()
 # memory then carries the sanitizers' shadow and redzones, and it runs
 # several times slower.
 t_sanitized() { ldd "$1" 2>/dev/null | grep -q 'libasan'; }
+
+# Leaks of libraries not ours, known and listed (mk/lsan.supp).
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP/mk/lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS
