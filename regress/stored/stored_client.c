@@ -421,6 +421,8 @@ sealer_accept(int lfd)
 
 	if ((fd = accept(lfd, NULL, NULL)) == -1)
 		err(2, "accept");
+	/* What the stored that went away left in the buffers goes. */
+	imsg_clear(&ibuf);
 	imsg_init(&ibuf, fd);
 	if (get(&imsg, 0) != IMSG_HELLO) {
 		close(fd);
