@@ -1,8 +1,9 @@
 #!/bin/sh
 # Every fuzz harness of fuzz/ that no other test runs (the verifier's
-# are in verify.t, the message reader's and imsg's in the fuzz-smoke.t
-# of common/ and imsg/): each is built, has a seed corpus, replays every
-# input of it, then is fuzzed for FUZZ_TIME seconds (8), two at a time;
+# bundle, lot and journal readers are in verify.t, the message reader's
+# and imsg's in the fuzz-smoke.t of common/ and imsg/): each is built,
+# has a seed corpus, replays every input of it, then is fuzzed for
+# FUZZ_TIME seconds (8), two at a time;
 # any crash, leak, sanitizer report or timeout fails.  The seeds that
 # fuzz/lib/mkseeds.c writes must be those committed: a change of
 # common/proto.h shows here.
@@ -17,7 +18,11 @@ clang -fsanitize=fuzzer,address,undefined -o "$T/t" "$T/t.c" >/dev/null 2>&1 ||
     t_skip "clang has no libFuzzer (-fsanitize=fuzzer)"
 
 harnesses=$(cd "$FUZZ" && for f in *.c; do
-	case $f in verify_*|msg_dispatch.c|imsg_read.c) ;; *) echo "${f%.c}" ;; esac
+	case $f in
+	verify_bundle.c|verify_lot.c|verify_journal.c) ;;
+	msg_dispatch.c|imsg_read.c) ;;
+	*) echo "${f%.c}" ;;
+	esac
 done)
 t_ok "build every harness" make -s -j2 -C "$FUZZ" $harnesses build/mkseeds
 
