@@ -7,7 +7,8 @@
  *	mkseeds corpusdir [samplesdir]
  *
  * writes corpusdir/<harness>/<name> for imsg_frontd, imsg_stored,
- * imsg_sealerd, imsg_auditd, imsg_audit, imsg_cfjlctl and control.
+ * imsg_sealerd, imsg_auditd, imsg_audit, imsg_cfjlctl, control and
+ * peer_hello.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -431,12 +432,25 @@ cfjlctl_seeds(void)
 	seed_write(&s, "imsg_cfjlctl", "reply-nul");
 }
 
-/* A request as cfjlctl frames it on the socket (no pid: reproducible). */
+/* One message as it goes on a socket (no pid: reproducible). */
+static void
+seed_frame(struct seed *s, uint32_t type, const void *p, size_t len)
+{
+	struct imsg_hdr		 h;
+
+	memset(&h, 0, sizeof(h));
+	h.type = type;
+	h.len = IMSG_HEADER_SIZE + len;
+	seed_add(s, &h, sizeof(h));
+	if (len > 0)
+		seed_add(s, p, len);
+}
+
+/* A request as cfjlctl frames it on the socket. */
 static void
 ctl_frame(struct seed *s, const char *cmd, const char *a1, const char *a2,
     uint32_t version)
 {
-	struct imsg_hdr		 h;
 	struct ctl_request	 req;
 
 	memset(&req, 0, sizeof(req));
@@ -444,11 +458,48 @@ ctl_frame(struct seed *s, const char *cmd, const char *a1, const char *a2,
 	strlcpy(req.command, cmd, sizeof(req.command));
 	strlcpy(req.arg1, a1, sizeof(req.arg1));
 	strlcpy(req.arg2, a2, sizeof(req.arg2));
+	seed_frame(s, IMSG_CTL_REQUEST, &req, sizeof(req));
+}
+
+/* The HELLO a daemon says when it connects. */
+static void
+hello_frame(struct seed *s, const char *name, uint32_t version)
+{
+	struct proto_hello	 h;
+
 	memset(&h, 0, sizeof(h));
-	h.type = IMSG_CTL_REQUEST;
-	h.len = IMSG_HEADER_SIZE + sizeof(req);
-	seed_add(s, &h, sizeof(h));
-	seed_add(s, &req, sizeof(req));
+	h.version = version;
+	strlcpy(h.name, name, sizeof(h.name));
+	seed_frame(s, IMSG_HELLO, &h, sizeof(h));
+}
+
+static void
+peer_seeds(void)
+{
+	struct seed		 s = { 0 };
+	struct lot_get		 lg;
+	struct audit_record	 r;
+
+	memset(&lg, 0, sizeof(lg));
+	lg.reqid = 1;
+	lg.lot = 7;
+	memset(&r, 0, sizeof(r));
+	r.id = 1;
+	strlcpy(r.event, "deposit", sizeof(r.event));
+	strlcpy(r.outcome, "ok", sizeof(r.outcome));
+	hello_frame(&s, "frontd", CFJL_PROTO_VERSION);
+	seed_frame(&s, IMSG_LOT_GET, &lg, sizeof(lg));
+	seed_write(&s, "peer_hello", "frontd-lot");
+	hello_frame(&s, "stored", CFJL_PROTO_VERSION);
+	seed_frame(&s, IMSG_AUDIT, &r, sizeof(r));
+	seed_write(&s, "peer_hello", "stored-audit");
+	hello_frame(&s, "frontd", CFJL_PROTO_VERSION + 1);
+	seed_write(&s, "peer_hello", "version");
+	hello_frame(&s, "sealerd", CFJL_PROTO_VERSION);
+	seed_frame(&s, IMSG_LOT_GET, &lg, sizeof(lg));
+	seed_write(&s, "peer_hello", "not-allowed");
+	seed_frame(&s, IMSG_LOT_GET, &lg, sizeof(lg));
+	seed_write(&s, "peer_hello", "no-hello");
 }
 
 static void
@@ -497,5 +548,6 @@ main(int argc, char *argv[])
 	audit_seeds();
 	cfjlctl_seeds();
 	control_seeds();
+	peer_seeds();
 	return 0;
 }
