@@ -95,7 +95,11 @@ xmlsec_verify(const char *file, const char *ca)
 	return ok ? 0 : -1;
 }
 
-/* Every way out frees it, so that a sanitizer build sees no leak. */
+/*
+ * Every way out frees it, so that a sanitizer build sees no leak: at
+ * exit, by a handler registered once the PKCS#11 module is loaded (it
+ * must run before the module's own exit handlers), or before a return.
+ */
 static struct sealer	 test_sealer;
 static int		 test_sealer_set;
 
@@ -104,6 +108,7 @@ test_sealer_free(void)
 {
 	if (!test_sealer_set)
 		return;
+	test_sealer_set = 0;
 	tsa_close(&test_sealer.tsa);
 	hsm_free(&test_sealer.hsm);
 }
@@ -123,8 +128,13 @@ sealer_setup(struct sealer *s, const char *conffile, int open)
 		errx(1, "tsa: %s", e);
 	config_free(conf);
 	test_sealer_set = 1;
-	if (open && seal_hsm_ready(s) == -1)
-		errx(1, "HSM: %s", s->hsm.err);
+	if (open && seal_hsm_ready(s) == -1) {
+		strlcpy(e, s->hsm.err, sizeof(e));
+		test_sealer_free();
+		errx(1, "HSM: %s", e);
+	}
+	if (open)
+		atexit(test_sealer_free);
 }
 
 /* n chained lots of 1, 2, ... events; each one verified. */
@@ -209,7 +219,6 @@ main(int argc, char *argv[])
 	char		*status;
 	int		 ch, fd, rc, clk, i;
 
-	atexit(test_sealer_free);
 	log_init(1, 2, LOG_DAEMON);
 	log_procinit("seal_test");
 	while ((ch = getopt(argc, argv, "+c:f:")) != -1) {
@@ -236,12 +245,13 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(argv[0], "open") == 0) {
 		sealer_setup(&test_sealer, conffile, 0);
-		if (seal_hsm_ready(&test_sealer) == -1) {
+		rc = seal_hsm_ready(&test_sealer);
+		if (rc == -1)
 			printf("HSM unavailable: %s\n", test_sealer.hsm.err);
-			return 1;
-		}
-		printf("HSM open\n");
-		return 0;
+		else
+			printf("HSM open\n");
+		test_sealer_free();
+		return rc == -1;
 	}
 	if (strcmp(argv[0], "clock") == 0) {
 		sealer_setup(&test_sealer, conffile, 0);
@@ -251,6 +261,7 @@ main(int argc, char *argv[])
 		    test_sealer.tsa.clock.maxerror_us,
 		    test_sealer.tsa.clock.esterror_us,
 		    rc == 0 ? "stamping" : "refusing");
+		test_sealer_free();
 		return 0;
 	}
 	if (strcmp(argv[0], "serials") == 0 && argc == 2) {
@@ -258,6 +269,7 @@ main(int argc, char *argv[])
 		for (i = 0; i < atoi(argv[1]); i++)
 			printf("%" PRIu64 "\n",
 			    serial_next(&test_sealer.tsa.serial));
+		test_sealer_free();
 		return 0;
 	}
 	sealer_setup(&test_sealer, conffile, 1);
