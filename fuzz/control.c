@@ -44,14 +44,16 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct cfjl_control_conf	 cc;
-	char				 dir[] = "/tmp/cfjl-fuzz-ctl.XXXXXX";
+	char				 dir[] =
+					    "/tmp/cfjl-fuzz-ctl.XXXXXX";
 
 	drive_init("control");
 	audit_init_local("fuzz", control_sink);
 	if (mkdtemp(dir) == NULL)
 		abort();
 	memset(&cc, 0, sizeof(cc));
-	strlcpy(cc.technical_group, "cfjl-fuzz-none", sizeof(cc.technical_group));
+	strlcpy(cc.technical_group, "cfjl-fuzz-none",
+	    sizeof(cc.technical_group));
 	control_init(dir, "fuzz", &cc, control_fuzz_handler);
 	return 0;
 }

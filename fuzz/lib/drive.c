@@ -83,7 +83,7 @@ drive(const struct drive_target *t, size_t nt, const uint8_t *data,
 			len = size;
 		imsg.hdr.len = IMSG_HEADER_SIZE + len;
 		imsg.fd = (flags & 1) ? drive_fd(data, len) : -1;
-		/* Its own allocation, as imsg_get() makes: ASan sees the end. */
+		/* A copy of its own, as imsg_get() makes: ASan sees its end. */
 		if (len > 0) {
 			if ((imsg.data = malloc(len)) == NULL)
 				abort();

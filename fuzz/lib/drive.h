@@ -26,8 +26,8 @@ struct peer;
 
 struct drive_target {
 	const struct msg_table	*table;
-	unsigned int		 from;		/* MSG_* bit it hears from */
-	void			*arg;		/* handed to the handlers */
+	unsigned int		 from;	/* MSG_* bit it hears from */
+	void			*arg;	/* handed to the handlers */
 	/* After each message handled (the event loop's turn); may be NULL. */
 	void			(*turn)(void *arg);
 	/* The link was dropped on a protocol error; may be NULL. */
