@@ -86,7 +86,7 @@ usage(void)
 	    "\t[-h host] [-c conns] [-d depth] [-b batch] [-t seconds] "
 	    "[-n events]\n"
 	    "\t[-r events/s] [-I idle-conns [-R ready-file]] [-L label] "
-	    "[-M poll-ms] [-S addrs] [-O oper] [-V vault] [-x] [-N]\n");
+	    "[-M poll-ms] [-S addrs] [-O oper] [-V vault] [-x] [-N] [-T]\n");
 	exit(2);
 }
 
@@ -467,7 +467,7 @@ main(int argc, char *argv[])
 	o.seconds = 10;
 	o.oper = 48;
 	o.vault = 1;
-	while ((ch = getopt(argc, argv, "a:b:c:d:e:h:I:k:L:M:n:NO:p:r:R:s:S:t:V:x"))
+	while ((ch = getopt(argc, argv, "a:b:c:d:e:h:I:k:L:M:n:NO:p:r:R:s:S:t:TV:x"))
 	    != -1) {
 		switch (ch) {
 		case 'a':
@@ -499,6 +499,9 @@ main(int argc, char *argv[])
 			break;
 		case 'x':
 			lg_check_digest = 0;
+			break;
+		case 'T':
+			client_stomp = 1;
 			break;
 		case 'b':
 			o.batch = strtonum(optarg, 0, LG_BATCH_MAX, &errstr);
@@ -563,6 +566,8 @@ main(int argc, char *argv[])
 	if (optind != argc || o.port == NULL || (o.idle == 0 &&
 	    o.samples == NULL))
 		usage();
+	if (client_stomp && (o.batch > 0 || o.idle))
+		fatalx("-T: the queue front takes one trace a SEND");
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, lg_sig);

@@ -96,6 +96,7 @@ void	 client_send(struct lg_conn *, struct lg_req *);
 void	 client_get(struct lg_conn *, const char *path, int kind,
 	    uint64_t now);
 uint64_t lg_now(void);
+extern int client_stomp;	/* -T: deposits over the queue front */
 
 /* check.c */
 struct lg_stats {

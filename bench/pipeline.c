@@ -32,7 +32,8 @@
 #include "loadgen.h"
 #include "log.h"
 #include "pgbatch.h"
-#include "stored.h"
+#include "crypt.h"
+#include "tracenum.h"
 #include "trace.h"
 
 #define PIPE_POOL	4096

@@ -38,11 +38,18 @@ static char			 client_host[256];
 static unsigned int		 client_spread;	/* source addresses */
 static unsigned int		 client_next;
 static uint64_t			 client_run;	/* Client-Ids never repeat */
+int				 client_stomp;	/* the queue front, not HTTP */
+
+#define STOMP_HELLO	"CONNECT\naccept-version:1.2\nhost:vault\n\n\0" \
+			"SUBSCRIBE\nid:a\ndestination:/queue/events.out\n\n\0"
 
 static void	 client_grow(char **, size_t *, size_t);
 static int	 client_write(struct lg_conn *);
 static int	 client_read(struct lg_conn *, uint64_t);
 static int	 client_parse(struct lg_conn *, uint64_t);
+static int	 client_parse_stomp(struct lg_conn *, uint64_t);
+static int	 client_answer(struct lg_conn *, int, const char *, size_t,
+		    uint64_t);
 static void	 client_fail_all(struct lg_conn *, const char *);
 
 uint64_t
@@ -131,6 +138,12 @@ client_connect(struct lg_conn *c)
 	c->inlen = c->outlen = c->outoff = 0;
 	c->close_after = 0;
 	c->want_out = 1;
+	if (client_stomp) {
+		/* Answers come on the subscription, in the order sent. */
+		client_grow(&c->out, &c->outcap, sizeof(STOMP_HELLO));
+		memcpy(c->out, STOMP_HELLO, sizeof(STOMP_HELLO) - 1);
+		c->outlen = sizeof(STOMP_HELLO) - 1;
+	}
 	if (connect(c->fd, client_ai->ai_addr, client_ai->ai_addrlen) == -1 &&
 	    errno != EINPROGRESS)
 		fatal("connect");
@@ -177,6 +190,16 @@ client_send(struct lg_conn *c, struct lg_req *r)
 	SHA256((unsigned char *)r->body, r->bodylen, md);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	if (client_stomp)
+		n = snprintf(head, sizeof(head),
+		    "SEND\ndestination:/queue/events.in\n"
+		    "content-type:application/xml\n"
+		    "content-length:%zu\n"
+		    "client-id:lg-%016llx-%llu\n"
+		    "digest-algo:SHA-256\ndigest:%s\n\n",
+		    r->bodylen, (unsigned long long)client_run,
+		    (unsigned long long)++cid, hex);
+	else
 	n = snprintf(head, sizeof(head),
 	    "POST %s HTTP/1.1\r\n"
 	    "Host: %s\r\n"
@@ -192,6 +215,10 @@ client_send(struct lg_conn *c, struct lg_req *r)
 	memcpy(c->out + c->outlen, head, n);
 	memcpy(c->out + c->outlen + n, r->body, r->bodylen);
 	c->outlen += n + r->bodylen;
+	if (client_stomp) {
+		client_grow(&c->out, &c->outcap, c->outlen + 1);
+		c->out[c->outlen++] = '\0';
+	}
 	TAILQ_INSERT_TAIL(&c->reqs, r, entry);
 	c->inflight++;
 	c->want_out = 1;
@@ -281,6 +308,8 @@ client_parse(struct lg_conn *c, uint64_t now)
 	size_t		 hlen, blen, off = 0;
 	int		 status, closing;
 
+	if (client_stomp)
+		return client_parse_stomp(c, now);
 	while (off < c->inlen) {
 		end = memmem(c->in + off, c->inlen - off, "\r\n\r\n", 4);
 		if (end == NULL) {
@@ -335,6 +364,85 @@ client_parse(struct lg_conn *c, uint64_t now)
 			c->close_after = 1;
 			return -1;
 		}
+	}
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+	}
+	return 0;
+}
+
+/* The answer to the oldest request in flight. */
+static int
+client_answer(struct lg_conn *c, int status, const char *body, size_t len,
+    uint64_t now)
+{
+	struct lg_req	*r;
+
+	if ((r = TAILQ_FIRST(&c->reqs)) == NULL) {
+		check_error("answer to no request");
+		return -1;
+	}
+	TAILQ_REMOVE(&c->reqs, r, entry);
+	c->inflight--;
+	c->answers++;
+	check_answer(r, status, body, len, now);
+	lg_req_free(r);
+	return 0;
+}
+
+/*
+ * STOMP frames: a MESSAGE is the answer to the oldest SEND (201), an
+ * ERROR a refusal with its status, then the server closes.  CONNECTED,
+ * RECEIPT and heart-beats carry nothing to check.
+ */
+static int
+client_parse_stomp(struct lg_conn *c, uint64_t now)
+{
+	char		*head, *end, *p, *nul;
+	size_t		 hlen, blen, off = 0;
+	int		 status;
+
+	while (off < c->inlen) {
+		if (c->in[off] == '\n') {
+			off++;
+			continue;
+		}
+		head = c->in + off;
+		if ((end = memmem(head, c->inlen - off, "\n\n", 2)) == NULL) {
+			if (c->inlen - off > CLIENT_HEAD_MAX) {
+				check_error("frame head too long");
+				return -1;
+			}
+			break;
+		}
+		hlen = end + 2 - head;
+		blen = (size_t)-1;
+		status = 0;
+		for (p = (char *)memchr(head, '\n', hlen) + 1; p < end;
+		    p = (char *)memchr(p, '\n', end + 1 - p) + 1) {
+			if (strncmp(p, "content-length:", 15) == 0)
+				blen = strtoull(p + 15, NULL, 10);
+			else if (strncmp(p, "status:", 7) == 0)
+				status = atoi(p + 7);
+		}
+		if (blen == (size_t)-1) {
+			if ((nul = memchr(end + 2, '\0', c->inlen - off - hlen))
+			    == NULL)
+				break;
+			blen = nul - (end + 2);
+		}
+		if (c->inlen - off < hlen + blen + 1)
+			break;
+		if (strncmp(head, "MESSAGE\n", 8) == 0) {
+			if (client_answer(c, 201, head + hlen, blen, now) == -1)
+				return -1;
+		} else if (strncmp(head, "ERROR\n", 6) == 0) {
+			client_answer(c, status, head + hlen, blen, now);
+			c->close_after = 1;
+			return -1;
+		}
+		off += hlen + blen + 1;
 	}
 	if (off > 0) {
 		memmove(c->in, c->in + off, c->inlen - off);

@@ -20,6 +20,8 @@ static char	*entry_slurp(struct tar *, struct tar_entry *, size_t,
 static void	 entry_certs(struct bundle *, struct tar *, struct tar_entry *);
 static int	 entry_lot(struct vctx *, struct bundle *, struct tar *,
 		    struct tar_entry *, uint64_t);
+static int	 entry_paths(struct bundle *, struct tar *, struct tar_entry *,
+		    uint64_t);
 static int	 u64_cmp(const void *, const void *);
 static int	 entry_event(struct vctx *, struct bundle *, struct tar *,
 		    struct tar_entry *, uint64_t);
@@ -127,9 +129,9 @@ entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
 	lot->file_numero = n;
 	lot->numero = n;
 	strlcpy(lot->path, e->path, sizeof(lot->path));
-	if (b->listed != NULL) {
-		report_fail("%s comes after event files (refused: the lots come "
-		    "first)", e->path);
+	if (b->listed != NULL || b->last_paths != 0) {
+		report_fail("%s comes after %s files (refused: the lots come "
+		    "first)", e->path, b->listed != NULL ? "event" : "paths");
 		return (0);
 	}
 	if (b->seal_pem == NULL || b->tsa_pem == NULL) {
@@ -155,7 +157,7 @@ entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
 	}
 	util_sha256(buf, e->size, lot->raw_sha);
 	/* lotcheck_run() refuses what goes past the bounds, at no cost */
-	if (xmlbound_scan(buf, e->size, &lot_bound, &cnt, why,
+	if (xmlbound_scan(buf, e->size, &lotcheck_bound, &cnt, why,
 	    sizeof(why)) == 0) {
 		if ((more = xmlbound_cost(e->size, &cnt)) > V_PARSE_BUDGET) {
 			report_error("%s: not checked: %zu elements and %zu "
@@ -170,6 +172,35 @@ entry_lot(struct vctx *ctx, struct bundle *b, struct tar *t,
 			cost += work_budget_take(more - cost);
 	}
 	work_lot(b->work, b->nlots - 1, buf, e->size, cost);
+	return (0);
+}
+
+/*
+ * A lot's audit paths: after every lot, before the events, in lot order
+ * (cfjl-export(5)).  The lots' summaries are needed, so the checking
+ * threads are waited for once, at the first one.
+ */
+static int
+entry_paths(struct bundle *b, struct tar *t, struct tar_entry *e,
+    uint64_t n)
+{
+	struct vlot	*lot;
+
+	if (b->listed != NULL || n <= b->last_paths) {
+		report_fail("%s comes %s (refused, the rest of the archive is "
+		    "not read)", e->path, b->listed != NULL ?
+		    "after event files" : "out of lot order or twice");
+		return (-1);
+	}
+	if (b->last_paths == 0)
+		work_sync(b->work);
+	b->last_paths = n;
+	if ((lot = bundle_lot(b, n)) == NULL) {
+		report_fail("%s names no lot of the bundle (refused, the rest "
+		    "of the archive is not read)", e->path);
+		return (-1);
+	}
+	pathcheck_entry(lot, t, e);
 	return (0);
 }
 
@@ -299,6 +330,7 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 		if (e.type == '5') {
 			if (strcmp(e.path, "certs/") != 0 &&
 			    strcmp(e.path, "lots/") != 0 &&
+			    strcmp(e.path, "paths/") != 0 &&
 			    strcmp(e.path, "events/") != 0) {
 				report_fail("entry \"%s\": a directory that is not "
 				    "part of the format (refused; the rest of "
@@ -327,6 +359,12 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 			entry_certs(b, &t, &e);
 		else if (path_number(e.path, "lots/", ".xml", &n) == 0) {
 			if (entry_lot(ctx, b, &t, &e, n) == -1) {
+				b->unlisted = 1;
+				break;
+			}
+		}
+		else if (path_number(e.path, "paths/", ".txt", &n) == 0) {
+			if (entry_paths(b, &t, &e, n) == -1) {
 				b->unlisted = 1;
 				break;
 			}
@@ -376,6 +414,11 @@ bundle_read_fp(struct vctx *ctx, struct bundle *b, const char *path,
 
 	if (b->nlots > 0)
 		qsort(b->lots, b->nlots, sizeof(*b->lots), lot_cmp);
+	for (i = 0; i < b->nlots; i++)
+		if (b->lots[i].paths == 0 && !b->unlisted)
+			report_fail("lot %llu: its audit paths (paths/%012llu.txt)"
+			    " are missing", (unsigned long long)b->lots[i].numero,
+			    (unsigned long long)b->lots[i].file_numero);
 	if (b->nevents > 0)
 		qsort(b->events, b->nevents, sizeof(*b->events), event_cmp);
 	/* fold files present twice into one entry that remembers it */

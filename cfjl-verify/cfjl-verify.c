@@ -22,10 +22,13 @@ static const char	*pass_arg(const char *);
 static __attribute__((__noreturn__)) void
 usage(void)
 {
-	fprintf(stderr, "usage: cfjl-verify [-j] -t trust.pem "
-	    "[-k regulator-key [-p pass]] [-x xsd-dir]\n"
-	    "                   [-o out-dir] bundle ...\n"
-	    "       cfjl-verify journal [-j] -t trust.pem dir\n");
+	fprintf(stderr, "usage: cfjl-verify [-j] -t trust.pem [-C crl.pem] "
+	    "[-k regulator-key [-p pass]]\n"
+	    "                   [-x xsd-dir] [-o out-dir] bundle ...\n"
+	    "       cfjl-verify journal [-j] -t trust.pem [-C crl.pem] dir\n"
+	    "       cfjl-verify prove [-j] -t trust.pem [-C crl.pem] idevt "
+	    "bundle > proof\n"
+	    "       cfjl-verify proof [-j] -t trust.pem [-C crl.pem] file\n");
 	exit(2);
 }
 
@@ -62,18 +65,32 @@ main(int argc, char *argv[])
 	struct vctx	 ctx;
 	struct bundle	*bs;
 	struct stat	 st;
+	FILE		*fp, *proof = NULL;
+	uint64_t	 idevt = 0;
 	size_t		 j;
-	int		 ch, journal = 0, i, rc, nread = 0;
+	const char	*crl_paths[V_CRL_FILES_MAX];
+	int		 ch, journal = 0, prove = 0, check = 0, i, rc;
+	int		 nread = 0, fd, ncrl = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
-	if (argc > 1 && strcmp(argv[1], "journal") == 0) {
+	if (argc > 1 && strcmp(argv[1], "journal") == 0)
 		journal = 1;
+	else if (argc > 1 && strcmp(argv[1], "prove") == 0)
+		prove = 1;
+	else if (argc > 1 && strcmp(argv[1], "proof") == 0)
+		check = 1;
+	if (journal || prove || check) {
 		argv++;
 		argc--;
 	}
-	while ((ch = getopt(argc, argv, journal ? "jt:" :
-	    "jt:k:p:x:o:")) != -1) {
+	while ((ch = getopt(argc, argv, journal || prove || check ? "jt:C:" :
+	    "jt:C:k:p:x:o:")) != -1) {
 		switch (ch) {
+		case 'C':
+			if (ncrl == V_CRL_FILES_MAX)
+				usage();
+			crl_paths[ncrl++] = optarg;
+			break;
 		case 'j':
 			ctx.json = 1;
 			break;
@@ -98,8 +115,17 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (ctx.trust_path == NULL || argc < 1 || (journal && argc != 1))
+	if (ctx.trust_path == NULL || argc < 1 || (journal && argc != 1) ||
+	    (check && argc != 1) || (prove && (argc != 2 ||
+	    util_parse_u64(argv[0], &idevt) == -1 || idevt == 0)))
 		usage();
+	if (prove) {
+		/* The proof goes to standard output, the report to errors. */
+		if ((fd = dup(STDOUT_FILENO)) == -1 ||
+		    (proof = fdopen(fd, "wb")) == NULL ||
+		    dup2(STDERR_FILENO, STDOUT_FILENO) == -1)
+			err(2, "standard output");
+	}
 	if ((ctx.xsd_dir != NULL || ctx.out_dir != NULL) &&
 	    ctx.key_path == NULL) {
 		fprintf(stderr, "cfjl-verify: -x and -o need the regulator "
@@ -113,9 +139,28 @@ main(int argc, char *argv[])
 	bs = xcalloc(argc, sizeof(*bs));
 	if (certs_trust_load(&ctx) == -1)
 		goto done;
+	for (i = 0; i < ncrl; i++)
+		if (revoke_load(&ctx, crl_paths[i]) == -1)
+			goto done;
 	if (journal) {
 		report_scope(argv[0]);
 		journalcheck_run(&ctx, argv[0]);
+		goto done;
+	}
+	if (prove) {
+		report_scope(argv[1]);
+		prove_run(&ctx, idevt, argv[1], proof);
+		goto done;
+	}
+	if (check) {
+		report_scope(argv[0]);
+		if ((fp = fopen(argv[0], "rb")) == NULL) {
+			report_error("cannot open %s: %s", argv[0],
+			    strerror(errno));
+			goto done;
+		}
+		proof_check(&ctx, fp, argv[0]);
+		fclose(fp);
 		goto done;
 	}
 	if (ctx.key_path != NULL && event_key_load(&ctx) == -1)
@@ -159,5 +204,7 @@ done:
 		sk_X509_pop_free(ctx.trust_certs, X509_free);
 	X509_STORE_free(ctx.trust);
 	xadescheck_cleanup();
+	if (proof != NULL && fclose(proof) != 0 && rc == 0)
+		rc = 2;
 	return (rc);
 }

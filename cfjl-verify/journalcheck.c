@@ -355,6 +355,13 @@ jl_cms(struct vctx *ctx, const char *dir, const char *logname,
 		    err);
 		goto done;
 	}
+	if (revoke_check(ctx, sk_X509_value(signers, 0), certs,
+	    (time_t)(when_ms / 1000), err, sizeof(err)) == -1) {
+		report_fail("%s: the signer %s is refused: %s", logname,
+		    certs_name(sk_X509_value(signers, 0), name, sizeof(name)),
+		    err);
+		goto done;
+	}
 	rc = 0;
 done:
 	ERR_clear_error();

@@ -16,13 +16,14 @@
 #define LOT_NS		"urn:cfjl:lot:1"
 #define DSIG_NS		"http://www.w3.org/2000/09/xmldsig#"
 
-const struct xbound lot_bound = { V_LOT_MAX, V_LOT_ELEMENTS, V_LOT_ATTRS,
+const struct xbound lotcheck_bound = { V_LOT_MAX, V_LOT_ELEMENTS, V_LOT_ATTRS,
     V_XML_DEPTH };
 
 static int	 lot_attr(xmlNodePtr, const char *, char *, size_t);
 static int	 lot_attr_u64(xmlNodePtr, const char *, uint64_t *);
 static int	 lot_entry(struct vlot *, xmlNodePtr, struct ventry *);
 static int	 lot_is(xmlNodePtr, const char *, const char *);
+static int	 lotcheck_root(struct vlot *);
 
 static int
 lot_is(xmlNodePtr n, const char *ns, const char *name)
@@ -115,6 +116,11 @@ lot_entry(struct vlot *lot, xmlNodePtr n, struct ventry *e)
 	if (lot_attr(n, "Recu", buf, sizeof(buf)) == -1 ||
 	    util_parse_iso8601_ms(buf, &e->recu_ms) == -1)
 		EFAIL("Recu missing or not a UTC time");
+	/* The depositor's own time, when it sent one: as sent, RFC 3339. */
+	if (xmlHasProp(n, (const xmlChar *)"Horodatage") != NULL &&
+	    (lot_attr(n, "Horodatage", buf, sizeof(buf)) == -1 ||
+	    util_rfc3339(buf) == -1))
+		EFAIL("Horodatage is not an RFC 3339 date-time");
 	{
 		uint8_t	 dep[V_SHA256_LEN + 3];
 
@@ -142,6 +148,32 @@ lot_entry(struct vlot *lot, xmlNodePtr n, struct ventry *e)
 	return (bad ? -1 : 0);
 }
 
+/*
+ * Racine against the entries: the RFC 6962 root over their Empreinte
+ * bytes, in IDEvt order (cfjl-export(5)); 0 if it is, 1 if not.
+ */
+static int
+lotcheck_root(struct vlot *lot)
+{
+	uint8_t		(*leaf)[V_SHA256_LEN], root[V_SHA256_LEN];
+	size_t		 i;
+
+	leaf = xreallocarray(NULL, lot->nentries, sizeof(*leaf));
+	for (i = 0; i < lot->nentries; i++)
+		merkleproof_leaf(lot->entries[i].empreinte, V_SHA256_LEN,
+		    leaf[i]);
+	merkleproof_root((const uint8_t (*)[V_SHA256_LEN])leaf,
+	    lot->nentries, root);
+	free(leaf);
+	if (memcmp(root, lot->racine, V_SHA256_LEN) != 0) {
+		report_fail("lot %llu: Racine is not the Merkle root of its "
+		    "events' Empreinte", (unsigned long long)lot->numero);
+		return (1);
+	}
+	lot->racine_ok = 1;
+	return (0);
+}
+
 void
 lotcheck_run(struct vctx *ctx, struct bundle *b, struct vlot *lot,
     const char *buf, size_t len)
@@ -156,7 +188,7 @@ lotcheck_run(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	uint64_t	 expect;
 
 	lot->numero = lot->file_numero;
-	if (xmlbound_scan(buf, len, &lot_bound, &cnt, why, sizeof(why)) == -1) {
+	if (xmlbound_scan(buf, len, &lotcheck_bound, &cnt, why, sizeof(why)) == -1) {
 		report_fail("lot %llu: %s refused before parsing: %s",
 		    (unsigned long long)lot->numero, lot->path, why);
 		return;
@@ -258,6 +290,26 @@ lotcheck_run(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 				lot->has_precedent = 1;
 			}
 			xmlFree(c);
+		} else if (lot_is(n, LOT_NS, "Racine")) {
+			if (!lot->has_precedent || lot->has_racine ||
+			    lot->nentries > 0) {
+				report_fail("lot %llu: Racine is misplaced or "
+				    "repeated", (unsigned long long)lot->numero);
+				bad++;
+				continue;
+			}
+			c = xmlNodeGetContent(n);
+			if (c == NULL || util_b64_decode((char *)c, prec,
+			    sizeof(prec), &plen) == -1 ||
+			    plen != V_SHA256_LEN) {
+				report_fail("lot %llu: Racine is not a base64 "
+				    "SHA-256", (unsigned long long)lot->numero);
+				bad++;
+			} else {
+				memcpy(lot->racine, prec, V_SHA256_LEN);
+				lot->has_racine = 1;
+			}
+			xmlFree(c);
 		} else if (lot_is(n, LOT_NS, "Evenement")) {
 			if (lot->nentries >= V_LOT_EVENTS_MAX) {
 				bad++;
@@ -332,10 +384,17 @@ lotcheck_run(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		    (unsigned long long)lot->dernier);
 		bad++;
 	}
+	if (!lot->has_racine) {
+		report_fail("lot %llu: Racine (the Merkle root of its events) "
+		    "is missing", (unsigned long long)lot->numero);
+		bad++;
+	} else if (bad == 0)
+		bad += lotcheck_root(lot);
 	lot->parsed = 1;
 	if (bad == 0)
 		report_ok("lot %llu: Id %s, IDEvt %llu to %llu, %zu entries in "
-		    "order", (unsigned long long)lot->numero, lot->id,
+		    "order under their Merkle root",
+		    (unsigned long long)lot->numero, lot->id,
 		    (unsigned long long)lot->premier,
 		    (unsigned long long)lot->dernier, lot->nentries);
 

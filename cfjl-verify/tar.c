@@ -3,8 +3,9 @@
  * USTAR headers, with pax extended headers for long paths or sizes.
  * Nothing is extracted: the caller reads each entry's data in turn and
  * decides from the path alone what it is.  Links, devices and GNU
- * extensions are refused; every header checksum is checked; the archive
- * must end with the two zero blocks, so that a cut is seen.
+ * extensions are refused; every header checksum is checked; padding is
+ * zeros; the archive must end with the two zero blocks, so that a cut
+ * is seen.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -278,20 +279,33 @@ tar_read(struct tar *t, void *buf, size_t len)
 	return (0);
 }
 
-/* Skip what is left of the current entry, and its padding. */
+/*
+ * Skip what is left of the current entry, and its padding, which must
+ * be zeros as every writer leaves it: no byte of an archive is free.
+ */
 int
 tar_skip(struct tar *t)
 {
 	unsigned char	 buf[8192];
-	size_t		 n;
+	size_t		 n, i;
 
-	t->remain += t->pad;
-	t->pad = 0;
 	while (t->remain > 0) {
 		n = t->remain < sizeof(buf) ? t->remain : sizeof(buf);
 		if (tar_fill(t, buf, n) == -1)
 			return (-1);
 		t->remain -= n;
+	}
+	if (t->pad > 0) {
+		if (tar_fill(t, buf, t->pad) == -1)
+			return (-1);
+		for (i = 0; i < t->pad; i++)
+			if (buf[i] != 0) {
+				snprintf(t->err, sizeof(t->err), "the padding "
+				    "before byte %llu is not zeros",
+				    (unsigned long long)t->off);
+				return (-1);
+			}
+		t->pad = 0;
 	}
 	return (0);
 }

@@ -23,6 +23,8 @@
 
 static X509_STORE	*tsa_store(struct vctx *, time_t);
 static int		 tsa_algs(PKCS7 *, char *, size_t);
+static int		 tsa_alg_plain(const X509_ALGOR *);
+static int		 tsa_unsigned(PKCS7 *, STACK_OF(X509) *, X509 *);
 static int		 tsa_essv2(PKCS7_SIGNER_INFO *, char *, size_t);
 
 /*
@@ -138,6 +140,75 @@ tsa_store(struct vctx *ctx, time_t t)
 	return (st);
 }
 
+/* An algorithm's parameters: absent or NULL, nothing else. */
+static int
+tsa_alg_plain(const X509_ALGOR *a)
+{
+	int	 pt;
+
+	X509_ALGOR_get0(NULL, &pt, NULL, a);
+	return (pt == V_ASN1_UNDEF || pt == V_ASN1_NULL);
+}
+
+/*
+ * What the token's signature does not cover, held to the one form a
+ * time-stamping unit writes, so that no byte of it changes unseen:
+ * versions 3 and 1, one digest algorithm (the signer's), plain
+ * parameters, the signer named exactly as its certificate names its
+ * issuer, a signature algorithm of RSA or ECDSA, embedded certificates
+ * from certs/tsa.pem only, no CRL, no unsigned attribute.
+ */
+static int
+tsa_unsigned(PKCS7 *tok, STACK_OF(X509) *tsa, X509 *tsacert)
+{
+	PKCS7_SIGNED		*sd = tok->d.sign;
+	PKCS7_SIGNER_INFO	*si;
+	unsigned char		*a = NULL, *c = NULL;
+	int			 i, j, found, al, cl, nid, rc = -1;
+
+	if (!PKCS7_type_is_signed(tok) || sd == NULL ||
+	    ASN1_INTEGER_get(sd->version) != 3 ||
+	    sk_PKCS7_SIGNER_INFO_num(sd->signer_info) != 1 ||
+	    sk_X509_ALGOR_num(sd->md_algs) != 1)
+		return (-1);
+	si = sk_PKCS7_SIGNER_INFO_value(sd->signer_info, 0);
+	if (ASN1_INTEGER_get(si->version) != 1 ||
+	    si->issuer_and_serial == NULL ||
+	    OBJ_cmp(sk_X509_ALGOR_value(sd->md_algs, 0)->algorithm,
+	    si->digest_alg->algorithm) != 0 ||
+	    !tsa_alg_plain(sk_X509_ALGOR_value(sd->md_algs, 0)) ||
+	    !tsa_alg_plain(si->digest_alg) ||
+	    !tsa_alg_plain(si->digest_enc_alg) ||
+	    sk_X509_ATTRIBUTE_num(si->unauth_attr) > 0 ||
+	    sk_X509_CRL_num(sd->crl) > 0)
+		return (-1);
+	nid = OBJ_obj2nid(si->digest_enc_alg->algorithm);
+	if (nid != NID_rsaEncryption && nid != NID_sha256WithRSAEncryption &&
+	    nid != NID_sha384WithRSAEncryption &&
+	    nid != NID_sha512WithRSAEncryption &&
+	    nid != NID_ecdsa_with_SHA256 && nid != NID_ecdsa_with_SHA384 &&
+	    nid != NID_ecdsa_with_SHA512)
+		return (-1);
+	if (ASN1_INTEGER_cmp(si->issuer_and_serial->serial,
+	    X509_get0_serialNumber(tsacert)) != 0 ||
+	    (al = i2d_X509_NAME(si->issuer_and_serial->issuer, &a)) <= 0 ||
+	    (cl = i2d_X509_NAME(X509_get_issuer_name(tsacert), &c)) <= 0 ||
+	    al != cl || memcmp(a, c, al) != 0)
+		goto done;
+	for (i = 0; i < sk_X509_num(sd->cert); i++) {
+		for (j = 0, found = 0; j < sk_X509_num(tsa) && !found; j++)
+			found = certs_equal(sk_X509_value(sd->cert, i),
+			    sk_X509_value(tsa, j));
+		if (!found)
+			goto done;
+	}
+	rc = 0;
+ done:
+	OPENSSL_free(a);
+	OPENSSL_free(c);
+	return (rc);
+}
+
 int
 tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
     const uint8_t *der, size_t len, const uint8_t *imprint)
@@ -208,6 +279,16 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		    certs_name(sk_X509_value(signers, 0), name, sizeof(name)));
 		goto done;
 	}
+	/*
+	 * What the token carries unsigned is certs/tsa.pem's or nothing:
+	 * no certificate, CRL or unsigned attribute may differ unseen.
+	 */
+	if (tsa_unsigned(tok, b->tsa_certs, tsacert) == -1) {
+		report_fail("lot %llu: the time-stamp token is not in the one "
+		    "form of a token: its unsigned parts (versions, "
+		    "algorithms, signer's name, certificates) differ", num);
+		goto done;
+	}
 	if (certs_verify(ctx, tsacert, b->tsa_certs, (time_t)(lot->gentime_ms /
 	    1000), err, sizeof(err)) == -1) {
 		report_fail("lot %llu: the time-stamping certificate %s does not "
@@ -218,6 +299,13 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	if (certs_tsa_usage(tsacert, err, sizeof(err)) == -1) {
 		report_fail("lot %llu: the time-stamping certificate may not "
 		    "time-stamp: %s", num, err);
+		goto done;
+	}
+	if (revoke_check(ctx, tsacert, b->tsa_certs, (time_t)(lot->gentime_ms /
+	    1000), err, sizeof(err)) == -1) {
+		report_fail("lot %llu: the time-stamping certificate %s is "
+		    "refused: %s", num, certs_name(tsacert, name, sizeof(name)),
+		    err);
 		goto done;
 	}
 

@@ -1,7 +1,6 @@
 /*
  * Small helpers of the verifier: base64 (XML-signature style, with line
- * breaks allowed), SHA-256, the time formats of bundles, numbers, and
- * allocation that cannot fail silently (exit 2: nothing was checked).
+ * breaks allowed), SHA-256, the time formats of bundles, and numbers.
  */
 #include <err.h>
 #include <pthread.h>
@@ -183,6 +182,54 @@ util_parse_iso8601_ms(const char *s, int64_t *ms)
 	return (0);
 }
 
+/*
+ * A depositor's time as the lot may carry it: one RFC 3339 date-time,
+ * in any offset, "T" and "Z" in either case, a fraction of 1 to 9
+ * digits, a day that exists; 0 if it is one, -1 if not.
+ */
+int
+util_rfc3339(const char *s)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:dd";
+	size_t		 len = strlen(s), i;
+	int		 y, m, d, mdays;
+
+	if (len < 20 || len > 35)
+		return (-1);
+	for (i = 0; pat[i] != '\0'; i++) {
+		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') :
+		    pat[i] == 'T' ? (s[i] != 'T' && s[i] != 't') :
+		    s[i] != pat[i])
+			return (-1);
+	}
+	y = digits(s, 4);
+	m = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	if (m < 1 || m > 12 || digits(s + 11, 2) > 23 ||
+	    digits(s + 14, 2) > 59 || digits(s + 17, 2) > 60)
+		return (-1);
+	/* the day after the last of the month is the 1st of the next */
+	mdays = (int)(days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1,
+	    1) - days_from_civil(y, m, 1));
+	if (d < 1 || d > mdays)
+		return (-1);
+	s += sizeof(pat) - 1;
+	if (*s == '.') {
+		for (i = 1; s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == 1 || i > 10)
+			return (-1);
+		s += i;
+	}
+	if (strcmp(s, "Z") == 0 || strcmp(s, "z") == 0)
+		return (0);
+	if ((s[0] != '+' && s[0] != '-') || strlen(s) != 6 || s[3] != ':' ||
+	    digits(s + 1, 2) < 0 || digits(s + 1, 2) > 23 ||
+	    digits(s + 4, 2) < 0 || digits(s + 4, 2) > 59)
+		return (-1);
+	return (0);
+}
+
 /* YYYYMMDDhhmmss as a number: to Unix milliseconds. */
 int
 util_parse_compact_time(uint64_t v, int64_t *ms)
@@ -239,32 +286,4 @@ util_parse_u64(const char *s, uint64_t *v)
 	}
 	*v = n;
 	return (0);
-}
-
-void *
-xcalloc(size_t n, size_t size)
-{
-	void	*p;
-
-	if ((p = calloc(n, size)) == NULL)
-		err(2, "calloc");
-	return (p);
-}
-
-void *
-xreallocarray(void *p, size_t n, size_t size)
-{
-	if ((p = reallocarray(p, n, size)) == NULL)
-		err(2, "reallocarray");
-	return (p);
-}
-
-char *
-xstrdup(const char *s)
-{
-	char	*p;
-
-	if ((p = strdup(s)) == NULL)
-		err(2, "strdup");
-	return (p);
 }

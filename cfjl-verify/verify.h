@@ -50,6 +50,7 @@
 #define V_SEAL_DELAY_MS		(3600 * 1000)	/* SigningTime to genTime */
 
 #define V_ROOT_MAX		32
+#define V_CRL_FILES_MAX		16	/* -C, repeatable */
 #define V_DATEEVT_MAX		16
 
 /* options and process-wide state */
@@ -63,6 +64,7 @@ struct vctx {
 
 	X509_STORE	*trust;		/* trust.pem */
 	STACK_OF(X509)	*trust_certs;
+	STACK_OF(X509_CRL) *crls;	/* -C, NULL: revocation not checked */
 	EVP_PKEY	*regkey;	/* -k */
 	X509		*regcert;	/* from PKCS#12, may be NULL */
 	struct xsdset	*xsd;		/* -x */
@@ -158,6 +160,10 @@ struct vlot {
 	uint64_t	 premier, dernier;
 	int		 has_precedent;
 	uint8_t		 precedent[V_SHA256_LEN];
+	int		 has_racine;
+	uint8_t		 racine[V_SHA256_LEN];	/* Merkle root, as signed */
+	int		 racine_ok;	/* the root of the entries */
+	int		 paths;		/* 1 its audit paths hold, -1 not */
 	int		 has_sigvalue;
 	uint8_t		 sigvalue_sha[V_SHA256_LEN];	/* next Precedent */
 	uint8_t		 raw_sha[V_SHA256_LEN];		/* the file */
@@ -197,6 +203,7 @@ struct bundle {
 	size_t		 nlisted;
 	uint64_t	 last_event;	/* events come in IDEvt order */
 	uint64_t	 last_lot;	/* and lots in lot order */
+	uint64_t	 last_paths;	/* then the lots' audit paths */
 	struct manifest	 m;
 	char		*seal_pem;
 	size_t		 seal_len;
@@ -236,7 +243,14 @@ void		 work_trim(size_t);	/* after a document of that cost */
 void	 lotcheck_run(struct vctx *, struct bundle *, struct vlot *,
 	    const char *, size_t);
 void	 lotcheck_free(struct vlot *);
-extern const struct xbound lot_bound;
+extern const struct xbound lotcheck_bound;
+
+/* pathcheck.c: a lot's audit paths */
+int	 pathcheck_parse(const char *, size_t, uint64_t *,
+	    uint8_t (*)[V_SHA256_LEN], size_t *);
+int	 pathcheck_event(const struct vlot *, uint64_t, const uint8_t *,
+	    const uint8_t (*)[V_SHA256_LEN], size_t);
+void	 pathcheck_entry(struct vlot *, struct tar *, struct tar_entry *);
 
 /* xadescheck.c, tsacheck.c */
 struct _xmlDoc;
@@ -260,6 +274,11 @@ int	 certs_tsa_usage(X509 *, char *, size_t);
 int	 certs_digest_ok(int);
 int	 certs_equal(X509 *, X509 *);
 char	*certs_name(X509 *, char *, size_t);
+
+/* revoke.c: the seal and TSA certificates against the CRLs of -C */
+int	 revoke_load(struct vctx *, const char *);
+int	 revoke_check(struct vctx *, X509 *, STACK_OF(X509) *, time_t,
+	    char *, size_t);
 
 /* event.c: decryption and schema checks (-k, -x, -o) */
 int	 event_key_load(struct vctx *);
@@ -305,6 +324,19 @@ int		 cms_fast_decrypt(struct cms_dec *, const uint8_t *, size_t,
 void	 chain_bundle(struct vctx *, struct bundle *);
 void	 chain_bundles(struct vctx *, struct bundle *, size_t);
 
+/* merkleproof.c: RFC 6962 trees over SHA-256 */
+#define V_PATH_MAX		64	/* hashes in an audit path */
+void	 merkleproof_leaf(const void *, size_t, uint8_t[V_SHA256_LEN]);
+void	 merkleproof_root(const uint8_t (*)[V_SHA256_LEN], size_t,
+	    uint8_t[V_SHA256_LEN]);
+int	 merkleproof_check(uint64_t, uint64_t, const uint8_t[V_SHA256_LEN],
+	    const uint8_t (*)[V_SHA256_LEN], size_t,
+	    const uint8_t[V_SHA256_LEN]);
+
+/* proof.c, prove.c: the proof of one event */
+int	 proof_check(struct vctx *, FILE *, const char *);
+int	 prove_run(struct vctx *, uint64_t, const char *, FILE *);
+
 /* journalcheck.c */
 int	 journalcheck_run(struct vctx *, const char *);
 
@@ -315,6 +347,7 @@ void	 util_b64_encode(const uint8_t *, size_t, char *, size_t);
 void	 util_sha256(const void *, size_t, uint8_t *);
 int	 util_parse_iso8601_ms(const char *, int64_t *);
 int	 util_parse_compact_time(uint64_t, int64_t *);
+int	 util_rfc3339(const char *);
 void	 util_fmt_time_ms(int64_t, char *, size_t);
 int	 util_parse_u64(const char *, uint64_t *);
 void	*xcalloc(size_t, size_t);

@@ -463,6 +463,14 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 			    "%s", num, err);
 			bad = 1;
 		}
+		/* The time-stamp proves when the seal was made, if any. */
+		if (revoke_check(ctx, cert, b->seal_certs, (time_t)((lot->gentime_ms
+		    != 0 ? lot->gentime_ms : lot->signing_ms) / 1000), err,
+		    sizeof(err)) == -1) {
+			report_fail("lot %llu: the seal certificate %s is refused: "
+			    "%s", num, certs_name(cert, name, sizeof(name)), err);
+			bad = 1;
+		}
 	}
 
 	snprintf(spid, sizeof(spid), "xades-%s", lot->id);

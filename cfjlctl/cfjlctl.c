@@ -31,6 +31,8 @@ static const char *runtime_dir(const char *, const char *);
 static int	 one(const char *, const char *, const char *, const char *,
 		    const char *);
 static int	 all(const char *, const char *);
+static int	 role_add(const char *, int, char *[]);
+static int	 role_remove(const char *, int, char *[]);
 static void	 json_string(FILE *, const char *);
 static void	 json_answer(FILE *, const struct ctl_answer *, int);
 
@@ -42,7 +44,11 @@ usage(void)
 	    "commands:\n"
 	    "\tstatus\n"
 	    "\trole add depositor|reader SUBJECT\n"
+	    "\trole add depositor|reader ca operator|regulator SUBJECT\n"
+	    "\trole add depositor|reader fingerprint SHA256\n"
 	    "\trole remove SUBJECT\n"
+	    "\trole remove ca operator|regulator SUBJECT\n"
+	    "\trole remove fingerprint SHA256\n"
 	    "\trole list\n"
 	    "\tjournal close|list|verify\n"
 	    "\tlot seal-now\n"
@@ -107,6 +113,46 @@ json_answer(FILE *f, const struct ctl_answer *a, int asked)
 		json_string(f, a->text);
 		fprintf(f, "}");
 	}
+}
+
+/*
+ * role add ROLE [ca CA | fingerprint] KEY: to stored as arg1 "ROLE" or
+ * "ROLE CA" or "ROLE fingerprint", arg2 the subject or fingerprint.
+ */
+static int
+role_add(const char *dir, int argc, char *argv[])
+{
+	char	 arg1[64];
+
+	if (argc == 2)
+		return one(dir, "stored", CTL_ROLE_ADD, argv[0], argv[1]);
+	if (argc == 3 && strcmp(argv[1], "fingerprint") == 0) {
+		snprintf(arg1, sizeof(arg1), "%s fingerprint", argv[0]);
+		return one(dir, "stored", CTL_ROLE_ADD, arg1, argv[2]);
+	}
+	if (argc == 4 && strcmp(argv[1], "ca") == 0 &&
+	    (strcmp(argv[2], "operator") == 0 ||
+	    strcmp(argv[2], "regulator") == 0)) {
+		snprintf(arg1, sizeof(arg1), "%s %s", argv[0], argv[2]);
+		return one(dir, "stored", CTL_ROLE_ADD, arg1, argv[3]);
+	}
+	usage();
+}
+
+/* role remove [ca CA | fingerprint] KEY: arg1 the key, arg2 the binding. */
+static int
+role_remove(const char *dir, int argc, char *argv[])
+{
+	if (argc == 1)
+		return one(dir, "stored", CTL_ROLE_REMOVE, argv[0], NULL);
+	if (argc == 2 && strcmp(argv[0], "fingerprint") == 0)
+		return one(dir, "stored", CTL_ROLE_REMOVE, argv[1],
+		    "fingerprint");
+	if (argc == 3 && strcmp(argv[0], "ca") == 0 &&
+	    (strcmp(argv[1], "operator") == 0 ||
+	    strcmp(argv[1], "regulator") == 0))
+		return one(dir, "stored", CTL_ROLE_REMOVE, argv[2], argv[1]);
+	usage();
 }
 
 /* A command for one daemon: 0 done, 1 refused or failed, 2 no answer. */
@@ -212,14 +258,12 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "stop") == 0 && argc == 1)
 		return all(dir, CTL_STOP);
 	if (strcmp(cmd, "role") == 0 && sub != NULL) {
-		if (strcmp(sub, "add") == 0 && argc == 4 &&
+		if (strcmp(sub, "add") == 0 && argc >= 4 &&
 		    (strcmp(argv[2], "depositor") == 0 ||
 		    strcmp(argv[2], "reader") == 0))
-			return one(dir, "stored", CTL_ROLE_ADD, argv[2],
-			    argv[3]);
-		if (strcmp(sub, "remove") == 0 && argc == 3)
-			return one(dir, "stored", CTL_ROLE_REMOVE, argv[2],
-			    NULL);
+			return role_add(dir, argc - 2, argv + 2);
+		if (strcmp(sub, "remove") == 0 && argc >= 3)
+			return role_remove(dir, argc - 2, argv + 2);
 		if (strcmp(sub, "list") == 0 && argc == 2)
 			return one(dir, "stored", CTL_ROLE_LIST, NULL, NULL);
 	}

@@ -336,3 +336,22 @@ audit_shutdown(void)
 	if (audit.init && !audit.local)
 		peer_close(&audit.peer);
 }
+
+void
+audit_forget(void)
+{
+	struct audit_item	*it;
+
+	if (!audit.init)
+		return;
+	if (!audit.local) {
+		audit.peer.cb.on_down = NULL;
+		peer_close(&audit.peer);
+	}
+	while ((it = TAILQ_FIRST(&audit.queue)) != NULL) {
+		TAILQ_REMOVE(&audit.queue, it, entry);
+		free(it);
+	}
+	audit.nqueued = 0;
+	audit.init = 0;
+}

@@ -82,5 +82,11 @@ uint64_t audit_dropped(void);	/* since start */
 
 /* Stop reconnecting and drop the link (at exit). */
 void	 audit_shutdown(void);
+/*
+ * In a child just forked (common/proc.c): the parent's link is closed
+ * without a word and its queued records are left to the parent, which
+ * sends them; audit_init() may then be called again.
+ */
+void	 audit_forget(void);
 
 #endif

@@ -20,6 +20,7 @@ static void	 print_opt(const char *, const char *, const char *);
 static void	 print_req(const char *, const char *, const char *);
 static void	 print_size(const char *, const char *, unsigned long long);
 static void	 print_duration(const char *, const char *, long long);
+static int	 config_hexval(char);
 
 void
 config_defaults(struct cfjl_conf *conf)
@@ -32,6 +33,7 @@ config_defaults(struct cfjl_conf *conf)
 
 	conf->lot.max_events = 1000;
 	conf->lot.max_age_ms = 1000;
+	conf->crl_refresh = 3600;
 
 	conf->frontd.max_body = 1024 * 1024;
 	conf->frontd.max_batch = 1000;
@@ -39,6 +41,9 @@ config_defaults(struct cfjl_conf *conf)
 	conf->frontd.max_header_size = 16 * 1024;
 	conf->frontd.max_conns = 1024;
 	conf->frontd.max_conns_per_client = 64;
+	conf->frontd.max_handshakes = 256;
+	conf->frontd.max_handshakes_per_client = 64;
+	conf->frontd.handshake_timeout = 5;
 	conf->frontd.idle_timeout = 60;
 	conf->frontd.header_timeout = 10;
 	conf->frontd.max_xml_depth = 32;
@@ -100,28 +105,124 @@ config_role_name(enum cfjl_role role)
 	}
 }
 
-/* Subjects are compared byte for byte, as the certificate states them. */
 enum cfjl_role
-config_role_lookup(const struct cfjl_conf *conf, const char *subject)
+config_role_parse(const char *name)
 {
-	struct cfjl_role_entry	*r;
-
-	TAILQ_FOREACH(r, &conf->roles, entry)
-		if (strcmp(r->subject, subject) == 0)
-			return (r->role);
+	if (strcmp(name, "depositor") == 0)
+		return (ROLE_DEPOSITOR);
+	if (strcmp(name, "reader") == 0)
+		return (ROLE_READER);
 	return (ROLE_NONE);
 }
 
+const char *
+config_ca_name(enum cfjl_ca ca)
+{
+	switch (ca) {
+	case CA_OPERATOR:
+		return ("operator");
+	case CA_REGULATOR:
+		return ("regulator");
+	default:
+		return ("none");
+	}
+}
+
+enum cfjl_ca
+config_ca_parse(const char *name)
+{
+	if (strcmp(name, "operator") == 0)
+		return (CA_OPERATOR);
+	if (strcmp(name, "regulator") == 0)
+		return (CA_REGULATOR);
+	return (CA_NONE);
+}
+
+/* Depositors are the operator's; readers are the regulator's agents. */
+enum cfjl_ca
+config_role_ca(enum cfjl_role role)
+{
+	switch (role) {
+	case ROLE_DEPOSITOR:
+		return (CA_OPERATOR);
+	case ROLE_READER:
+		return (CA_REGULATOR);
+	default:
+		return (CA_NONE);
+	}
+}
+
+/*
+ * 64 hex digits, upper or lower case, pairs optionally separated by
+ * colons as "openssl x509 -fingerprint -sha256" prints them.
+ */
 int
-config_role_add(struct cfjl_conf *conf, enum cfjl_role role,
-    const char *subject)
+config_fp_parse(const char *s, uint8_t *fp)
+{
+	size_t	 i;
+	int	 hi, lo;
+
+	for (i = 0; i < CFJL_FP_LEN; i++) {
+		if (i > 0 && *s == ':')
+			s++;
+		if ((hi = config_hexval(s[0])) == -1 ||
+		    (lo = config_hexval(s[1])) == -1)
+			return (-1);
+		fp[i] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	return (*s == '\0' ? 0 : -1);
+}
+
+void
+config_fp_format(const uint8_t *fp, char *hex)
+{
+	size_t	 i;
+
+	for (i = 0; i < CFJL_FP_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", fp[i]);
+}
+
+static int
+config_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/*
+ * The entry with the same key: the same CA and subject (compared byte
+ * for byte, as the certificate states it), or the same fingerprint.
+ */
+const struct cfjl_role_entry *
+config_role_lookup(const struct cfjl_conf *conf,
+    const struct cfjl_role_entry *key)
+{
+	const struct cfjl_role_entry	*r;
+
+	TAILQ_FOREACH(r, &conf->roles, entry) {
+		if (r->by_fp != key->by_fp)
+			continue;
+		if (r->by_fp ? memcmp(r->fp, key->fp, CFJL_FP_LEN) == 0 :
+		    r->ca == key->ca && strcmp(r->subject, key->subject) == 0)
+			return (r);
+	}
+	return (NULL);
+}
+
+int
+config_role_add(struct cfjl_conf *conf, const struct cfjl_role_entry *e)
 {
 	struct cfjl_role_entry	*r;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (-1);
-	r->role = role;
-	strlcpy(r->subject, subject, sizeof(r->subject));
+	*r = *e;
 	TAILQ_INSERT_TAIL(&conf->roles, r, entry);
 	return (0);
 }
@@ -231,13 +332,33 @@ config_print(const struct cfjl_conf *conf)
 	const struct cfjl_control_conf	*c = &conf->control;
 	struct cfjl_role_entry		*r;
 	struct cfjl_listen		*l;
+	char				 hex[CFJL_FP_HEX];
+	int				 i;
 
 	printf("operator %u\n", conf->operator_id);
 	printf("vault %u\n", conf->vault_id);
 	print_opt("", "runtime-dir", conf->runtime_dir);
 	print_opt("", "schemas", conf->schemas);
+	for (i = CA_OPERATOR; i < CFJL_CA_MAX; i++) {
+		if (conf->ca[i].file[0] == '\0')
+			continue;
+		printf("ca %s ", config_ca_name(i));
+		print_string(conf->ca[i].file);
+		if (conf->ca[i].crl[0] != '\0') {
+			printf(conf->ca[i].crl_dir ? " crl-dir " : " crl ");
+			print_string(conf->ca[i].crl);
+		}
+		putchar('\n');
+	}
+	print_duration("", "crl refresh", (long long)conf->crl_refresh * US_S);
 	TAILQ_FOREACH(r, &conf->roles, entry) {
 		printf("role %s ", config_role_name(r->role));
+		if (r->by_fp) {
+			config_fp_format(r->fp, hex);
+			printf("fingerprint %s\n", hex);
+			continue;
+		}
+		printf("ca %s ", config_ca_name(r->ca));
 		print_string(r->subject);
 		putchar('\n');
 	}
@@ -250,26 +371,33 @@ config_print(const struct cfjl_conf *conf)
 		print_string(l->host);
 		if (l->port[0] != '\0' &&
 		    strspn(l->port, "0123456789") == strlen(l->port))
-			printf(" port %s\n", l->port);
+			printf(" port %s", l->port);
 		else {
 			printf(" port ");
 			print_string(l->port);
-			putchar('\n');
 		}
+		printf("%s\n", l->stomp ? " stomp" : "");
 	}
 	print_opt("\t", "tls certificate", f->tls_cert);
 	print_opt("\t", "tls key", f->tls_key);
-	print_opt("\t", "tls ca", f->tls_ca);
-	print_opt("\t", "tls crl", f->tls_crl);
+	print_opt("\t", "tls pkcs12", f->tls_pkcs12);
+	print_opt("\t", "tls passphrase-file", f->tls_passfile);
 	print_size("\t", "max-body", f->max_body);
 	printf("\tmax-batch %u\n", f->max_batch);
 	printf("\tmax-headers %u\n", f->max_headers);
 	print_size("\t", "max-header-size", f->max_header_size);
 	printf("\tmax-connections %u\n", f->max_conns);
 	printf("\tmax-connections-per-client %u\n", f->max_conns_per_client);
+	printf("\tmax-handshakes %u\n", f->max_handshakes);
+	printf("\tmax-handshakes-per-client %u\n",
+	    f->max_handshakes_per_client);
+	print_duration("\t", "handshake-timeout",
+	    f->handshake_timeout * US_S);
 	print_duration("\t", "idle-timeout", f->idle_timeout * US_S);
 	print_duration("\t", "header-timeout", f->header_timeout * US_S);
 	printf("\tmax-xml-depth %u\n", f->max_xml_depth);
+	if (f->workers != 0)	/* unset: one per online core */
+		printf("\tworkers %u\n", f->workers);
 	print_req("\t", "user", f->user);
 	print_req("\t", "chroot", f->chroot);	/* empty: no chroot */
 	printf("}\n");

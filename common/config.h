@@ -13,16 +13,44 @@
 #define CFJL_CONF_FILE		"/etc/cfjl/cfjl.conf"
 #define CFJL_SUBJECT_MAX	512
 
+#define CFJL_FP_LEN		32	/* SHA-256 of a certificate (DER) */
+#define CFJL_FP_HEX		(CFJL_FP_LEN * 2 + 1)
+
 enum cfjl_role {
 	ROLE_NONE = 0,
 	ROLE_DEPOSITOR,
 	ROLE_READER
 };
 
+/*
+ * The two PKIs: the operator's CA issues depositors' certificates, the
+ * regulator's CA those of readers (and the regulator's encryption
+ * certificate).  A role is only ever given to a certificate of its CA.
+ */
+enum cfjl_ca {
+	CA_NONE = 0,
+	CA_OPERATOR,
+	CA_REGULATOR
+};
+#define CFJL_CA_MAX		3	/* array size, indexed by enum cfjl_ca */
+
+struct cfjl_ca_conf {
+	char		 file[PATH_MAX];	/* CA certificates, PEM */
+	char		 crl[PATH_MAX];		/* optional: a CRL file or */
+	int		 crl_dir;		/* ... a directory of CRLs */
+};
+
+/*
+ * A role line: a subject as issued by a CA, or one certificate by its
+ * SHA-256 fingerprint (which must still be of the role's CA).
+ */
 struct cfjl_role_entry {
 	TAILQ_ENTRY(cfjl_role_entry) entry;
 	enum cfjl_role	 role;
+	enum cfjl_ca	 ca;
+	int		 by_fp;				/* fp, not subject */
 	char		 subject[CFJL_SUBJECT_MAX];	/* RFC 2253 DN */
+	uint8_t		 fp[CFJL_FP_LEN];
 };
 TAILQ_HEAD(cfjl_roles, cfjl_role_entry);
 
@@ -30,6 +58,7 @@ struct cfjl_listen {
 	TAILQ_ENTRY(cfjl_listen) entry;
 	char		 host[256];
 	char		 port[16];
+	int		 stomp;		/* the queue front, not HTTP */
 };
 TAILQ_HEAD(cfjl_listens, cfjl_listen);
 
@@ -37,17 +66,21 @@ struct cfjl_frontd_conf {
 	struct cfjl_listens listens;
 	char		 tls_cert[PATH_MAX];
 	char		 tls_key[PATH_MAX];
-	char		 tls_ca[PATH_MAX];	/* CA bundle for client certs */
-	char		 tls_crl[PATH_MAX];	/* optional */
+	char		 tls_pkcs12[PATH_MAX];	/* or key and chain in one */
+	char		 tls_passfile[PATH_MAX];	/* its passphrase */
 	size_t		 max_body;		/* bytes */
 	unsigned int	 max_batch;		/* traces in one batch */
 	unsigned int	 max_headers;
 	size_t		 max_header_size;	/* bytes, all headers */
 	unsigned int	 max_conns;
 	unsigned int	 max_conns_per_client;	/* per source address */
+	unsigned int	 max_handshakes;	/* TLS handshakes at once */
+	unsigned int	 max_handshakes_per_client;
+	unsigned int	 handshake_timeout;	/* seconds */
 	unsigned int	 idle_timeout;		/* seconds */
 	unsigned int	 header_timeout;	/* seconds, slow clients */
 	unsigned int	 max_xml_depth;
+	unsigned int	 workers;		/* 0: one per online core */
 	char		 user[64];
 	char		 chroot[PATH_MAX];
 };
@@ -106,6 +139,8 @@ struct cfjl_conf {
 	char		 runtime_dir[PATH_MAX];	/* Unix sockets */
 	char		 schemas[PATH_MAX];	/* ARJEL XSD directory */
 	struct cfjl_roles roles;
+	struct cfjl_ca_conf	 ca[CFJL_CA_MAX];
+	unsigned int	 crl_refresh;		/* seconds, 0: at reload only */
 	struct cfjl_lot_conf	 lot;
 	struct cfjl_frontd_conf	 frontd;
 	struct cfjl_stored_conf	 stored;
@@ -121,11 +156,17 @@ struct cfjl_conf	*parse_config(const char *file);	/* NULL on error */
 void			 config_free(struct cfjl_conf *);
 void			 config_print(const struct cfjl_conf *);
 void			 config_defaults(struct cfjl_conf *);
-enum cfjl_role		 config_role_lookup(const struct cfjl_conf *,
-			    const char *subject);
+const struct cfjl_role_entry *config_role_lookup(const struct cfjl_conf *,
+			    const struct cfjl_role_entry *);	/* same key */
 const char		*config_role_name(enum cfjl_role);
-int			 config_role_add(struct cfjl_conf *, enum cfjl_role,
-			    const char *subject);	/* -1: no memory */
+enum cfjl_role		 config_role_parse(const char *);
+int			 config_role_add(struct cfjl_conf *,
+			    const struct cfjl_role_entry *);	/* -1: no memory */
+const char		*config_ca_name(enum cfjl_ca);
+enum cfjl_ca		 config_ca_parse(const char *);
+enum cfjl_ca		 config_role_ca(enum cfjl_role);	/* its issuer */
+int			 config_fp_parse(const char *, uint8_t *);
+void			 config_fp_format(const uint8_t *, char *);	/* HEX */
 struct cfjl_listen	*config_listen_find(const struct cfjl_conf *,
 			    const char *host, const char *port);
 void			 config_fmt_size(char *, size_t, unsigned long long);

@@ -97,6 +97,8 @@ const char *m_error(const struct msg *);
 #define MSG_AUDITD	0x08
 #define MSG_CONTROL	0x10	/* cfjlctl on a control socket */
 #define MSG_DAEMON	0x20	/* the daemon answering cfjlctl */
+#define MSG_PARENT	0x40	/* a daemon's parent, to its child */
+#define MSG_CHILD	0x80	/* a daemon's child, to its parent */
 
 /* What a descriptor does with a message. */
 #define MSG_FD_NONE	0	/* one arriving is closed: protocol error */
@@ -131,12 +133,5 @@ int	 msg_dispatch(const struct msg_table *, struct imsg *,
  * socket), 0 if none. */
 unsigned int msg_sender(const char *);
 
-/* The structures of common/proto.h that carry strings or are read whole. */
-extern const struct msg_struct proto_hello, proto_deposit_req, proto_deposit_trace,
-    proto_deposit_item, proto_deposit_ok, proto_deposit_err, proto_lot_get,
-    proto_lot_data, proto_status_get, proto_status_reply, proto_requests_get,
-    proto_export_req, proto_export_chunk, proto_role, proto_seal_lot,
-    proto_seal_event, proto_seal_done, proto_seal_fail, proto_journal_sign,
-    proto_audit_record, proto_audit_ack, proto_ctl_reply;
 
 #endif

@@ -72,6 +72,7 @@ static char		 toktext[64];	/* the same token, for messages */
 static int		 lexerr;	/* the lexer already explained it */
 static int		 inject_nl;	/* end the include statement */
 static int		 operator_set, vault_set;
+static struct cfjl_ca_conf *ca_cur;	/* the ca line being read */
 
 int		 yylex(void);
 int		 yyparse(void);
@@ -99,6 +100,8 @@ static int	 parse_size(const char *, long long *);
 static int	 parse_duration(const char *, long long *);
 static int	 valid_macro_name(const char *);
 static void	 conf_validate(void);
+static void	 ca_crl_set(int, const char *);
+static void	 role_line(int, int, const char *, int);
 }
 
 %define api.prefix {cfjlconf_yy}
@@ -111,20 +114,23 @@ static void	 conf_validate(void);
 }
 
 %token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHROOT CIPHER CLOCK
-%token	OWNER
-%token	COMMITDELAY COMMITMAX CONTROL CRL DATABASE DEPOSITOR EVERY FRONTD
+%token	OWNER STOMP
+%token	COMMITDELAY COMMITMAX CONTROL CRL CRLDIR DATABASE DEPOSITOR EVERY
+%token	FINGERPRINT FRONTD REFRESH PKCS12 PASSFILE
+%token	HANDSHAKETIMEOUT MAXHANDSHAKES MAXHANDSHAKESCLIENT
 %token	FUNCGROUP HEADERTIMEOUT IDLETIMEOUT INCLUDE JOURNAL KEY LISTEN LOT
 %token	MAXAGE MAXBATCH MAXBODY MAXCONNS MAXCONNSCLIENT MAXERROR MAXEVENTS
 %token	MAXHEADERSIZE MAXHEADERS MAXXMLDEPTH MODULE ON OPERATOR PINFILE PKCS11
 %token	POLICY PORT READER REGULATOR RELAXED ROLE ROTATE RUNTIMEDIR SCHEMAS
 %token	SEAL SEALERD SIZE STATEDIR STORED TECHGROUP TLS TOKEN TSA USER VAULT
+%token	WORKERS
 %token	ERROR
 %token	<string>	STRING MACRONAME
 %token	<number>	NUMBER
 %type	<string>	string port
-%type	<number>	size
+%type	<number>	size listenproto
 %type	<dur>		duration
-%type	<role>		rolename
+%type	<role>		rolename caname
 %destructor { free($$); } <string>
 
 %%
@@ -216,6 +222,21 @@ rolename	: DEPOSITOR	{ $$ = ROLE_DEPOSITOR; }
 		| READER	{ $$ = ROLE_READER; }
 		;
 
+caname		: OPERATOR	{ $$ = CA_OPERATOR; }
+		| REGULATOR	{ $$ = CA_REGULATOR; }
+		;
+
+cacrl		: /* empty */
+		| CRL string {
+			ca_crl_set(0, $2);
+			free($2);
+		}
+		| CRLDIR string {
+			ca_crl_set(1, $2);
+			free($2);
+		}
+		;
+
 global		: OPERATOR NUMBER {
 			/* Set even when refused: one error is enough. */
 			if (check_number($2, 1, 999999, "operator") == 0) {
@@ -248,22 +269,40 @@ global		: OPERATOR NUMBER {
 			    "schemas");
 			free($2);
 		}
-		| ROLE rolename string {
-			enum cfjl_role	 old;
+		| CA caname string {
+			struct cfjl_ca_conf	*ca = &conf->ca[$2];
 
-			if ($3[0] == '\0')
-				conf_error("empty role subject");
-			else if (strlen($3) >= CFJL_SUBJECT_MAX)
-				conf_error("role subject too long (at most %d "
-				    "bytes)", CFJL_SUBJECT_MAX - 1);
-			else if ((old = config_role_lookup(conf, $3)) !=
-			    ROLE_NONE) {
-				if (old != (enum cfjl_role)$2)
-					conf_error("subject \"%s\" is already "
-					    "a %s", $3, config_role_name(old));
-			} else if (config_role_add(conf, $2, $3) == -1)
-				conf_error("out of memory");
+			if (ca->file[0] != '\0')
+				conf_error("ca %s given twice",
+				    config_ca_name($2));
+			set_string(ca->file, sizeof(ca->file), $3, "ca");
+			ca->crl[0] = '\0';
+			ca->crl_dir = 0;
+			ca_cur = ca;
+			/* Still on the stack if cacrl fails: freed once only. */
 			free($3);
+			$3 = NULL;
+		} cacrl
+		| CRL REFRESH duration {
+			long long	 v;
+
+			if ($3.value == 0)
+				conf->crl_refresh = 0;
+			else if (set_duration($3, US_S, US_S, 1, 24 * 3600,
+			    "crl refresh", &v) == 0)
+				conf->crl_refresh = v;
+		}
+		| ROLE rolename string {
+			role_line($2, config_role_ca($2), $3, 0);
+			free($3);
+		}
+		| ROLE rolename CA caname string {
+			role_line($2, $4, $5, 0);
+			free($5);
+		}
+		| ROLE rolename FINGERPRINT string {
+			role_line($2, config_role_ca($2), $4, 1);
+			free($4);
 		}
 		| LOT MAXEVENTS NUMBER {
 			if (check_number($3, 1, 1000000, "lot max-events") == 0)
@@ -301,7 +340,11 @@ port		: /* empty */ {
 		| PORT STRING		{ $$ = $2; }
 		;
 
-frontdopt	: LISTEN ON string port {
+listenproto	: /* empty */		{ $$ = 0; }
+		| STOMP			{ $$ = 1; }
+		;
+
+frontdopt	: LISTEN ON string port listenproto {
 			struct cfjl_listen	*l;
 
 			if ($4 == NULL)
@@ -318,9 +361,11 @@ frontdopt	: LISTEN ON string port {
 				conf_error("listen on %s port %s given twice",
 				    l->host, l->port);
 				free(l);
-			} else
+			} else {
+				l->stomp = $5;
 				TAILQ_INSERT_TAIL(&conf->frontd.listens, l,
 				    entry);
+			}
 			free($3);
 			free($4);
 		}
@@ -335,14 +380,26 @@ frontdopt	: LISTEN ON string port {
 			    sizeof(conf->frontd.tls_key), $3, "tls key");
 			free($3);
 		}
+		| TLS PKCS12 string {
+			set_string(conf->frontd.tls_pkcs12,
+			    sizeof(conf->frontd.tls_pkcs12), $3, "tls pkcs12");
+			free($3);
+		}
+		| TLS PASSFILE string {
+			set_string(conf->frontd.tls_passfile,
+			    sizeof(conf->frontd.tls_passfile), $3,
+			    "tls passphrase-file");
+			free($3);
+		}
 		| TLS CA string {
-			set_string(conf->frontd.tls_ca,
-			    sizeof(conf->frontd.tls_ca), $3, "tls ca");
+			conf_error("\"tls ca\" is gone: name the operator's "
+			    "and the regulator's CAs with \"ca operator\" and "
+			    "\"ca regulator\"");
 			free($3);
 		}
 		| TLS CRL string {
-			set_string(conf->frontd.tls_crl,
-			    sizeof(conf->frontd.tls_crl), $3, "tls crl");
+			conf_error("\"tls crl\" is gone: give each CA its "
+			    "CRL (\"ca operator FILE crl FILE\")");
 			free($3);
 		}
 		| MAXBODY size {
@@ -370,6 +427,22 @@ frontdopt	: LISTEN ON string port {
 			    "max-connections-per-client") == 0)
 				conf->frontd.max_conns_per_client = $2;
 		}
+		| MAXHANDSHAKES NUMBER {
+			if (check_number($2, 1, 65536, "max-handshakes") == 0)
+				conf->frontd.max_handshakes = $2;
+		}
+		| MAXHANDSHAKESCLIENT NUMBER {
+			if (check_number($2, 1, 65536,
+			    "max-handshakes-per-client") == 0)
+				conf->frontd.max_handshakes_per_client = $2;
+		}
+		| HANDSHAKETIMEOUT duration {
+			long long	 v;
+
+			if (set_duration($2, US_S, US_S, 1, 600,
+			    "handshake-timeout", &v) == 0)
+				conf->frontd.handshake_timeout = v;
+		}
 		| IDLETIMEOUT duration {
 			long long	 v;
 
@@ -387,6 +460,10 @@ frontdopt	: LISTEN ON string port {
 		| MAXXMLDEPTH NUMBER {
 			if (check_number($2, 4, 256, "max-xml-depth") == 0)
 				conf->frontd.max_xml_depth = $2;
+		}
+		| WORKERS NUMBER {
+			if (check_number($2, 1, 64, "workers") == 0)
+				conf->frontd.workers = $2;
 		}
 		| USER string {
 			set_string(conf->frontd.user, sizeof(conf->frontd.user),
@@ -670,11 +747,14 @@ static const struct keyword {
 	{ "commit-max",			COMMITMAX },
 	{ "control",			CONTROL },
 	{ "crl",			CRL },
+	{ "crl-dir",			CRLDIR },
 	{ "database",			DATABASE },
 	{ "depositor",			DEPOSITOR },
 	{ "every",			EVERY },
+	{ "fingerprint",		FINGERPRINT },
 	{ "frontd",			FRONTD },
 	{ "functional-group",		FUNCGROUP },
+	{ "handshake-timeout",		HANDSHAKETIMEOUT },
 	{ "header-timeout",		HEADERTIMEOUT },
 	{ "idle-timeout",		IDLETIMEOUT },
 	{ "include",			INCLUDE },
@@ -690,17 +770,22 @@ static const struct keyword {
 	{ "max-error",			MAXERROR },
 	{ "max-events",			MAXEVENTS },
 	{ "max-header-size",		MAXHEADERSIZE },
+	{ "max-handshakes",		MAXHANDSHAKES },
+	{ "max-handshakes-per-client",	MAXHANDSHAKESCLIENT },
 	{ "max-headers",		MAXHEADERS },
 	{ "max-xml-depth",		MAXXMLDEPTH },
 	{ "module",			MODULE },
 	{ "on",				ON },
 	{ "operator",			OPERATOR },
 	{ "owner",			OWNER },
+	{ "passphrase-file",		PASSFILE },
 	{ "pin-file",			PINFILE },
 	{ "pkcs11",			PKCS11 },
+	{ "pkcs12",			PKCS12 },
 	{ "policy",			POLICY },
 	{ "port",			PORT },
 	{ "reader",			READER },
+	{ "refresh",			REFRESH },
 	{ "regulator",			REGULATOR },
 	{ "relaxed",			RELAXED },
 	{ "role",			ROLE },
@@ -711,6 +796,7 @@ static const struct keyword {
 	{ "sealerd",			SEALERD },
 	{ "size",			SIZE },
 	{ "state-dir",			STATEDIR },
+	{ "stomp",			STOMP },
 	{ "stored",			STORED },
 	{ "technical-group",		TECHGROUP },
 	{ "tls",			TLS },
@@ -718,6 +804,7 @@ static const struct keyword {
 	{ "tsa",			TSA },
 	{ "user",			USER },
 	{ "vault",			VAULT },
+	{ "workers",			WORKERS },
 };
 
 static int
@@ -1339,6 +1426,64 @@ parse_duration(const char *s, long long *out)
 }
 
 /* Checks that need the whole file; reported against the file name. */
+/* The CRL (file or directory) of the CA line being read. */
+static void
+ca_crl_set(int dir, const char *path)
+{
+	if (ca_cur == NULL)
+		return;
+	set_string(ca_cur->crl, sizeof(ca_cur->crl), path,
+	    dir ? "crl-dir" : "crl");
+	ca_cur->crl_dir = dir;
+}
+
+/*
+ * role ROLE [ca CA] SUBJECT, or role ROLE fingerprint HEX.  A role is
+ * only ever bound to certificates of its own CA: a depositor's of the
+ * operator's, a reader's of the regulator's.
+ */
+static void
+role_line(int role, int ca, const char *what, int by_fp)
+{
+	struct cfjl_role_entry		 e;
+	const struct cfjl_role_entry	*old;
+
+	memset(&e, 0, sizeof(e));
+	e.role = role;
+	e.ca = ca;
+	e.by_fp = by_fp;
+	if (ca != (int)config_role_ca(role)) {
+		conf_error("a %s's certificate is issued by the %s's CA, not "
+		    "the %s's", config_role_name(role),
+		    config_ca_name(config_role_ca(role)), config_ca_name(ca));
+		return;
+	}
+	if (by_fp) {
+		if (config_fp_parse(what, e.fp) == -1) {
+			conf_error("fingerprint \"%s\": 64 hex digits "
+			    "(SHA-256 of the certificate) expected", what);
+			return;
+		}
+	} else if (what[0] == '\0') {
+		conf_error("empty role subject");
+		return;
+	} else if (strlcpy(e.subject, what, sizeof(e.subject)) >=
+	    sizeof(e.subject)) {
+		conf_error("role subject too long (at most %d bytes)",
+		    CFJL_SUBJECT_MAX - 1);
+		return;
+	}
+	if ((old = config_role_lookup(conf, &e)) != NULL) {
+		if (old->role != e.role)
+			conf_error("%s \"%s\" is already a %s", by_fp ?
+			    "fingerprint" : "subject", what,
+			    config_role_name(old->role));
+		return;
+	}
+	if (config_role_add(conf, &e) == -1)
+		conf_error("out of memory");
+}
+
 static void
 conf_validate(void)
 {
@@ -1353,11 +1498,32 @@ conf_validate(void)
 		errors++;
 		fprintf(stderr, "%s: no vault number (\"vault N\")\n", name);
 	}
+	if (conf->frontd.tls_pkcs12[0] != '\0' &&
+	    (conf->frontd.tls_cert[0] != '\0' ||
+	    conf->frontd.tls_key[0] != '\0')) {
+		errors++;
+		fprintf(stderr, "%s: tls pkcs12 holds the key and certificate: "
+		    "no tls certificate or tls key with it\n", name);
+	}
+	if ((conf->frontd.tls_pkcs12[0] != '\0') !=
+	    (conf->frontd.tls_passfile[0] != '\0')) {
+		errors++;
+		fprintf(stderr, "%s: tls pkcs12 and tls passphrase-file go "
+		    "together\n", name);
+	}
 	if (conf->frontd.max_conns_per_client > conf->frontd.max_conns) {
 		errors++;
 		fprintf(stderr, "%s: max-connections-per-client %u exceeds "
 		    "max-connections %u\n", name,
 		    conf->frontd.max_conns_per_client, conf->frontd.max_conns);
+	}
+	if (conf->frontd.max_handshakes_per_client >
+	    conf->frontd.max_handshakes) {
+		errors++;
+		fprintf(stderr, "%s: max-handshakes-per-client %u exceeds "
+		    "max-handshakes %u\n", name,
+		    conf->frontd.max_handshakes_per_client,
+		    conf->frontd.max_handshakes);
 	}
 }
 

@@ -1,8 +1,10 @@
 /*
  * The start-up every daemon goes through, in one fixed order (see
  * proc.h).  Errors up to the open step reach the terminal: detaching
- * comes after everything that may fail for a reason a person can fix.  Modelled on the process start-up of OpenBSD's daemons: the
- * daemon says what it is, this file does the rest the same way for all.
+ * comes after everything that may fail for a reason a person can fix.
+ * Modelled on the process start-up of OpenBSD's daemons: the daemon
+ * says what it is, this file does the rest the same way for all;
+ * proc_child.c forks, watches and replaces a daemon's children.
  */
 #include <sys/types.h>
 
@@ -27,6 +29,7 @@ static const char *proc_conf_str(const struct cfjl_conf *, size_t);
 static unsigned long proc_conf_uint(const struct cfjl_conf *, size_t);
 static void	proc_rundir_open(const struct proc *, struct cfjl_conf *);
 static void	proc_policy(const struct proc *, struct cfjl_conf *);
+static __attribute__((__noreturn__)) void proc_loop(void);
 
 static struct {
 	struct sandbox_policy	 sp;
@@ -34,6 +37,8 @@ static struct {
 	uid_t			 auditd_uid;
 	int			 runfd;
 	int			 waiting;
+	const int		*syscalls;	/* the parent's, its child's */
+	const struct proc	*p;
 } proc = { .runfd = -1 };
 
 static void
@@ -68,6 +73,7 @@ proc_run(int argc, char *argv[], const struct proc *p)
 	struct cfjl_conf	*conf;
 	struct event_base	*base;
 
+	proc.p = p;
 	daemon_args(argc, argv, p->name, &opts);
 	conf = daemon_config(&opts, p->name);
 	proc_step("arguments");
@@ -81,6 +87,8 @@ proc_run(int argc, char *argv[], const struct proc *p)
 	proc_step("event");
 	if ((base = event_init()) == NULL)
 		fatalx("event_init failed");
+	if (p->child != NULL)
+		proc.syscalls = proc_child_init(p, conf, base);
 
 	proc_step("open");
 	proc_rundir_open(p, conf);
@@ -127,9 +135,32 @@ proc_run(int argc, char *argv[], const struct proc *p)
 	if (p->start != NULL)
 		p->start(conf);
 
+	if (p->child != NULL) {
+		proc_step("fork");
+		proc_child_start(&proc.sp, proc.rundir, proc.auditd_uid);
+	}
+
 	proc_step("loop");
-	event_dispatch();
-	fatalx("event loop returned");
+	proc_loop();
+}
+
+/*
+ * Children are forked here, between two turns of the loop, never from
+ * inside a callback: the child runs a loop of its own on the same base,
+ * which libevent would refuse as reentrant.
+ */
+static __attribute__((__noreturn__)) void
+proc_loop(void)
+{
+	if (proc.p->child == NULL) {
+		event_dispatch();
+		fatalx("event loop returned");
+	}
+	for (;;) {
+		if (event_loop(EVLOOP_ONCE) != 0)
+			fatalx("event loop returned");
+		proc_child_fork_due();
+	}
 }
 
 /*
@@ -169,6 +200,11 @@ proc_policy(const struct proc *p, struct cfjl_conf *conf)
 	sp->max_files = p->max_files + proc_conf_uint(conf, p->max_files_plus);
 	sp->max_memory = p->max_memory;
 	sp->syscalls = p->syscalls;
+	if (p->child != NULL) {
+		/* The children's filter is stacked on this one. */
+		sp->syscalls = proc.syscalls;
+		sp->forks = 1;
+	}
 	if (p->waiting != NULL && p->waiting()) {
 		proc.waiting = 1;
 		sp->syscalls_more = p->syscalls_waiting;

@@ -27,6 +27,7 @@ static const char *const proto_names[IMSG_TYPE_MAX] = {
 	[IMSG_ROLES_RESET] = "roles-reset",
 	[IMSG_ROLE] = "role",
 	[IMSG_ROLES_END] = "roles-end",
+	[IMSG_LOT_SEALED] = "lot-sealed",
 	[IMSG_SEAL_LOT] = "seal-lot",
 	[IMSG_SEAL_DONE] = "seal-done",
 	[IMSG_SEAL_FAIL] = "seal-fail",
@@ -38,6 +39,8 @@ static const char *const proto_names[IMSG_TYPE_MAX] = {
 	[IMSG_AUDIT_CLOSE] = "audit-close",
 	[IMSG_CTL_REQUEST] = "ctl-request",
 	[IMSG_CTL_REPLY] = "ctl-reply",
+	[IMSG_PROC_PING] = "proc-ping",
+	[IMSG_PROC_PONG] = "proc-pong",
 };
 
 const char *
@@ -59,7 +62,8 @@ proto_type_name(uint32_t type)
 	    { __VA_ARGS__ } }
 
 D(proto_hello, proto_hello, S(proto_hello, name));
-D(proto_deposit_req, deposit_req, S(deposit_req, subject));
+D(proto_deposit_req, deposit_req, S(deposit_req, subject),
+    S(deposit_req, stamp));
 D(proto_deposit_trace, deposit_trace, S(deposit_trace, type),
     S(deposit_trace, dateevt), S(deposit_trace, client_id));
 D(proto_deposit_item, deposit_item, S(deposit_item, client_id));
@@ -74,8 +78,10 @@ D(proto_requests_get, requests_get, S(requests_get, subject));
 D(proto_export_req, export_req, S(export_req, subject));
 D(proto_export_chunk, export_chunk);
 D(proto_role, role_msg, S(role_msg, subject));
+D(proto_lot_sealed, lot_sealed);
 D(proto_seal_lot, seal_lot);
-D(proto_seal_event, seal_event, S(seal_event, type), S(seal_event, dateevt));
+D(proto_seal_event, seal_event, S(seal_event, type), S(seal_event, dateevt),
+    S(seal_event, stamp));
 D(proto_seal_done, seal_done);
 D(proto_seal_fail, seal_fail, S(seal_fail, reason));
 D(proto_journal_sign, journal_sign);

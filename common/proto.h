@@ -17,6 +17,8 @@
  *	stored  --sealer.sock-->  sealerd   lots to seal, status
  *	auditd  --sealer.sock-->  sealerd   journal digests to sign
  *	frontd, stored, sealerd --audit.sock--> auditd   journal records
+ *	a daemon's parent <--socket pair--> its children (common/proc.c):
+ *	    heartbeat and reports (frontd and its workers)
  *	cfjlctl --NAME.ctl--> each daemon   administration (common/control.c):
  *	    status: all; role, lot seal-now: stored (which pushes roles to
  *	    frontd); journal: auditd; reload, stop: each.
@@ -27,7 +29,7 @@
 #include <stdint.h>
 
 #define CFJL_VERSION		"0.1"
-#define CFJL_PROTO_VERSION	1
+#define CFJL_PROTO_VERSION	2	/* raised whenever a structure below changes */
 
 #define SOCK_STORED		"stored.sock"
 #define SOCK_SEALER		"sealer.sock"
@@ -41,6 +43,7 @@
 #define DATEEVT_MAX		16	/* YYMMDDhhmmss */
 #define CLIENT_ID_MAX		128
 #define SHA256_LEN		32
+#define STAMP_MAX		40	/* RFC 3339, RFC3339_MAX and a NUL */
 
 enum imsg_type {
 	IMSG_NONE = 0,
@@ -63,6 +66,7 @@ enum imsg_type {
 	IMSG_ROLES_RESET,	/* stored -> frontd: empty, new table follows */
 	IMSG_ROLE,		/* struct role_msg */
 	IMSG_ROLES_END,		/* empty: the table is complete */
+	IMSG_LOT_SEALED,	/* stored -> frontd: struct lot_sealed */
 
 	/* stored <-> sealerd */
 	IMSG_SEAL_LOT,		/* struct seal_lot + struct seal_event[] */
@@ -82,6 +86,10 @@ enum imsg_type {
 	/* cfjlctl <-> a daemon's control socket */
 	IMSG_CTL_REQUEST,	/* struct ctl_request */
 	IMSG_CTL_REPLY,		/* struct ctl_reply + text */
+
+	/* a daemon's parent <-> its children (common/proc.c) */
+	IMSG_PROC_PING,		/* parent -> child: empty, answer now */
+	IMSG_PROC_PONG,		/* child -> parent: the child's report */
 
 	IMSG_TYPE_MAX
 };
@@ -111,6 +119,7 @@ struct deposit_req {
 	int64_t		 received_ms;	/* Unix time, milliseconds */
 	uint8_t		 depositor[SHA256_LEN];	/* SHA-256 of cert DER */
 	char		 subject[512];
+	char		 stamp[STAMP_MAX];	/* Timestamp header, or "" */
 	/* struct deposit_trace + XML, ntraces times */
 };
 
@@ -119,6 +128,7 @@ struct deposit_item {
 	uint64_t	 lot;
 	int64_t		 received_ms;
 	uint8_t		 digest[SHA256_LEN];	/* of the archived XML */
+	uint8_t		 record[SHA256_LEN];	/* of the .p7m: Empreinte */
 	uint32_t	 duplicate;	/* 1: Client-Id seen with this body */
 	char		 client_id[CLIENT_ID_MAX];
 };
@@ -193,7 +203,18 @@ struct export_chunk {
 
 struct role_msg {
 	uint32_t	 role;		/* enum cfjl_role */
+	uint32_t	 ca;		/* enum cfjl_ca: the issuer bound */
+	uint32_t	 by_fp;		/* 1: fp, not subject */
+	uint8_t		 fp[SHA256_LEN];	/* certificate's SHA-256 */
 	char		 subject[512];
+};
+
+/* A lot whose seal is stored: the archive notice of the queue front. */
+struct lot_sealed {
+	uint64_t	 lot;
+	uint64_t	 first;		/* IDEvt */
+	uint64_t	 last;
+	int64_t		 sealed_ms;	/* when its seal was stored */
 };
 
 /* One lot for sealerd: struct seal_lot then nevents struct seal_event. */
@@ -214,6 +235,7 @@ struct seal_event {
 	char		 dateevt[DATEEVT_MAX];
 	uint8_t		 depositor[SHA256_LEN];
 	uint8_t		 file_sha256[SHA256_LEN];	/* of the .p7m */
+	char		 stamp[STAMP_MAX];	/* depositor's time, or "" */
 };
 
 struct seal_done {
@@ -264,5 +286,15 @@ struct ctl_reply {
 	uint32_t	 ok;
 	uint32_t	 len;		/* text that follows */
 };
+
+/* How the reader (msg.h) takes these structures apart: common/proto.c. */
+struct msg_struct;
+extern const struct msg_struct proto_hello, proto_deposit_req, proto_deposit_trace,
+    proto_deposit_item, proto_deposit_ok, proto_deposit_err, proto_lot_get,
+    proto_lot_data, proto_status_get, proto_status_reply, proto_requests_get,
+    proto_export_req, proto_export_chunk, proto_role, proto_lot_sealed,
+    proto_seal_lot,
+    proto_seal_event, proto_seal_done, proto_seal_fail, proto_journal_sign,
+    proto_audit_record, proto_audit_ack, proto_ctl_reply;
 
 #endif

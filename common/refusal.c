@@ -55,6 +55,9 @@ static const struct refusal_info refusals[] = {
 	    "seconds, a deposit with the same Client-Id" },
 	{ REFUSE_HTTP_VERSION, 505, "CFJL_INVALID_MESSAGE",
 	    "speak HTTP/1.1 or HTTP/1.0" },
+	{ REFUSE_TIMESTAMP, 400, "CFJL_INVALID_TIMESTAMP",
+	    "the Timestamp header is not an RFC 3339 date-time: send it as "
+	    "2026-11-24T10:00:00.123Z or with an offset, or not at all" },
 };
 _Static_assert(sizeof(refusals) / sizeof(refusals[0]) == REFUSE_MAX,
     "one entry a code, in the order of enum refusal");

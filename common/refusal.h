@@ -35,6 +35,7 @@ enum refusal {
 	REFUSE_NOT_IMPLEMENTED,		/* 501 */
 	REFUSE_UNAVAILABLE,		/* 503, with Retry-After */
 	REFUSE_HTTP_VERSION,		/* 505 */
+	REFUSE_TIMESTAMP,		/* 400: Timestamp not RFC 3339 */
 	REFUSE_MAX
 };
 

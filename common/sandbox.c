@@ -224,11 +224,13 @@ sandbox_limits(const struct sandbox_policy *p)
 		sandbox_limit(RLIMIT_AS, "RLIMIT_AS", p->max_memory);
 #endif
 	/*
-	 * A daemon never forks once confined.  The limit counts processes
+	 * A daemon never forks once confined, but for a parent that
+	 * replaces its children (common/proc.c); each child sets the
+	 * limit for itself.  The limit counts processes
 	 * of the real user, so it is set only for a daemon user of our own:
 	 * an ordinary user keeps its shell and everything else it runs.
 	 */
-	if (root)
+	if (root && !p->forks)
 		sandbox_limit(RLIMIT_NPROC, "RLIMIT_NPROC", 0);
 }
 

@@ -21,6 +21,8 @@ struct sandbox_policy {
 	 * it waits for something the steady state forbids (NULL: none).
 	 */
 	const int	*syscalls_more;
+	/* A parent that forks its children: RLIMIT_NPROC is left alone. */
+	int		 forks;
 };
 
 /*

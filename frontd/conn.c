@@ -1,10 +1,13 @@
 /*
- * Listeners and client connections: accept with caps (in all and per
- * client address), the TLS handshake, reading into a bounded buffer that
- * the HTTP parser works on, and writing the answers in request order even
- * when later requests are answered first.  Timeouts: header-timeout for
- * the handshake and for a request head (slow clients), idle-timeout
- * between requests, for a body, and for a client that stops reading.
+ * Client connections (listen.c has the listeners): accept with caps (in
+ * all and per client address), the TLS handshake with caps of its own (so that
+ * connections that never finish it cannot keep out the ones that do),
+ * reading into a bounded buffer that the HTTP parser works on, and
+ * writing the answers in request order even when later requests are
+ * answered first.  Timeouts: handshake-timeout; header-timeout for a
+ * request head (slow clients) and for a client without a role;
+ * idle-timeout between requests, for a body, and for a client that
+ * stops reading.
  */
 #define _GNU_SOURCE		/* accept4 */
 
@@ -18,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +33,30 @@
 #include <tls.h>
 
 #include "audit.h"
+#include "config.h"
+#include "conn.h"
 #include "frontd.h"
+#include "http.h"
+#include "links.h"
+#include "listen.h"
 #include "log.h"
+#include "resp.h"
+#include "roles.h"
+#include "router.h"
+#include "stompconn.h"
+#include "stompframe.h"
+#include "tlsserver.h"
 
 #define CONN_READ_CHUNK		16384
-#define CONN_LISTEN_MAX		16
 #define CONN_IO_ROUNDS		64	/* reads or writes per wake-up */
+#define CONN_ACCEPT_ROUNDS	32	/* accepts per wake-up */
+/*
+ * The kernel's queue of connections for accept(): when a flood fills
+ * it, a good client's SYN is dropped and retried only a second later.
+ * The kernel caps it (net.core.somaxconn).
+ */
+/* Memory freed by closes goes back to the system past this many. */
+#define CONN_TRIM_CLOSES	64
 
 enum conn_state {
 	CONN_HANDSHAKE,
@@ -49,11 +71,13 @@ struct client {
 	RB_ENTRY(client)	 node;
 	char			 addr[INET6_ADDRSTRLEN];
 	unsigned int		 n;
+	unsigned int		 nhs;		/* of n, handshaking */
 };
 RB_HEAD(client_tree, client);
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
+	TAILQ_ENTRY(conn)	 hs_entry;	/* handshakes, oldest 1st */
 	int			 fd;
 	struct tls		*tls;
 	enum conn_state		 state;
@@ -65,11 +89,15 @@ struct conn {
 	struct client		*client;
 	char			 subject[CFJL_SUBJECT_MAX];
 	uint8_t			 depositor[SHA256_LEN];
+	enum cfjl_ca		 ca;		/* the issuer, for roles */
+	int			 norole;	/* none when it connected */
 
 	char			*in;
 	size_t			 inlen;
 	size_t			 incap;
 	struct http_parser	 parser;
+	struct stompconn	*stomp;		/* a queue front connection */
+	struct stompframe_parser sparser;
 	int			 continue_sent;
 	int			 no_more;	/* no further requests read */
 	int			 read_wants_out;	/* tls_read: POLLOUT */
@@ -93,25 +121,27 @@ struct conn {
 	size_t			 drained;	/* bytes read while lingering */
 };
 
-struct listener {
-	int			 fd;
-	struct event		 ev;
-	int			 on;
-};
-
 static TAILQ_HEAD(, conn)	 conns = TAILQ_HEAD_INITIALIZER(conns);
+static TAILQ_HEAD(, conn)	 handshakes =
+				    TAILQ_HEAD_INITIALIZER(handshakes);
+static unsigned int		 nhandshakes;
+/* Handshakes cut short since the last line in the log, which says so. */
+static struct {
+	time_t			 logged;
+	unsigned int		 refused;	/* address over its cap */
+	unsigned int		 evicted;	/* all slots taken */
+	unsigned int		 timedout;
+} hs_cut;
 static struct client_tree	 clients = RB_INITIALIZER(&clients);
-static struct listener		 listeners[CONN_LISTEN_MAX];
-static size_t			 nlisteners;
-static struct event		 accept_pause;
 
 static int	client_cmp(struct client *, struct client *);
 RB_PROTOTYPE_INTERNAL(client_tree, client, node, client_cmp, static __attribute__((__unused__)));
 RB_GENERATE_INTERNAL(client_tree, client, node, client_cmp, static __attribute__((__unused__)))
 
-static void	conn_accept(int, short, void *);
-static void	conn_accept_resume(int, short, void *);
-static void	conn_listeners_set(int);
+static int	conn_accept_one(int, int);
+static void	conn_hs_evict(void);
+static void	conn_hs_done(struct conn *);
+static void	conn_hs_log(void);
 static void	conn_event(int, short, void *);
 static void	conn_timeout(int, short, void *);
 static void	conn_kick(int, short, void *);
@@ -120,8 +150,13 @@ static int	conn_handshake(struct conn *);
 static int	conn_read(struct conn *);
 static int	conn_write(struct conn *);
 static void	conn_parse(struct conn *);
+static void	conn_parse_stomp(struct conn *);
 static void	conn_flush(struct conn *);
 static int	conn_out_add(struct conn *, const void *, size_t);
+static size_t	conn_head_len(const struct resp *);
+static void	conn_shrink(struct conn *);
+static void	conn_trim(int, short, void *);
+static void	conn_trim_soon(void);
 static void	conn_rearm(struct conn *);
 static void	conn_close(struct conn *);
 static void	conn_detach(struct conn *);
@@ -145,94 +180,38 @@ conn_now(void)
 	return ts.tv_sec;
 }
 
+/* A few connections a wake-up: a flood must not leave good ones queued. */
 void
-conn_listen(void)
-{
-	struct cfjl_listen	*l;
-	struct addrinfo		 hints, *res, *ai;
-	int			 fd, on = 1, error;
-
-	TAILQ_FOREACH(l, &env->conf->frontd.listens, entry) {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-		if ((error = getaddrinfo(l->host[0] ? l->host : NULL, l->port,
-		    &hints, &res)) != 0)
-			fatalx("listen on %s port %s: %s", l->host, l->port,
-			    gai_strerror(error));
-		for (ai = res; ai != NULL; ai = ai->ai_next) {
-			if (nlisteners >= CONN_LISTEN_MAX)
-				fatalx("too many listen addresses");
-			if ((fd = socket(ai->ai_family, ai->ai_socktype |
-			    SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol)) ==
-			    -1)
-				fatal("socket");
-			if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
-			    sizeof(on)) == -1)
-				fatal("setsockopt SO_REUSEADDR");
-			if (ai->ai_family == AF_INET6 &&
-			    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
-			    sizeof(on)) == -1)
-				fatal("setsockopt IPV6_V6ONLY");
-			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
-				fatal("bind %s port %s", l->host, l->port);
-			if (listen(fd, 128) == -1)
-				fatal("listen %s port %s", l->host, l->port);
-			listeners[nlisteners].fd = fd;
-			event_set(&listeners[nlisteners].ev, fd,
-			    EV_READ | EV_PERSIST, conn_accept, NULL);
-			nlisteners++;
-			log_info("listening on %s port %s", l->host, l->port);
-		}
-		freeaddrinfo(res);
-	}
-	if (nlisteners == 0)
-		fatalx("frontd has no listen address");
-	evtimer_set(&accept_pause, conn_accept_resume, NULL);
-	conn_listeners_set(1);
-}
-
-static void
-conn_listeners_set(int on)
-{
-	size_t	 i;
-
-	for (i = 0; i < nlisteners; i++) {
-		if (on && !listeners[i].on)
-			event_add(&listeners[i].ev, NULL);
-		else if (!on && listeners[i].on)
-			event_del(&listeners[i].ev);
-		listeners[i].on = on;
-	}
-}
-
-static void
-conn_accept_resume(int fd, short ev, void *arg)
-{
-	if (env->nconns < env->conf->frontd.max_conns)
-		conn_listeners_set(1);
-}
-
-static void
 conn_accept(int lfd, short ev, void *arg)
+{
+	int	 i;
+
+	for (i = 0; i < CONN_ACCEPT_ROUNDS; i++)
+		if (conn_accept_one(lfd, arg != NULL) == -1)
+			break;
+}
+
+/* -1: stop accepting for this wake-up.  stomp: a queue front listener. */
+static int
+conn_accept_one(int lfd, int stomp)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	struct client		 key, *cl;
 	struct conn		*c;
-	struct timeval		 tv = { 1, 0 };
+	const struct cfjl_frontd_conf *fc = &env->conf->frontd;
 	int			 fd, one = 1;
 
+	if (env->nconns >= fc->max_conns)
+		return -1;
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM) {
 			log_warn("accept");
-			conn_listeners_set(0);
-			evtimer_add(&accept_pause, &tv);
+			listen_pause();
 		}
-		return;
+		return -1;
 	}
 
 	/* Answers go out at once, not held back for the client's ACK. */
@@ -244,16 +223,28 @@ conn_accept(int lfd, short ev, void *arg)
 	    sizeof(key.addr), NULL, 0, NI_NUMERICHOST) != 0)
 		strlcpy(key.addr, "?", sizeof(key.addr));
 	if ((cl = RB_FIND(client_tree, &clients, &key)) != NULL &&
-	    cl->n >= env->conf->frontd.max_conns_per_client) {
+	    cl->n >= fc->max_conns_per_client) {
 		log_warnx("%s: more than %u connections from this address, "
-		    "refused", key.addr, env->conf->frontd.max_conns_per_client);
+		    "refused", key.addr, fc->max_conns_per_client);
 		close(fd);
-		return;
+		return 0;
+	}
+	if (cl != NULL && cl->nhs >= fc->max_handshakes_per_client) {
+		/* Counted, not logged one by one: a flood fills logs. */
+		hs_cut.refused++;
+		conn_hs_log();
+		close(fd);
+		return 0;
+	}
+	if (nhandshakes >= fc->max_handshakes) {
+		conn_hs_evict();
+		/* The evicted one may have been its address's last. */
+		cl = RB_FIND(client_tree, &clients, &key);
 	}
 	if (cl == NULL) {
 		if ((cl = calloc(1, sizeof(*cl))) == NULL) {
 			close(fd);
-			return;
+			return 0;
 		}
 		strlcpy(cl->addr, key.addr, sizeof(cl->addr));
 		RB_INSERT(client_tree, &clients, cl);
@@ -264,7 +255,7 @@ conn_accept(int lfd, short ev, void *arg)
 			free(cl);
 		}
 		close(fd);
-		return;
+		return 0;
 	}
 	if (tls_accept_socket(env->tls, &c->tls, fd) == -1) {
 		log_warnx("%s: tls_accept_socket: %s", key.addr,
@@ -275,25 +266,91 @@ conn_accept(int lfd, short ev, void *arg)
 			free(cl);
 		}
 		close(fd);
-		return;
+		return 0;
+	}
+	if (stomp && (c->stomp = stompconn_new(c)) == NULL) {
+		tls_free(c->tls);
+		free(c);
+		if (cl->n == 0) {
+			RB_REMOVE(client_tree, &clients, cl);
+			free(cl);
+		}
+		close(fd);
+		return 0;
 	}
 	cl->n++;
+	cl->nhs++;
 	c->client = cl;
 	c->fd = fd;
 	c->state = CONN_HANDSHAKE;
 	c->accepted = c->last_read = c->last_write = conn_now();
 	TAILQ_INIT(&c->resps);
 	http_parser_init(&c->parser, &env->limits);
+	stompframe_init(&c->sparser, &env->stomp_limits);
 	event_set(&c->ev, fd, 0, conn_event, c);
 	evtimer_set(&c->tmo, conn_timeout, c);
 	evtimer_set(&c->kick, conn_kick, c);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
-	if (++env->nconns >= env->conf->frontd.max_conns) {
+	TAILQ_INSERT_TAIL(&handshakes, c, hs_entry);
+	nhandshakes++;
+	if (++env->nconns >= fc->max_conns) {
 		log_warnx("%u connections: not accepting more for now",
 		    env->nconns);
-		conn_listeners_set(0);
+		listen_set(0);
 	}
 	conn_io(c);
+	return 0;
+}
+
+/*
+ * Every handshake slot is taken: the oldest handshake of an address
+ * that holds two or more goes (a client with a certificate finishes its
+ * own in milliseconds, one at a time); failing that, the oldest.
+ */
+static void
+conn_hs_evict(void)
+{
+	struct conn	*c, *victim;
+
+	victim = TAILQ_FIRST(&handshakes);
+	TAILQ_FOREACH(c, &handshakes, hs_entry) {
+		if (c->client->nhs >= 2) {
+			victim = c;
+			break;
+		}
+	}
+	if (victim == NULL)
+		return;
+	hs_cut.evicted++;
+	conn_hs_log();
+	conn_close(victim);
+}
+
+/* The handshake is over, one way or the other: its slot is free. */
+static void
+conn_hs_done(struct conn *c)
+{
+	if (c->state != CONN_HANDSHAKE)
+		return;
+	TAILQ_REMOVE(&handshakes, c, hs_entry);
+	nhandshakes--;
+	c->client->nhs--;
+}
+
+static void
+conn_hs_log(void)
+{
+	time_t	 now = conn_now();
+
+	if (now == hs_cut.logged ||
+	    hs_cut.refused + hs_cut.evicted + hs_cut.timedout == 0)
+		return;
+	log_warnx("connections closed in their TLS handshake: %u over "
+	    "max-handshakes-per-client, %u over max-handshakes, %u after "
+	    "handshake-timeout", hs_cut.refused, hs_cut.evicted,
+	    hs_cut.timedout);
+	hs_cut.logged = now;
+	hs_cut.refused = hs_cut.evicted = hs_cut.timedout = 0;
 }
 
 static void
@@ -326,6 +383,8 @@ conn_reading(const struct conn *c)
 static void
 conn_io(struct conn *c)
 {
+	unsigned int	 n;
+
 	if (c->state == CONN_HANDSHAKE) {
 		switch (conn_handshake(c)) {
 		case -1:
@@ -344,8 +403,15 @@ conn_io(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	conn_parse(c);
-	conn_flush(c);
+	/*
+	 * Answers written free slots for requests already read: parse
+	 * them now, for no socket event will say they are there.
+	 */
+	do {
+		conn_parse(c);
+		n = c->nresps;
+		conn_flush(c);
+	} while (c->nresps < n && c->inlen > 0);
 	if (conn_write(c) == -1) {
 		conn_close(c);
 		return;
@@ -355,7 +421,60 @@ conn_io(struct conn *c)
 		conn_linger(c);
 		return;
 	}
+	conn_shrink(c);
 	conn_rearm(c);
+}
+
+/*
+ * An idle connection keeps no buffer of its own: a thousand of them
+ * held 16 KiB in and 4 KiB out each, and more after a large answer.
+ * They come back with the next request, from the allocator's cache.
+ */
+static void
+conn_shrink(struct conn *c)
+{
+	if (c->inlen == 0 && c->in != NULL) {
+		free(c->in);
+		c->in = NULL;
+		c->incap = 0;
+	}
+	if (c->outoff == c->outlen && c->out != NULL) {
+		free(c->out);
+		c->out = NULL;
+		c->outcap = c->outlen = c->outoff = 0;
+	}
+}
+
+/*
+ * After many closes, or the last one, give the freed memory back to the
+ * system (glibc keeps the top of its heap otherwise, and a burst of
+ * connections would hold its peak for good); once a second at most.
+ */
+static struct event	 trim_ev;
+static int		 trim_set;
+static unsigned int	 trim_closes;
+
+static void
+conn_trim_soon(void)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	trim_closes++;
+	if (trim_closes < CONN_TRIM_CLOSES && env->nconns > 0)
+		return;
+	if (!trim_set) {
+		evtimer_set(&trim_ev, conn_trim, NULL);
+		trim_set = 1;
+	}
+	if (!evtimer_pending(&trim_ev, NULL))
+		evtimer_add(&trim_ev, &tv);
+}
+
+static void
+conn_trim(int fd, short ev, void *arg)
+{
+	trim_closes = 0;
+	(void)malloc_trim(0);
 }
 
 /*
@@ -430,13 +549,16 @@ conn_handshake(struct conn *c)
 		env->nrefused++;
 		return -1;
 	}
-	if (tls_client_identity(c->tls, c->subject, sizeof(c->subject),
-	    c->depositor) == -1) {
+	if (tlsserver_identity(c->tls, c->subject, sizeof(c->subject),
+	    c->depositor, &c->ca) == -1) {
 		log_warnx("%s: cannot read the client certificate",
 		    c->client->addr);
 		return -1;
 	}
+	conn_hs_done(c);
 	c->state = CONN_ACTIVE;
+	/* Answered 403 and closed at its first request; it may not idle. */
+	c->norole = roles_of(c->ca, c->subject, c->depositor) == 0;
 	c->last_read = conn_now();
 	log_debug("%s: %s connected (%s)", c->client->addr, c->subject,
 	    tls_conn_version(c->tls));
@@ -511,8 +633,13 @@ conn_parse(struct conn *c)
 	size_t			 used, off = 0;
 	int			 rc;
 
+	if (c->stomp != NULL) {
+		conn_parse_stomp(c);
+		return;
+	}
 	while (c->inlen > off && !c->closing && !c->no_more &&
-	    c->nresps < FRONTD_PIPELINE_MAX) {
+	    c->nresps < FRONTD_PIPELINE_MAX &&
+	    c->outlen - c->outoff < FRONTD_OUT_HIGH) {
 		rc = http_parse(&c->parser, c->in + off, c->inlen - off);
 		if (rc == HTTP_MORE)
 			break;
@@ -528,7 +655,8 @@ conn_parse(struct conn *c)
 		if (rc == HTTP_FAIL) {
 			c->no_more = 1;
 			router_http_error(c, c->parser.status,
-			    c->parser.error, NULL, 1);
+			    c->parser.error, c->parser.detail[0] != '\0' ?
+			    c->parser.detail : NULL, 1);
 			break;
 		}
 		/* HTTP_COMPLETE; the parser is not used again before init. */
@@ -546,6 +674,44 @@ conn_parse(struct conn *c)
 		memmove(c->in, c->in + off, c->inlen - off);
 		c->inlen -= off;
 	}
+}
+
+/* The same for the frames of a queue front connection. */
+static void
+conn_parse_stomp(struct conn *c)
+{
+	static struct stompframe f;	/* one frame at a time */
+	size_t			 off = 0;
+	int			 rc;
+
+	while (c->inlen > off && !c->closing && !c->no_more &&
+	    c->nresps < FRONTD_PIPELINE_MAX) {
+		rc = stompframe_parse(&c->sparser, c->in + off, c->inlen - off,
+		    &f);
+		if (rc == STOMPFRAME_MORE)
+			break;
+		if (rc == STOMPFRAME_FAIL) {
+			c->no_more = 1;
+			stompconn_bad_input(c->stomp, &c->sparser);
+			break;
+		}
+		if (rc == STOMPFRAME_COMPLETE)
+			stompconn_frame(c->stomp, &f);
+		/* A heart-beat only shows the client is there. */
+		off += f.size;
+		stompframe_init(&c->sparser, &env->stomp_limits);
+		c->req_start = conn_now();
+	}
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+	}
+}
+
+unsigned int
+conn_pending(const struct conn *c)
+{
+	return c->nresps;
 }
 
 struct resp *
@@ -574,6 +740,9 @@ conn_resp_replace(struct resp *r)
 	n->conn = c;
 	n->kind = RESP_LOCAL;
 	n->close = r->close;
+	n->stomp = r->stomp;
+	memcpy(n->receipt, r->receipt, sizeof(n->receipt));
+	n->head_only = r->head_only;
 	TAILQ_INSERT_BEFORE(r, n, entry);
 	TAILQ_REMOVE(&c->resps, r, entry);
 	r->conn = NULL;
@@ -611,7 +780,8 @@ conn_flush(struct conn *c)
 				return;
 		} else if (!r->ready)
 			return;
-		else if (conn_out_add(c, r->data, r->len) == -1) {
+		else if (conn_out_add(c, r->data, r->head_only ?
+		    conn_head_len(r) : r->len) == -1) {
 			c->closing = 1;
 			return;
 		}
@@ -623,6 +793,18 @@ conn_flush(struct conn *c)
 		if (c->closing)
 			return;
 	}
+}
+
+/* An answer to HEAD: its head as GET would have it, without the body. */
+static size_t
+conn_head_len(const struct resp *r)
+{
+	size_t	 i;
+
+	for (i = 0; i + 4 <= r->len; i++)
+		if (memcmp(r->data + i, "\r\n\r\n", 4) == 0)
+			return i + 4;
+	return r->len;
 }
 
 static int
@@ -710,6 +892,12 @@ conn_depositor(const struct conn *c)
 	return c->depositor;
 }
 
+enum cfjl_ca
+conn_ca(const struct conn *c)
+{
+	return c->ca;
+}
+
 const char *
 conn_addr(const struct conn *c)
 {
@@ -745,18 +933,22 @@ conn_rearm(struct conn *c)
 	}
 
 	if (c->state == CONN_HANDSHAKE)
-		deadline = c->accepted + fc->header_timeout;
+		deadline = c->accepted + fc->handshake_timeout;
 	else if (c->outoff < c->outlen)
 		deadline = c->last_write + fc->idle_timeout;
 	else if (c->nresps > 0)
 		deadline = 0;	/* stored answers, or links times out */
+	else if (c->stomp != NULL)
+		deadline = stompconn_deadline(c->stomp, c->last_read,
+		    c->last_write, fc->idle_timeout);
 	else if (c->parser.state == HTTP_S_HEAD && c->inlen > 0)
 		deadline = c->req_start + fc->header_timeout;
 	else if (c->parser.state == HTTP_S_BODY)
 		deadline = c->last_read + fc->idle_timeout;
 	else
 		deadline = (c->last_read > c->last_write ? c->last_read :
-		    c->last_write) + fc->idle_timeout;
+		    c->last_write) + (c->norole ? fc->header_timeout :
+		    fc->idle_timeout);
 	if (deadline == c->deadline)
 		return;
 	c->deadline = deadline;
@@ -775,6 +967,26 @@ conn_timeout(int fd, short ev, void *arg)
 
 	c->deadline = 0;	/* c->tmo is no longer pending */
 
+	if (c->stomp != NULL && c->state == CONN_ACTIVE &&
+	    c->outoff == c->outlen && c->nresps == 0) {
+		switch (stompconn_timeout(c->stomp, c->last_read,
+		    c->last_write, conn_now(),
+		    env->conf->frontd.idle_timeout)) {
+		case STOMPCONN_BEAT:
+			if (conn_out_add(c, "\n", 1) == -1)
+				break;
+			conn_io(c);
+			return;
+		case STOMPCONN_WAIT:
+			conn_rearm(c);
+			return;
+		}
+		log_info("%s: %s: STOMP client silent, connection closed",
+		    c->client->addr, c->subject);
+		conn_close(c);
+		return;
+	}
+
 	if (c->state == CONN_ACTIVE && c->outoff == c->outlen &&
 	    c->nresps == 0 && c->inlen > 0 && !c->closing) {
 		/* A slow client: say so, then close. */
@@ -787,7 +999,11 @@ conn_timeout(int fd, short ev, void *arg)
 		conn_io(c);
 		return;
 	}
-	log_debug("%s: connection timed out", c->client->addr);
+	if (c->state == CONN_HANDSHAKE) {
+		hs_cut.timedout++;
+		conn_hs_log();
+	} else
+		log_debug("%s: connection timed out", c->client->addr);
 	conn_close(c);
 }
 
@@ -801,6 +1017,7 @@ conn_detach(struct conn *c)
 		TAILQ_REMOVE(&c->resps, r, entry);
 		c->nresps--;
 		r->conn = NULL;
+		r->stomp = NULL;
 		if (r->reqid != 0) {
 			/* stored still answers it; nobody will read it. */
 			if (r->kind == RESP_EXPORT)
@@ -814,7 +1031,9 @@ conn_detach(struct conn *c)
 static void
 conn_close(struct conn *c)
 {
+	conn_hs_done(c);
 	conn_detach(c);
+	stompconn_free(c->stomp);
 	event_del(&c->ev);
 	evtimer_del(&c->tmo);
 	event_del(&c->kick);
@@ -833,19 +1052,15 @@ conn_close(struct conn *c)
 	free(c->out);
 	free(c);
 	if (env->nconns-- == env->conf->frontd.max_conns)
-		conn_listeners_set(1);
+		listen_set(1);
+	conn_trim_soon();
 }
 
 void
 conn_shutdown(void)
 {
 	struct conn	*c;
-	size_t		 i;
 
-	conn_listeners_set(0);
-	for (i = 0; i < nlisteners; i++)
-		close(listeners[i].fd);
-	nlisteners = 0;
 	while ((c = TAILQ_FIRST(&conns)) != NULL)
 		conn_close(c);
 }

@@ -18,8 +18,17 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "config.h"
+#include "conn.h"
+#include "events.h"
 #include "frontd.h"
+#include "http.h"
+#include "json.h"
+#include "links.h"
 #include "log.h"
+#include "resp.h"
+#include "rfc3339.h"
+#include "stompconn.h"
 
 static int	 deposit_digest(const char *, const uint8_t *, char *,
 		    size_t);
@@ -243,9 +252,22 @@ events_request(struct conn *c, struct resp *r,
 		    "it with .N appended)", -1);
 		return;
 	}
-	if (req->timestamp[0] != '\0' && log_getverbose() > 1)
-		log_debug("%s: %s: Timestamp %s", conn_addr(c),
-		    conn_subject(c), req->timestamp);
+	/* The depositor's time goes into the lot as sent: RFC 3339 only. */
+	if (req->has_timestamp && (req->timestamp_bad ||
+	    rfc3339_check(req->timestamp, strlen(req->timestamp)) == -1)) {
+		if (req->timestamp_bad)
+			snprintf(why, sizeof(why), "the Timestamp header is "
+			    "too long or not printable ASCII: it is not an "
+			    "RFC 3339 date-time; nothing was stored");
+		else
+			snprintf(why, sizeof(why), "Timestamp \"%.64s\" is not "
+			    "an RFC 3339 date-time (YYYY-MM-DDThh:mm:ss[.frac] "
+			    "then Z or +hh:mm); nothing was stored",
+			    req->timestamp);
+		deposit_refuse(c, r, REFUSE_TIMESTAMP, "malformed Timestamp",
+		    why, -1);
+		return;
+	}
 
 	max = batch ? env->conf->frontd.max_batch : 1;
 	if (deposit_scratch(max) == -1)
@@ -328,6 +350,7 @@ events_request(struct conn *c, struct resp *r,
 	dr.received_ms = deposit_now_ms();
 	memcpy(dr.depositor, conn_depositor(c), SHA256_LEN);
 	strlcpy(dr.subject, conn_subject(c), sizeof(dr.subject));
+	strlcpy(dr.stamp, req->timestamp, sizeof(dr.stamp));
 	if (links_send(IMSG_DEPOSIT, iov, niov) == -1) {
 		links_forget(r);
 		deposit_refuse(c, r, REFUSE_UNAVAILABLE, "storage unavailable",
@@ -355,6 +378,11 @@ events_answer(struct resp *r, const struct deposit_ok *ok,
 	char			 cid[CLIENT_ID_MAX];
 	size_t			 i, ndup = 0;
 
+	if (r->stomp != NULL) {
+		env->ndeposits += !items[0].duplicate;
+		stompconn_answer(r, &items[0]);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		if (items[i].duplicate)
 			ndup++;
@@ -375,6 +403,7 @@ events_answer(struct resp *r, const struct deposit_ok *ok,
 		json_u64(&j, "idevt", items[i].idevt);
 		json_str(&j, "digest_algo", "SHA-256");
 		json_hex(&j, "digest", items[i].digest, SHA256_LEN);
+		json_b64(&j, "record_digest", items[i].record, SHA256_LEN);
 		json_u64(&j, "lot", items[i].lot);
 		memcpy(cid, items[i].client_id, sizeof(cid));
 		cid[sizeof(cid) - 1] = '\0';

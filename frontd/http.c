@@ -2,9 +2,11 @@
  * HTTP/1.1 request parsing (RFC 9110, 9112) for frontd.  Strict where
  * leniency would let two readers see two different requests: CRLF only,
  * no obs-fold, no space before the colon, one Content-Length at most and
- * never with Transfer-Encoding, which is refused altogether.  Bounds:
- * line length, header count, head size and body size, all checked before
- * the bytes are kept.  Nothing is allocated.
+ * never with Transfer-Encoding, which is refused altogether.  The
+ * target is a path or an absolute http(s) URI (RFC 9112 3.2.2).  Bounds:
+ * line length, header count, head size and body size, all checked as the
+ * bytes arrive, and a refusal's detail names the bound broken.  Nothing
+ * is allocated.
  */
 #include <sys/types.h>
 
@@ -17,6 +19,10 @@
 #include "http.h"
 
 static int	 http_fail(struct http_parser *, int, const char *);
+static int	 http_fail_line(struct http_parser *);
+static int	 http_fail_head(struct http_parser *);
+static int	 http_lines(struct http_parser *, const char *, size_t,
+		    size_t);
 static int	 http_head(struct http_parser *, const char *, size_t);
 static int	 http_reqline(struct http_parser *, const char *, size_t);
 static int	 http_header(struct http_parser *, const char *, size_t,
@@ -50,14 +56,14 @@ http_fail(struct http_parser *p, int status, const char *error)
 	p->state = HTTP_S_ERROR;
 	p->status = status;
 	p->error = error;
+	p->detail[0] = '\0';
 	return HTTP_FAIL;
 }
 
 int
 http_parse(struct http_parser *p, const char *buf, size_t len)
 {
-	const char	*end;
-	size_t		 lead = 0, from, need;
+	size_t		 lead = 0, need;
 	int		 rc;
 
 	switch (p->state) {
@@ -81,19 +87,10 @@ http_parse(struct http_parser *p, const char *buf, size_t len)
 	if (lead < len && buf[lead] == '\r' && lead + 1 == len)
 		return HTTP_MORE;
 
-	from = p->scanned > lead + 3 ? p->scanned - 3 : lead;
-	end = NULL;
-	if (len > from)
-		end = http_memmem(buf + from, len - from, "\r\n\r\n", 4);
-	if (end == NULL) {
-		p->scanned = len;
-		if (len - lead > p->lim.max_header_size)
-			return http_fail(p, 431, "request head too large");
-		return HTTP_MORE;
-	}
-	p->req.headsize = (size_t)(end - buf) + 4;
+	if ((rc = http_lines(p, buf, len, lead)) != HTTP_COMPLETE)
+		return rc;
 	if (p->req.headsize - lead > p->lim.max_header_size)
-		return http_fail(p, 431, "request head too large");
+		return http_fail_head(p);
 	if ((rc = http_head(p, buf + lead, p->req.headsize - lead - 2)) !=
 	    HTTP_COMPLETE)
 		return rc;
@@ -110,6 +107,80 @@ http_parse(struct http_parser *p, const char *buf, size_t len)
 	p->req.bodylen = need;
 	p->state = HTTP_S_DONE;
 	return HTTP_COMPLETE;
+}
+
+/*
+ * The head's lines as they arrive, each byte looked at once: a bare CR
+ * or LF, or a line or a head over its bound, is refused as soon as it is
+ * seen rather than after header-timeout, since such a head never ends
+ * in CRLF CRLF.  HTTP_COMPLETE once the empty line is there (req.headsize
+ * set), HTTP_MORE before.  Stops at the end of the head: the body may
+ * hold any byte.
+ */
+static int
+http_lines(struct http_parser *p, const char *buf, size_t len, size_t lead)
+{
+	size_t	 i;
+
+	if (p->walked < lead)
+		p->walked = p->linestart = lead;
+	for (i = p->walked; i < len; i++) {
+		if ((unsigned char)buf[i] > '\r')
+			continue;	/* most bytes: neither CR nor LF */
+		if (buf[i] == '\r') {
+			if (i + 1 == len)
+				break;	/* its LF may come next */
+			if (buf[i + 1] != '\n')
+				return http_fail(p, 400, "bare CR in the "
+				    "request head");
+			continue;
+		}
+		if (buf[i] != '\n')
+			continue;
+		if (i == lead || buf[i - 1] != '\r')
+			return http_fail(p, 400, "bare LF in the request "
+			    "head: lines end with CRLF");
+		if (i - 1 - p->linestart > HTTP_LINE_MAX)
+			return http_fail_line(p);
+		if (i - 1 == p->linestart && p->nlines > 0) {
+			p->req.headsize = i + 1;
+			return HTTP_COMPLETE;
+		}
+		p->linestart = i + 1;
+		p->nlines++;
+	}
+	p->walked = i;
+	/* A CR may end the bytes so far: it is not part of the line. */
+	if (len - p->linestart > HTTP_LINE_MAX + 1 ||
+	    (len - p->linestart == HTTP_LINE_MAX + 1 && buf[len - 1] != '\r'))
+		return http_fail_line(p);
+	if (len - lead > p->lim.max_header_size)
+		return http_fail_head(p);
+	return HTTP_MORE;
+}
+
+static int
+http_fail_line(struct http_parser *p)
+{
+	if (p->nlines == 0) {
+		http_fail(p, 414, "request line too long");
+		snprintf(p->detail, sizeof(p->detail), "the request line is "
+		    "at most %u bytes", HTTP_LINE_MAX);
+	} else {
+		http_fail(p, 431, "header line too long");
+		snprintf(p->detail, sizeof(p->detail), "a header line is at "
+		    "most %u bytes", HTTP_LINE_MAX);
+	}
+	return HTTP_FAIL;
+}
+
+static int
+http_fail_head(struct http_parser *p)
+{
+	http_fail(p, 431, "request head too large");
+	snprintf(p->detail, sizeof(p->detail), "the request head is at most "
+	    "%zu bytes (max-header-size)", p->lim.max_header_size);
+	return HTTP_FAIL;
 }
 
 /* The head without its final CRLF: lines each ending in CRLF. */
@@ -149,8 +220,12 @@ http_head(struct http_parser *p, const char *h, size_t len)
 			first = 0;
 			continue;
 		}
-		if (++n > p->lim.max_headers)
-			return http_fail(p, 431, "too many header fields");
+		if (++n > p->lim.max_headers) {
+			http_fail(p, 431, "too many header fields");
+			snprintf(p->detail, sizeof(p->detail), "at most %u "
+			    "header fields (max-headers)", p->lim.max_headers);
+			return HTTP_FAIL;
+		}
 		if ((rc = http_header(p, line, ll, &seen)) != HTTP_COMPLETE)
 			return rc;
 	}
@@ -178,7 +253,7 @@ http_head(struct http_parser *p, const char *h, size_t len)
 static int
 http_reqline(struct http_parser *p, const char *l, size_t len)
 {
-	const char	*sp1, *sp2, *q, *t, *v;
+	const char	*sp1, *sp2, *q, *t, *v, *a;
 	size_t		 ml, tl, vl, i;
 
 	if ((sp1 = memchr(l, ' ', len)) == NULL)
@@ -216,19 +291,54 @@ http_reqline(struct http_parser *p, const char *l, size_t len)
 		return http_fail(p, 400, "malformed HTTP version");
 	p->req.keepalive = p->req.minor == 1;
 
-	if (tl == 0 || t[0] != '/')
-		return http_fail(p, 400, "the request target must be a path");
 	for (i = 0; i < tl; i++)
 		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
 			return http_fail(p, 400, "invalid character in the "
 			    "request target");
+	/*
+	 * The absolute form (RFC 9112 3.2.2), as a proxy would send it:
+	 * its authority stands for Host, which we do not use; the path
+	 * is what counts.
+	 */
+	if (tl > 0 && t[0] != '/') {
+		if (tl >= 8 && strncasecmp(t, "https://", 8) == 0)
+			i = 8;
+		else if (tl >= 7 && strncasecmp(t, "http://", 7) == 0)
+			i = 7;
+		else
+			return http_fail(p, 400, "the request target must be a "
+			    "path or an https URI");
+		a = t + i;
+		while (i < tl && t[i] != '/' && t[i] != '?')
+			i++;
+		if (t + i == a)
+			return http_fail(p, 400, "no host in the request "
+			    "target");
+		if (memchr(a, '@', (size_t)(t + i - a)) != NULL)
+			return http_fail(p, 400, "user information in the "
+			    "request target");
+		t += i;
+		tl -= i;
+	} else if (tl == 0)
+		return http_fail(p, 400, "the request target must be a path");
 	if ((q = memchr(t, '?', tl)) == NULL)
 		q = t + tl;
-	if (!http_copy(p->req.path, sizeof(p->req.path), t, (size_t)(q - t)))
-		return http_fail(p, 414, "request target too long");
+	if (q == t)
+		(void)http_copy(p->req.path, sizeof(p->req.path), "/", 1);
+	else if (!http_copy(p->req.path, sizeof(p->req.path), t,
+	    (size_t)(q - t))) {
+		http_fail(p, 414, "request target too long");
+		snprintf(p->detail, sizeof(p->detail), "a request path is at "
+		    "most %d bytes", HTTP_PATH_MAX - 1);
+		return HTTP_FAIL;
+	}
 	if (q < t + tl && !http_copy(p->req.query, sizeof(p->req.query),
-	    q + 1, (size_t)(t + tl - q - 1)))
-		return http_fail(p, 414, "request target too long");
+	    q + 1, (size_t)(t + tl - q - 1))) {
+		http_fail(p, 414, "request target too long");
+		snprintf(p->detail, sizeof(p->detail), "a query is at most %d "
+		    "bytes", HTTP_QUERY_MAX - 1);
+		return HTTP_FAIL;
+	}
 	return HTTP_COMPLETE;
 }
 
@@ -286,8 +396,12 @@ http_header(struct http_parser *p, const char *l, size_t len,
 				    "malformed Content-Length");
 			n = n * 10 + (uint64_t)(v[i] - '0');
 		}
-		if (n > p->lim.max_body)
-			return http_fail(p, 413, "request body too large");
+		if (n > p->lim.max_body) {
+			http_fail(p, 413, "request body too large");
+			snprintf(p->detail, sizeof(p->detail), "a request body "
+			    "is at most %zu bytes (max-body)", p->lim.max_body);
+			return HTTP_FAIL;
+		}
 		p->req.has_length = 1;
 		p->req.content_length = (size_t)n;
 	} else if (http_iequal(l, nl, "transfer-encoding")) {
@@ -341,8 +455,18 @@ http_header(struct http_parser *p, const char *l, size_t len,
 		if (*seen & SEEN_DIGEST)
 			return http_fail(p, 400, "more than one Digest");
 		*seen |= SEEN_DIGEST;
-		if (!http_copy(p->req.digest, sizeof(p->req.digest), v, vl))
-			return http_fail(p, 400, "Digest too long");
+		if (vl == 0) {
+			http_fail(p, 400, "empty Digest");
+			snprintf(p->detail, sizeof(p->detail), "a Digest "
+			    "header carries sha-256=<hex> or SHA-256=<base64>");
+			return HTTP_FAIL;
+		}
+		if (!http_copy(p->req.digest, sizeof(p->req.digest), v, vl)) {
+			http_fail(p, 400, "Digest too long");
+			snprintf(p->detail, sizeof(p->detail), "a Digest "
+			    "header is at most %d bytes", HTTP_FIELD_MAX - 1);
+			return HTTP_FAIL;
+		}
 	} else if (http_iequal(l, nl, "client-id")) {
 		if (*seen & SEEN_CLIENTID)
 			return http_fail(p, 400, "more than one Client-Id");
@@ -364,13 +488,17 @@ http_header(struct http_parser *p, const char *l, size_t len,
 		if (*seen & SEEN_TIMESTAMP)
 			return http_fail(p, 400, "more than one Timestamp");
 		*seen |= SEEN_TIMESTAMP;
+		/* Judged with the deposit, which refuses it by its code. */
+		p->req.has_timestamp = 1;
 		for (i = 0; i < vl; i++)
-			if ((unsigned char)v[i] >= 0x7f)
-				return http_fail(p, 400, "Timestamp must be "
-				    "ASCII");
-		if (!http_copy(p->req.timestamp, sizeof(p->req.timestamp),
-		    v, vl))
-			return http_fail(p, 400, "Timestamp too long");
+			if ((unsigned char)v[i] >= 0x7f ||
+			    (unsigned char)v[i] < 0x20)
+				p->req.timestamp_bad = 1;
+		if (p->req.timestamp_bad || !http_copy(p->req.timestamp,
+		    sizeof(p->req.timestamp), v, vl)) {
+			p->req.timestamp_bad = 1;
+			p->req.timestamp[0] = '\0';
+		}
 	}
 	return HTTP_COMPLETE;
 }

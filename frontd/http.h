@@ -40,6 +40,8 @@ struct http_request {
 	char		 content_type[HTTP_FIELD_MAX];	/* lower case, no params */
 	char		 digest[HTTP_FIELD_MAX];
 	char		 timestamp[HTTP_FIELD_MAX];
+	int		 has_timestamp;	/* sent, maybe empty or bad */
+	int		 timestamp_bad;	/* not ASCII or too long to keep */
 	char		 client_id[HTTP_CLIENT_ID_MAX];
 	int		 has_client_id;
 	int		 has_length;
@@ -59,11 +61,14 @@ enum http_state {
 struct http_parser {
 	struct http_limits	 lim;
 	enum http_state		 state;
-	size_t			 scanned;	/* head bytes already searched */
+	size_t			 walked;	/* head bytes looked at */
+	size_t			 linestart;	/* current line */
+	unsigned int		 nlines;	/* lines ended so far */
 	struct http_request	 req;
 	/* the refusal, in HTTP_S_ERROR */
 	int			 status;
 	const char		*error;		/* static text */
+	char			 detail[128];	/* which bound, or "" */
 };
 
 /* What http_parse() returns. */

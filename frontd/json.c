@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "json.h"
 #include "utf8.h"
 
@@ -220,6 +222,19 @@ json_hex(struct json *j, const char *key, const uint8_t *b, size_t len)
 		out[2 * i + 1] = hex[b[i] & 0xf];
 	}
 	json_strn(j, key, out, 2 * len);
+}
+
+void
+json_b64(struct json *j, const char *key, const uint8_t *b, size_t len)
+{
+	char	 out[4 * 64 / 3 + 4];
+
+	if (len > 64) {
+		j->err = 1;
+		return;
+	}
+	json_strn(j, key, out, EVP_EncodeBlock((unsigned char *)out, b,
+	    (int)len));
 }
 
 /* The date and time of a second are made once for all its answers. */

@@ -35,6 +35,8 @@ void	json_i64(struct json *, const char *key, int64_t);
 void	json_raw(struct json *, const char *key, const char *raw, size_t);
 /* Lower-case hex of a binary string. */
 void	json_hex(struct json *, const char *key, const uint8_t *, size_t);
+/* Base64 of a binary string, as the lot document writes digests. */
+void	json_b64(struct json *, const char *key, const uint8_t *, size_t);
 /* "2026-11-24T10:00:00.123Z" from Unix milliseconds. */
 void	json_time_ms(struct json *, const char *key, int64_t ms);
 

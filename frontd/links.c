@@ -16,10 +16,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "conn.h"
+#include "events.h"
 #include "frontd.h"
 #include "imsgev.h"
+#include "json.h"
+#include "links.h"
 #include "log.h"
 #include "msg.h"
+#include "stompconn.h"
+#include "peer.h"
+#include "resp.h"
+#include "roles.h"
 
 static int	 resp_cmp(struct resp *, struct resp *);
 RB_PROTOTYPE_INTERNAL(resp_tree, resp, node, resp_cmp, static __attribute__((__unused__)));
@@ -39,11 +47,17 @@ static int	 links_roles_reset(struct msg *, void *);
 static int	 links_role(struct msg *, void *);
 static int	 links_roles_end(struct msg *, void *);
 static void	 links_export_end(struct resp *);
+static void	 links_export_head(struct resp *, int);
 static void	 links_expire(int, short, void *);
 
 static struct event	 links_timer;
+static struct peer	 links_stored;
+static struct resp_tree	 links_pending = RB_INITIALIZER(&links_pending);
+static uint64_t		 links_nextreqid;
 
 /* Everything comes from stored: answers, and the role table. */
+static int	links_lot_sealed(struct msg *, void *);
+
 static const struct msg_entry links_msgs[] = {
 	{ IMSG_DEPOSIT_OK, MSG_STORED, MSG_FD_NONE, links_deposit_ok },
 	{ IMSG_DEPOSIT_ERR, MSG_STORED, MSG_FD_NONE, links_deposit_err },
@@ -54,6 +68,7 @@ static const struct msg_entry links_msgs[] = {
 	{ IMSG_ROLES_RESET, MSG_STORED, MSG_FD_NONE, links_roles_reset },
 	{ IMSG_ROLE, MSG_STORED, MSG_FD_NONE, links_role },
 	{ IMSG_ROLES_END, MSG_STORED, MSG_FD_NONE, links_roles_end },
+	{ IMSG_LOT_SEALED, MSG_STORED, MSG_FD_NONE, links_lot_sealed },
 };
 static const struct msg_table links_table = MSG_TABLE(SOCK_STORED,
     links_msgs);
@@ -74,19 +89,18 @@ links_init(void)
 {
 	struct peer_cb	 cb;
 
-	RB_INIT(&env->pending);
 	memset(&cb, 0, sizeof(cb));
 	cb.table = &links_table;
 	cb.on_up = links_up;
 	cb.on_down = links_down;
-	peer_connect(&env->stored, env->sockdir, SOCK_STORED,
+	peer_connect(&links_stored, env->sockdir, SOCK_STORED,
 	    env->stored_uid, "frontd", &cb);
 	evtimer_set(&links_timer, links_expire, NULL);
 	links_expire(-1, 0, NULL);
 }
 
 /*
- * A request stored has not answered in FRONTD_STORED_TIMEOUT seconds is
+ * A request stored has not answered in LINKS_STORED_TIMEOUT seconds is
  * answered 503; its place in the tree stays, without a client, so that
  * the late answer is recognised and dropped.
  */
@@ -97,12 +111,12 @@ links_expire(int fd, short ev, void *arg)
 	struct timeval	 tv = { 5, 0 };
 	time_t		 now = time(NULL);
 
-	RB_FOREACH(r, resp_tree, &env->pending) {
-		if (r->conn == NULL || now - r->asked < FRONTD_STORED_TIMEOUT ||
+	RB_FOREACH(r, resp_tree, &links_pending) {
+		if (r->conn == NULL || now - r->asked < LINKS_STORED_TIMEOUT ||
 		    (r->streaming && r->head_sent))
 			continue;
 		log_warnx("stored did not answer reqid %llu in %d seconds",
-		    (unsigned long long)r->reqid, FRONTD_STORED_TIMEOUT);
+		    (unsigned long long)r->reqid, LINKS_STORED_TIMEOUT);
 		if (r->kind == RESP_EXPORT)
 			links_conn_gone(r);
 		n = conn_resp_replace(r);
@@ -118,15 +132,15 @@ void
 links_shutdown(void)
 {
 	evtimer_del(&links_timer);
-	peer_close(&env->stored);
+	peer_close(&links_stored);
 }
 
 void
 links_wait(struct resp *r)
 {
-	r->reqid = ++env->nextreqid;
+	r->reqid = ++links_nextreqid;
 	r->asked = time(NULL);
-	if (RB_INSERT(resp_tree, &env->pending, r) != NULL)
+	if (RB_INSERT(resp_tree, &links_pending, r) != NULL)
 		fatalx("%s: reqid %llu twice", __func__,
 		    (unsigned long long)r->reqid);
 }
@@ -135,7 +149,7 @@ void
 links_forget(struct resp *r)
 {
 	if (r->reqid != 0)
-		RB_REMOVE(resp_tree, &env->pending, r);
+		RB_REMOVE(resp_tree, &links_pending, r);
 	r->reqid = 0;
 }
 
@@ -148,9 +162,9 @@ links_forget(struct resp *r)
 int
 links_send(uint32_t type, const struct iovec *iov, int n)
 {
-	struct imsgev	*iev = &env->stored.iev;
+	struct imsgev	*iev = &links_stored.iev;
 
-	if (!env->stored_up || env->stored.state != PEER_UP)
+	if (!env->stored_up || links_stored.state != PEER_UP)
 		return -1;
 	if (imsg_composev(&iev->ibuf, type, 0, 0, -1, iov, n) == -1)
 		return -1;
@@ -166,7 +180,7 @@ links_take(struct msg *m, uint64_t reqid, int kind)
 	struct resp	 key, *r;
 
 	key.reqid = reqid;
-	if ((r = RB_FIND(resp_tree, &env->pending, &key)) == NULL ||
+	if ((r = RB_FIND(resp_tree, &links_pending, &key)) == NULL ||
 	    r->kind != kind) {
 		m_fail(m, "reqid %llu, that nobody waits for",
 		    (unsigned long long)reqid);
@@ -190,7 +204,7 @@ links_down(struct peer *p)
 	env->stored_up = 0;
 	log_warnx("stored is down: deposits are refused (503) until it "
 	    "comes back");
-	RB_FOREACH_SAFE(r, resp_tree, &env->pending, next) {
+	RB_FOREACH_SAFE(r, resp_tree, &links_pending, next) {
 		links_forget(r);
 		if (r->conn == NULL) {
 			resp_free(r);
@@ -227,7 +241,7 @@ links_role(struct msg *m, void *arg)
 
 	if (m_get_struct(m, proto_role, &rm) == -1 || m_end(m) == -1)
 		return -1;
-	if (roles_add(rm.role, rm.subject) == -1)
+	if (roles_add(&rm) == -1)
 		return m_fail(m, "role %u refused", rm.role);
 	return 0;
 }
@@ -296,7 +310,7 @@ links_deposit_err(struct msg *m, void *arg)
 		return m_fail(m, "refusal code %u outside the catalogue",
 		    e.code);
 	key.reqid = e.reqid;
-	if ((r = RB_FIND(resp_tree, &env->pending, &key)) == NULL)
+	if ((r = RB_FIND(resp_tree, &links_pending, &key)) == NULL)
 		return m_fail(m, "reqid %llu, that nobody waits for",
 		    (unsigned long long)e.reqid);
 	links_forget(r);
@@ -309,6 +323,22 @@ links_deposit_err(struct msg *m, void *arg)
 	log_info("%s: deposit refused by stored %d: %s: %s",
 	    conn_subject(r->conn), rf->http, e.error, e.detail);
 	resp_error(r, rf->code, e.error, e.detail, r->batch ? e.index : -1);
+	return 0;
+}
+
+/* A lot's seal is stored: the queue front's archive notices. */
+static int
+links_lot_sealed(struct msg *m, void *arg)
+{
+	struct lot_sealed	 ls;
+
+	if (m_get_struct(m, proto_lot_sealed, &ls) == -1 || m_end(m) == -1)
+		return -1;
+	if (ls.first > ls.last)
+		return m_fail(m, "lot %llu runs from %llu to %llu",
+		    (unsigned long long)ls.lot, (unsigned long long)ls.first,
+		    (unsigned long long)ls.last);
+	stompconn_lot_sealed(&ls);
 	return 0;
 }
 
@@ -399,7 +429,10 @@ links_json(struct msg *m, int kind)
 		json_raw(&j, NULL, body, bl - 1);
 		if (bl > 2)
 			j.comma = 1;
+		/* The worker that answers: its own counters (frontd(8)). */
 		json_obj_open(&j, "frontd");
+		json_u64(&j, "worker", env->worker);
+		json_u64(&j, "workers", env->nworkers);
 		json_i64(&j, "uptime", (int64_t)(time(NULL) - env->started));
 		json_u64(&j, "connections", env->nconns);
 		json_u64(&j, "deposited", env->ndeposits);
@@ -420,7 +453,7 @@ links_export(struct msg *m, void *arg)
 {
 	struct export_chunk	 ec;
 	const struct refusal_info	*rf = NULL;
-	struct resp		*r;
+	struct resp		*r, *h;
 	const void		*data;
 	char			 line[64], detail[256];
 	size_t			 dl;
@@ -460,16 +493,25 @@ links_export(struct msg *m, void *arg)
 			links_export_end(r);
 		return 0;
 	}
+	if (!r->head_sent && r->head_only) {
+		/*
+		 * HEAD: the head GET gets, in r's place; stored is told
+		 * to stop and r waits, without its client, for the end.
+		 */
+		h = conn_resp_replace(r);
+		h->head_only = 0;
+		links_export_head(h, r->chunked);
+		h->ready = 1;
+		conn_resp_ready(h);
+		if (ec.last) {
+			links_forget(r);
+			resp_free(r);
+		} else
+			links_conn_gone(r);
+		return 0;
+	}
 	if (!r->head_sent) {
-		n = snprintf(line, sizeof(line), "HTTP/1.1 200 OK\r\n");
-		if (resp_append(r, line, (size_t)n) == -1 ||
-		    resp_append(r, export_head, strlen(export_head)) == -1)
-			fatalx("%s", __func__);
-		if (r->chunked)
-			resp_append(r, "Transfer-Encoding: chunked\r\n\r\n",
-			    30);
-		else
-			resp_append(r, "Connection: close\r\n\r\n", 21);
+		links_export_head(r, r->chunked);
 		r->head_sent = 1;
 	}
 	if (dl > 0) {
@@ -492,6 +534,21 @@ links_export(struct msg *m, void *arg)
 	}
 	conn_resp_ready(r);
 	return 0;
+}
+
+/* The head of an export's answer, before its first chunk. */
+static void
+links_export_head(struct resp *r, int chunked)
+{
+	static const char	 status[] = "HTTP/1.1 200 OK\r\n";
+	const char		*end = chunked ?
+				    "Transfer-Encoding: chunked\r\n\r\n" :
+				    "Connection: close\r\n\r\n";
+
+	if (resp_append(r, status, sizeof(status) - 1) == -1 ||
+	    resp_append(r, export_head, strlen(export_head)) == -1 ||
+	    resp_append(r, end, strlen(end)) == -1)
+		fatalx("%s", __func__);
 }
 
 /* Cut an export short: the connection closes without the last chunk. */

@@ -1,5 +1,5 @@
 /*
- * Routes and roles, and the shape of every answer.
+ * Routes and roles.
  *
  *	POST /v1/events			depositor
  *	POST /v1/events/batch		depositor
@@ -8,9 +8,8 @@
  *	GET  /v1/export?from=&to=	reader (or since=&until=)
  *	GET  /v1/requests		reader
  *
- * A subject without the role gets 403 and the refusal is journaled.
- * Errors are JSON: {"status":...,"error":...,"detail":...}, the status
- * and the HTTP code from the refusal catalogue (common/refusal.c).
+ * A subject without the role gets 403 and the refusal is journaled;
+ * every answer takes its shape in resp.c.
  */
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -21,14 +20,20 @@
 #include <string.h>
 
 #include "audit.h"
+#include "config.h"
+#include "conn.h"
+#include "events.h"
 #include "frontd.h"
+#include "http.h"
+#include "links.h"
 #include "log.h"
+#include "resp.h"
+#include "roles.h"
+#include "router.h"
 
 #define R_DEPOSITOR	ROLE_BIT(ROLE_DEPOSITOR)
 #define R_READER	ROLE_BIT(ROLE_READER)
 
-static void	 resp_head(struct resp *, int, const char *, size_t,
-		    const char *);
 static void	 refuse_role(struct conn *, struct resp *, const char *);
 static void	 route_lot(struct conn *, struct resp *, const char *);
 static void	 route_status(struct conn *, struct resp *, int);
@@ -36,159 +41,9 @@ static void	 route_export(struct conn *, struct resp *,
 		    const struct http_request *);
 static int	 query_get(const char *, const char *, char *, size_t);
 static int	 query_number(const char *, const char *, int, uint64_t *);
-
-int
-resp_append(struct resp *r, const void *data, size_t len)
-{
-	size_t	 ncap;
-	char	*p;
-
-	if (len > CFJL_MSG_MAX * 2 || r->len + len > CFJL_MSG_MAX * 2)
-		return -1;
-	if (r->len + len > r->cap) {
-		ncap = r->cap ? r->cap : 1024;
-		while (ncap < r->len + len)
-			ncap *= 2;
-		if ((p = realloc(r->data, ncap)) == NULL)
-			return -1;
-		r->data = p;
-		r->cap = ncap;
-	}
-	memcpy(r->data + r->len, data, len);
-	r->len += len;
-	return 0;
-}
-
-void
-resp_free(struct resp *r)
-{
-	if (r == NULL)
-		return;
-	free(r->data);
-	free(r);
-}
-
-/* Appended to a head being built; the head is bounded by its callers. */
-static char *
-head_add(char *p, const char *s)
-{
-	size_t	 len = strlen(s);
-
-	memcpy(p, s, len);
-	return p + len;
-}
-
-/* Decimal digits of v at p; returns the end. */
-static char *
-head_num(char *p, size_t v)
-{
-	char	 num[24], *d = num + sizeof(num);
-
-	do {
-		*--d = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	memcpy(p, d, (size_t)(num + sizeof(num) - d));
-	return p + (num + sizeof(num) - d);
-}
-
-/* Built by pieces: printf's format parsing costs more than the copies. */
-static void
-resp_head(struct resp *r, int status, const char *type, size_t len,
-    const char *extra)
-{
-	char		 head[1024], *p = head;
-	const char	*reason = http_reason(status);
-
-	if (status < 100 || status > 999 || strlen(reason) > 64 ||
-	    strlen(type) > 128 || (extra != NULL && strlen(extra) > 512))
-		fatalx("%s: answer head", __func__);
-	p = head_add(p, "HTTP/1.1 ");
-	p = head_num(p, (size_t)status);
-	*p++ = ' ';
-	p = head_add(p, reason);
-	p = head_add(p, "\r\nContent-Type: ");
-	p = head_add(p, type);
-	p = head_add(p, "\r\nContent-Length: ");
-	p = head_num(p, len);
-	p = head_add(p, "\r\nCache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n");
-	if (r->close)
-		p = head_add(p, "Connection: close\r\n");
-	if (extra != NULL)
-		p = head_add(p, extra);
-	p = head_add(p, "\r\n");
-	if (resp_append(r, head, (size_t)(p - head)) == -1)
-		fatalx("%s: answer head", __func__);
-}
-
-void
-resp_raw(struct resp *r, int status, const char *type, const char *body,
-    size_t len, const char *extra)
-{
-	r->len = 0;
-	resp_head(r, status, type, len, extra);
-	if (resp_append(r, body, len) == -1) {
-		r->len = 0;
-		r->close = 1;
-		resp_head(r, 500, "text/plain", 0, NULL);
-	}
-	r->ready = 1;
-	conn_resp_ready(r);
-}
-
-void
-resp_json(struct resp *r, int status, struct json *j, const char *extra)
-{
-	char	 body[64];
-	int	 n;
-
-	if (j->err || j->buf == NULL) {
-		log_warnx("%s: answer too large", __func__);
-		n = snprintf(body, sizeof(body), "{\"status\":\"%s\"}\n",
-		    refusal_status(REFUSE_INTERNAL));
-		if (n < 0 || (size_t)n >= sizeof(body))
-			fatalx("%s: answer", __func__);
-		resp_raw(r, refusal_http(REFUSE_INTERNAL), "application/json",
-		    body, (size_t)n, NULL);
-		return;
-	}
-	r->len = 0;
-	resp_head(r, status, "application/json", j->len + 1, extra);
-	if (resp_append(r, j->buf, j->len) == -1 ||
-	    resp_append(r, "\n", 1) == -1)
-		fatalx("%s: answer", __func__);
-	r->ready = 1;
-	conn_resp_ready(r);
-}
-
-/* A refusal; without a detail of its own it gets the catalogue's. */
-void
-resp_error(struct resp *r, enum refusal code, const char *error,
-    const char *detail, long index)
-{
-	struct json	 j;
-	char		 extra[64] = "";
-	int		 status = refusal_http(code);
-
-	json_init(&j);
-	json_obj_open(&j, NULL);
-	json_str(&j, "status", refusal_status(code));
-	json_str(&j, "error", error);
-	json_str(&j, "detail", detail != NULL && detail[0] != '\0' ? detail :
-	    refusal_sentence(code));
-	if (index >= 0)
-		json_i64(&j, "index", index);
-	json_obj_close(&j);
-	if (status == 503)
-		snprintf(extra, sizeof(extra), "Retry-After: %d\r\n",
-		    FRONTD_RETRY_AFTER);
-	else if (status == 405)
-		snprintf(extra, sizeof(extra), "Allow: %s\r\n",
-		    r->allow != NULL ? r->allow : "GET");
-	resp_json(r, status, &j, extra[0] ? extra : NULL);
-	json_free(&j);
-}
+static int	 export_date(uint64_t);
+static int	 export_range(const char *, struct export_req *, char *,
+		    size_t);
 
 /* A refusal before any route: the parser's, or a timeout. */
 void
@@ -244,24 +99,30 @@ router_request(struct conn *c, const struct http_request *req)
 	struct resp	*r;
 	unsigned int	 roles;
 	const char	*p = req->path;
-	int		 get = req->method == HTTP_GET, post =
-			    req->method == HTTP_POST;
+	int		 get, post = req->method == HTTP_POST;
 
+	/* HEAD is GET without the body, wherever GET is served. */
+	get = req->method == HTTP_GET || req->method == HTTP_HEAD;
 	r = conn_resp_new(c, RESP_LOCAL);
 	r->close = !req->keepalive;
-	roles = roles_of(conn_subject(c));
+	r->head_only = req->method == HTTP_HEAD;
+	roles = roles_of(conn_ca(c), conn_subject(c), conn_depositor(c));
 	/* A line a request is for -vv: at thousands a second it costs. */
 	if (log_getverbose() > 1)
 		log_debug("%s: %s: %s %s", conn_addr(c), conn_subject(c),
-		    post ? "POST" : get ? "GET" : "other", p);
+		    post ? "POST" : req->method == HTTP_HEAD ? "HEAD" :
+		    get ? "GET" : "other", p);
 
 	if (roles == 0) {
+		/* Its slot goes to a client that has something to ask. */
+		r->close = 1;
 		env->nrefused++;
 		log_info("%s: %s: refused 403: no role", conn_addr(c),
 		    conn_subject(c));
 		audit_record("access-refused", conn_subject(c), "refused",
 		    "no role for this subject (%s %s from %s)",
-		    post ? "POST" : "GET", p, conn_addr(c));
+		    post ? "POST" : req->method == HTTP_HEAD ? "HEAD" : "GET",
+		    p, conn_addr(c));
 		resp_error(r, REFUSE_FORBIDDEN, "no role", "this "
 		    "certificate's subject holds no role in the vault", -1);
 		return;
@@ -281,7 +142,7 @@ router_request(struct conn *c, const struct http_request *req)
 		return;
 	}
 	/* Everything else is read-only. */
-	r->allow = "GET";
+	r->allow = "GET, HEAD";
 	if (strncmp(p, "/v1/lots/", 9) == 0) {
 		if (!get)
 			resp_error(r, REFUSE_METHOD, "method not allowed",
@@ -423,32 +284,106 @@ query_number(const char *q, const char *name, int digits, uint64_t *v)
 	return errstr == NULL ? 1 : -1;
 }
 
+/* YYYYMMDDhhmmss names a moment of the calendar. */
+static int
+export_date(uint64_t v)
+{
+	static const unsigned int mdays[12] = { 31, 29, 31, 30, 31, 30, 31,
+	    31, 30, 31, 30, 31 };
+	unsigned int	 y, mo, d, h, mi, se;
+
+	se = v % 100;
+	mi = v / 100 % 100;
+	h = v / 10000 % 100;
+	d = v / 1000000 % 100;
+	mo = v / 100000000 % 100;
+	y = (unsigned int)(v / 10000000000ULL);
+	if (y == 0 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    h > 23 || mi > 59 || se > 59)
+		return 0;
+	if (mo == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 &&
+	    y % 400 != 0)))
+		return 0;
+	return 1;
+}
+
+/*
+ * The range an export asks for, by IDEvt or by time; -1 with what is
+ * wrong with it in why.
+ */
+static int
+export_range(const char *q, struct export_req *er, char *why, size_t size)
+{
+	static const char *const names[4] = { "from", "to", "since",
+	    "until" };
+	uint64_t		 v[4] = { 0, 0, 0, 0 };
+	int			 h[4], i;
+
+	for (i = 0; i < 4; i++) {
+		h[i] = query_number(q, names[i], i < 2 ? 0 : 14, &v[i]);
+		if (h[i] == -1 && i < 2) {
+			snprintf(why, size, "%s is not an IDEvt: a number, "
+			    "once", names[i]);
+			return -1;
+		}
+		if (h[i] == -1 || (h[i] == 1 && i >= 2 && !export_date(v[i]))) {
+			snprintf(why, size, "%s is not a date: "
+			    "YYYYMMDDhhmmss, a real day and time, once",
+			    names[i]);
+			return -1;
+		}
+	}
+	if ((h[0] || h[1]) && (h[2] || h[3])) {
+		snprintf(why, size, "ask for a range of IDEvt (from, to) or of "
+		    "time (since, until), not both");
+		return -1;
+	}
+	if (h[0] || h[1]) {
+		if (!h[0] || !h[1])
+			snprintf(why, size, "from and to go together");
+		else if (v[0] < 1)
+			snprintf(why, size, "from is 1 or more: IDEvt count "
+			    "from 1");
+		else if (v[0] > v[1])
+			snprintf(why, size, "from %llu is after to %llu",
+			    (unsigned long long)v[0], (unsigned long long)v[1]);
+		else {
+			er->from = v[0];
+			er->to = v[1];
+			return 0;
+		}
+		return -1;
+	}
+	if (h[2] || h[3]) {
+		if (!h[2] || !h[3])
+			snprintf(why, size, "since and until go together");
+		else if (v[2] > v[3])
+			snprintf(why, size, "since %014llu is after until "
+			    "%014llu", (unsigned long long)v[2],
+			    (unsigned long long)v[3]);
+		else {
+			er->by_time = 1;
+			er->from = v[2];
+			er->to = v[3];
+			return 0;
+		}
+		return -1;
+	}
+	snprintf(why, size, "ask for ?from=A&to=B (IDEvt, 1 <= A <= B) or "
+	    "?since=YYYYMMDDhhmmss&until=YYYYMMDDhhmmss");
+	return -1;
+}
+
 static void
 route_export(struct conn *c, struct resp *r, const struct http_request *req)
 {
 	struct export_req	 er;
 	struct iovec		 iov;
-	uint64_t		 from = 0, to = 0, since = 0, until = 0;
-	int			 hf, ht, hs, hu;
+	char			 why[256];
 
-	hf = query_number(req->query, "from", 0, &from);
-	ht = query_number(req->query, "to", 0, &to);
-	hs = query_number(req->query, "since", 14, &since);
-	hu = query_number(req->query, "until", 14, &until);
 	memset(&er, 0, sizeof(er));
-	if (hf == 1 && ht == 1 && hs == 0 && hu == 0 && from >= 1 &&
-	    from <= to) {
-		er.from = from;
-		er.to = to;
-	} else if (hs == 1 && hu == 1 && hf == 0 && ht == 0 &&
-	    since <= until) {
-		er.by_time = 1;
-		er.from = since;
-		er.to = until;
-	} else {
-		resp_error(r, REFUSE_MALFORMED, "bad range", "ask for "
-		    "?from=A&to=B (IDEvt, 1 <= A <= B) or "
-		    "?since=YYYYMMDDhhmmss&until=YYYYMMDDhhmmss", -1);
+	if (export_range(req->query, &er, why, sizeof(why)) == -1) {
+		resp_error(r, REFUSE_MALFORMED, "bad range", why, -1);
 		return;
 	}
 	if (!env->stored_up) {

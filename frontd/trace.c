@@ -4,9 +4,10 @@
  *
  *	400  not UTF-8, a DTD or entity declaration, not well-formed, an
  *	     encoding other than UTF-8, more than TRACE_ATTRS_MAX
- *	     attributes on an element (checked before libxml2, which
- *	     takes quadratic time on them), nested deeper than
- *	     max-xml-depth, an IDEvt the capture agent numbered itself
+ *	     attributes on an element or TRACE_NS_MAX namespace
+ *	     declarations in all, nested deeper than max-xml-depth (all
+ *	     three checked before libxml2, whose work would grow faster
+ *	     than the trace), an IDEvt the capture agent numbered itself
  *	422  a root that is not an event type of the schema set, a missing
  *	     header field (IDOper, DateEvt, IDEvt), another operator's or
  *	     vault's trace, and anything the XSD refuses
@@ -43,6 +44,13 @@
  * took it 105 s.
  */
 #define TRACE_ATTRS_MAX		32
+/*
+ * libxml2 looks an element's prefix up through every namespace
+ * declaration in scope: 32 levels of 32 declarations made 1 MB of
+ * prefixed elements cost 0.4 s.  The schemas use none; a capture agent
+ * may declare xsi.
+ */
+#define TRACE_NS_MAX		16
 
 static const char	trace_close_idevt[] = "></IDEvt>";
 
@@ -177,10 +185,21 @@ trace_parse(const struct trace_policy *pol, const char *buf, size_t len,
 		    "declarations");
 		return NULL;
 	}
-	switch (xmlscan_bound(buf, len, TRACE_ATTRS_MAX, &bad, &why)) {
+	switch (xmlscan_bound(buf, len, TRACE_ATTRS_MAX, TRACE_NS_MAX,
+	    pol->max_depth, &bad, &why)) {
 	case -1:
 		trace_fail(err, REFUSE_MALFORMED, "too many attributes", "byte %zu: more "
 		    "than %u attributes on an element", bad, TRACE_ATTRS_MAX);
+		return NULL;
+	case -4:
+		trace_fail(err, REFUSE_MALFORMED, "too deep", "byte %zu: "
+		    "elements nested deeper than %u levels", bad,
+		    pol->max_depth);
+		return NULL;
+	case -5:
+		trace_fail(err, REFUSE_MALFORMED, "too many namespaces", "byte "
+		    "%zu: more than %u namespace declarations in a trace", bad,
+		    TRACE_NS_MAX);
 		return NULL;
 	case -2:
 		trace_fail(err, REFUSE_MALFORMED, "malformed XML", "byte %zu: %s", bad,

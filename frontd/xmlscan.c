@@ -21,6 +21,7 @@
 static int	xmlscan_skip(struct xmlscan *, const char *);
 static int	xmlscan_chars(const char *, size_t, size_t *);
 static int	xmlscan_encoding(const char *, size_t, size_t *);
+static int	xmlscan_is_ns(const char *, size_t, size_t);
 
 void
 xmlscan_init(struct xmlscan *s, const char *buf, size_t len)
@@ -113,6 +114,8 @@ xmlscan_next(struct xmlscan *s, struct xmlscan_tok *t)
 	for (; i < s->len; i++) {
 		if (s->buf[i] == '"' || s->buf[i] == '\'') {
 			q = s->buf[i];
+			if (xmlscan_is_ns(s->buf, t->name + t->namelen, i))
+				t->nns++;
 			i++;
 			/* never well-formed: and a tag could hide behind */
 			while (i < s->len && s->buf[i] != q && s->buf[i] != '<')
@@ -144,6 +147,30 @@ xmlscan_next(struct xmlscan *s, struct xmlscan_tok *t)
 			return -1;
 	}
 	return 1;
+}
+
+/*
+ * Whether the attribute whose value opens at q (after "name =") is a
+ * namespace declaration: xmlns or xmlns:prefix.  from: where the
+ * tag's attributes start; the walk back covers only this attribute's
+ * name and the blanks around '='.
+ */
+static int
+xmlscan_is_ns(const char *buf, size_t from, size_t q)
+{
+	size_t	 end, start;
+
+	end = q;
+	while (end > from && (xmlscan_isspace(buf[end - 1]) ||
+	    buf[end - 1] == '='))
+		end--;
+	start = end;
+	while (start > from && !xmlscan_isspace(buf[start - 1]) &&
+	    buf[start - 1] != '"' && buf[start - 1] != '\'')
+		start--;
+	if (end - start == 5)
+		return memcmp(buf + start, "xmlns", 5) == 0;
+	return end - start > 6 && memcmp(buf + start, "xmlns:", 6) == 0;
 }
 
 int
@@ -205,10 +232,11 @@ xmlscan_encoding(const char *buf, size_t len, size_t *off)
 
 int
 xmlscan_bound(const char *buf, size_t len, unsigned int maxattrs,
-    size_t *off, const char **why)
+    unsigned int maxns, unsigned int maxdepth, size_t *off, const char **why)
 {
 	struct xmlscan		 s;
 	struct xmlscan_tok	 t;
+	unsigned int		 nns = 0;
 	int			 rc;
 
 	*off = 0;
@@ -227,6 +255,16 @@ xmlscan_bound(const char *buf, size_t len, unsigned int maxattrs,
 			*off = t.start;
 			*why = "an element with too many attributes";
 			return -1;
+		}
+		if ((nns += t.nns) > maxns) {
+			*off = t.start;
+			*why = "too many namespace declarations";
+			return -5;
+		}
+		if (s.depth > maxdepth) {
+			*off = t.start;
+			*why = "elements nested too deep";
+			return -4;
 		}
 	}
 	/* every tag seen, elements left open: libxml2 says which */

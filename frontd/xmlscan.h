@@ -23,6 +23,7 @@ struct xmlscan_tok {
 	size_t		 namelen;
 	unsigned int	 depth;		/* elements open around this tag */
 	unsigned int	 nattrs;	/* quoted values in the tag */
+	unsigned int	 nns;		/* of them, xmlns(:p) */
 };
 
 struct xmlscan {
@@ -37,13 +38,17 @@ void	xmlscan_init(struct xmlscan *, const char *, size_t);
 /* 1: a tag in *tok; 0: end of input; -1: not well-formed. */
 int	xmlscan_next(struct xmlscan *, struct xmlscan_tok *);
 /*
- * Before libxml2: 0 if every tag has at most maxattrs attributes, else
- * -1 (libxml2 2.9 compares attributes pairwise), -2 if the bytes are
- * not what the count can be sure of, -3 if an encoding other than UTF-8
- * is declared (its name at *off); *off and *why say where and what.
+ * Before libxml2, the bounds that keep its work linear: 0 if every tag
+ * has at most maxattrs attributes (libxml2 2.9 compares them pairwise),
+ * the document at most maxns namespace declarations and elements nested
+ * at most maxdepth deep (libxml2 looks a prefix up through every
+ * declaration in scope); else -1 (attributes), -4 (depth), -5
+ * (namespaces), -2 if the bytes are not what the count can be sure of,
+ * -3 if an encoding other than UTF-8 is declared (its name at *off);
+ * *off and *why say where and what.
  */
-int	xmlscan_bound(const char *, size_t, unsigned int, size_t *,
-	    const char **);
+int	xmlscan_bound(const char *, size_t, unsigned int, unsigned int,
+	    unsigned int, size_t *, const char **);
 int	xmlscan_name_is(const struct xmlscan *, const struct xmlscan_tok *,
 	    const char *);
 

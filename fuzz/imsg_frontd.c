@@ -50,7 +50,7 @@ front_turn(void *arg)
 static void
 front_dropped(void *arg)
 {
-	links_down(&env->stored);
+	links_down(&links_stored);
 }
 
 int
@@ -64,8 +64,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	env->limits.max_header_size = 8192;
 	env->limits.max_body = 1 << 20;
 	env->started = time(NULL);
-	RB_INIT(&env->pending);
-	drive_peer(&env->stored, "stored");
+	drive_peer(&links_stored, "stored");
 	strlcpy(fclient.addr, "192.0.2.1", sizeof(fclient.addr));
 	return 0;
 }
@@ -74,7 +73,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct drive_target	 t = { &links_table, MSG_STORED,
-					    &env->stored, front_turn,
+					    &links_stored, front_turn,
 					    front_dropped };
 	struct resp			*r;
 	size_t				 i;
@@ -87,7 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strlcpy(fc->subject, "CN=capture 48", sizeof(fc->subject));
 	TAILQ_INIT(&fc->resps);
 	evtimer_set(&fc->kick, conn_kick, fc);
-	env->nextreqid = 0;
+	links_nextreqid = 0;
 	env->stored_up = 1;
 	for (i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
 		r = conn_resp_new(fc, waits[i].kind);
@@ -107,7 +106,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	if (drive(&t, 1, data, size) == -1)
-		links_down(&env->stored);
+		links_down(&links_stored);
 	front_turn(NULL);
 
 	/* The connection closes: what is left of it goes. */
@@ -121,8 +120,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fc = NULL;
 	roles_reset();
 	roles_commit();
-	drive_peer_clear(&env->stored);
-	if (!RB_EMPTY(&env->pending))
+	drive_peer_clear(&links_stored);
+	if (!RB_EMPTY(&links_pending))
 		abort();
 	return 0;
 }

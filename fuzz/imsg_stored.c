@@ -1,7 +1,7 @@
 /*
  * stored's two tables, driven with typed messages (lib/drive.h): table
  * 0 is what frontd sends (stored/front.c: deposits, lots, status,
- * requests, exports), table 1 what sealerd answers (stored/sealer.c).
+ * requests, exports), table 1 what sealerd answers (stored/sealerlink.c).
  * stored is linked whole, in the state it is in before its database
  * answers: every request is read and checked to the end, then refused
  * or answered the way it is while the database is away; the answers are
@@ -9,7 +9,7 @@
  * common/peer.c would.  Journal records go to a local sink.
  */
 #include "../stored/front.c"
-#include "../stored/sealer.c"
+#include "../stored/sealerlink.c"
 
 #include "audit.h"
 #include "drive.h"
@@ -33,7 +33,7 @@ stored_front_dropped(void *arg)
 static void
 stored_sealer_dropped(void *arg)
 {
-	sealer_down(&sealer);
+	sealerlink_down(&sealer);
 }
 
 int
@@ -58,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct drive_target	 t[] = {
 		{ &front_table, MSG_FRONTD, &fpeer, NULL,
 		    stored_front_dropped },
-		{ &sealer_table, MSG_SEALERD, &sealer, NULL,
+		{ &sealerlink_table, MSG_SEALERD, &sealer, NULL,
 		    stored_sealer_dropped },
 	};
 

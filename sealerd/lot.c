@@ -1,7 +1,8 @@
 /*
  * The unsigned lot document: one <Lot> naming the vault, the chain link
- * to the previous lot (<Precedent>) and one <Evenement> per event, as in
- * SPEC "The lot document".  xades.c then signs it in place.
+ * to the previous lot (<Precedent>), the Merkle root of its events
+ * (<Racine>) and one <Evenement> per event, as in cfjl-export(5).
+ * xades.c then signs it in place.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -9,13 +10,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "merkle.h"
 #include "proto.h"
+#include "rfc3339.h"
 #include "b64.h"
 #include "lot.h"
 
 static int	 lot_field(const char *, size_t, const char *);
 static int	 lot_attr_b64(xmlNodePtr, const char *, const void *, size_t);
 static int	 lot_attr_u64(xmlNodePtr, const char *, uint64_t);
+
+/*
+ * RFC 6962 over the events in IDEvt order, each leaf the 32 bytes of its
+ * Empreinte (the SHA-256 of the .p7m file); -1 if out of memory.
+ */
+int
+lot_root(const struct seal_event *ev, size_t nevents,
+    uint8_t root[SHA256_LEN])
+{
+	struct merkle	 t;
+
+	if (merkle_build(&t, ev[0].file_sha256, sizeof(*ev),
+	    sizeof(ev[0].file_sha256), nevents) == -1)
+		return -1;
+	merkle_root(&t, root);
+	merkle_free(&t);
+	return 0;
+}
 
 void
 lot_id(char *buf, size_t len, uint64_t lot)
@@ -149,9 +170,12 @@ lot_check(const struct seal_lot *sl, const struct seal_event *ev,
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == -1 ||
 		    lot_field(ev[i].dateevt, sizeof(ev[i].dateevt),
 		    "0123456789") == -1 ||
-		    lot_time_ms(s, sizeof(s), ev[i].received_ms) == -1) {
+		    lot_time_ms(s, sizeof(s), ev[i].received_ms) == -1 ||
+		    (ev[i].stamp[0] != '\0' && rfc3339_check(ev[i].stamp,
+		    strnlen(ev[i].stamp, sizeof(ev[i].stamp))) == -1)) {
 			snprintf(err, errlen, "lot %" PRIu64 ": event %"
-			    PRIu64 " has a malformed type, date or time",
+			    PRIu64 " has a malformed type, date or time, or "
+			    "depositor's time",
 			    sl->lot, ev[i].idevt);
 			return -1;
 		}
@@ -167,10 +191,13 @@ lot_build(const struct seal_lot *sl, const struct seal_event *ev,
 	xmlNodePtr	 root, n;
 	xmlNsPtr	 ns;
 	char		 id[LOT_ID_MAX], s[64], *b;
+	uint8_t		 mth[SHA256_LEN];
 	size_t		 i;
 
 	if (lot_check(sl, ev, nevents, err, errlen) == -1)
 		return NULL;
+	if (lot_root(ev, nevents, mth) == -1)
+		goto fail;
 	lot_id(id, sizeof(id), sl->lot);
 	if ((doc = xmlNewDoc((const xmlChar *)"1.0")) == NULL ||
 	    (root = xmlNewDocNode(doc, NULL, (const xmlChar *)"Lot",
@@ -195,6 +222,13 @@ lot_build(const struct seal_lot *sl, const struct seal_event *ev,
 	free(b);
 	if (n == NULL)
 		goto fail;
+	xmlAddChild(root, xmlNewDocText(doc, (const xmlChar *)"\n  "));
+	if ((b = b64_encode(mth, sizeof(mth))) == NULL)
+		goto fail;
+	n = xmlNewChild(root, ns, (const xmlChar *)"Racine", (xmlChar *)b);
+	free(b);
+	if (n == NULL)
+		goto fail;
 
 	for (i = 0; i < nevents; i++) {
 		xmlAddChild(root, xmlNewDocText(doc, (const xmlChar *)"\n  "));
@@ -209,6 +243,9 @@ lot_build(const struct seal_lot *sl, const struct seal_event *ev,
 		    (const xmlChar *)ev[i].dateevt) == NULL ||
 		    xmlNewProp(n, (const xmlChar *)"Recu",
 		    (xmlChar *)s) == NULL ||
+		    (ev[i].stamp[0] != '\0' && xmlNewProp(n,
+		    (const xmlChar *)"Horodatage",
+		    (const xmlChar *)ev[i].stamp) == NULL) ||
 		    lot_attr_b64(n, "Deposant", ev[i].depositor,
 		    sizeof(ev[i].depositor)) == -1)
 			goto fail;

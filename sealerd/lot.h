@@ -17,6 +17,9 @@
 struct seal_lot;
 struct seal_event;
 
+/* The Merkle root of the events (cfjl-export(5)); -1 out of memory. */
+int		 lot_root(const struct seal_event *, size_t nevents,
+		    uint8_t[32]);
 /* "lot-000000000017" */
 void		 lot_id(char *, size_t, uint64_t lot);
 /*

@@ -10,7 +10,8 @@
  * declaration, the default namespace on Lot, attributes sorted by name,
  * empty elements as start and end tags, the whitespace text as it is.
  * No value needs escaping: lot_check() allows only [A-Z0-9_] in types,
- * digits in dates, and the rest is numbers, times and base64.
+ * digits in dates, RFC 3339 in depositors' times, and the rest is
+ * numbers, times and base64.
  * regress/sealerd/lotxml_test proves both forms equal to libxml2's.
  */
 #include <inttypes.h>
@@ -24,7 +25,7 @@
 #include "lot.h"
 #include "lotxml.h"
 
-/* One Evenement in either form, with room to spare (about 300 bytes). */
+/* One Evenement in either form, with room to spare (about 350 bytes). */
 #define LOTXML_EVENT_MAX	512
 #define LOTXML_HEAD_MAX		1024
 #define LOTXML_C14N_BUF		16384
@@ -130,8 +131,10 @@ lotxml_write(struct lotxml *x, const struct seal_lot *sl,
 {
 	struct lotxml_c14n	*c;
 	char			 id[LOT_ID_MAX], b64p[48], tm[LOT_TIME_LEN + 1];
-	char			 dep[48], emp[48], num[24], *p, *q;
-	size_t			 i, idl, b64l, tl, dl, nl, depl, empl;
+	char			 dep[48], emp[48], num[24], b64r[48], *p, *q;
+	uint8_t			 mth[SHA256_LEN];
+	size_t			 i, idl, b64l, b64rl, tl, dl, nl, depl, empl;
+	size_t			 sl_;
 	unsigned int		 dlen;
 	int			 rc = LOTXML_NOMEM;
 
@@ -149,6 +152,9 @@ lotxml_write(struct lotxml *x, const struct seal_lot *sl,
 	lot_id(id, sizeof(id), sl->lot);
 	idl = strlen(id);
 	b64l = put_b64(b64p, sl->precedent, sizeof(sl->precedent)) - b64p;
+	if (lot_root(ev, nevents, mth) == -1)
+		goto oom;
+	b64rl = put_b64(b64r, mth, sizeof(mth)) - b64r;
 
 	/* As stored: the document order of lot_build(). */
 	p = (char *)x->buf;
@@ -167,7 +173,9 @@ lotxml_write(struct lotxml *x, const struct seal_lot *sl,
 	p = put_u64(p, sl->last);
 	p = PUT(p, "\">\n  <Precedent>");
 	p = put(p, b64p, b64l);
-	p = PUT(p, "</Precedent>");
+	p = PUT(p, "</Precedent>\n  <Racine>");
+	p = put(p, b64r, b64rl);
+	p = PUT(p, "</Racine>");
 
 	/* Canonical: attributes sorted by name. */
 	q = c14n_room(c);
@@ -185,7 +193,9 @@ lotxml_write(struct lotxml *x, const struct seal_lot *sl,
 	q = put_u64(q, sl->first);
 	q = PUT(q, "\">\n  <Precedent>");
 	q = put(q, b64p, b64l);
-	q = PUT(q, "</Precedent>");
+	q = PUT(q, "</Precedent>\n  <Racine>");
+	q = put(q, b64r, b64rl);
+	q = PUT(q, "</Racine>");
 	c->len = q - c->buf;
 
 	for (i = 0; i < nevents; i++) {
@@ -208,6 +218,10 @@ lotxml_write(struct lotxml *x, const struct seal_lot *sl,
 		p = put(p, ev[i].dateevt, dl);
 		p = PUT(p, "\" Recu=\"");
 		p = put(p, tm, LOT_TIME_LEN);
+		if ((sl_ = strlen(ev[i].stamp)) > 0) {
+			p = PUT(p, "\" Horodatage=\"");
+			p = put(p, ev[i].stamp, sl_);
+		}
 		p = PUT(p, "\" Deposant=\"");
 		p = put(p, dep, depl);
 		p = PUT(p, "\" Fichier=\"events/");
@@ -225,7 +239,12 @@ lotxml_write(struct lotxml *x, const struct seal_lot *sl,
 		q = put(q, emp, empl);
 		q = PUT(q, "\" Fichier=\"events/");
 		q = put_u64_12(q, ev[i].idevt);
-		q = PUT(q, ".p7m\" IDEvt=\"");
+		if (sl_ > 0) {
+			q = PUT(q, ".p7m\" Horodatage=\"");
+			q = put(q, ev[i].stamp, sl_);
+			q = PUT(q, "\" IDEvt=\"");
+		} else
+			q = PUT(q, ".p7m\" IDEvt=\"");
 		q = put(q, num, nl);
 		q = PUT(q, "\" Recu=\"");
 		q = put(q, tm, LOT_TIME_LEN);

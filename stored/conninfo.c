@@ -13,7 +13,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "stored.h"
+#include "conninfo.h"
 
 /*
  * The runtime conninfo, naming its user: libpq would otherwise look the

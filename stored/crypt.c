@@ -51,7 +51,7 @@
 #include <openssl/x509.h>
 
 #include "log.h"
-#include "stored.h"
+#include "crypt.h"
 
 #define CRYPT_KEY_LEN		32	/* AES-256 */
 #define CRYPT_GCM_NONCE		12

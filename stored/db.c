@@ -1,5 +1,5 @@
 /*
- * The runtime connection to PostgreSQL: asynchronous libpq in pipeline
+ * The runtime connections to PostgreSQL: asynchronous libpq in pipeline
  * mode, driven by libevent.  Work is sent as jobs: a few statements
  * followed by a sync point, so that each job is one implicit transaction
  * (all its statements commit together at the sync, or none does) and
@@ -7,12 +7,16 @@
  * once the server has answered its sync: for a write, the commit is
  * then durable.
  *
- * The connection holds a session advisory lock: one stored per database,
+ * The writer holds a session advisory lock: one stored per database,
  * the single writer that makes IDEvt numbering safe.  When the link is
  * lost every job in flight fails, and the connection is made again with
  * backoff; the owner of the numbering reads its state back then.
+ *
+ * A second connection, read-only (the session refuses any write), runs
+ * the Client-Id lookups, so that a lookup never waits in the writer's
+ * pipeline behind a commit and its fsync.  It is made again like the
+ * writer; while it is down, lookups go to the writer.
  */
-#define _GNU_SOURCE		/* asprintf */
 #include <sys/types.h>
 #include <sys/queue.h>
 
@@ -29,15 +33,14 @@
 
 #include "log.h"
 #include "stored.h"
+#include "db.h"
+#include "dbval.h"
 
 /* pg_try_advisory_lock key: "CFJL" and 1, the writer of the vault. */
 #define DB_LOCK_KEY		"x'43464a4c00000001'::bigint"
 #define DB_BACKOFF_MIN		200	/* milliseconds */
 #define DB_BACKOFF_MAX		5000
 #define DB_LOCK_TRIES		30	/* 100 ms apart: a killed stored */
-
-/* Milliseconds between the Unix and the PostgreSQL epochs (2000-01-01). */
-#define DB_EPOCH_DIFF_MS	946684800000LL
 
 enum db_state {
 	DB_DOWN,
@@ -51,8 +54,11 @@ struct db_cb {
 	void		*arg;
 };
 
+struct db_conn;
+
 struct db_job {
 	TAILQ_ENTRY(db_job)	 entry;
+	struct db_conn		*c;
 	db_done_cb		 done;
 	void			*arg;
 	struct db_cb		*cbs;
@@ -66,10 +72,13 @@ struct db_job {
 };
 TAILQ_HEAD(db_jobs, db_job);
 
-static struct {
+/* Statements prepared on a connection, named by their callers. */
+#define DB_STMTS_MAX	8
+
+struct db_conn {
+	const char	*what;		/* for the logs */
+	int		 readonly;	/* else the writer, with the lock */
 	PGconn		*conn;
-	char		*conninfo;
-	char		 dbname[64];
 	enum db_state	 state;
 	int		 fd;
 	struct event	 ev_read;
@@ -77,45 +86,57 @@ static struct {
 	struct event	 ev_retry;
 	int		 backoff;
 	int		 lock_tries;
+	int		 lock_got;
 	struct db_jobs	 jobs;
+	const struct db_stmt	*stmts[DB_STMTS_MAX];
+	int		 nstmts;
 	void		(*up)(void);
 	void		(*down)(void);
+};
+
+static struct {
+	char		*conninfo;
+	char		 dbname[64];
+	struct db_conn	 writer;
+	struct db_conn	 reader;
 } db;
 
+static void	 db_conn_init(struct db_conn *, const char *, int);
+static void	 db_conn_start(struct db_conn *);
 static void	 db_retry(int, short, void *);
 static void	 db_poll(int, short, void *);
-static void	 db_connected(void);
+static void	 db_connected(struct db_conn *);
 static void	 db_locked(int, const char *, void *);
 static void	 db_lock_row(PGresult *, void *);
-static void	 db_fail(const char *);
+static void	 db_fail(struct db_conn *, const char *);
+static void	 db_conn_close(struct db_conn *);
 static void	 db_read(int, short, void *);
 static void	 db_write(int, short, void *);
-static void	 db_flush(void);
-static void	 db_results(void);
-static void	 db_schedule(int);
-static void	 db_param_add(struct db_params *, const char *, int, int,
-		    char *);
-
-static int	 db_lock_got;
-
-/* Statements prepared on every connection, named by their callers. */
-#define DB_STMTS_MAX	8
-static const struct db_stmt	*db_stmts[DB_STMTS_MAX];
-static int			 db_nstmts;
-
+static void	 db_flush(struct db_conn *);
+static void	 db_results(struct db_conn *);
+static void	 db_schedule(struct db_conn *, int);
+static struct db_job *db_conn_job(struct db_conn *, db_done_cb, void *);
 static int	 db_job_slot(struct db_job *, db_rows_cb, void *);
 
 /*
  * Register a statement, before db_start: it is parsed once a
- * connection, with the lock, and run by db_job_exec without being
- * parsed nor planned again (the hot INSERTs).
+ * connection is made, and run by db_job_exec without being parsed nor
+ * planned again (the hot INSERTs, the Client-Id lookup).  A statement
+ * for the reader is prepared on the writer too: lookups go there while
+ * the reader is down.
  */
 void
-db_prepare(const struct db_stmt *st)
+db_prepare(const struct db_stmt *st, int reader)
 {
-	if (db_nstmts == DB_STMTS_MAX)
-		fatalx("%s: too many statements", __func__);
-	db_stmts[db_nstmts++] = st;
+	struct db_conn	*c;
+	int		 i;
+
+	for (i = 0; i < (reader ? 2 : 1); i++) {
+		c = i == 0 ? &db.writer : &db.reader;
+		if (c->nstmts == DB_STMTS_MAX)
+			fatalx("%s: too many statements", __func__);
+		c->stmts[c->nstmts++] = st;
+	}
 }
 
 void
@@ -125,25 +146,35 @@ db_init(const char *conninfo, const char *dbname, void (*up)(void),
 	if ((db.conninfo = strdup(conninfo)) == NULL)
 		fatal(NULL);
 	strlcpy(db.dbname, dbname, sizeof(db.dbname));
-	db.up = up;
-	db.down = down;
-	db.fd = -1;
-	db.backoff = DB_BACKOFF_MIN;
-	db.lock_tries = DB_LOCK_TRIES;
-	TAILQ_INIT(&db.jobs);
-	evtimer_set(&db.ev_retry, db_retry, NULL);
+	db_conn_init(&db.writer, "writer", 0);
+	db_conn_init(&db.reader, "reader", 1);
+	db.writer.up = up;
+	db.writer.down = down;
 }
 
+static void
+db_conn_init(struct db_conn *c, const char *what, int readonly)
+{
+	c->what = what;
+	c->readonly = readonly;
+	c->fd = -1;
+	c->backoff = DB_BACKOFF_MIN;
+	c->lock_tries = DB_LOCK_TRIES;
+	TAILQ_INIT(&c->jobs);
+	evtimer_set(&c->ev_retry, db_retry, c);
+}
+
+/* The writer is up: deposits may be taken. */
 int
 db_ready(void)
 {
-	return db.state == DB_UP;
+	return db.writer.state == DB_UP;
 }
 
 const char *
 db_state(void)
 {
-	switch (db.state) {
+	switch (db.writer.state) {
 	case DB_UP:
 		return "up";
 	case DB_DOWN:
@@ -153,9 +184,17 @@ db_state(void)
 	}
 }
 
-/* Connect now; called at start and by the retry timer. */
+/* Connect both; called at start. */
 void
 db_start(void)
+{
+	db_conn_start(&db.writer);
+	db_conn_start(&db.reader);
+}
+
+/* Connect now; called at start and by the retry timer. */
+static void
+db_conn_start(struct db_conn *c)
 {
 	const char	*keys[] = { "dbname", "dbname",
 			    "fallback_application_name", "connect_timeout",
@@ -163,85 +202,95 @@ db_start(void)
 	const char	*vals[] = { db.conninfo, db.dbname, "stored", "5",
 			    NULL };
 
-	if (db.state != DB_DOWN)
+	if (c->state != DB_DOWN)
 		return;
-	db.conn = PQconnectStartParams(keys, vals, 1);
-	if (db.conn == NULL || PQstatus(db.conn) == CONNECTION_BAD) {
-		db_fail(db.conn != NULL ? PQerrorMessage(db.conn) :
+	c->conn = PQconnectStartParams(keys, vals, 1);
+	if (c->conn == NULL || PQstatus(c->conn) == CONNECTION_BAD) {
+		db_fail(c, c->conn != NULL ? PQerrorMessage(c->conn) :
 		    "out of memory");
 		return;
 	}
-	db.state = DB_CONNECTING;
-	db_schedule(EV_WRITE);
+	c->state = DB_CONNECTING;
+	db_schedule(c, EV_WRITE);
 }
 
 static void
 db_retry(int fd, short ev, void *arg)
 {
-	db_start();
+	db_conn_start(arg);
 }
 
 /* Wait on the socket as PQconnectPoll asks (it may change sockets). */
 static void
-db_schedule(int what)
+db_schedule(struct db_conn *c, int what)
 {
-	if (event_initialized(&db.ev_read))
-		event_del(&db.ev_read);
-	db.fd = PQsocket(db.conn);
-	event_set(&db.ev_read, db.fd, what, db_poll, NULL);
-	event_add(&db.ev_read, NULL);
+	if (event_initialized(&c->ev_read))
+		event_del(&c->ev_read);
+	c->fd = PQsocket(c->conn);
+	event_set(&c->ev_read, c->fd, what, db_poll, c);
+	event_add(&c->ev_read, NULL);
 }
 
 static void
 db_poll(int fd, short ev, void *arg)
 {
-	switch (PQconnectPoll(db.conn)) {
+	struct db_conn	*c = arg;
+
+	switch (PQconnectPoll(c->conn)) {
 	case PGRES_POLLING_READING:
-		db_schedule(EV_READ);
+		db_schedule(c, EV_READ);
 		break;
 	case PGRES_POLLING_WRITING:
-		db_schedule(EV_WRITE);
+		db_schedule(c, EV_WRITE);
 		break;
 	case PGRES_POLLING_OK:
-		db_connected();
+		db_connected(c);
 		break;
 	default:
-		db_fail(PQerrorMessage(db.conn));
+		db_fail(c, PQerrorMessage(c->conn));
 		break;
 	}
 }
 
+/*
+ * The first job of a connection: the writer takes the lock, the reader
+ * makes its session read-only; both prepare their statements.
+ */
 static void
-db_connected(void)
+db_connected(struct db_conn *c)
 {
 	struct db_job	*job;
 	int		 i;
 
-	event_del(&db.ev_read);
-	db.fd = PQsocket(db.conn);
-	if (PQsetnonblocking(db.conn, 1) == -1 ||
-	    PQenterPipelineMode(db.conn) != 1) {
-		db_fail(PQerrorMessage(db.conn));
+	event_del(&c->ev_read);
+	c->fd = PQsocket(c->conn);
+	if (PQsetnonblocking(c->conn, 1) == -1 ||
+	    PQenterPipelineMode(c->conn) != 1) {
+		db_fail(c, PQerrorMessage(c->conn));
 		return;
 	}
-	event_set(&db.ev_read, db.fd, EV_READ | EV_PERSIST, db_read, NULL);
-	event_add(&db.ev_read, NULL);
-	event_set(&db.ev_write, db.fd, EV_WRITE, db_write, NULL);
+	event_set(&c->ev_read, c->fd, EV_READ | EV_PERSIST, db_read, c);
+	event_add(&c->ev_read, NULL);
+	event_set(&c->ev_write, c->fd, EV_WRITE, db_write, c);
 
 	/* Jobs may be sent from now on, but only this one until locked. */
-	db.state = DB_LOCKING;
-	db_lock_got = 0;
-	if ((job = db_job_begin(db_locked, NULL)) == NULL)
+	c->state = DB_LOCKING;
+	c->lock_got = 0;
+	if ((job = db_conn_job(c, db_locked, c)) == NULL)
 		fatalx("%s: cannot start the lock job", __func__);
-	db_job_query(job, "SELECT pg_try_advisory_lock(" DB_LOCK_KEY ")",
-	    NULL, db_lock_row, NULL);
-	for (i = 0; i < db_nstmts; i++) {
+	if (c->readonly)
+		db_job_query(job, "SET SESSION CHARACTERISTICS AS TRANSACTION"
+		    " READ ONLY", NULL, NULL, NULL);
+	else
+		db_job_query(job, "SELECT pg_try_advisory_lock("
+		    DB_LOCK_KEY ")", NULL, db_lock_row, c);
+	for (i = 0; i < c->nstmts; i++) {
 		if (!db_job_slot(job, NULL, NULL))
 			break;
-		if (PQsendPrepare(db.conn, db_stmts[i]->name, db_stmts[i]->sql,
+		if (PQsendPrepare(c->conn, c->stmts[i]->name, c->stmts[i]->sql,
 		    0, NULL) != 1) {
 			job->failed = 1;
-			strlcpy(job->err, PQerrorMessage(db.conn),
+			strlcpy(job->err, PQerrorMessage(c->conn),
 			    sizeof(job->err));
 		}
 	}
@@ -251,33 +300,40 @@ db_connected(void)
 static void
 db_lock_row(PGresult *res, void *arg)
 {
+	struct db_conn	*c = arg;
+
 	if (PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 1)
-		db_lock_got = *(const char *)PQgetvalue(res, 0, 0) != 0;
+		c->lock_got = *(const char *)PQgetvalue(res, 0, 0) != 0;
 }
 
 static void
 db_locked(int ok, const char *err, void *arg)
 {
+	struct db_conn	*c = arg;
+
 	if (!ok) {
-		db_fail(err);
+		db_fail(c, err);
 		return;
 	}
-	if (!db_lock_got) {
+	if (!c->readonly && !c->lock_got) {
 		/* A killed stored's session may linger for a moment. */
-		if (--db.lock_tries <= 0)
+		if (--c->lock_tries <= 0)
 			fatalx("database %s is in use by another stored: only "
 			    "one may write a vault", db.dbname);
-		db_close();
-		db.backoff = 100;
-		db_fail(NULL);
+		db_conn_close(c);
+		c->backoff = 100;
+		db_fail(c, NULL);
 		return;
 	}
-	log_info("database %s connected", db.dbname);
-	db.lock_tries = DB_LOCK_TRIES;
-	db.backoff = DB_BACKOFF_MIN;
-	db.state = DB_UP;
-	if (db.up != NULL)
-		db.up();
+	if (c->readonly)
+		log_debug("database %s: read-only connection up", db.dbname);
+	else
+		log_info("database %s connected", db.dbname);
+	c->lock_tries = DB_LOCK_TRIES;
+	c->backoff = DB_BACKOFF_MIN;
+	c->state = DB_UP;
+	if (c->up != NULL)
+		c->up();
 }
 
 /*
@@ -285,66 +341,98 @@ db_locked(int ok, const char *err, void *arg)
  * owner, and try again later.
  */
 static void
-db_fail(const char *err)
+db_fail(struct db_conn *c, const char *err)
 {
 	struct db_job	*job;
 	struct timeval	 tv;
-	int		 was_up = db.state == DB_UP;
+	int		 was_up = c->state == DB_UP;
 	char		 msg[256];
 
 	strlcpy(msg, err != NULL ? err : "", sizeof(msg));
 	msg[strcspn(msg, "\n")] = '\0';
 	if (err != NULL)
-		log_warnx("database %s: %s", db.dbname,
+		log_warnx("database %s%s: %s", db.dbname, c->readonly ?
+		    " (read-only connection)" : "",
 		    msg[0] != '\0' ? msg : "connection lost");
-	db_close();
-	while ((job = TAILQ_FIRST(&db.jobs)) != NULL) {
-		TAILQ_REMOVE(&db.jobs, job, entry);
+	db_conn_close(c);
+	while ((job = TAILQ_FIRST(&c->jobs)) != NULL) {
+		TAILQ_REMOVE(&c->jobs, job, entry);
 		if (job->done != NULL)
 			job->done(0, msg[0] != '\0' ? msg :
 			    "the database connection was lost", job->arg);
 		free(job->cbs);
 		free(job);
 	}
-	if (was_up && db.down != NULL)
-		db.down();
+	if (was_up && c->down != NULL)
+		c->down();
 	if (env != NULL && env->stopping)
 		return;
-	tv.tv_sec = db.backoff / 1000;
-	tv.tv_usec = (db.backoff % 1000) * 1000;
-	evtimer_add(&db.ev_retry, &tv);
-	db.backoff = db.backoff * 2 > DB_BACKOFF_MAX ? DB_BACKOFF_MAX :
-	    db.backoff * 2;
+	tv.tv_sec = c->backoff / 1000;
+	tv.tv_usec = (c->backoff % 1000) * 1000;
+	evtimer_add(&c->ev_retry, &tv);
+	c->backoff = c->backoff * 2 > DB_BACKOFF_MAX ? DB_BACKOFF_MAX :
+	    c->backoff * 2;
 }
 
-/* Drop the connection without failing jobs (they are failed by caller). */
+/* Drop both connections, at the stop. */
 void
 db_close(void)
 {
-	if (event_initialized(&db.ev_read))
-		event_del(&db.ev_read);
-	if (event_initialized(&db.ev_write))
-		event_del(&db.ev_write);
-	if (db.conn != NULL)
-		PQfinish(db.conn);
-	db.conn = NULL;
-	db.fd = -1;
-	db.state = DB_DOWN;
+	db_conn_close(&db.writer);
+	db_conn_close(&db.reader);
+}
+
+/* Drop the connection without failing jobs (they are failed by caller). */
+static void
+db_conn_close(struct db_conn *c)
+{
+	if (event_initialized(&c->ev_read))
+		event_del(&c->ev_read);
+	if (event_initialized(&c->ev_write))
+		event_del(&c->ev_write);
+	if (c->conn != NULL)
+		PQfinish(c->conn);
+	c->conn = NULL;
+	c->fd = -1;
+	c->state = DB_DOWN;
 }
 
 /* NULL when the database is not there: the caller answers 503. */
 struct db_job *
 db_job_begin(db_done_cb done, void *arg)
 {
+	return db_conn_job(&db.writer, done, arg);
+}
+
+/*
+ * A job of SELECTs only, on the reader: never behind a commit.  On the
+ * writer while the reader is down.  NULL while the writer is down: what
+ * is read must not race a commit whose outcome is not known yet (that
+ * of a writer session that was lost and may still be ending).
+ */
+struct db_job *
+db_job_begin_read(db_done_cb done, void *arg)
+{
+	if (db.writer.state != DB_UP)
+		return NULL;
+	if (db.reader.state == DB_UP)
+		return db_conn_job(&db.reader, done, arg);
+	return db_conn_job(&db.writer, done, arg);
+}
+
+static struct db_job *
+db_conn_job(struct db_conn *c, db_done_cb done, void *arg)
+{
 	struct db_job	*job;
 
-	if (db.state != DB_UP && db.state != DB_LOCKING)
+	if (c->state != DB_UP && c->state != DB_LOCKING)
 		return NULL;
 	if ((job = calloc(1, sizeof(*job))) == NULL)
 		fatal(NULL);
+	job->c = c;
 	job->done = done;
 	job->arg = arg;
-	TAILQ_INSERT_TAIL(&db.jobs, job, entry);
+	TAILQ_INSERT_TAIL(&c->jobs, job, entry);
 	return job;
 }
 
@@ -353,31 +441,35 @@ db_job_begin(db_done_cb done, void *arg)
  * not NULL, sees the rows of this statement once they arrive.
  */
 void
-db_job_query(struct db_job *job, const char *sql, const struct db_params *p,
+db_job_query(struct db_job *job, const char *sql, const struct dbval_params *p,
     db_rows_cb fn, void *arg)
 {
+	PGconn	*conn = job->c->conn;
+
 	if (!db_job_slot(job, fn, arg))
 		return;
-	if (PQsendQueryParams(db.conn, sql, p != NULL ? p->n : 0, NULL,
+	if (PQsendQueryParams(conn, sql, p != NULL ? p->n : 0, NULL,
 	    p != NULL ? p->vals : NULL, p != NULL ? p->lens : NULL,
 	    p != NULL ? p->fmts : NULL, 1) != 1) {
 		job->failed = 1;
-		strlcpy(job->err, PQerrorMessage(db.conn), sizeof(job->err));
+		strlcpy(job->err, PQerrorMessage(conn), sizeof(job->err));
 	}
 }
 
 /* The same, for a statement registered with db_prepare. */
 void
 db_job_exec(struct db_job *job, const struct db_stmt *st,
-    const struct db_params *p, db_rows_cb fn, void *arg)
+    const struct dbval_params *p, db_rows_cb fn, void *arg)
 {
+	PGconn	*conn = job->c->conn;
+
 	if (!db_job_slot(job, fn, arg))
 		return;
-	if (PQsendQueryPrepared(db.conn, st->name, p != NULL ? p->n : 0,
+	if (PQsendQueryPrepared(conn, st->name, p != NULL ? p->n : 0,
 	    p != NULL ? p->vals : NULL, p != NULL ? p->lens : NULL,
 	    p != NULL ? p->fmts : NULL, 1) != 1) {
 		job->failed = 1;
-		strlcpy(job->err, PQerrorMessage(db.conn), sizeof(job->err));
+		strlcpy(job->err, PQerrorMessage(conn), sizeof(job->err));
 	}
 }
 
@@ -401,47 +493,54 @@ db_job_slot(struct db_job *job, db_rows_cb fn, void *arg)
 	return !job->failed;
 }
 
-/* The sync point: the job's statements commit together, then done runs. */
+/*
+ * The sync point: the job's statements commit together, then done runs.
+ * If the link fails here, done has run (failed) before this returns.
+ */
 void
 db_job_end(struct db_job *job)
 {
+	struct db_conn	*c = job->c;
+
 	job->sent = 1;
-	if (PQpipelineSync(db.conn) != 1) {
-		db_fail(PQerrorMessage(db.conn));
+	if (PQpipelineSync(c->conn) != 1) {
+		db_fail(c, PQerrorMessage(c->conn));
 		return;
 	}
-	db_flush();
+	db_flush(c);
 }
 
 static void
-db_flush(void)
+db_flush(struct db_conn *c)
 {
 	int	 r;
 
-	if (db.conn == NULL)
+	if (c->conn == NULL)
 		return;
-	if ((r = PQflush(db.conn)) == -1)
-		db_fail(PQerrorMessage(db.conn));
+	if ((r = PQflush(c->conn)) == -1)
+		db_fail(c, PQerrorMessage(c->conn));
 	else if (r == 1)
-		event_add(&db.ev_write, NULL);
+		event_add(&c->ev_write, NULL);
 }
 
 static void
 db_write(int fd, short ev, void *arg)
 {
-	db_flush();
+	db_flush(arg);
 }
 
 static void
 db_read(int fd, short ev, void *arg)
 {
-	if (PQconsumeInput(db.conn) != 1) {
-		db_fail(PQerrorMessage(db.conn));
+	struct db_conn	*c = arg;
+
+	if (PQconsumeInput(c->conn) != 1) {
+		db_fail(c, PQerrorMessage(c->conn));
 		return;
 	}
-	db_results();
-	if (db.conn != NULL)
-		db_flush();
+	db_results(c);
+	if (c->conn != NULL)
+		db_flush(c);
 }
 
 /*
@@ -450,17 +549,17 @@ db_read(int fd, short ev, void *arg)
  * PGRES_PIPELINE_SYNC; after an error the rest of the job is aborted.
  */
 static void
-db_results(void)
+db_results(struct db_conn *c)
 {
 	struct db_job	*job;
 	PGresult	*res;
 	struct db_cb	*cb;
 	const char	*msg;
 
-	while (db.conn != NULL && (job = TAILQ_FIRST(&db.jobs)) != NULL) {
-		if (PQisBusy(db.conn))
+	while (c->conn != NULL && (job = TAILQ_FIRST(&c->jobs)) != NULL) {
+		if (PQisBusy(c->conn))
 			break;
-		if ((res = PQgetResult(db.conn)) == NULL) {
+		if ((res = PQgetResult(c->conn)) == NULL) {
 			if (!job->need_null)
 				break;
 			job->need_null = 0;
@@ -469,7 +568,7 @@ db_results(void)
 		}
 		switch (PQresultStatus(res)) {
 		case PGRES_PIPELINE_SYNC:
-			TAILQ_REMOVE(&db.jobs, job, entry);
+			TAILQ_REMOVE(&c->jobs, job, entry);
 			PQclear(res);
 			if (job->done != NULL)
 				job->done(!job->failed, job->err, job->arg);
@@ -506,296 +605,4 @@ db_results(void)
 		}
 		PQclear(res);
 	}
-}
-
-/*
- * Parameters: text for numbers and times, binary for bytes and arrays.
- */
-void
-db_params_init(struct db_params *p)
-{
-	memset(p, 0, sizeof(*p));
-}
-
-void
-db_params_free(struct db_params *p)
-{
-	int	 i;
-
-	for (i = 0; i < p->n; i++)
-		free(p->owned[i]);
-	free(p->owned);
-	free(p->vals);
-	free(p->lens);
-	free(p->fmts);
-	memset(p, 0, sizeof(*p));
-}
-
-static void
-db_param_add(struct db_params *p, const char *val, int len, int fmt,
-    char *owned)
-{
-	int	 n;
-
-	if (p->n == p->max) {
-		n = p->max ? p->max * 2 : 16;
-		if ((p->vals = reallocarray(p->vals, n, sizeof(*p->vals))) ==
-		    NULL ||
-		    (p->lens = reallocarray(p->lens, n, sizeof(*p->lens))) ==
-		    NULL ||
-		    (p->fmts = reallocarray(p->fmts, n, sizeof(*p->fmts))) ==
-		    NULL ||
-		    (p->owned = reallocarray(p->owned, n,
-		    sizeof(*p->owned))) == NULL)
-			fatal(NULL);
-		p->max = n;
-	}
-	p->vals[p->n] = val;
-	p->lens[p->n] = len;
-	p->fmts[p->n] = fmt;
-	p->owned[p->n] = owned;
-	p->n++;
-}
-
-void
-db_param_u64(struct db_params *p, uint64_t v)
-{
-	char	*s;
-
-	if (asprintf(&s, "%" PRIu64, v) == -1)
-		fatal(NULL);
-	db_param_add(p, s, 0, 0, s);
-}
-
-void
-db_param_text(struct db_params *p, const char *s)
-{
-	db_param_add(p, s, 0, 0, NULL);
-}
-
-void
-db_param_bytes(struct db_params *p, const void *buf, size_t len)
-{
-	if (len > INT32_MAX)
-		fatalx("%s: parameter too long", __func__);
-	db_param_add(p, buf, (int)len, 1, NULL);
-}
-
-void
-db_param_time_ms(struct db_params *p, int64_t ms)
-{
-	struct tm	 tm;
-	time_t		 t;
-	char		*s;
-	int64_t		 frac;
-
-	/* UTC, ISO 8601: the server reads it as timestamptz. */
-	frac = ms % 1000;
-	if (frac < 0)
-		frac += 1000;
-	t = (time_t)((ms - frac) / 1000);
-	if (gmtime_r(&t, &tm) == NULL)
-		fatalx("%s: time out of range", __func__);
-	if (asprintf(&s, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)frac) == -1)
-		fatal(NULL);
-	db_param_add(p, s, 0, 0, s);
-}
-
-void
-db_param_null(struct db_params *p)
-{
-	db_param_add(p, NULL, 0, 0, NULL);
-}
-
-/*
- * One-dimensional arrays in PostgreSQL's binary form, a column of many
- * rows sent as one parameter ($1::bigint[] and so on, then unnest):
- * dimensions, null flag, element type, length and lower bound, then
- * each element as a 32-bit length (-1: NULL) and its binary value.
- */
-#define DB_ARRAY_HEAD	20
-
-void
-db_array_init(struct db_array *a, uint32_t oid)
-{
-	memset(a, 0, sizeof(*a));
-	a->oid = oid;
-	a->len = DB_ARRAY_HEAD;
-}
-
-/* Empty again, its memory kept for the next rows. */
-void
-db_array_reset(struct db_array *a)
-{
-	a->len = DB_ARRAY_HEAD;
-	a->n = 0;
-	a->nulls = 0;
-}
-
-void
-db_array_free(struct db_array *a)
-{
-	free(a->buf);
-	memset(a, 0, sizeof(*a));
-}
-
-/* Room for len more bytes (and the head); one more element. */
-static uint8_t *
-db_array_room(struct db_array *a, size_t len)
-{
-	uint8_t	*nbuf;
-	size_t	 cap;
-
-	if (a->n == INT32_MAX || len > INT32_MAX - a->len)
-		fatalx("%s: array too long", __func__);
-	if (a->buf == NULL || a->len + len > a->cap) {
-		cap = a->cap ? a->cap : 4096;
-		while (cap < a->len + len)
-			cap *= 2;
-		if ((nbuf = realloc(a->buf, cap)) == NULL)
-			fatal(NULL);
-		a->buf = nbuf;
-		a->cap = cap;
-	}
-	a->n++;
-	a->len += len;
-	return a->buf + a->len - len;
-}
-
-static void
-db_put32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-void
-db_array_u64(struct db_array *a, uint64_t v)
-{
-	uint8_t	*p;
-
-	p = db_array_room(a, 4 + 8);
-	db_put32(p, 8);
-	v = htobe64(v);
-	memcpy(p + 4, &v, 8);
-}
-
-/* bytea, or text in the database's encoding. */
-void
-db_array_bytes(struct db_array *a, const void *buf, size_t len)
-{
-	uint8_t	*p;
-
-	if (len > INT32_MAX - 4)
-		fatalx("%s: element too long", __func__);
-	p = db_array_room(a, 4 + len);
-	db_put32(p, (uint32_t)len);
-	memcpy(p + 4, buf, len);
-}
-
-void
-db_array_text(struct db_array *a, const char *s)
-{
-	db_array_bytes(a, s, strlen(s));
-}
-
-/* timestamptz: microseconds since 2000-01-01 UTC. */
-void
-db_array_time_ms(struct db_array *a, int64_t ms)
-{
-	db_array_u64(a, (uint64_t)((ms - DB_EPOCH_DIFF_MS) * 1000));
-}
-
-void
-db_array_null(struct db_array *a)
-{
-	db_put32(db_array_room(a, 4), UINT32_MAX);
-	a->nulls = 1;
-}
-
-/* A binary parameter; a must stay untouched until the query is sent. */
-void
-db_param_array(struct db_params *p, struct db_array *a)
-{
-	if (a->buf == NULL) {
-		/* An empty array still has a head. */
-		db_array_room(a, 0);
-		a->n = 0;
-	}
-	if (a->n == 0) {
-		/* No dimensions: the empty array. */
-		db_put32(a->buf, 0);
-		db_put32(a->buf + 4, 0);
-		db_put32(a->buf + 8, a->oid);
-		db_param_add(p, (const char *)a->buf, 12, 1, NULL);
-		return;
-	}
-	db_put32(a->buf, 1);
-	db_put32(a->buf + 4, a->nulls);
-	db_put32(a->buf + 8, a->oid);
-	db_put32(a->buf + 12, a->n);
-	db_put32(a->buf + 16, 1);
-	db_param_add(p, (const char *)a->buf, (int)a->len, 1, NULL);
-}
-
-/* Binary results: int8/int4, timestamptz, bytea, text. */
-uint64_t
-db_get_u64(const PGresult *res, int row, int col)
-{
-	uint64_t	 v8;
-	uint32_t	 v4;
-	const char	*p;
-
-	if (PQgetisnull(res, row, col))
-		return 0;
-	p = PQgetvalue(res, row, col);
-	switch (PQgetlength(res, row, col)) {
-	case 8:
-		memcpy(&v8, p, 8);
-		return be64toh(v8);
-	case 4:
-		memcpy(&v4, p, 4);
-		return be32toh(v4);
-	default:
-		fatalx("%s: unexpected integer of %d bytes", __func__,
-		    PQgetlength(res, row, col));
-	}
-}
-
-int64_t
-db_get_time_ms(const PGresult *res, int row, int col)
-{
-	int64_t	 us;
-
-	if (PQgetisnull(res, row, col))
-		return 0;
-	if (PQgetlength(res, row, col) != 8)
-		fatalx("%s: unexpected timestamp", __func__);
-	us = (int64_t)db_get_u64(res, row, col);
-	/* Floor division: times before 2000 are negative. */
-	return (us >= 0 ? us / 1000 : -((-us + 999) / 1000)) +
-	    DB_EPOCH_DIFF_MS;
-}
-
-const uint8_t *
-db_get_bytes(const PGresult *res, int row, int col, size_t *len)
-{
-	*len = PQgetisnull(res, row, col) ? 0 : PQgetlength(res, row, col);
-	return (const uint8_t *)PQgetvalue(res, row, col);
-}
-
-void
-db_get_text(const PGresult *res, int row, int col, char *buf, size_t size)
-{
-	size_t	 len;
-
-	len = PQgetisnull(res, row, col) ? 0 : PQgetlength(res, row, col);
-	if (size == 0)
-		return;
-	if (len >= size)
-		len = size - 1;
-	memcpy(buf, PQgetvalue(res, row, col), len);
-	buf[len] = '\0';
 }

@@ -21,7 +21,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "stored.h"
+#include "dbsetup.h"
 
 static PGconn	*schema_connect(const char *, const char *);
 static PGresult	*schema_exec(PGconn *, const char *, int, const char *const *);
@@ -265,6 +265,23 @@ static const char *schema_migrations[] = {
 	"CREATE TRIGGER client_ids_match AFTER INSERT ON client_ids"
 	" REFERENCING NEW TABLE AS new_ids"
 	" FOR EACH STATEMENT EXECUTE FUNCTION cfjl_client_ids_match();",
+
+	/*
+	 * 3: roles bound to their issuing CA, or to one certificate by its
+	 * SHA-256.  Older rows keep ca '': the role's own CA.
+	 */
+	"ALTER TABLE roles"
+	"  ADD COLUMN ca text NOT NULL DEFAULT ''"
+	"   CHECK (ca IN ('', 'operator', 'regulator')),"
+	"  ADD COLUMN fingerprint text NOT NULL DEFAULT ''"
+	"   CHECK (fingerprint = '' OR fingerprint ~ '^[0-9a-f]{64}$');",
+
+	/*
+	 * 4: the depositor's own time (its Timestamp header, RFC 3339, as
+	 * sent), which the lot entry carries when there is one.
+	 */
+	"ALTER TABLE events ADD COLUMN stamp text"
+	" CHECK (stamp IS NULL OR length(stamp) BETWEEN 20 AND 35);",
 
 	NULL
 };

@@ -2,11 +2,12 @@
  * Export bundles: GET /v1/export as stored answers it.  The range is
  * resolved to whole sealed lots first (so the manifest, written first,
  * is exact), then the tar stream is produced page by page: manifest,
- * certificates, lots, events.  Headers are deterministic (mtime 0, mode
- * 0444, uid and gid 0, owner "cfjl"), so two exports of the same lots
- * hold byte-identical entries.  Every export is journaled and recorded
- * in the exports table for GET /v1/requests.  See export.h for the
- * message flow and cfjl-export(5) for the format.
+ * certificates, lots, their audit paths, events.  Headers are
+ * deterministic (mtime 0, mode 0444, uid and gid 0, owner "cfjl"), so
+ * two exports of the same lots hold byte-identical entries.  Every
+ * export is journaled and recorded in the exports table for GET
+ * /v1/requests.  See export.h for the message flow and cfjl-export(5)
+ * for the format.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -18,8 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "config.h"
 #include "log.h"
 #include "msg.h"
@@ -27,14 +26,19 @@
 #include "refusal.h"
 #include "audit.h"
 #include "stored.h"
+#include "db.h"
+#include "dbval.h"
 #include "export.h"
+#include "auditpath.h"
+#include "front.h"
+#include "tarwrite.h"
 
-#define TAR_BLOCK	512
 #define CERT_FILE_MAX	(256 * 1024)
 
 enum export_phase {
 	EX_RANGE,	/* resolving the range to lots */
 	EX_LOTS,
+	EX_PATHS,	/* each lot's audit paths */
 	EX_EVENTS,
 	EX_TAIL,	/* everything written but the end blocks */
 	EX_DONE		/* the archive is complete, draining */
@@ -45,7 +49,7 @@ struct export {
 	uint64_t		 front;		/* frontd connection */
 	struct export_req	 req;
 	struct export_manifest	 m;
-	struct export_tar	 tar;
+	struct tarwrite	 tar;
 	enum export_phase	 phase;
 	uint64_t		 next;		/* lot or IDEvt of the next page */
 	uint64_t		 page_start;	/* next when the page was asked */
@@ -67,8 +71,6 @@ static struct exports	 exports = TAILQ_HEAD_INITIALIZER(exports);
 static char		*seal_pem, *tsa_pem;
 static size_t		 seal_len, tsa_len;
 
-static void	 tar_octal(char *, size_t, uint64_t);
-static int	 tar_reserve(struct export_tar *, size_t);
 static char	*cert_read(const char *, size_t *);
 static int	 compact_ms(uint64_t, int64_t *);
 static struct export *export_find(uint64_t, uint64_t);
@@ -88,146 +90,6 @@ static void	 export_fail(struct export *, const char *);
 static void	 export_journal(struct export *, const char *);
 static void	 export_cancelled(struct export *);
 static void	 export_free(struct export *);
-
-/* --- the tar writer --------------------------------------------------- */
-
-int
-export_tar_init(struct export_tar *t)
-{
-	memset(t, 0, sizeof(*t));
-	if ((t->sha = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(t->sha, EVP_sha256(), NULL) != 1)
-		return -1;
-	return 0;
-}
-
-void
-export_tar_free(struct export_tar *t)
-{
-	free(t->buf);
-	EVP_MD_CTX_free(t->sha);
-	memset(t, 0, sizeof(*t));
-}
-
-/* Room for more bytes; what was sent is dropped only when needed. */
-static int
-tar_reserve(struct export_tar *t, size_t more)
-{
-	uint8_t	*nb;
-	size_t	 ncap;
-
-	if (t->off + t->len + more <= t->cap)
-		return 0;
-	if (t->off > 0) {
-		memmove(t->buf, t->buf + t->off, t->len);
-		t->off = 0;
-		if (t->len + more <= t->cap)
-			return 0;
-	}
-	ncap = t->cap ? t->cap : 64 * 1024;
-	while (ncap < t->len + more)
-		ncap *= 2;
-	if ((nb = realloc(t->buf, ncap)) == NULL)
-		return -1;
-	t->buf = nb;
-	t->cap = ncap;
-	return 0;
-}
-
-/* An octal field, zero-padded, NUL-terminated, as USTAR wants. */
-static void
-tar_octal(char *f, size_t len, uint64_t v)
-{
-	size_t	 i;
-
-	f[len - 1] = '\0';
-	for (i = len - 1; i > 0; i--) {
-		f[i - 1] = '0' + (v & 7);
-		v >>= 3;
-	}
-}
-
-/* One regular file: a USTAR header, the data, zero padding. */
-int
-export_tar_file(struct export_tar *t, const char *path, const void *data,
-    size_t len)
-{
-	char		 h[TAR_BLOCK];
-	uint8_t		*p;
-	unsigned int	 sum = 0;
-	size_t		 pad, i;
-
-	if (strlen(path) >= 100 || (uint64_t)len >= 077777777777ULL)
-		return -1;
-	pad = (TAR_BLOCK - len % TAR_BLOCK) % TAR_BLOCK;
-	if (tar_reserve(t, TAR_BLOCK + len + pad) == -1)
-		return -1;
-	memset(h, 0, sizeof(h));
-	memcpy(h, path, strlen(path));
-	tar_octal(h + 100, 8, 0444);
-	tar_octal(h + 108, 8, 0);
-	tar_octal(h + 116, 8, 0);
-	tar_octal(h + 124, 12, len);
-	tar_octal(h + 136, 12, 0);
-	h[156] = '0';
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	memcpy(h + 265, "cfjl", 4);
-	memcpy(h + 297, "cfjl", 4);
-	memset(h + 148, ' ', 8);
-	for (i = 0; i < sizeof(h); i++)
-		sum += (unsigned char)h[i];
-	tar_octal(h + 148, 7, sum);	/* six digits, NUL, then a space */
-	h[155] = ' ';
-
-	p = t->buf + t->off + t->len;
-	memcpy(p, h, TAR_BLOCK);
-	if (len > 0)
-		memcpy(p + TAR_BLOCK, data, len);
-	memset(p + TAR_BLOCK + len, 0, pad);
-	if (EVP_DigestUpdate(t->sha, p, TAR_BLOCK + len + pad) != 1)
-		return -1;
-	t->len += TAR_BLOCK + len + pad;
-	t->total += TAR_BLOCK + len + pad;
-	return 0;
-}
-
-/* The two zero blocks that end the archive, and its SHA-256. */
-int
-export_tar_end(struct export_tar *t, uint8_t sha256[32])
-{
-	unsigned int	 n;
-
-	if (tar_reserve(t, 2 * TAR_BLOCK) == -1)
-		return -1;
-	memset(t->buf + t->off + t->len, 0, 2 * TAR_BLOCK);
-	if (EVP_DigestUpdate(t->sha, t->buf + t->off + t->len,
-	    2 * TAR_BLOCK) != 1 ||
-	    EVP_DigestFinal_ex(t->sha, sha256, &n) != 1)
-		return -1;
-	t->len += 2 * TAR_BLOCK;
-	t->total += 2 * TAR_BLOCK;
-	return 0;
-}
-
-/* What waits to be sent: len bytes. */
-const uint8_t *
-export_tar_data(const struct export_tar *t)
-{
-	return t->buf + t->off;
-}
-
-/* The first n bytes went out (moved away later, by tar_reserve). */
-void
-export_tar_consume(struct export_tar *t, size_t n)
-{
-	if (n > t->len)
-		n = t->len;
-	t->off += n;
-	t->len -= n;
-	if (t->len == 0)
-		t->off = 0;
-}
 
 int
 export_manifest_json(const struct export_manifest *m, char *buf, size_t len)
@@ -375,7 +237,7 @@ export_request(uint64_t f, struct msg *m)
 {
 	struct export		*ex;
 	struct export_req	 req;
-	struct db_params	 p;
+	struct dbval_params	 p;
 	struct db_job		*job;
 	int64_t			 since, until;
 	size_t			 n = 0;
@@ -417,7 +279,7 @@ export_request(uint64_t f, struct msg *m)
 	ex->m.req_from = req.from;
 	ex->m.req_to = req.to;
 	ex->m.created_ms = stored_env_now_ms();
-	if (export_tar_init(&ex->tar) == -1)
+	if (tarwrite_init(&ex->tar) == -1)
 		fatalx("%s: digest set-up failed", __func__);
 
 	if ((job = db_job_begin(export_range_done, ex)) == NULL) {
@@ -425,7 +287,7 @@ export_request(uint64_t f, struct msg *m)
 		    "database unavailable");
 		audit_record("export", req.subject, "error",
 		    "database unavailable");
-		export_tar_free(&ex->tar);
+		tarwrite_free(&ex->tar);
 		free(ex);
 		return 0;
 	}
@@ -439,10 +301,10 @@ export_request(uint64_t f, struct msg *m)
 	db_job_query(job, "SELECT l.numero, l.last FROM lots l "
 	    "JOIN lot_seals s ON s.numero = l.numero "
 	    "ORDER BY l.numero DESC LIMIT 1", NULL, export_range_sealed, ex);
-	db_params_init(&p);
+	dbval_params_init(&p);
 	if (!req.by_time) {
-		db_param_u64(&p, req.from);
-		db_param_u64(&p, req.to);
+		dbval_param_u64(&p, req.from);
+		dbval_param_u64(&p, req.to);
 		db_job_query(job, "SELECT min(l.numero), max(l.numero), "
 		    "min(l.first), max(l.last), sum(l.nevents)::bigint "
 		    "FROM lots l JOIN lot_seals s ON s.numero = l.numero "
@@ -450,8 +312,8 @@ export_request(uint64_t f, struct msg *m)
 		    export_range_rows, ex);
 	} else {
 		/* whole lots holding an event received in [since, until] */
-		db_param_time_ms(&p, since);
-		db_param_time_ms(&p, until + 1000);
+		dbval_param_time_ms(&p, since);
+		dbval_param_time_ms(&p, until + 1000);
 		db_job_query(job, "WITH r AS (SELECT min(lot) AS lo, "
 		    "max(lot) AS hi FROM events WHERE received >= $1 "
 		    "AND received < $2) "
@@ -461,7 +323,7 @@ export_request(uint64_t f, struct msg *m)
 		    "WHERE l.numero >= r.lo AND l.numero <= r.hi", &p,
 		    export_range_rows, ex);
 	}
-	db_params_free(&p);
+	dbval_params_free(&p);
 	db_job_end(job);
 	return 0;
 }
@@ -474,8 +336,8 @@ export_range_sealed(PGresult *res, void *arg)
 	if (PQntuples(res) != 1)
 		return;
 	ex->m.sealed = 1;
-	ex->m.sealed_lot = db_get_u64(res, 0, 0);
-	ex->m.sealed_idevt = db_get_u64(res, 0, 1);
+	ex->m.sealed_lot = dbval_get_u64(res, 0, 0);
+	ex->m.sealed_idevt = dbval_get_u64(res, 0, 1);
 }
 
 static void
@@ -486,11 +348,11 @@ export_range_rows(PGresult *res, void *arg)
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
 		return;
 	ex->m.included = 1;
-	ex->m.lot_first = db_get_u64(res, 0, 0);
-	ex->m.lot_last = db_get_u64(res, 0, 1);
-	ex->m.inc_from = db_get_u64(res, 0, 2);
-	ex->m.inc_to = db_get_u64(res, 0, 3);
-	ex->m.nevents = db_get_u64(res, 0, 4);
+	ex->m.lot_first = dbval_get_u64(res, 0, 0);
+	ex->m.lot_last = dbval_get_u64(res, 0, 1);
+	ex->m.inc_from = dbval_get_u64(res, 0, 2);
+	ex->m.inc_to = dbval_get_u64(res, 0, 3);
+	ex->m.nevents = dbval_get_u64(res, 0, 4);
 }
 
 static void
@@ -511,10 +373,10 @@ export_range_done(int ok, const char *err, void *arg)
 	}
 	if ((n = export_manifest_json(&ex->m, manifest,
 	    sizeof(manifest))) == -1 ||
-	    export_tar_file(&ex->tar, "manifest.json", manifest, n) == -1 ||
-	    export_tar_file(&ex->tar, "certs/seal.pem", seal_pem,
+	    tarwrite_file(&ex->tar, "manifest.json", manifest, n) == -1 ||
+	    tarwrite_file(&ex->tar, "certs/seal.pem", seal_pem,
 	    seal_len) == -1 ||
-	    export_tar_file(&ex->tar, "certs/tsa.pem", tsa_pem, tsa_len) == -1)
+	    tarwrite_file(&ex->tar, "certs/tsa.pem", tsa_pem, tsa_len) == -1)
 		fatalx("%s: out of memory", __func__);
 	if (ex->m.included) {
 		ex->phase = EX_LOTS;
@@ -528,7 +390,7 @@ export_range_done(int ok, const char *err, void *arg)
 static int
 export_page(struct export *ex)
 {
-	struct db_params	 p;
+	struct dbval_params	 p;
 	struct db_job		*job;
 
 	if ((job = db_job_begin(export_page_done, ex)) == NULL) {
@@ -538,22 +400,30 @@ export_page(struct export *ex)
 	ex->querying = 1;
 	ex->page_start = ex->next;
 	ex->page_bytes = 0;
-	db_params_init(&p);
-	db_param_u64(&p, ex->next);
+	dbval_params_init(&p);
+	dbval_param_u64(&p, ex->next);
 	if (ex->phase == EX_LOTS) {
-		db_param_u64(&p, ex->m.lot_last);
-		db_param_u64(&p, EXPORT_PAGE_LOTS);
+		dbval_param_u64(&p, ex->m.lot_last);
+		dbval_param_u64(&p, EXPORT_PAGE_LOTS);
 		db_job_query(job, "SELECT numero, xml FROM lot_seals "
 		    "WHERE numero >= $1 AND numero <= $2 ORDER BY numero "
 		    "LIMIT $3", &p, export_page_rows, ex);
+	} else if (ex->phase == EX_PATHS) {
+		dbval_param_u64(&p, ex->m.lot_last - ex->next <
+		    EXPORT_PAGE_LOTS ? ex->m.lot_last :
+		    ex->next + EXPORT_PAGE_LOTS - 1);
+		db_job_query(job, "SELECT lot, min(idevt), count(*), "
+		    "string_agg(p7m_sha256, ''::bytea ORDER BY idevt) "
+		    "FROM events WHERE lot >= $1 AND lot <= $2 GROUP BY lot "
+		    "ORDER BY lot", &p, export_page_rows, ex);
 	} else {
-		db_param_u64(&p, ex->m.inc_to);
-		db_param_u64(&p, ex->page_events);
+		dbval_param_u64(&p, ex->m.inc_to);
+		dbval_param_u64(&p, ex->page_events);
 		db_job_query(job, "SELECT idevt, p7m FROM events "
 		    "WHERE idevt >= $1 AND idevt <= $2 ORDER BY idevt "
 		    "LIMIT $3", &p, export_page_rows, ex);
 	}
-	db_params_free(&p);
+	dbval_params_free(&p);
 	db_job_end(job);
 	return 0;
 }
@@ -563,30 +433,50 @@ export_page_rows(PGresult *res, void *arg)
 {
 	struct export	*ex = arg;
 	const uint8_t	*data;
-	char		 path[64];
+	char		 path[64], *text;
 	size_t		 len;
-	uint64_t	 n;
+	uint64_t	 n, nev;
 	int		 i;
 
 	if (ex->gone)
 		return;
 	for (i = 0; i < PQntuples(res); i++) {
-		n = db_get_u64(res, i, 0);
+		n = dbval_get_u64(res, i, 0);
 		if (n != ex->next) {
 			/* the constraints make this impossible: stop */
 			log_warnx("export: expected %s %" PRIu64 ", read %"
-			    PRIu64, ex->phase == EX_LOTS ? "lot" : "IDEvt",
+			    PRIu64, ex->phase == EX_EVENTS ? "IDEvt" : "lot",
 			    ex->next, n);
 			return;
 		}
-		data = db_get_bytes(res, i, 1, &len);
+		if (ex->phase == EX_PATHS) {
+			data = dbval_get_bytes(res, i, 3, &len);
+			nev = dbval_get_u64(res, i, 2);
+			if (nev == 0 || len != nev * SHA256_LEN) {
+				log_warnx("export: lot %" PRIu64 " has %" PRIu64
+				    " events but %zu digest bytes", n, nev, len);
+				return;
+			}
+			if ((text = auditpath_text(dbval_get_u64(res, i, 1),
+			    data, nev, &len)) == NULL)
+				fatalx("%s: out of memory", __func__);
+			snprintf(path, sizeof(path), "paths/%012" PRIu64 ".txt",
+			    n);
+			if (tarwrite_file(&ex->tar, path, text, len) == -1)
+				fatalx("%s: out of memory", __func__);
+			free(text);
+			ex->page_bytes += len;
+			ex->next++;
+			continue;
+		}
+		data = dbval_get_bytes(res, i, 1, &len);
 		if (ex->phase == EX_LOTS)
 			snprintf(path, sizeof(path), "lots/%012" PRIu64 ".xml",
 			    n);
 		else
 			snprintf(path, sizeof(path), "events/%012" PRIu64
 			    ".p7m", n);
-		if (export_tar_file(&ex->tar, path, data, len) == -1)
+		if (tarwrite_file(&ex->tar, path, data, len) == -1)
 			fatalx("%s: out of memory", __func__);
 		ex->page_bytes += len;
 		ex->next++;
@@ -612,13 +502,16 @@ export_page_done(int ok, const char *err, void *arg)
 	/* the next page of events: about EXPORT_PAGE_BYTES */
 	if (ex->phase == EX_EVENTS && ex->next > ex->page_start) {
 		ex->page_events = EXPORT_PAGE_BYTES /
-		    (ex->page_bytes / (ex->next - ex->page_start) + TAR_BLOCK);
+		    (ex->page_bytes / (ex->next - ex->page_start) + TARWRITE_BLOCK);
 		if (ex->page_events < EXPORT_PAGE_EVENTS_MIN)
 			ex->page_events = EXPORT_PAGE_EVENTS_MIN;
 		if (ex->page_events > EXPORT_PAGE_EVENTS_MAX)
 			ex->page_events = EXPORT_PAGE_EVENTS_MAX;
 	}
 	if (ex->phase == EX_LOTS && ex->next > ex->m.lot_last) {
+		ex->phase = EX_PATHS;
+		ex->next = ex->m.lot_first;
+	} else if (ex->phase == EX_PATHS && ex->next > ex->m.lot_last) {
 		ex->phase = EX_EVENTS;
 		ex->next = ex->m.inc_from;
 	} else if (ex->phase == EX_EVENTS && ex->next > ex->m.inc_to)
@@ -643,11 +536,12 @@ export_pump(struct export *ex)
 {
 	for (;;) {
 		if (!ex->querying && ex->tar.len < EXPORT_PAGE_BYTES) {
-			if (ex->phase == EX_LOTS || ex->phase == EX_EVENTS) {
+			if (ex->phase == EX_LOTS || ex->phase == EX_PATHS ||
+			    ex->phase == EX_EVENTS) {
 				if (export_page(ex) == -1)
 					return;
 			} else if (ex->phase == EX_TAIL) {
-				if (export_tar_end(&ex->tar, ex->sha) == -1)
+				if (tarwrite_end(&ex->tar, ex->sha) == -1)
 					fatalx("%s: out of memory", __func__);
 				ex->phase = EX_DONE;
 			}
@@ -688,14 +582,14 @@ export_send(struct export *ex, size_t n, int last, uint32_t error)
 	c.error = error;
 	iov[0].iov_base = &c;
 	iov[0].iov_len = sizeof(c);
-	iov[1].iov_base = (void *)export_tar_data(&ex->tar);
+	iov[1].iov_base = (void *)tarwrite_data(&ex->tar);
 	iov[1].iov_len = n;
 	if (front_send(ex->front, IMSG_EXPORT_CHUNK, iov, n > 0 ? 2 : 1) ==
 	    -1) {
 		export_cancelled(ex);
 		return -1;
 	}
-	export_tar_consume(&ex->tar, n);
+	tarwrite_consume(&ex->tar, n);
 	ex->credit--;
 	ex->started = 1;
 	return 0;
@@ -783,7 +677,7 @@ export_journal(struct export *ex, const char *outcome)
 static void
 export_row(struct export *ex, const char *outcome)
 {
-	struct db_params	 p;
+	struct dbval_params	 p;
 	struct db_job		*job;
 	int			 ok = strcmp(outcome, "ok") == 0;
 
@@ -792,28 +686,28 @@ export_row(struct export *ex, const char *outcome)
 		    "database unavailable");
 		return;
 	}
-	db_params_init(&p);
-	db_param_text(&p, ex->req.subject);
-	db_param_text(&p, ex->req.by_time ? "true" : "false");
-	db_param_u64(&p, ex->req.from);
-	db_param_u64(&p, ex->req.to);
+	dbval_params_init(&p);
+	dbval_param_text(&p, ex->req.subject);
+	dbval_param_text(&p, ex->req.by_time ? "true" : "false");
+	dbval_param_u64(&p, ex->req.from);
+	dbval_param_u64(&p, ex->req.to);
 	if (ex->m.included) {
-		db_param_u64(&p, ex->m.inc_from);
-		db_param_u64(&p, ex->m.inc_to);
+		dbval_param_u64(&p, ex->m.inc_from);
+		dbval_param_u64(&p, ex->m.inc_to);
 	} else {
-		db_param_null(&p);
-		db_param_null(&p);
+		dbval_param_null(&p);
+		dbval_param_null(&p);
 	}
-	db_param_u64(&p, ok ? ex->m.nevents : ex->sent_events);
+	dbval_param_u64(&p, ok ? ex->m.nevents : ex->sent_events);
 	if (ok)
-		db_param_bytes(&p, ex->sha, sizeof(ex->sha));
+		dbval_param_bytes(&p, ex->sha, sizeof(ex->sha));
 	else
-		db_param_null(&p);
-	db_param_text(&p, outcome);
+		dbval_param_null(&p);
+	dbval_param_text(&p, outcome);
 	db_job_query(job, "INSERT INTO exports (subject, by_time, req_from, "
 	    "req_to, inc_from, inc_to, nevents, bundle_sha256, outcome) "
 	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &p, NULL, NULL);
-	db_params_free(&p);
+	dbval_params_free(&p);
 	db_job_end(job);
 }
 
@@ -831,7 +725,7 @@ export_free(struct export *ex)
 	}
 	if (ex->querying)
 		return;
-	export_tar_free(&ex->tar);
+	tarwrite_free(&ex->tar);
 	free(ex);
 }
 

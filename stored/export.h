@@ -35,8 +35,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <openssl/evp.h>
-
 #define EXPORT_CHUNK_MAX	(256 * 1024)
 #define EXPORT_WINDOW		4	/* chunks in flight */
 #define EXPORT_PAGE_LOTS	2	/* rows per query: a lot may be 1 MB */
@@ -46,23 +44,6 @@
 #define EXPORT_PAGE_EVENTS_MAX	4096
 #define EXPORT_MAX		16	/* exports at once */
 #define EXPORT_MANIFEST_MAX	1024
-
-/* The deterministic USTAR writer (also used by the regress generator). */
-struct export_tar {
-	uint8_t		*buf;
-	size_t		 off;		/* buf + off: written, not yet sent */
-	size_t		 len, cap;
-	uint64_t	 total;		/* bytes in the archive so far */
-	EVP_MD_CTX	*sha;		/* over the whole archive */
-};
-
-int	 export_tar_init(struct export_tar *);
-int	 export_tar_file(struct export_tar *, const char *path,
-	    const void *, size_t);
-int	 export_tar_end(struct export_tar *, uint8_t sha256[32]);
-const uint8_t	*export_tar_data(const struct export_tar *);
-void	 export_tar_consume(struct export_tar *, size_t);
-void	 export_tar_free(struct export_tar *);
 
 /* What manifest.json says; see cfjl-export(5). */
 struct export_manifest {

@@ -15,8 +15,13 @@
 #include "log.h"
 #include "msg.h"
 #include "peer.h"
+#include "proto.h"
 #include "stored.h"
+#include "deposit.h"
 #include "export.h"
+#include "front.h"
+#include "query.h"
+#include "role.h"
 
 struct front {
 	TAILQ_ENTRY(front)	 entry;
@@ -142,6 +147,27 @@ front_send(uint64_t id, uint32_t type, const struct iovec *iov, int n)
 		return -1;
 	}
 	return 0;
+}
+
+/* A lot's seal is stored: every frontd may tell its queue clients. */
+void
+front_lot_sealed(uint64_t lot, uint64_t first, uint64_t last,
+    int64_t sealed_ms)
+{
+	struct front		*f;
+	struct lot_sealed	 ls;
+	struct iovec		 iov;
+
+	memset(&ls, 0, sizeof(ls));
+	ls.lot = lot;
+	ls.first = first;
+	ls.last = last;
+	ls.sealed_ms = sealed_ms;
+	iov.iov_base = &ls;
+	iov.iov_len = sizeof(ls);
+	TAILQ_FOREACH(f, &fronts, entry)
+		if (peer_composev(f->peer, IMSG_LOT_SEALED, &iov, 1) == -1)
+			log_warn("%s to frontd", proto_type_name(IMSG_LOT_SEALED));
 }
 
 /* The role table changed: every frontd gets it again. */

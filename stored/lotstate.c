@@ -8,8 +8,8 @@
  * A lot closes when it holds lot max-events events (in the transaction
  * of its last event) or when its first event is lot max-age old (a
  * timer; the lots row goes in with the next write).  An idle vault opens
- * no lot.  Closed lots are handed to sealer.c, which seals them in order;
- * deposits never wait.
+ * no lot.  Closed lots are handed to sealqueue.c, which seals them in
+ * order; deposits never wait.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -25,7 +25,14 @@
 #include "config.h"
 #include "log.h"
 #include "peer.h"
+#include "proto.h"
 #include "stored.h"
+#include "commit.h"
+#include "db.h"
+#include "dbval.h"
+#include "lotstate.h"
+#include "sealmem.h"
+#include "sealqueue.h"
 
 static struct {
 	int			 ready;
@@ -90,23 +97,23 @@ lotstate_db_up(void (*ready)(void))
 static void
 lot_load_max(PGresult *res, void *arg)
 {
-	lot.last_idevt = db_get_u64(res, 0, 0);
+	lot.last_idevt = dbval_get_u64(res, 0, 0);
 }
 
 static void
 lot_load_lots(PGresult *res, void *arg)
 {
-	lot.last_closed = db_get_u64(res, 0, 0);
-	lot.cur.lot_first = db_get_u64(res, 0, 1);	/* last closed IDEvt */
+	lot.last_closed = dbval_get_u64(res, 0, 0);
+	lot.cur.lot_first = dbval_get_u64(res, 0, 1);	/* last closed IDEvt */
 }
 
 static void
 lot_load_open(PGresult *res, void *arg)
 {
-	lot.cur.lot_count = db_get_u64(res, 0, 0);
+	lot.cur.lot_count = dbval_get_u64(res, 0, 0);
 	if (lot.cur.lot_count > 0) {
-		lot.cur.lot_first = db_get_u64(res, 0, 1);
-		lot.cur.lot_opened_ms = db_get_time_ms(res, 0, 2);
+		lot.cur.lot_first = dbval_get_u64(res, 0, 1);
+		lot.cur.lot_opened_ms = dbval_get_time_ms(res, 0, 2);
 	} else
 		lot.cur.lot_first = 0;
 }
@@ -161,7 +168,7 @@ lotstate_rewind(const struct lotstate_mark *m)
 {
 	lot.cur = *m;
 	lot.close_due = m->close_due;
-	sealqueue_capture_drop();	/* what the failed write read */
+	sealmem_capture_drop();	/* what the failed write read */
 	lot_arm();
 }
 
@@ -232,27 +239,27 @@ lotstate_seal_now(void)
 	if (lot.cur.lot_count == 0)
 		return 0;
 	lot.close_due = 1;
-	deposit_kick();
+	commit_kick();
 	return 1;
 }
 
 void
 lotstate_add_close(struct db_job *job, const struct lot_closed *c)
 {
-	struct db_params	 p;
+	struct dbval_params	 p;
 
-	db_params_init(&p);
-	db_param_u64(&p, c->numero);
-	db_param_u64(&p, c->first);
-	db_param_u64(&p, c->last);
-	db_param_u64(&p, c->last - c->first + 1);
-	db_param_time_ms(&p, c->opened_ms);
-	db_param_time_ms(&p, c->closed_ms);
+	dbval_params_init(&p);
+	dbval_param_u64(&p, c->numero);
+	dbval_param_u64(&p, c->first);
+	dbval_param_u64(&p, c->last);
+	dbval_param_u64(&p, c->last - c->first + 1);
+	dbval_param_time_ms(&p, c->opened_ms);
+	dbval_param_time_ms(&p, c->closed_ms);
 	db_job_query(job, "INSERT INTO lots (numero, first, last, nevents,"
 	    " opened, closed) VALUES ($1, $2, $3, $4, $5, $6)", &p, NULL,
 	    NULL);
-	db_params_free(&p);
-	sealqueue_capture(job, c);	/* its events, for sealerd */
+	dbval_params_free(&p);
+	sealmem_capture(job, c);	/* its events, for sealerd */
 }
 
 /* A write committed: its lots are closed for good; seal them. */
@@ -273,7 +280,7 @@ lotstate_committed(const struct lot_closed *c, size_t n, uint64_t last_idevt)
 	}
 	/* One write at a time: what was assigned is now committed. */
 	lot.open_first_ms = lot.cur.lot_count > 0 ? lot.cur.lot_opened_ms : 0;
-	sealqueue_capture_drop();	/* read for a lot that did not close */
+	sealmem_capture_drop();	/* read for a lot that did not close */
 	lot_arm();
 }
 
@@ -291,7 +298,7 @@ lot_arm(void)
 	    stored_env_now_ms();
 	if (left <= 0) {
 		lot.close_due = 1;
-		deposit_kick();
+		commit_kick();
 		return;
 	}
 	tv.tv_sec = left / 1000;
@@ -305,7 +312,7 @@ lot_age(int fd, short ev, void *arg)
 	if (lot.cur.lot_count == 0)
 		return;
 	lot.close_due = 1;
-	deposit_kick();
+	commit_kick();
 }
 
 uint64_t

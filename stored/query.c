@@ -15,7 +15,16 @@
 #include "config.h"
 #include "log.h"
 #include "msg.h"
+#include "proto.h"
 #include "stored.h"
+#include "crypt.h"
+#include "db.h"
+#include "dbval.h"
+#include "deposit.h"
+#include "front.h"
+#include "lotstate.h"
+#include "query.h"
+#include "sealerlink.h"
 
 struct query {
 	uint64_t	 front;
@@ -45,7 +54,7 @@ query_lot(uint64_t front, struct msg *m)
 {
 	struct lot_get		 req;
 	struct query		*q;
-	struct db_params	 p;
+	struct dbval_params	 p;
 	struct db_job		*job;
 	enum lot_state		 st;
 
@@ -65,11 +74,11 @@ query_lot(uint64_t front, struct msg *m)
 		query_lot_done(0, "database down", q);
 		return 0;
 	}
-	db_params_init(&p);
-	db_param_u64(&p, req.lot);
+	dbval_params_init(&p);
+	dbval_param_u64(&p, req.lot);
 	db_job_query(job, "SELECT xml FROM lot_seals WHERE numero = $1", &p,
 	    query_lot_row, q);
-	db_params_free(&p);
+	dbval_params_free(&p);
 	db_job_end(job);
 	return 0;
 }
@@ -83,7 +92,7 @@ query_lot_row(PGresult *res, void *arg)
 
 	if (PQntuples(res) != 1)
 		return;
-	b = db_get_bytes(res, 0, 0, &len);
+	b = dbval_get_bytes(res, 0, 0, &len);
 	if ((q->text = malloc(len)) == NULL)
 		fatal(NULL);
 	memcpy(q->text, b, len);
@@ -149,14 +158,14 @@ query_status_json(size_t *lenp)
 	    "\"last_sealed_lot\":%" PRIu64 ",\"sealing_lag\":{\"events\":%"
 	    PRIu64 ",\"lots\":%" PRIu64 ",\"oldest_age_s\":%lld},"
 	    "\"queued_events\":%zu,\"uptime_s\":%lld}",
-	    db_state(), sealer_ready() ? "up" : "down",
+	    db_state(), sealerlink_ready() ? "up" : "down",
 	    audit_connected() ? "up" : "down", crypt_cipher(),
 	    lotstate_last_idevt(), lotstate_current(), lotstate_last_sealed(), lag, lots,
 	    oldest != 0 && now > oldest ? (long long)(now - oldest) / 1000 :
 	    0LL, deposit_pending(),
 	    (long long)(now - env->started_ms) / 1000);
 	/* sealerd's view: token, clock state (loud when relaxed), seals. */
-	if ((sj = sealer_status_json(&sjlen)) != NULL) {
+	if ((sj = sealerlink_status_json(&sjlen)) != NULL) {
 		q.len--;	/* reopen the object */
 		text_add(&q, ",\"sealerd\":%.*s}", (int)sjlen, sj);
 	}
@@ -202,7 +211,7 @@ query_requests(uint64_t front, struct msg *m)
 {
 	struct requests_get	 req;
 	struct query		*q;
-	struct db_params	 p;
+	struct dbval_params	 p;
 	struct db_job		*job;
 
 	if (m_get_struct(m, proto_requests_get, &req) == -1 || m_end(m) == -1)
@@ -215,13 +224,13 @@ query_requests(uint64_t front, struct msg *m)
 		query_requests_done(0, "database down", q);
 		return 0;
 	}
-	db_params_init(&p);
-	db_param_text(&p, req.subject);
+	dbval_params_init(&p);
+	dbval_param_text(&p, req.subject);
 	db_job_query(job, "SELECT at, by_time, req_from, req_to, inc_from,"
 	    " inc_to, nevents, bundle_sha256, outcome FROM exports"
 	    " WHERE subject = $1 ORDER BY seq DESC LIMIT 1000", &p,
 	    query_requests_rows, q);
-	db_params_free(&p);
+	dbval_params_free(&p);
 	db_job_end(job);
 	return 0;
 }
@@ -237,25 +246,25 @@ query_requests_rows(PGresult *res, void *arg)
 
 	text_add(q, "[");
 	for (i = 0; i < PQntuples(res); i++) {
-		time_iso(db_get_time_ms(res, i, 0), when, sizeof(when));
-		b = db_get_bytes(res, i, 1, &len);
+		time_iso(dbval_get_time_ms(res, i, 0), when, sizeof(when));
+		b = dbval_get_bytes(res, i, 1, &len);
 		text_add(q, "%s{\"at\":\"%s\",\"by\":\"%s\",\"from\":%"
 		    PRIu64 ",\"to\":%" PRIu64 ",", i ? "," : "", when,
 		    len == 1 && b[0] ? "time" : "idevt",
-		    db_get_u64(res, i, 2), db_get_u64(res, i, 3));
+		    dbval_get_u64(res, i, 2), dbval_get_u64(res, i, 3));
 		if (!PQgetisnull(res, i, 4))
 			text_add(q, "\"included\":{\"from\":%" PRIu64 ","
-			    "\"to\":%" PRIu64 "},", db_get_u64(res, i, 4),
-			    db_get_u64(res, i, 5));
-		text_add(q, "\"events\":%" PRIu64 ",", db_get_u64(res, i, 6));
-		b = db_get_bytes(res, i, 7, &len);
+			    "\"to\":%" PRIu64 "},", dbval_get_u64(res, i, 4),
+			    dbval_get_u64(res, i, 5));
+		text_add(q, "\"events\":%" PRIu64 ",", dbval_get_u64(res, i, 6));
+		b = dbval_get_bytes(res, i, 7, &len);
 		if (len > 0) {
 			text_add(q, "\"sha256\":\"");
 			for (k = 0; k < len; k++)
 				text_add(q, "%02x", b[k]);
 			text_add(q, "\",");
 		}
-		db_get_text(res, i, 8, outcome, sizeof(outcome));
+		dbval_get_text(res, i, 8, outcome, sizeof(outcome));
 		text_add(q, "\"outcome\":");
 		text_json(q, outcome);
 		text_add(q, "}");

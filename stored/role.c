@@ -1,8 +1,11 @@
 /*
  * The dynamic role table: cfjlctl role add|remove|list on stored.ctl.
  * Each change is a new row of the append-only roles table (who, when,
- * what); the current table is the last action per subject.  frontd gets
- * the whole table when it connects and again after every change.
+ * what); the current table is the last action per key: a subject as
+ * issued by a CA, or a certificate's SHA-256 fingerprint.  A role is
+ * only bound to its own CA (depositors: the operator's; readers: the
+ * regulator's).  frontd gets the whole table when it connects and again
+ * after every change.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -15,20 +18,24 @@
 #include "config.h"
 #include "control.h"
 #include "log.h"
+#include "proto.h"
 #include "stored.h"
+#include "db.h"
+#include "dbval.h"
+#include "front.h"
+#include "role.h"
 
+/* The key is (ca, subject) or fp; e.role is what it is bound to. */
 struct role {
 	TAILQ_ENTRY(role)	 entry;
-	enum cfjl_role		 role;
-	char			 subject[CFJL_SUBJECT_MAX];
+	struct cfjl_role_entry	 e;
 };
 TAILQ_HEAD(roles, role);
 
 struct role_change {
 	struct ctl_conn		*conn;
-	enum cfjl_role		 role;
 	int			 add;
-	char			 subject[CFJL_SUBJECT_MAX];
+	struct cfjl_role_entry	 e;
 };
 
 static struct roles	 role_table = TAILQ_HEAD_INITIALIZER(role_table);
@@ -37,12 +44,22 @@ static int		 role_loaded;
 static void	 role_rows(PGresult *, void *);
 static void	 role_loaded_cb(int, const char *, void *);
 static void	 role_changed(int, const char *, void *);
-static struct role *role_find(const char *);
-static const struct cfjl_role_entry *role_conf_find(const char *);
-static void	 role_set(const char *, enum cfjl_role);
+static struct role *role_find(const struct cfjl_role_entry *);
+static void	 role_set(const struct cfjl_role_entry *, int);
 static void	 role_list(const struct ctl_request *, struct ctl_conn *);
+static void	 role_list_one(struct ctl_text *, int, int,
+		    const struct cfjl_role_entry *, const char *);
+static const char *role_key(const struct cfjl_role_entry *, char *, size_t);
+static int	 role_parse_add(const struct ctl_request *,
+		    struct cfjl_role_entry *, struct ctl_conn *);
+static struct role *role_parse_remove(const struct ctl_request *,
+		    struct ctl_conn *);
 
-/* Read the table (at every database connection). */
+/*
+ * Read the table (at every database connection).  Rows written before
+ * CAs were named have ca '': the role's own CA.  The key is (CA,
+ * subject), or the fingerprint alone.
+ */
 void
 role_load(void)
 {
@@ -50,30 +67,51 @@ role_load(void)
 
 	if ((job = db_job_begin(role_loaded_cb, NULL)) == NULL)
 		return;
-	db_job_query(job, "SELECT DISTINCT ON (subject) subject, role, action"
-	    " FROM roles ORDER BY subject, seq DESC", NULL, role_rows, NULL);
+	db_job_query(job, "SELECT DISTINCT ON (k, subject, fingerprint)"
+	    " subject, role, action, ca, fingerprint FROM (SELECT seq, subject,"
+	    " role, action, fingerprint, c AS ca, CASE WHEN fingerprint <> ''"
+	    " THEN '' ELSE c END AS k FROM (SELECT *, CASE WHEN ca <> '' THEN"
+	    " ca WHEN role = 'reader' THEN 'regulator' ELSE 'operator' END AS c"
+	    " FROM roles) r0) r ORDER BY k, subject, fingerprint, seq DESC",
+	    NULL, role_rows, NULL);
 	db_job_end(job);
 }
 
 static void
 role_rows(PGresult *res, void *arg)
 {
-	struct role	*r;
-	char		 subject[CFJL_SUBJECT_MAX], role[16], action[16];
-	int		 i;
+	struct role		*r;
+	struct cfjl_role_entry	 e;
+	char			 role[16], action[16], ca[16];
+	char			 fp[CFJL_FP_HEX];
+	int			 i;
 
 	while ((r = TAILQ_FIRST(&role_table)) != NULL) {
 		TAILQ_REMOVE(&role_table, r, entry);
 		free(r);
 	}
 	for (i = 0; i < PQntuples(res); i++) {
-		db_get_text(res, i, 0, subject, sizeof(subject));
-		db_get_text(res, i, 1, role, sizeof(role));
-		db_get_text(res, i, 2, action, sizeof(action));
+		memset(&e, 0, sizeof(e));
+		dbval_get_text(res, i, 0, e.subject, sizeof(e.subject));
+		dbval_get_text(res, i, 1, role, sizeof(role));
+		dbval_get_text(res, i, 2, action, sizeof(action));
+		dbval_get_text(res, i, 3, ca, sizeof(ca));
+		dbval_get_text(res, i, 4, fp, sizeof(fp));
 		if (strcmp(action, "add") != 0)
 			continue;
-		role_set(subject, strcmp(role, "reader") == 0 ?
-		    ROLE_READER : ROLE_DEPOSITOR);
+		e.role = config_role_parse(role);
+		e.ca = config_ca_parse(ca);
+		if (fp[0] != '\0') {
+			e.by_fp = 1;
+			if (config_fp_parse(fp, e.fp) == -1)
+				continue;
+		}
+		if (e.role == ROLE_NONE || e.ca != config_role_ca(e.role)) {
+			log_warnx("role table: %s for the %s's CA ignored: "
+			    "not its CA", role, ca);
+			continue;
+		}
+		role_set(&e, 1);
 	}
 }
 
@@ -89,48 +127,53 @@ role_loaded_cb(int ok, const char *err, void *arg)
 }
 
 static struct role *
-role_find(const char *subject)
+role_find(const struct cfjl_role_entry *key)
 {
 	struct role	*r;
 
-	TAILQ_FOREACH(r, &role_table, entry)
-		if (strcmp(r->subject, subject) == 0)
+	TAILQ_FOREACH(r, &role_table, entry) {
+		if (r->e.by_fp != key->by_fp)
+			continue;
+		if (key->by_fp ? memcmp(r->e.fp, key->fp, CFJL_FP_LEN) == 0 :
+		    r->e.ca == key->ca && strcmp(r->e.subject,
+		    key->subject) == 0)
 			return r;
-	return NULL;
-}
-
-/* A role given by a role line of cfjl.conf (frontd reads them too). */
-static const struct cfjl_role_entry *
-role_conf_find(const char *subject)
-{
-	const struct cfjl_role_entry	*e;
-
-	TAILQ_FOREACH(e, &env->conf->roles, entry)
-		if (strcmp(e->subject, subject) == 0)
-			return e;
+	}
 	return NULL;
 }
 
 static void
-role_set(const char *subject, enum cfjl_role role)
+role_set(const struct cfjl_role_entry *e, int add)
 {
 	struct role	*r;
 
-	if ((r = role_find(subject)) != NULL) {
-		if (role == ROLE_NONE) {
+	if ((r = role_find(e)) != NULL) {
+		if (!add) {
 			TAILQ_REMOVE(&role_table, r, entry);
 			free(r);
 		} else
-			r->role = role;
+			r->e = *e;	/* a fingerprint's CA goes with its role */
 		return;
 	}
-	if (role == ROLE_NONE)
+	if (!add)
 		return;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		fatal(NULL);
-	r->role = role;
-	strlcpy(r->subject, subject, sizeof(r->subject));
+	r->e = *e;
 	TAILQ_INSERT_TAIL(&role_table, r, entry);
+}
+
+/* What names an entry in answers: its subject, or its fingerprint. */
+static const char *
+role_key(const struct cfjl_role_entry *e, char *buf, size_t size)
+{
+	char	 hex[CFJL_FP_HEX];
+
+	if (!e->by_fp)
+		return e->subject;
+	config_fp_format(e->fp, hex);
+	snprintf(buf, size, "fingerprint %s", hex);
+	return buf;
 }
 
 /* IMSG_ROLES_RESET, one IMSG_ROLE each, IMSG_ROLES_END. */
@@ -147,8 +190,11 @@ role_push(uint64_t front)
 		return;
 	TAILQ_FOREACH(r, &role_table, entry) {
 		memset(&m, 0, sizeof(m));
-		m.role = r->role;
-		strlcpy(m.subject, r->subject, sizeof(m.subject));
+		m.role = r->e.role;
+		m.ca = r->e.ca;
+		m.by_fp = r->e.by_fp;
+		memcpy(m.fp, r->e.fp, sizeof(m.fp));
+		strlcpy(m.subject, r->e.subject, sizeof(m.subject));
 		iov[0].iov_base = &m;
 		iov[0].iov_len = sizeof(m);
 		front_send(front, IMSG_ROLE, iov, 1);
@@ -156,15 +202,128 @@ role_push(uint64_t front)
 	front_send(front, IMSG_ROLES_END, NULL, 0);
 }
 
-/* role-add ROLE SUBJECT, role-remove SUBJECT, role-list. */
+/*
+ * role-add "ROLE [BINDING]" KEY: BINDING is the issuing CA (operator or
+ * regulator; by default the role's own) and KEY a subject, or BINDING
+ * is "fingerprint" and KEY the certificate's SHA-256.  0, or -1 once
+ * answered.
+ */
+static int
+role_parse_add(const struct ctl_request *req, struct cfjl_role_entry *e,
+    struct ctl_conn *conn)
+{
+	char		 role[32], *binding;
+
+	memset(e, 0, sizeof(*e));
+	strlcpy(role, req->arg1, sizeof(role));
+	if ((binding = strchr(role, ' ')) != NULL)
+		*binding++ = '\0';
+	if ((e->role = config_role_parse(role)) == ROLE_NONE) {
+		control_replyf(conn, 0, "unknown role \"%.64s\": "
+		    "depositor or reader", role);
+		return -1;
+	}
+	e->ca = config_role_ca(e->role);
+	if (binding != NULL && strcmp(binding, "fingerprint") == 0) {
+		e->by_fp = 1;
+		if (config_fp_parse(req->arg2, e->fp) == -1) {
+			control_replyf(conn, 0, "fingerprint \"%.128s\": 64 "
+			    "hex digits (SHA-256 of the certificate) expected",
+			    req->arg2);
+			return -1;
+		}
+		return 0;
+	}
+	if (binding != NULL && config_ca_parse(binding) != e->ca) {
+		control_replyf(conn, 0, "a %s's certificate is issued by the "
+		    "%s's CA, not by \"%.32s\": nothing added",
+		    config_role_name(e->role), config_ca_name(e->ca), binding);
+		return -1;
+	}
+	if (req->arg2[0] == '\0') {
+		control_reply(conn, 0, "no certificate subject given");
+		return -1;
+	}
+	strlcpy(e->subject, req->arg2, sizeof(e->subject));
+	return 0;
+}
+
+/*
+ * role-remove KEY ["BINDING"]: the entry of that subject (as issued by
+ * the CA named, or by either if only one has it), or that fingerprint.
+ * NULL once answered.
+ */
+static struct role *
+role_parse_remove(const struct ctl_request *req, struct ctl_conn *conn)
+{
+	struct cfjl_role_entry		 key;
+	const struct cfjl_role_entry	*ce;
+	struct role			*r, *found = NULL;
+	enum cfjl_ca			 ca;
+	char				 buf[CFJL_FP_HEX + 16];
+
+	memset(&key, 0, sizeof(key));
+	if (strcmp(req->arg2, "fingerprint") == 0) {
+		key.by_fp = 1;
+		if (config_fp_parse(req->arg1, key.fp) == -1) {
+			control_replyf(conn, 0, "fingerprint \"%.128s\": 64 "
+			    "hex digits (SHA-256 of the certificate) expected",
+			    req->arg1);
+			return NULL;
+		}
+		found = role_find(&key);
+	} else {
+		strlcpy(key.subject, req->arg1, sizeof(key.subject));
+		for (ca = CA_OPERATOR; ca < CFJL_CA_MAX; ca++) {
+			if (req->arg2[0] != '\0' &&
+			    config_ca_parse(req->arg2) != ca)
+				continue;
+			key.ca = ca;
+			if ((r = role_find(&key)) == NULL)
+				continue;
+			if (found != NULL) {
+				control_replyf(conn, 0, "\"%s\" has a role "
+				    "for both CAs: name one (ca operator or "
+				    "ca regulator)", key.subject);
+				return NULL;
+			}
+			found = r;
+		}
+	}
+	if (found != NULL)
+		return found;
+	ce = NULL;
+	for (ca = CA_OPERATOR; ca < CFJL_CA_MAX && ce == NULL; ca++) {
+		key.ca = key.by_fp ? CA_NONE : ca;
+		if (key.by_fp) {
+			TAILQ_FOREACH(ce, &env->conf->roles, entry)
+				if (ce->by_fp && memcmp(ce->fp, key.fp,
+				    CFJL_FP_LEN) == 0)
+					break;
+		} else
+			ce = config_role_lookup(env->conf, &key);
+	}
+	if (ce != NULL)
+		control_replyf(conn, 0, "\"%s\" is a %s by cfjl.conf, not by "
+		    "cfjlctl: nothing removed; take its role line out of "
+		    "cfjl.conf and restart frontd", role_key(&key, buf,
+		    sizeof(buf)), config_role_name(ce->role));
+	else
+		control_replyf(conn, 0, "\"%s\" has no role given by "
+		    "cfjlctl: nothing removed", role_key(&key, buf,
+		    sizeof(buf)));
+	return NULL;
+}
+
+/* role-add ROLE[ BINDING] KEY, role-remove KEY [BINDING], role-list. */
 void
 role_control(const struct ctl_request *req, struct ctl_conn *conn)
 {
 	struct role_change		*c;
 	struct role			*r;
-	const struct cfjl_role_entry	*e;
-	struct db_params		 p;
+	struct dbval_params		 p;
 	struct db_job			*job;
+	char				 fp[CFJL_FP_HEX];
 
 	if (strcmp(req->command, CTL_ROLE_LIST) == 0) {
 		role_list(req, conn);
@@ -175,39 +334,16 @@ role_control(const struct ctl_request *req, struct ctl_conn *conn)
 	c->conn = conn;
 	if (strcmp(req->command, CTL_ROLE_ADD) == 0) {
 		c->add = 1;
-		if (strcmp(req->arg1, "depositor") == 0)
-			c->role = ROLE_DEPOSITOR;
-		else if (strcmp(req->arg1, "reader") == 0)
-			c->role = ROLE_READER;
-		else {
-			control_replyf(conn, 0, "unknown role \"%.64s\": "
-			    "depositor or reader", req->arg1);
+		if (role_parse_add(req, &c->e, conn) == -1) {
 			free(c);
 			return;
 		}
-		strlcpy(c->subject, req->arg2, sizeof(c->subject));
 	} else {
-		strlcpy(c->subject, req->arg1, sizeof(c->subject));
-		if ((r = role_find(c->subject)) == NULL) {
-			if ((e = role_conf_find(c->subject)) != NULL)
-				control_replyf(conn, 0, "\"%s\" is a %s by "
-				    "cfjl.conf, not by cfjlctl: nothing removed;"
-				    " take its role line out of cfjl.conf and "
-				    "restart frontd", c->subject,
-				    config_role_name(e->role));
-			else
-				control_replyf(conn, 0, "\"%s\" has no role "
-				    "given by cfjlctl: nothing removed",
-				    c->subject);
+		if ((r = role_parse_remove(req, conn)) == NULL) {
 			free(c);
 			return;
 		}
-		c->role = r->role;
-	}
-	if (c->subject[0] == '\0') {
-		control_reply(conn, 0, "no certificate subject given");
-		free(c);
-		return;
+		c->e = r->e;
 	}
 	if ((job = db_job_begin(role_changed, c)) == NULL) {
 		control_reply(conn, 0, "the database is not reachable: "
@@ -215,14 +351,19 @@ role_control(const struct ctl_request *req, struct ctl_conn *conn)
 		free(c);
 		return;
 	}
-	db_params_init(&p);
-	db_param_text(&p, c->subject);
-	db_param_text(&p, c->role == ROLE_READER ? "reader" : "depositor");
-	db_param_text(&p, c->add ? "add" : "remove");
-	db_param_text(&p, control_conn_who(conn));
-	db_job_query(job, "INSERT INTO roles (subject, role, action, by)"
-	    " VALUES ($1, $2, $3, $4)", &p, NULL, NULL);
-	db_params_free(&p);
+	fp[0] = '\0';
+	if (c->e.by_fp)
+		config_fp_format(c->e.fp, fp);
+	dbval_params_init(&p);
+	dbval_param_text(&p, c->e.by_fp ? "" : c->e.subject);
+	dbval_param_text(&p, config_role_name(c->e.role));
+	dbval_param_text(&p, c->add ? "add" : "remove");
+	dbval_param_text(&p, control_conn_who(conn));
+	dbval_param_text(&p, config_ca_name(c->e.ca));
+	dbval_param_text(&p, fp);
+	db_job_query(job, "INSERT INTO roles (subject, role, action, by, ca,"
+	    " fingerprint) VALUES ($1, $2, $3, $4, $5, $6)", &p, NULL, NULL);
+	dbval_params_free(&p);
 	db_job_end(job);
 }
 
@@ -230,24 +371,24 @@ static void
 role_changed(int ok, const char *err, void *arg)
 {
 	struct role_change	*c = arg;
-	const char		*name;
+	char			 buf[CFJL_FP_HEX + 16];
 
-	name = c->role == ROLE_READER ? "reader" : "depositor";
 	if (!ok)
 		control_replyf(c->conn, 0, "the role was not changed: %s", err);
 	else {
-		role_set(c->subject, c->add ? c->role : ROLE_NONE);
+		role_set(&c->e, c->add);
 		front_roles_push_all();
 		control_replyf(c->conn, 1, "%s %s: %s", c->add ? "added" :
-		    "removed", name, c->subject);
+		    "removed", config_role_name(c->e.role),
+		    role_key(&c->e, buf, sizeof(buf)));
 	}
 	free(c);
 }
 
 /*
  * The roles given with cfjlctl, then those of cfjl.conf (marked: they
- * are changed there, not here).  JSON: {"roles":[{"role","subject",
- * "source"},...]}.
+ * are changed there, not here).  JSON: {"roles":[{"role","ca",
+ * "subject" or "fingerprint","source"},...]}.
  */
 static void
 role_list(const struct ctl_request *req, struct ctl_conn *conn)
@@ -261,25 +402,11 @@ role_list(const struct ctl_request *req, struct ctl_conn *conn)
 	if (req->json)
 		control_text_printf(&t, "{\"roles\":[");
 	TAILQ_FOREACH(r, &role_table, entry) {
-		if (req->json) {
-			control_text_printf(&t, "%s{\"role\":\"%s\",\"subject\":",
-			    first ? "" : ",", config_role_name(r->role));
-			control_text_json(&t, r->subject);
-			control_text_printf(&t, ",\"source\":\"cfjlctl\"}");
-		} else
-			control_text_printf(&t, "%-9s %s\n",
-			    config_role_name(r->role), r->subject);
+		role_list_one(&t, req->json, first, &r->e, "cfjlctl");
 		first = 0;
 	}
 	TAILQ_FOREACH(e, &env->conf->roles, entry) {
-		if (req->json) {
-			control_text_printf(&t, "%s{\"role\":\"%s\",\"subject\":",
-			    first ? "" : ",", config_role_name(e->role));
-			control_text_json(&t, e->subject);
-			control_text_printf(&t, ",\"source\":\"cfjl.conf\"}");
-		} else
-			control_text_printf(&t, "%-9s %s (cfjl.conf)\n",
-			    config_role_name(e->role), e->subject);
+		role_list_one(&t, req->json, first, e, "cfjl.conf");
 		first = 0;
 	}
 	if (req->json)
@@ -289,4 +416,29 @@ role_list(const struct ctl_request *req, struct ctl_conn *conn)
 	else
 		control_reply_buf(conn, 1, t.buf, t.len);
 	control_text_free(&t);
+}
+
+static void
+role_list_one(struct ctl_text *t, int json, int first,
+    const struct cfjl_role_entry *e, const char *source)
+{
+	char	 hex[CFJL_FP_HEX], buf[CFJL_FP_HEX + 16];
+	int	 conf = strcmp(source, "cfjl.conf") == 0;
+
+	if (!json) {
+		control_text_printf(t, "%-9s %s%s\n", config_role_name(e->role),
+		    role_key(e, buf, sizeof(buf)), conf ? " (cfjl.conf)" : "");
+		return;
+	}
+	control_text_printf(t, "%s{\"role\":\"%s\",\"ca\":\"%s\",",
+	    first ? "" : ",", config_role_name(e->role),
+	    config_ca_name(e->ca));
+	if (e->by_fp) {
+		config_fp_format(e->fp, hex);
+		control_text_printf(t, "\"fingerprint\":\"%s\"", hex);
+	} else {
+		control_text_printf(t, "\"subject\":");
+		control_text_json(t, e->subject);
+	}
+	control_text_printf(t, ",\"source\":\"%s\"}", source);
 }

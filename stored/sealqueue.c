@@ -8,12 +8,12 @@
  * connection.
  *
  * A closed lot's events are read in the transaction that closes it and
- * kept in memory (a bounded number of lots and bytes); beyond that, and
- * after a restart, they are read back from the database, several lots in
- * one query.  What is not written is sent again: after a restart, a lost
+ * kept in memory (sealmem.c: a bounded number of lots and bytes);
+ * beyond that, and after a restart, they are read back from the
+ * database, several lots in one query.  What is not written is sent again: after a restart, a lost
  * link, or a seal that could not be written, the sealing state is read
  * back from the database and sealing resumes from the first lot without
- * a seal.  The link itself is in sealer.c.
+ * a seal.  The link itself is in sealerlink.c.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -31,11 +31,16 @@
 #include "log.h"
 #include "msg.h"
 #include "peer.h"
+#include "proto.h"
 #include "stored.h"
+#include "db.h"
+#include "dbval.h"
+#include "front.h"
+#include "lotstate.h"
+#include "sealerlink.h"
+#include "sealmem.h"
+#include "sealqueue.h"
 
-/* Events kept in memory for lots to seal, at most. */
-#define SEAL_MEM_LOTS		256
-#define SEAL_MEM_BYTES		(16 * 1024 * 1024)
 #define SEAL_LOAD_LOTS		32	/* lots read back in one query */
 #define SEAL_UNSTORED_MAX	128	/* seals made, not written yet */
 #define SEAL_STORE_LOTS		64	/* seals written in one transaction */
@@ -66,10 +71,7 @@ TAILQ_HEAD(sealqs, sealq);
 static struct {
 	struct sealqs	 pending;	/* by numero */
 	size_t		 npending;
-	struct sealqs	 staged;	/* read in a write not committed yet */
 	struct sealqs	 reload;	/* being read back from the database */
-	size_t		 mem_lots;
-	size_t		 mem_bytes;
 
 	/* What the database holds; valid once read back (known). */
 	int		 known;
@@ -97,12 +99,7 @@ static struct {
 
 static struct sealq	*sq_new(const struct lot_closed *);
 static void		 sq_free(struct sealq *);
-static struct seal_event *sq_ev_alloc(uint64_t);
 static void		 sq_ev_free(struct sealq *);
-static int		 sq_mem_room(uint64_t);
-static void		 sq_event_row(struct seal_event *, PGresult *, int,
-			    int);
-static void		 sq_captured(PGresult *, void *);
 static void		 sq_invalidate(void);
 static void		 sq_reread_later(void);
 static void		 sq_head_row(PGresult *, void *);
@@ -120,41 +117,14 @@ static void		 sq_retry(int, short, void *);
 #define SQ_GEN(p)	((uint64_t)(uintptr_t)(p))
 #define SQ_ARG(g)	((void *)(uintptr_t)(g))
 
-/*
- * Memory for events.  Every array counts against the bound, which new
- * lots respect; the next lot to send is read back even beyond it.
- */
-static struct seal_event *
-sq_ev_alloc(uint64_t n)
-{
-	struct seal_event	*ev;
-
-	if ((ev = calloc(n ? n : 1, sizeof(*ev))) == NULL)
-		fatal(NULL);
-	sq.mem_lots++;
-	sq.mem_bytes += n * sizeof(*ev);
-	return ev;
-}
-
+/* Its events are no longer needed in memory. */
 static void
 sq_ev_free(struct sealq *q)
 {
-	if (q->ev == NULL)
-		return;
-	sq.mem_lots--;
-	sq.mem_bytes -= (q->l.last - q->l.first + 1) * sizeof(*q->ev);
-	free(q->ev);
+	sealmem_free(q->ev, q->l.last - q->l.first + 1);
 	q->ev = NULL;
 	q->nev = 0;
 	q->loading = 0;
-}
-
-static int
-sq_mem_room(uint64_t nevents)
-{
-	return sq.mem_lots < SEAL_MEM_LOTS &&
-	    sq.mem_bytes + nevents * sizeof(struct seal_event) <=
-	    SEAL_MEM_BYTES;
 }
 
 static struct sealq *
@@ -177,108 +147,14 @@ sq_free(struct sealq *q)
 	free(q);
 }
 
-/* Columns: idevt, received, type, dateevt, depositor, p7m_sha256. */
-static void
-sq_event_row(struct seal_event *ev, PGresult *res, int row, int col)
-{
-	const uint8_t	*b;
-	size_t		 len;
-
-	memset(ev, 0, sizeof(*ev));
-	ev->idevt = db_get_u64(res, row, col);
-	ev->received_ms = db_get_time_ms(res, row, col + 1);
-	db_get_text(res, row, col + 2, ev->type, sizeof(ev->type));
-	db_get_text(res, row, col + 3, ev->dateevt, sizeof(ev->dateevt));
-	b = db_get_bytes(res, row, col + 4, &len);
-	if (len == SHA256_LEN)
-		memcpy(ev->depositor, b, len);
-	b = db_get_bytes(res, row, col + 5, &len);
-	if (len == SHA256_LEN)
-		memcpy(ev->file_sha256, b, len);
-}
-
-/*
- * The write that closes lot c reads its events back in the same
- * transaction (they are there, this write's and earlier ones'), so that
- * the lot can go to sealerd without another query.
- */
-void
-sealqueue_capture(struct db_job *job, const struct lot_closed *c)
-{
-	struct db_params	 p;
-	struct sealq		*q;
-	uint64_t		 n = c->last - c->first + 1;
-
-	if (!sq_mem_room(n))
-		return;		/* read back later */
-	q = sq_new(c);
-	q->ev = sq_ev_alloc(n);
-	q->loading = 1;
-	TAILQ_INSERT_TAIL(&sq.staged, q, entry);
-	db_params_init(&p);
-	db_param_u64(&p, c->numero);
-	db_job_query(job, "SELECT idevt, received, type, dateevt, depositor,"
-	    " p7m_sha256 FROM events WHERE lot = $1 ORDER BY idevt", &p,
-	    sq_captured, SQ_ARG(c->numero));
-	db_params_free(&p);
-}
-
-static void
-sq_captured(PGresult *res, void *arg)
-{
-	struct sealq	*q;
-	uint64_t	 numero = SQ_GEN(arg), n;
-	int		 i;
-
-	TAILQ_FOREACH(q, &sq.staged, entry)
-		if (q->l.numero == numero)
-			break;
-	if (q == NULL || q->nev != 0)
-		return;
-	n = q->l.last - q->l.first + 1;
-	if ((uint64_t)PQntuples(res) != n)
-		return;		/* not kept: read back later */
-	for (i = 0; i < PQntuples(res); i++) {
-		sq_event_row(&q->ev[i], res, i, 0);
-		if (q->ev[i].idevt != q->l.first + i)
-			return;
-	}
-	q->nev = n;
-	q->loading = 0;
-}
-
-/* The write that read them failed: forget what it read. */
-void
-sealqueue_capture_drop(void)
-{
-	struct sealq	*q;
-
-	while ((q = TAILQ_FIRST(&sq.staged)) != NULL) {
-		TAILQ_REMOVE(&sq.staged, q, entry);
-		sq_free(q);
-	}
-}
-
 /* Lot c is closed for good (committed): queue it, with its events. */
 void
 sealqueue_closed(const struct lot_closed *c)
 {
-	struct sealq	*q, *s;
+	struct sealq	*q;
 
 	q = sq_new(c);
-	TAILQ_FOREACH(s, &sq.staged, entry)
-		if (s->l.numero == c->numero)
-			break;
-	if (s != NULL) {
-		TAILQ_REMOVE(&sq.staged, s, entry);
-		if (!s->loading && s->l.first == c->first &&
-		    s->l.last == c->last) {
-			q->ev = s->ev;	/* moved: still counted once */
-			q->nev = s->nev;
-			s->ev = NULL;
-		}
-		sq_free(s);
-	}
+	q->ev = sealmem_capture_take(c, &q->nev);
 	TAILQ_INSERT_TAIL(&sq.pending, q, entry);
 	sq.npending++;
 	sealqueue_kick();
@@ -323,7 +199,7 @@ void
 sealqueue_db_down(void)
 {
 	sq_invalidate();
-	sealqueue_capture_drop();
+	sealmem_capture_drop();
 }
 
 /*
@@ -355,9 +231,9 @@ sq_head_row(PGresult *res, void *arg)
 
 	if (SQ_GEN(arg) != sq.gen || PQntuples(res) != 1)
 		return;
-	sq.head_lot = db_get_u64(res, 0, 0);
-	sq.head_idevt = db_get_u64(res, 0, 1);
-	b = db_get_bytes(res, 0, 2, &len);
+	sq.head_lot = dbval_get_u64(res, 0, 0);
+	sq.head_idevt = dbval_get_u64(res, 0, 1);
+	b = dbval_get_bytes(res, 0, 2, &len);
 	if (len != SHA256_LEN)
 		fatalx("database %s is inconsistent: the seal of lot %" PRIu64
 		    " has no SignatureValue digest", env->dbname,
@@ -377,11 +253,11 @@ sq_pending_rows(PGresult *res, void *arg)
 		return;
 	old = TAILQ_FIRST(&sq.pending);
 	for (i = 0; i < PQntuples(res); i++) {
-		l.numero = db_get_u64(res, i, 0);
-		l.first = db_get_u64(res, i, 1);
-		l.last = db_get_u64(res, i, 2);
-		l.opened_ms = db_get_time_ms(res, i, 3);
-		l.closed_ms = db_get_time_ms(res, i, 4);
+		l.numero = dbval_get_u64(res, i, 0);
+		l.first = dbval_get_u64(res, i, 1);
+		l.last = dbval_get_u64(res, i, 2);
+		l.opened_ms = dbval_get_time_ms(res, i, 3);
+		l.closed_ms = dbval_get_time_ms(res, i, 4);
 		q = sq_new(&l);
 		while (old != NULL && old->l.numero < l.numero)
 			old = TAILQ_NEXT(old, entry);
@@ -497,7 +373,7 @@ static void
 sq_load(void)
 {
 	struct sealq		*q, *first = NULL, *lastq = NULL;
-	struct db_params	 p;
+	struct dbval_params	 p;
 	struct db_job		*job;
 	uint64_t		 n;
 	int			 nlots = 0, next = 1;
@@ -514,12 +390,12 @@ sq_load(void)
 			continue;
 		}
 		n = q->l.last - q->l.first + 1;
-		if (!(next && first == NULL) && !sq_mem_room(n))
+		if (!(next && first == NULL) && !sealmem_room(n))
 			break;
 		if (first == NULL)
 			first = q;
 		lastq = q;
-		q->ev = sq_ev_alloc(n);
+		q->ev = sealmem_alloc(n);
 		q->nev = 0;
 		q->loading = 1;
 		if (++nlots == SEAL_LOAD_LOTS)
@@ -536,13 +412,14 @@ sq_load(void)
 		return;
 	}
 	sq.loading = 1;
-	db_params_init(&p);
-	db_param_u64(&p, first->l.numero);
-	db_param_u64(&p, lastq->l.numero);
+	dbval_params_init(&p);
+	dbval_param_u64(&p, first->l.numero);
+	dbval_param_u64(&p, lastq->l.numero);
 	db_job_query(job, "SELECT lot, idevt, received, type, dateevt,"
-	    " depositor, p7m_sha256 FROM events WHERE lot BETWEEN $1 AND $2"
+	    " depositor, p7m_sha256, stamp FROM events WHERE lot BETWEEN $1"
+	    " AND $2"
 	    " ORDER BY idevt", &p, sq_load_rows, SQ_ARG(sq.gen));
-	db_params_free(&p);
+	dbval_params_free(&p);
 	db_job_end(job);
 	log_debug("reading the events of lots %" PRIu64 " to %" PRIu64,
 	    first->l.numero, lastq->l.numero);
@@ -558,8 +435,8 @@ sq_load_rows(PGresult *res, void *arg)
 	if (SQ_GEN(arg) != sq.gen)
 		return;
 	for (i = 0; i < PQntuples(res); i++) {
-		lotn = db_get_u64(res, i, 0);
-		idevt = db_get_u64(res, i, 1);
+		lotn = dbval_get_u64(res, i, 0);
+		idevt = dbval_get_u64(res, i, 1);
 		if (q == NULL || q->l.numero != lotn)
 			TAILQ_FOREACH(q, &sq.pending, entry)
 				if (q->l.numero == lotn)
@@ -569,7 +446,7 @@ sq_load_rows(PGresult *res, void *arg)
 			fatalx("database %s is inconsistent: IDEvt %" PRIu64
 			    " of lot %" PRIu64 " out of place",
 			    env->dbname, idevt, lotn);
-		sq_event_row(&q->ev[q->nev++], res, i, 1);
+		sealmem_event_row(&q->ev[q->nev++], res, i, 1);
 	}
 }
 
@@ -611,7 +488,7 @@ sq_send(void)
 	struct iovec	 iov[2];
 	const struct cfjl_conf *conf = env->conf;
 
-	if (sq.inflight || sq.waiting || !sealer_ready() ||
+	if (sq.inflight || sq.waiting || !sealerlink_ready() ||
 	    sq.unstored >= SEAL_UNSTORED_MAX)
 		return;
 	TAILQ_FOREACH(q, &sq.pending, entry)
@@ -631,7 +508,7 @@ sq_send(void)
 	iov[0].iov_len = sizeof(hdr);
 	iov[1].iov_base = q->ev;
 	iov[1].iov_len = q->nev * sizeof(*q->ev);
-	if (sealer_send_lot(iov, 2) == -1)
+	if (sealerlink_send_lot(iov, 2) == -1)
 		return;		/* sent again when sealerd is up */
 	q->state = SQ_SENT;
 	sq.inflight = 1;
@@ -737,8 +614,8 @@ static void
 sq_store(void)
 {
 	struct sealq		*q;
-	struct db_array		 a[3];
-	struct db_params	 p;
+	struct dbval_array		 a[3];
+	struct dbval_params	 p;
 	struct db_job		*job;
 	size_t			 bytes = 0;
 	int			 i, n = 0;
@@ -747,31 +624,31 @@ sq_store(void)
 		return;
 	if ((job = db_job_begin(sq_stored, SQ_ARG(sq.gen))) == NULL)
 		return;		/* again when the database is back */
-	db_array_init(&a[0], DB_OID_INT8);
-	db_array_init(&a[1], DB_OID_BYTEA);
-	db_array_init(&a[2], DB_OID_BYTEA);
+	dbval_array_init(&a[0], DBVAL_OID_INT8);
+	dbval_array_init(&a[1], DBVAL_OID_BYTEA);
+	dbval_array_init(&a[2], DBVAL_OID_BYTEA);
 	TAILQ_FOREACH(q, &sq.pending, entry) {
 		if (q->state != SQ_DONE)
 			break;
 		if (n > 0 && (n == SEAL_STORE_LOTS ||
 		    bytes + q->xmllen > SEAL_STORE_BYTES))
 			break;
-		db_array_u64(&a[0], q->l.numero);
-		db_array_bytes(&a[1], q->xml, q->xmllen);
-		db_array_bytes(&a[2], q->sig, SHA256_LEN);
+		dbval_array_u64(&a[0], q->l.numero);
+		dbval_array_bytes(&a[1], q->xml, q->xmllen);
+		dbval_array_bytes(&a[2], q->sig, SHA256_LEN);
 		q->state = SQ_STORING;
 		bytes += q->xmllen;
 		n++;
 	}
-	db_params_init(&p);
+	dbval_params_init(&p);
 	for (i = 0; i < 3; i++)
-		db_param_array(&p, &a[i]);
+		dbval_param_array(&p, &a[i]);
 	db_job_query(job, "INSERT INTO lot_seals (numero, xml,"
 	    " sigvalue_sha256) SELECT * FROM unnest($1::bigint[],"
 	    " $2::bytea[], $3::bytea[])", &p, NULL, NULL);
-	db_params_free(&p);
+	dbval_params_free(&p);
 	for (i = 0; i < 3; i++)
-		db_array_free(&a[i]);
+		dbval_array_free(&a[i]);
 	db_job_end(job);
 	sq.storing = 1;
 }
@@ -803,6 +680,8 @@ sq_stored(int ok, const char *err, void *arg)
 		sq.sealed_last_idevt = q->l.last;
 		audit_record("seal", "lot", "ok", "lot %" PRIu64 " sealed",
 		    q->l.numero);
+		front_lot_sealed(q->l.numero, q->l.first, q->l.last,
+		    stored_env_now_ms());
 		sq_free(q);
 	}
 	sealqueue_kick();
@@ -845,7 +724,6 @@ void
 sealqueue_queue_init(void)
 {
 	TAILQ_INIT(&sq.pending);
-	TAILQ_INIT(&sq.staged);
 	TAILQ_INIT(&sq.reload);
 	evtimer_set(&sq.retry_ev, sq_retry, NULL);
 	evtimer_set(&sq.reread_ev, sq_reread, NULL);

@@ -19,8 +19,20 @@
 #include "log.h"
 #include "peer.h"
 #include "proc.h"
+#include "proto.h"
 #include "stored.h"
+#include "conninfo.h"
+#include "crypt.h"
+#include "db.h"
+#include "dbsetup.h"
+#include "deposit.h"
 #include "export.h"
+#include "front.h"
+#include "lotstate.h"
+#include "regcert.h"
+#include "role.h"
+#include "sealerlink.h"
+#include "stored_ctl.h"
 
 static void	 stored_open(struct cfjl_conf *);
 static void	 stored_start(struct cfjl_conf *);
@@ -90,6 +102,7 @@ stored_open(struct cfjl_conf *conf)
 		    (CFJL_MSG_MAX - sizeof(struct seal_lot)) /
 		    sizeof(struct seal_event));
 
+	regcert_check(conf, conf->stored.regulator_cert);
 	crypt_init(conf->stored.regulator_cert, conf->stored.cipher);
 	/* Bundles carry the sealing certificates; read them while we can. */
 	if (export_init(conf->sealerd.seal_cert, conf->sealerd.tsa_cert) == -1)
@@ -112,7 +125,7 @@ stored_open(struct cfjl_conf *conf)
 static void
 stored_start(struct cfjl_conf *conf)
 {
-	sealer_init(proc_rundir(), env->sealer_uid);
+	sealerlink_init(proc_rundir(), env->sealer_uid);
 	db_start();
 	log_info("started: operator %" PRIu32 ", vault %" PRIu32 ", database "
 	    "%s, cipher %s", conf->operator_id, conf->vault_id, env->dbname,

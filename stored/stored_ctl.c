@@ -16,6 +16,14 @@
 #include "control.h"
 #include "log.h"
 #include "stored.h"
+#include "commit.h"
+#include "db.h"
+#include "front.h"
+#include "lotstate.h"
+#include "query.h"
+#include "role.h"
+#include "sealerlink.h"
+#include "stored_ctl.h"
 
 #define STORED_STOP_WAIT	5	/* seconds for the last commit */
 
@@ -46,15 +54,15 @@ stored_stop_check(int fd, short ev, void *arg)
 	struct timeval	 tv = { 0, 50000 };
 
 	ticks++;
-	if ((deposit_writing() || audit_queued() > 0) &&
+	if ((commit_writing() || audit_queued() > 0) &&
 	    ticks < STORED_STOP_WAIT * 20) {
 		evtimer_add(&stop_timer, &tv);
 		return;
 	}
-	if (deposit_writing())
+	if (commit_writing())
 		log_warnx("stopping with a commit in flight: its deposits "
 		    "were not acknowledged");
-	sealer_close();
+	sealerlink_close();
 	audit_shutdown();
 	db_close();
 	log_info("stopped");

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stored.h"
+#include "tracenum.h"
 
 /*
  * Replace bytes [off, off + ilen) of xml with the decimal idevt.  *out

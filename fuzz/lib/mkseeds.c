@@ -127,6 +127,7 @@ frontd_seeds(void)
 	struct status_reply	 sr;
 	struct export_chunk	 ec;
 	struct role_msg		 rm;
+	struct lot_sealed	 ls;
 	const char		*xml = "<Lot Id=\"lot-000000000007\"/>";
 	const char		*json = "{\"stored\":{\"events\":12}}";
 	int			 i;
@@ -211,6 +212,16 @@ frontd_seeds(void)
 	seed_msg(&s, 0, IMSG_ROLE, 0, &rm, sizeof(rm), NULL, 0);
 	seed_msg(&s, 0, IMSG_ROLES_END, 0, NULL, 0, NULL, 0);
 	seed_write(&s, "imsg_frontd", "roles");
+
+	memset(&ls, 0, sizeof(ls));
+	ls.lot = 7;
+	ls.first = 41;
+	ls.last = 43;
+	ls.sealed_ms = 1700000000000LL;
+	seed_msg(&s, 0, IMSG_LOT_SEALED, 0, &ls, sizeof(ls), NULL, 0);
+	ls.first = 44;
+	seed_msg(&s, 0, IMSG_LOT_SEALED, 0, &ls, sizeof(ls), NULL, 0);
+	seed_write(&s, "imsg_frontd", "lot-sealed-notice");
 
 	ok.reqid = 99;
 	ok.nitems = 1;

@@ -5,8 +5,29 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
+
+static enum cfjl_role	conftest_role(const struct cfjl_conf *, const char *);
+
+/* The role of a subject as its own CA for that role issues it. */
+static enum cfjl_role
+conftest_role(const struct cfjl_conf *conf, const char *subject)
+{
+	const struct cfjl_role_entry	*r;
+	struct cfjl_role_entry		 key;
+	enum cfjl_ca			 ca;
+
+	for (ca = CA_OPERATOR; ca < CFJL_CA_MAX; ca++) {
+		memset(&key, 0, sizeof(key));
+		key.ca = ca;
+		strlcpy(key.subject, subject, sizeof(key.subject));
+		if ((r = config_role_lookup(conf, &key)) != NULL)
+			return (r->role);
+	}
+	return (ROLE_NONE);
+}
 
 int
 main(int argc, char *argv[])
@@ -23,7 +44,7 @@ main(int argc, char *argv[])
 	config_print(conf);
 	for (i = 2; i < argc; i++)
 		printf("# role of \"%s\": %s\n", argv[i],
-		    config_role_name(config_role_lookup(conf, argv[i])));
+		    config_role_name(conftest_role(conf, argv[i])));
 	config_free(conf);
 	return (0);
 }

@@ -58,9 +58,9 @@ t_match "role list shows it" "$out" "depositor +$PKI_NOBODY_DN"
 ctl -j role list > "$T/roles.json" 2>&1
 t_ok "role list -j is valid JSON" json_ok < "$T/roles.json"
 t_match "role list -j names it" "$(cat "$T/roles.json")" \
-    "^\\{\"roles\":\\[\\{\"role\":\"depositor\",\"subject\":\"$PKI_NOBODY_DN\",\"source\":\"cfjlctl\"\\}"
+    "^\\{\"roles\":\\[\\{\"role\":\"depositor\",\"ca\":\"operator\",\"subject\":\"$PKI_NOBODY_DN\",\"source\":\"cfjlctl\"\\}"
 t_match "role list -j: the roles of cfjl.conf too" "$(cat "$T/roles.json")" \
-    "\\{\"role\":\"reader\",\"subject\":\"$PKI_READER_DN\",\"source\":\"cfjl.conf\"\\}"
+    "\\{\"role\":\"reader\",\"ca\":\"regulator\",\"subject\":\"$PKI_READER_DN\",\"source\":\"cfjl.conf\"\\}"
 t_eq "the change is in the database with its author" \
     "$(suite_psql "SELECT role || ' ' || action || ' ' || by FROM roles WHERE subject = '$PKI_NOBODY_DN' ORDER BY seq")" \
     "depositor add $ME"

@@ -239,6 +239,38 @@ nev=$((nev + 1))
 t_eq "matching Digest accepted" "$code" 201
 t_eq "matching Digest: IDEvt $nev" "$(jget idevt "$body")" "$nev"
 
+# --- Timestamp: the depositor's time, RFC 3339 or refused -------------------
+for v in yesterday '2026-11-24 10:00:00Z' 2026-11-24T10:00:00 \
+    2026-11-24T10:00Z 2026-02-29T10:00:00Z 2026-04-31T10:00:00Z \
+    2026-11-24T24:00:00Z 2026-11-24T10:60:00Z 2026-11-24T10:00:61Z \
+    2026-11-24T10:00:00.Z 2026-11-24T10:00:00.1234567890Z \
+    2026-11-24T10:00:00+1:00 2026-11-24T10:00:00+01:00Z \
+    '2026-11-24T10:00:00Z"/><x' 2026-11-24T10:00:00.123456789+01:00:00; do
+	deposit "$T/ok.xml" -H "Timestamp: $v"
+	refused "Timestamp \"$v\"" 400 CFJL_INVALID_TIMESTAMP \
+	    "malformed Timestamp"
+done
+t_match "Timestamp refusal says why" "$body" \
+    '"detail":"Timestamp .*2026-11-24T10:00:00.123456789\+01:00:00.* is not an RFC 3339 date-time'
+deposit "$T/ok.xml" -H 'Timestamp;'
+refused "empty Timestamp" 400 CFJL_INVALID_TIMESTAMP "malformed Timestamp"
+deposit "$T/ok.xml" -H "Timestamp: 2026-11-24T10:00:00.$(printf '%0300d' 0)Z"
+refused "Timestamp longer than a header field is kept" 400 \
+    CFJL_INVALID_TIMESTAMP "malformed Timestamp"
+t_match "a Timestamp too long: says so" "$body" "too long or not printable ASCII"
+good "Timestamp refusals"
+# Accepted in its forms, recorded as sent in the lot entry (below).
+deposit "$T/ok.xml" -H 'Timestamp: 2026-11-24t11:00:00.123456789+01:00' \
+    -H 'Client-Id: stamped'
+nev=$((nev + 1))
+stamped=$body
+t_eq "RFC 3339 Timestamp accepted" "$code" 201
+t_eq "RFC 3339 Timestamp: IDEvt $nev" "$(jget idevt "$body")" "$nev"
+deposit "$T/ok.xml" -H 'Timestamp: 2028-02-29T23:59:60Z'
+nev=$((nev + 1))
+t_eq "leap day and leap second accepted" "$code" 201
+stamped2=$body
+
 post depositor -H 'Content-Type: text/plain' --data-binary @"$T/ok.xml" \
     "$CFJL_URL/v1/events"
 refused "text/plain" 415 CFJL_UNSUPPORTED_MEDIA_TYPE "unsupported media type"
@@ -362,6 +394,40 @@ t_eq "pipelined refusal then deposit" \
 nev=$((nev + 1))
 t_eq "pipelined: the good one got IDEvt $nev" \
     "$(grep -o '"idevt":[0-9]*' "$T/pipe.out" | cut -d: -f2)" "$nev"
+
+# --- depositor attestation: the answer against the sealed lot ---------------
+# record_digest is the Empreinte of the event's entry; the Timestamp sent
+# is its Horodatage, as sent; an event sent without one has none.
+lotxml()
+{
+	for _ in $(seq 1 50); do
+		c=$(dep_curl -o "$T/lot.xml" -w '%{http_code}' \
+		    "$CFJL_URL/v1/lots/$1")
+		[ "$c" = 200 ] && break
+		sleep 0.2
+	done
+	grep -o "<Evenement IDEvt=\"$2\"[^>]*>" "$T/lot.xml"
+}
+id=$(jget idevt "$stamped")
+entry=$(lotxml "$(jget lot "$stamped")" "$id")
+t_match "stamped event: its lot entry" "$entry" "IDEvt=\"$id\""
+t_match "stamped event: Horodatage as sent" "$entry" \
+    ' Horodatage="2026-11-24t11:00:00.123456789\+01:00" '
+t_eq "stamped event: record_digest is the Empreinte" \
+    "$(printf '%s' "$entry" | sed -n 's/.*Empreinte="\([^"]*\)".*/\1/p')" \
+    "$(jget record_digest "$stamped")"
+t_eq "record_digest is the SHA-256 of the stored record" \
+    "$(suite_psql "SELECT encode(p7m_sha256, 'base64') FROM events WHERE idevt = $id")" \
+    "$(jget record_digest "$stamped")"
+deposit "$T/ok.xml" -H 'Client-Id: stamped'
+t_eq "a duplicate's answer: the same record_digest" \
+    "$(jget record_digest "$body")" "$(jget record_digest "$stamped")"
+id2=$(jget idevt "$stamped2")
+t_match "leap second recorded" "$(lotxml "$(jget lot "$stamped2")" "$id2")" \
+    ' Horodatage="2028-02-29T23:59:60Z" '
+id3=$(jget idevt "$first")
+t_not "an event sent without Timestamp has no Horodatage" \
+    sh -c "printf '%s' '$(lotxml "$(jget lot "$first")" "$id3")' | grep -q Horodatage"
 
 # --- the end: numbering has no gap -----------------------------------------
 good "everything"

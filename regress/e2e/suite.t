@@ -82,6 +82,24 @@ t_match "status shows the sealing lag" "$st" '"sealing_lag":\{"events":0,'
 t_match "status shows the clock, relaxed loudly" "$st" '"sealerd":\{.*"clock":\{.*"relaxed":true'
 t_ok "status is valid JSON" sh -c "printf '%s' '$st' | /usr/bin/python3 -m json.tool >/dev/null"
 
+# 40 pipelined requests that stored answers, in one write: the parse
+# resumes as stored's answers free the 16 slots.
+req=$(awk -v l="$lot" 'BEGIN { for (i = 0; i < 39; i++) printf "GET /v1/lots/%s HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n", l; printf "GET /v1/status HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n" }')
+out=$(printf "$req" | /usr/bin/python3 "$TOP/regress/frontd/wire.py" -t 20 "$SUITE_PORT" "$P" depositor)
+t_eq "40 pipelined requests answered by stored: 40 answers, 200 each" \
+    "$(printf '%s\n' "$out" | grep -c '^200 ')" 40
+t_match "40 pipelined: then the close, in seconds" "$(printf '%s\n' "$out" | tail -n 1)" "^end [0-4]\."
+
+# HEAD: GET's head without the body, for answers relayed from stored
+# too; a HEAD of an export stops it at stored, and the connection goes on.
+hl=$(dep_curl -I -w '%{http_code} %{size_download}' -o "$T/head.h" "$CFJL_URL/v1/lots/$lot")
+t_eq "HEAD of a sealed lot: 200, nothing after the head" "$hl" "200 0"
+t_match "HEAD of a lot: GET's Content-Length" "$(cat "$T/head.h")" \
+    "Content-Length: $(wc -c < "$T/lot.xml" | tr -d ' ')"
+hl=$(read_curl -I -w '%{http_code}' -o "$T/head.h" "$CFJL_URL/v1/export?from=1&to=$n" \
+    -o /dev/null "$CFJL_URL/v1/status")
+t_eq "HEAD of an export, then GET on the same connection: 200 200" "$hl" "200200"
+t_match "HEAD of an export: GET's head" "$(cat "$T/head.h")" "Content-Type: application/x-tar"
 code=$(read_curl -o "$T/export.tar" -w '%{http_code}' "$CFJL_URL/v1/export?from=1&to=$n")
 t_eq "reader exports the range" "$code" 200
 code=$(dep_curl -o /dev/null -w '%{http_code}' "$CFJL_URL/v1/export?from=1&to=$n")
@@ -93,5 +111,17 @@ rc=$?
 cat "$T/verify.out" | tail -n 5
 t_eq "cfjl-verify accepts the bundle" "$rc" 0
 t_eq "every event decrypted by cfjl-verify" "$(ls "$T/plain" | wc -l)" "$n"
+t_match "every event's audit path leads to its lot's root" \
+    "$(cat "$T/verify.out")" "audit paths lead to its Racine"
+
+# One event of the vault's export proven alone.
+"$TOP/cfjl-verify/cfjl-verify" prove -t "$P/trust.pem" 2 "$T/export.tar" \
+    > "$T/2.proof" 2> "$T/prove.out"
+t_eq "a proof of IDEvt 2 from the export" "$?" 0
+"$TOP/cfjl-verify/cfjl-verify" proof -t "$P/trust.pem" "$T/2.proof" \
+    > "$T/proof.out" 2>&1
+t_eq "the proof holds alone" "$?" 0
+t_match "the proof names its event and lot" "$(cat "$T/proof.out")" \
+    "event 2: its record .* is in lot [0-9]+: audit path"
 
 t_done

@@ -1,7 +1,7 @@
 # frontd on its own (no stored, no auditd) in $T, for the end-to-end
 # tests of TLS, HTTP, roles and trace checks.  Sourced after common.sh.
 #
-#	alone_start [extra frontd lines]
+#	alone_start [extra frontd lines]	($ALONE_TLS: the key lines)
 #	http POST|GET name path [curl args...]   -> $CODE, body in $T/body
 #	alone_stop
 
@@ -28,14 +28,14 @@ operator 48
 vault 1
 runtime-dir "$T/run"
 schemas "$ARJEL/xsd"
+ca operator "$P/ca.pem" crl "$P/crl.pem"
+ca regulator "$P/regulator-ca.pem" crl "$P/regulator-crl.pem"
 role depositor "$PKI_DEPOSITOR_DN"
 role reader "$PKI_READER_DN"
 frontd {
 	listen on 127.0.0.1 port $PORT
-	tls certificate "$P/server.pem"
-	tls key "$P/server.key"
-	tls ca "$P/ca.pem"
-	tls crl "$P/crl.pem"
+${ALONE_TLS:-	tls certificate "$P/server.pem"
+	tls key "$P/server.key"}
 	max-body 64K
 	chroot "$T/empty"
 $*

@@ -9,10 +9,13 @@ t_need curl openssl ss
 [ -d "$ARJEL/xsd" ] || t_skip "no ARJEL schemas in $ARJEL"
 t_tmpdir
 . "$TOP/regress/frontd/alone.sh"
+# Connection caps are each worker's (frontd(8)): one worker makes the
+# count exact.
 alone_start "	header-timeout 2s
 	idle-timeout 4s
 	max-connections-per-client 6
-	max-batch 10"
+	max-batch 10
+	workers 1"
 
 sample0 PASPMISE > "$T/ok.xml"
 body() { cat "$T/body"; }

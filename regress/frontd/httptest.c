@@ -216,8 +216,18 @@ test_hostile(void)
 	refused("lower-case version", "GET / http/1.1\r\nHost: a\r\n\r\n", 400);
 	refused("no version", "GET /\r\nHost: a\r\n\r\n", 400);
 	refused("double space", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400);
-	refused("absolute form", "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n",
-	    400);
+	refused("absolute form, other scheme",
+	    "GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	refused("absolute form without a host",
+	    "GET https:///v1/status HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	refused("absolute form with user information",
+	    "GET https://u:p@a/v1/status HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	refused("absolute form without Host in 1.1",
+	    "GET https://a/v1/status HTTP/1.1\r\n\r\n", 400);
+	refused("empty Digest", "POST / HTTP/1.1\r\nHost: a\r\n"
+	    "Digest: \r\nContent-Length: 0\r\n\r\n", 400);
+	refused("Digest of spaces", "POST / HTTP/1.1\r\nHost: a\r\n"
+	    "Digest:   \r\nContent-Length: 0\r\n\r\n", 400);
 	refused("asterisk form", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 400);
 	refused("space in target", "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n",
 	    400);
@@ -277,6 +287,103 @@ test_hostile(void)
 	}
 }
 
+/* Refused before the head is complete: no CRLF CRLF ever comes. */
+static void
+refused_early(const char *what, const char *req, int status,
+    const char *error, const char *detail)
+{
+	struct http_parser	 p;
+	size_t			 i, len = strlen(req);
+	int			 rc = HTTP_MORE;
+
+	http_parser_init(&p, &lim);
+	for (i = 1; i <= len && rc == HTTP_MORE; i++)
+		rc = http_parse(&p, req, i);
+	if (rc != HTTP_FAIL || p.status != status ||
+	    strcmp(p.error, error) != 0 || strcmp(p.detail, detail) != 0) {
+		nfail++;
+		printf("not ok - %s: got rc %d status %d \"%s\" \"%s\"\n",
+		    what, rc, p.status, rc == HTTP_FAIL ? p.error : "",
+		    rc == HTTP_FAIL ? p.detail : "");
+	} else
+		npass++;
+}
+
+static void
+test_conformance(void)
+{
+	struct http_parser	 p;
+	struct http_limits	 big = { 16, 65536, 4096 };
+	const char		*r;
+	char			 buf[10000];
+	int			 n;
+
+	r = "GET https://vault.example:8443/v1/lots/7?x=1 HTTP/1.1\r\n"
+	    "Host: other\r\n\r\n";
+	CHECK("absolute form: accepted", parse_all(&p, r, strlen(r)) ==
+	    HTTP_COMPLETE);
+	CHECK("absolute form: path", strcmp(p.req.path, "/v1/lots/7") == 0);
+	CHECK("absolute form: query", strcmp(p.req.query, "x=1") == 0);
+	r = "HEAD HTTP://a HTTP/1.1\r\nHost: a\r\n\r\n";
+	CHECK("absolute form, no path, upper-case scheme: /",
+	    parse_all(&p, r, strlen(r)) == HTTP_COMPLETE &&
+	    strcmp(p.req.path, "/") == 0 && p.req.method == HTTP_HEAD);
+
+	/* Bare LF: at once, before any CRLF CRLF (it would never come). */
+	refused_early("bare LF: at the first one", "GET / HTTP/1.1\nHost: a\n",
+	    400, "bare LF in the request head: lines end with CRLF", "");
+	refused_early("bare LF in a header", "GET / HTTP/1.1\r\nHost: a\n",
+	    400, "bare LF in the request head: lines end with CRLF", "");
+	refused_early("bare LF first", "\n", 400,
+	    "bare LF in the request head: lines end with CRLF", "");
+	refused_early("bare CR: at once", "GET / HTTP/1.1\rHost", 400,
+	    "bare CR in the request head", "");
+	{
+		/* A body may hold bare LFs: it is not looked at. */
+		r = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+		    "\r\na\nb";
+		CHECK("bare LF in a body: fine", parse_all(&p, r, strlen(r)) ==
+		    HTTP_COMPLETE && p.req.bodylen == 3);
+	}
+
+	/* The detail names the bound broken. */
+	lim = big;
+	n = snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: a\r\nX: ");
+	memset(buf + n, 'y', 9 * 1024);
+	buf[n + 9 * 1024] = '\0';
+	refused_early("9 KB header line: the line bound", buf, 431,
+	    "header line too long", "a header line is at most 8192 bytes");
+	strlcat(buf, "\r\n\r\n", sizeof(buf));
+	refused_early("9 KB header line, whole head: the line bound", buf, 431,
+	    "header line too long", "a header line is at most 8192 bytes");
+	memcpy(buf, "GET /", 5);
+	memset(buf + 5, 'a', 9000);
+	buf[9005] = '\0';
+	refused_early("9 KB request line: 414", buf, 414,
+	    "request line too long", "the request line is at most 8192 bytes");
+	lim.max_header_size = 4096;
+	n = snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: a\r\n");
+	while (n < 5000)
+		n += snprintf(buf + n, sizeof(buf) - n, "X: %0100d\r\n", 0);
+	refused_early("head over max-header-size: that bound", buf, 431,
+	    "request head too large",
+	    "the request head is at most 4096 bytes (max-header-size)");
+	lim.max_header_size = 65536;
+	lim.max_headers = 4;
+	refused_early("too many fields: max-headers", "GET / HTTP/1.1\r\n"
+	    "Host: a\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\n\r\n", 431,
+	    "too many header fields", "at most 4 header fields (max-headers)");
+	refused_early("body over max-body: max-body", "POST / HTTP/1.1\r\n"
+	    "Host: a\r\nContent-Length: 5000\r\n\r\n", 413,
+	    "request body too large",
+	    "a request body is at most 4096 bytes (max-body)");
+	refused_early("empty Digest: says what it carries", "POST / HTTP/1.1"
+	    "\r\nHost: a\r\nDigest:\r\nContent-Length: 0\r\n\r\n", 400,
+	    "empty Digest", "a Digest header carries sha-256=<hex> or "
+	    "SHA-256=<base64>");
+	lim = (struct http_limits){ 16, 2048, 4096 };
+}
+
 int
 main(void)
 {
@@ -286,6 +393,7 @@ main(void)
 	test_http10();
 	test_limits();
 	test_hostile();
+	test_conformance();
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail != 0;
 }

@@ -11,7 +11,8 @@ t_need curl openssl ss
 t_tmpdir
 [ -x "$TOP/regress/frontd/fakestored" ] || t_skip "fakestored not built"
 . "$TOP/regress/frontd/alone.sh"
-alone_start
+# One worker: one link to the stand-in, whose every drop is counted.
+alone_start "	workers 1"
 
 sample0 PASPMISE > "$T/ok.xml"
 json() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$T/body"; }

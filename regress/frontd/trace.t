@@ -93,7 +93,7 @@ pasp '<IDEvt>0</IDEvt>' | sed 's|julien|juli\xed\xa0\x80n|' > "$T/i"; try "UTF-8
 pasp '<IDEvt>0</IDEvt>' | sed 's|julien|juli\xc0\xafn|' > "$T/i"; try "overlong UTF-8: not UTF-8" "^refused 400 .*not UTF-8"
 pasp '<IDEvt>0</IDEvt>' | sed 's|encoding="UTF-8"|encoding="ISO-8859-1"|' > "$T/i"; try "declared Latin-1: refused" "^refused 400 .*declared encoding ISO-8859-1"
 deep=$(awk 'BEGIN { for (i = 0; i < 40; i++) printf "<Desc>"; for (i = 0; i < 40; i++) printf "</Desc>" }')
-pasp '<IDEvt>0</IDEvt>' | sed "s|<Tech>41</Tech>|<Tech>41</Tech>$deep|" > "$T/i"; try "deep nesting refused" "^refused 400 .*too deep: elements nested deeper than 32 levels"
+pasp '<IDEvt>0</IDEvt>' | sed "s|<Tech>41</Tech>|<Tech>41</Tech>$deep|" > "$T/i"; try "deep nesting refused" "^refused 400 .*too deep: byte [0-9]+: elements nested deeper than 32 levels"
 pasp '<IDEvt>0</IDEvt>' > "$T/i"; try "depth limit applies (3 is too shallow)" "^refused 400 .*too deep" -d 3
 pasp '<IDEvt>0</IDEvt>' > "$T/i"; try "depth 5 is enough for PASPMISE" "^ok PASPMISE" -d 5
 
@@ -146,6 +146,37 @@ hostile '<PASPMISE' ' a="<b' 95000 x '/>"'
 timed "a tag in an attribute value: 400" "^refused 400 .*malformed XML: byte [0-9]+: not well-formed"
 pasp '<IDEvt>0</IDEvt>' | sed 's|encoding="UTF-8"|encoding="IBM037"|' > "$T/i"; try "declared EBCDIC: refused before parsing" "^refused 400 .*not UTF-8: declared encoding IBM037: traces are UTF-8"
 hostile '<PASPMISE' '' 32 x ''; try "32 attributes: past the count, refused by the schema" "^refused 422"
+
+# Namespaces and depth, bounded before libxml2 too: it looks a prefix up
+# through every declaration in scope, so 32 levels of 32 declarations
+# and 1 MB of prefixed elements took it seconds.
+hostile '<PASPMISE' '' 16 ns ''; try "16 namespace declarations: past the count" "^ok PASPMISE"
+hostile '<PASPMISE' '' 17 ns ''; try "17 namespace declarations: 400" \
+    "^refused 400 CFJL_INVALID_MESSAGE too many namespaces: byte [0-9]+: more than 16 namespace declarations in a trace"
+pasp '<IDEvt>0</IDEvt>' | sed "s|<Tech>41</Tech>|<Tech>41</Tech><d xmlns = 'u:0' xmlns:a='u:1'>$(awk 'BEGIN { for (i = 0; i < 15; i++) printf "<e xmlns:p%d  =\"u:%d\"/>", i, i }')</d>|" > "$T/i"
+try "declarations on siblings, the default one, blanks around '=': counted" "^refused 400 .*too many namespaces"
+pasp '<IDEvt>0</IDEvt>' | sed "s|<Tech>41</Tech>|<Tech>41</Tech><d xmlnsx='1' x:xmlns='2' a='xmlns:b'/>|" > "$T/i"
+try "names that only look like xmlns: not declarations" "^refused 422 .*schema validation failed"
+pasp '<IDEvt>0</IDEvt>' > "$T/i"
+/usr/bin/python3 - "$T/i" <<'PY'
+import sys
+base = open(sys.argv[1]).read()
+dec = "".join("<d" + "".join(' xmlns:q%d_%d="u:%d"' % (d, k, k) for k in range(32)) + ">" for d in range(29))
+body = "<q0_0:a/>" * ((1000000 - len(dec)) // 9)
+i = base.index("<Tech>41</Tech>") + len("<Tech>41</Tech>")
+open(sys.argv[1], "w").write(base[:i] + dec + body + "</d>" * 29 + base[i:])
+PY
+timed "29 levels of 32 declarations, 1 MB of prefixed elements: 400" \
+    "^refused 400 .*too many namespaces: byte [0-9]+: more than 16"
+pasp '<IDEvt>0</IDEvt>' > "$T/i"
+/usr/bin/python3 - "$T/i" <<'PY'
+import sys
+base = open(sys.argv[1]).read()
+blk = "<b>" * 250 + "</b>" * 250
+i = base.index("<Tech>41</Tech>") + len("<Tech>41</Tech>")
+open(sys.argv[1], "w").write(base[:i] + blk * (1000000 // len(blk)) + base[i:])
+PY
+timed "1 MB nested 250 deep: 400 before libxml2" "^refused 400 .*too deep: byte [0-9]+: elements nested deeper than 32 levels"
 
 # Batches.
 { echo '<Traces>'; for n in PASPMISE CPTEALIM OUVINFOPERSO; do sed 's|<IDEvt>1</IDEvt>|<IDEvt>0</IDEvt>|' "$S/$n.xml" | tail -n +2; done; echo '</Traces>'; } > "$T/batch.xml"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Every fuzz harness of fuzz/ that no other test runs (the verifier's
-# bundle, lot and journal readers are in verify.t, the message reader's
+# bundle, lot, journal and proof readers are in verify.t, the message reader's
 # and imsg's in the fuzz-smoke.t of common/ and imsg/): each is built,
 # has a seed corpus, replays every input of it, then is fuzzed for
 # FUZZ_TIME seconds (8), two at a time;
@@ -19,7 +19,7 @@ clang -fsanitize=fuzzer,address,undefined -o "$T/t" "$T/t.c" >/dev/null 2>&1 ||
 
 harnesses=$(cd "$FUZZ" && for f in *.c; do
 	case $f in
-	verify_bundle.c|verify_lot.c|verify_journal.c) ;;
+	verify_bundle.c|verify_lot.c|verify_journal.c|verify_proof.c) ;;
 	msg_dispatch.c|imsg_read.c) ;;
 	*) echo "${f%.c}" ;;
 	esac

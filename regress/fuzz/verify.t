@@ -1,6 +1,6 @@
 #!/bin/sh
 # The verifier's fuzz harnesses (fuzz/verify_*: bundles, lot documents,
-# journals): every input of their corpora replayed once, then each
+# journals, proofs): every input of their corpora replayed once, then each
 # fuzzed for FUZZ_TIME seconds (12); any crash, leak, sanitizer report
 # or timeout fails.
 . "$(dirname "$0")/../lib/common.sh"
@@ -13,7 +13,7 @@ printf '#include <stdint.h>\n#include <stddef.h>\nint LLVMFuzzerTestOneInput(con
 clang -fsanitize=fuzzer,address,undefined -o "$T/t" "$T/t.c" >/dev/null 2>&1 ||
     t_skip "clang has no libFuzzer (-fsanitize=fuzzer)"
 
-for h in verify_bundle verify_lot verify_journal; do
+for h in verify_bundle verify_lot verify_journal verify_proof; do
 	t_ok "build fuzz/$h" make -s -C "$FUZZ" $h
 	n=$(ls "$FUZZ/corpus/$h" | wc -l)
 	t_ok "$h: a seed corpus ($n inputs)" test "$n" -ge 4

@@ -1,17 +1,32 @@
-# A throwaway PKI playing both the operator's and the regulator's:
+# A throwaway pair of PKIs, the operator's and the regulator's:
 #
 #	pki_make DIR
 #
-# DIR/ca.pem ca.key             the CA for TLS clients and the vault's keys
+# DIR/ca.pem ca.key             the operator's CA: depositors, frontd, and
+#                               (in tests) the vault's seal and TSA keys
+# DIR/crl.pem                   its CRL
+# DIR/regulator-ca.pem .key     the regulator's CA: readers, encryption
+# DIR/regulator-crl.pem         its CRL (empty)
 # DIR/server.pem server.key     frontd (localhost, 127.0.0.1)
 # DIR/depositor.pem .key        CN=capteur-1,O=Operateur 48,C=FR
-# DIR/reader.pem .key           CN=agent-anj,O=ANJ,C=FR
+# DIR/reader.pem .key           CN=agent-anj,O=ANJ,C=FR (regulator's CA)
+# DIR/impostor.pem .key         the reader's exact subject, operator's CA
+# DIR/agent.pem agent-twin.pem  CN=agent-2,O=ANJ,C=FR twice (regulator's
+#                               CA): for a role bound to one fingerprint
 # DIR/nobody.pem .key           CN=inconnu,O=Operateur 48,C=FR (no role)
 # DIR/revoked.pem .key          CN=revoque,O=Operateur 48,C=FR, in crl.pem
-# DIR/crl.pem                   the CA's CRL
 # DIR/other-ca.pem stranger.pem .key   a client of another CA
 # DIR/regulator.pem .key        the regulator's encryption certificate
 # DIR/trust.pem                 the CA certificates for cfjl-verify
+#
+#	pki_revoke DIR NAME [regulator]
+#
+# revokes DIR/NAME.pem (of the operator's CA, or the regulator's) and
+# writes crl.pem (regulator-crl.pem) anew.
+#
+#	pki_fingerprint FILE
+#
+# prints the SHA-256 fingerprint of a certificate, 64 lower-case digits.
 #
 #	pki_sign_csr DIR CSR OUT seal|tsa
 #
@@ -23,6 +38,7 @@ PKI_DEPOSITOR_DN="CN=capteur-1,O=Operateur 48,C=FR"
 PKI_READER_DN="CN=agent-anj,O=ANJ,C=FR"
 PKI_NOBODY_DN="CN=inconnu,O=Operateur 48,C=FR"
 PKI_REVOKED_DN="CN=revoque,O=Operateur 48,C=FR"
+PKI_AGENT_DN="CN=agent-2,O=ANJ,C=FR"
 
 _pki_ext()
 {
@@ -90,34 +106,69 @@ pki_make()
 {
 	d=$1
 	mkdir -p "$d" || return 1
-	_pki_ca "$d" ca "CN=CFJL Test CA,O=Regulateur,C=FR" || return 1
+	_pki_ca "$d" ca "CN=CFJL Test Operator CA,O=Operateur 48,C=FR" || return 1
+	_pki_ca "$d" regulator-ca "CN=CFJL Test Regulator CA,O=Regulateur,C=FR" || return 1
 	_pki_ca "$d" other-ca "CN=Other CA,O=Ailleurs,C=FR" || return 1
 	_pki_issue "$d" server "CN=localhost,O=Operateur 48,C=FR" server || return 1
 	_pki_issue "$d" depositor "$PKI_DEPOSITOR_DN" client || return 1
-	_pki_issue "$d" reader "$PKI_READER_DN" client || return 1
+	_pki_issue "$d" reader "$PKI_READER_DN" client regulator-ca || return 1
+	_pki_issue "$d" impostor "$PKI_READER_DN" client || return 1
+	_pki_issue "$d" agent "$PKI_AGENT_DN" client regulator-ca || return 1
+	_pki_issue "$d" agent-twin "$PKI_AGENT_DN" client regulator-ca || return 1
 	_pki_issue "$d" nobody "$PKI_NOBODY_DN" client || return 1
 	_pki_issue "$d" revoked "$PKI_REVOKED_DN" client || return 1
 	_pki_issue "$d" stranger "$PKI_DEPOSITOR_DN" client other-ca || return 1
-	_pki_issue "$d" regulator "CN=ANJ Chiffrement,O=ANJ,C=FR" regulator || return 1
+	_pki_issue "$d" regulator "CN=ANJ Chiffrement,O=ANJ,C=FR" regulator \
+	    regulator-ca || return 1
 
-	# A CRL revoking one client.
-	mkdir -p "$d/ca.db"
-	: > "$d/ca.db/index.txt"
-	echo 1000 > "$d/ca.db/crlnumber"
-	cat > "$d/ca.db/ca.cnf" <<CONF
+	# A CRL revoking one client; the regulator's revokes none.
+	_pki_cadb "$d" ca || return 1
+	_pki_cadb "$d" regulator-ca || return 1
+	openssl ca -config "$d/ca.db/ca.cnf" -cert "$d/ca.pem" \
+	    -keyfile "$d/ca.key" -revoke "$d/revoked.pem" 2>/dev/null || return 1
+	_pki_crl "$d" ca crl || return 1
+	_pki_crl "$d" regulator-ca regulator-crl || return 1
+	cp "$d/ca.pem" "$d/trust.pem"
+}
+
+# _pki_cadb DIR CA: the database "openssl ca" keeps for CRLs.
+_pki_cadb()
+{
+	mkdir -p "$1/$2.db"
+	: > "$1/$2.db/index.txt"
+	echo 1000 > "$1/$2.db/crlnumber"
+	cat > "$1/$2.db/ca.cnf" <<CONF
 [ca]
 default_ca = test
 [test]
-database = $d/ca.db/index.txt
-crlnumber = $d/ca.db/crlnumber
+database = $1/$2.db/index.txt
+crlnumber = $1/$2.db/crlnumber
 default_md = sha256
 default_crl_days = 30
 CONF
-	openssl ca -config "$d/ca.db/ca.cnf" -cert "$d/ca.pem" \
-	    -keyfile "$d/ca.key" -revoke "$d/revoked.pem" 2>/dev/null || return 1
-	openssl ca -config "$d/ca.db/ca.cnf" -cert "$d/ca.pem" \
-	    -keyfile "$d/ca.key" -gencrl -out "$d/crl.pem" 2>/dev/null || return 1
-	cp "$d/ca.pem" "$d/trust.pem"
+}
+
+# _pki_crl DIR CA OUT: DIR/OUT.pem, written whole then renamed.
+_pki_crl()
+{
+	openssl ca -config "$1/$2.db/ca.cnf" -cert "$1/$2.pem" \
+	    -keyfile "$1/$2.key" -gencrl -out "$1/$3.pem.new" 2>/dev/null &&
+	    mv "$1/$3.pem.new" "$1/$3.pem"
+}
+
+pki_revoke()
+{
+	if [ "${3:-}" = regulator ]; then _ca=regulator-ca _crl=regulator-crl
+	else _ca=ca _crl=crl; fi
+	openssl ca -config "$1/$_ca.db/ca.cnf" -cert "$1/$_ca.pem" \
+	    -keyfile "$1/$_ca.key" -revoke "$1/$2.pem" 2>/dev/null &&
+	    _pki_crl "$1" "$_ca" "$_crl"
+}
+
+pki_fingerprint()
+{
+	openssl x509 -in "$1" -noout -fingerprint -sha256 |
+	    sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'
 }
 
 # pki_sign_csr DIR CSR OUT seal|tsa

@@ -39,8 +39,11 @@ vault ${SUITE_VAULT:-1}
 runtime-dir "$SUITE/run"
 schemas "$ARJEL/xsd"
 
+ca operator "$SUITE/pki/ca.pem" crl "$SUITE/pki/crl.pem"
+ca regulator "$SUITE/pki/regulator-ca.pem" crl "$SUITE/pki/regulator-crl.pem"
+${SUITE_CRL_REFRESH:+crl refresh $SUITE_CRL_REFRESH}
 role depositor "$PKI_DEPOSITOR_DN"
-role reader "$PKI_READER_DN"
+role reader ca regulator "$PKI_READER_DN"
 
 lot max-events ${SUITE_LOT_EVENTS:-1000}
 lot max-age ${SUITE_LOT_AGE:-1s}
@@ -49,10 +52,9 @@ frontd {
 	listen on 127.0.0.1 port $SUITE_PORT
 	tls certificate "$SUITE/pki/server.pem"
 	tls key "$SUITE/pki/server.key"
-	tls ca "$SUITE/pki/ca.pem"
-	tls crl "$SUITE/pki/crl.pem"
 	max-body ${SUITE_MAX_BODY:-1M}
 	chroot "$SUITE/empty"
+${SUITE_FRONTD:-}
 }
 
 stored {

@@ -46,11 +46,12 @@ auditd)
 frontd)
 	pki_make "$T/pki" >"$T/pki.log" 2>&1 ||
 	    { cat "$T/pki.log"; echo "cannot make the test PKI"; exit 1; }
+	cas="ca operator \"$T/pki/ca.pem\" crl \"$T/pki/crl.pem\"
+ca regulator \"$T/pki/regulator-ca.pem\" crl \"$T/pki/regulator-crl.pem\""
 	part="frontd {
 	listen on 127.0.0.1 port $port
 	tls certificate \"$T/pki/server.pem\"
 	tls key \"$T/pki/server.key\"
-	tls ca \"$T/pki/ca.pem\"
 	user \"$TEST_USER\"
 	chroot \"$T/empty\"
 }"
@@ -78,6 +79,7 @@ stored)
 	    pg "$TOP/regress/lib/pg.sh" "$T/pg/c" >"$T/pg.log" 2>&1 ||
 	    { cat "$T/pg.log"; echo "cannot start PostgreSQL"; exit 1; }
 	pgc="host=$T/pg/c port=${CFJL_PG_PORT:-5432}"
+	cas="ca regulator \"$T/pki/regulator-ca.pem\""
 	part="stored {
 	database \"$pgc user=cfjl_store\"
 	database owner \"$pgc user=$TEST_USER\"
@@ -114,6 +116,7 @@ operator 48
 vault 1
 runtime-dir "$RUNDIR"
 schemas "$ARJEL/xsd"
+${cas:-}
 $part
 CONF
 
@@ -158,6 +161,43 @@ t_eq "$D: not dumpable" "$(stat -c %u "/proc/$pid/status")" 0
 t_match "$D: said it entered the sandbox" "$(cat "$T/$D.log")" \
     "$D: sandbox entered"
 
+# frontd's workers: the same confinement, their own filter stacked on
+# the parent's, in the same chroot.
+if [ "$D" = frontd ]; then
+	n=50
+	while [ "$(ps -o pid= --ppid "$pid" | wc -l)" -lt 1 ] && [ $n -gt 0 ]; do
+		sleep 0.1; n=$((n - 1))
+	done
+	kids=$(ps -o pid= --ppid "$pid" | tr -d ' ')
+	t_ok "frontd: workers started" [ -n "$kids" ]
+	t_eq "frontd: the parent has one filter" \
+	    "$(awk '/^Seccomp_filters:/ { print $2 }' "$st")" 1
+	for k in $kids; do
+		ks=/proc/$k/status
+		n=50
+		while [ "$(awk '/^Seccomp_filters:/ { print $2 }' "$ks")" != 2 ] &&
+		    [ $n -gt 0 ]; do
+			sleep 0.1; n=$((n - 1))
+		done
+		t_eq "worker $k: Uid of $TEST_USER" \
+		    "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "$ks")" "$uid $uid $uid $uid"
+		t_eq "worker $k: Gid of $TEST_USER" \
+		    "$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "$ks")" "$gid $gid $gid $gid"
+		t_eq "worker $k: NoNewPrivs: 1" "$(awk '/^NoNewPrivs:/ { print $2 }' "$ks")" 1
+		t_eq "worker $k: Seccomp: 2" "$(awk '/^Seccomp:/ { print $2 }' "$ks")" 2
+		t_eq "worker $k: its filter stacked on the parent's" \
+		    "$(awk '/^Seccomp_filters:/ { print $2 }' "$ks")" 2
+		t_eq "worker $k: no effective capabilities" \
+		    "$(awk '/^CapEff:/ { print $2 }' "$ks")" 0000000000000000
+		t_eq "worker $k: root directory $root" "$(readlink "/proc/$k/root")" "$root"
+		t_eq "worker $k: no new process (RLIMIT_NPROC 0)" \
+		    "$(awk '/^Max processes/ { print $3, $4 }' "/proc/$k/limits")" "0 0"
+		t_eq "worker $k: not dumpable" "$(stat -c %u "$ks")" 0
+	done
+	t_match "frontd: a worker said it entered the sandbox" "$(cat "$T/$D.log")" \
+	    "frontd worker 1: frontd: sandbox entered"
+fi
+
 if [ -n "$WAITING" ]; then
 	t_match "$D: confined while its module is missing" "$(cat "$T/$D.log")" \
 	    "confined, waiting: the PKCS#11 module cannot be loaded yet"
@@ -187,6 +227,9 @@ t_not "$D: stops on SIGTERM" kill -0 "$pid" 2>/dev/null
 wait "$pid"
 rc=$?
 t_eq "$D: exits 0 on SIGTERM" "$rc" 0
+[ "$D" != frontd ] || for k in $kids; do
+	t_not "frontd: worker $k stopped with it" kill -0 "$k" 2>/dev/null
+done
 t_not "$D: was never killed by its filter (SIGSYS)" [ "$rc" -eq 159 ]
 
 t_done

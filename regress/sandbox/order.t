@@ -14,11 +14,21 @@ suite_start || exit 2
 steps() { sed -n 's/.*start-up: \([a-z]*\)$/\1/p' "$SUITE/log/$1.log" | tr '\n' ' '; }
 want="arguments config event open detach signals chroot drop limits filter audit start loop "
 
+# frontd's one exception, in its description: it forks its workers.
+wantf="arguments config event open detach signals chroot drop limits filter audit start fork loop "
+
 for d in auditd sealerd stored frontd; do
 	n=50; while ! grep -q "start-up: loop" "$SUITE/log/$d.log" && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-	t_eq "$d: the steps of the start-up, in order" "$(steps "$d")" "$want"
+	w=$want; [ "$d" = frontd ] && w=$wantf
+	t_eq "$d: the steps of the start-up, in order" "$(steps "$d")" "$w"
 done
-t_eq "frontd and stored start alike" "$(steps frontd)" "$(steps stored)"
+t_eq "frontd starts as stored does, then forks" "$(steps frontd)" \
+    "$(steps stored | sed 's/start loop/start fork loop/')"
+# Each worker takes its own steps after the fork, in this order.
+n=50; while ! grep -q "start-up: worker 1: loop" "$SUITE/log/frontd.log" && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+t_eq "frontd worker 1: its steps, in order" \
+    "$(sed -n 's/.*start-up: worker 1: \([a-z]*\)$/\1/p' "$SUITE/log/frontd.log" | head -6 | tr '\n' ' ')" \
+    "forget limits filter audit start loop "
 t_eq "sealerd and auditd start alike" "$(steps sealerd)" "$(steps auditd)"
 # Each step appears once: no daemon takes a step twice or its own way.
 for d in auditd sealerd stored frontd; do

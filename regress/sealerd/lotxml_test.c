@@ -113,6 +113,14 @@ make_lot(struct seal_lot *sl, struct seal_event **evp, size_t n,
 		    sizeof(ev[i].dateevt));
 		RAND_bytes(ev[i].depositor, sizeof(ev[i].depositor));
 		RAND_bytes(ev[i].file_sha256, sizeof(ev[i].file_sha256));
+		/* Some depositors send their own time, in its forms. */
+		if (i % 5 == 1)
+			strlcpy(ev[i].stamp, "2026-11-24T10:00:00Z",
+			    sizeof(ev[i].stamp));
+		else if (i % 5 == 3)
+			strlcpy(ev[i].stamp,
+			    "2026-11-24t11:00:00.123456789+01:00",
+			    sizeof(ev[i].stamp));
 	}
 	*evp = ev;
 }
@@ -243,6 +251,15 @@ main(void)
 	check(lotxml_write(&lx, &sl, ev, 3, 0, e1, sizeof(e1)) ==
 	    LOTXML_INVALID, "type with markup refused", 50);
 	strlcpy(ev[2].type, "PASPMISE", sizeof(ev[2].type));
+	strlcpy(ev[2].stamp, "2026-11-24T10:00:00\"/><X", sizeof(ev[2].stamp));
+	check(lotxml_write(&lx, &sl, ev, 3, 0, e1, sizeof(e1)) ==
+	    LOTXML_INVALID && lot_build(&sl, ev, 3, e2, sizeof(e2)) == NULL,
+	    "depositor's time with markup refused", 50);
+	strlcpy(ev[2].stamp, "2026-02-29T10:00:00Z", sizeof(ev[2].stamp));
+	check(lotxml_write(&lx, &sl, ev, 3, 0, e1, sizeof(e1)) ==
+	    LOTXML_INVALID, "depositor's time on a day that is not refused",
+	    50);
+	ev[2].stamp[0] = '\0';
 	ev[0].received_ms = LOT_TIME_MAX_MS;
 	check(lotxml_write(&lx, &sl, ev, 3, 0, e1, sizeof(e1)) ==
 	    LOTXML_INVALID, "time past 9999 refused", 50);

@@ -31,7 +31,8 @@
 #include <openssl/x509.h>
 
 #include "log.h"
-#include "stored.h"
+#include "crypt.h"
+#include "tracenum.h"
 
 static uint8_t	*slurp(size_t *);
 static void	 spill(const uint8_t *, size_t);

@@ -37,6 +37,7 @@ st_conf()
 		echo "runtime-dir \"$T/run\""
 		echo "lot max-events ${ST_LOT_MAX:-1000}"
 		echo "lot max-age ${ST_LOT_AGE:-1s}"
+		echo "ca regulator \"$T/regca.pem\""
 		echo "stored {"
 		echo "	database \"host=$PGHOST port=$PGPORT ${ST_DBEXTRA:-}\""
 		echo "	regulator certificate \"$T/reg.pem\""
@@ -53,8 +54,17 @@ st_setup()
 	st_need
 	mkdir -p "$T/run" && chmod 0700 "$T/run"
 	pg_start "$T/pg" || exit 2
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/reg.key" \
-	    -out "$T/reg.pem" -subj "/CN=Regulateur/O=ANJ/C=FR" -days 2 \
+	# The regulator's CA, and its encryption certificate.
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/regca.key" \
+	    -out "$T/regca.pem" -subj "/CN=Regulateur CA/O=ANJ/C=FR" -days 2 \
+	    -addext "basicConstraints=critical,CA:true" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null || exit 2
+	openssl req -new -newkey rsa:2048 -nodes -keyout "$T/reg.key" \
+	    -out "$T/reg.csr" -subj "/CN=Regulateur/O=ANJ/C=FR" 2>/dev/null || exit 2
+	printf '%s\n' "basicConstraints=critical,CA:false" \
+	    "keyUsage=critical,keyEncipherment,dataEncipherment" > "$T/reg.ext"
+	openssl x509 -req -in "$T/reg.csr" -CA "$T/regca.pem" -CAkey "$T/regca.key" \
+	    -CAcreateserial -days 2 -sha256 -extfile "$T/reg.ext" -out "$T/reg.pem" \
 	    2>/dev/null || exit 2
 	st_conf "$@"
 	t_cleanup_add st_stop

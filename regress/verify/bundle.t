@@ -99,8 +99,8 @@ pack()
 {
 	(cd "w/$1" && tar --format=ustar -cf "../../$1.tar" \
 	    $(ls manifest.json certs/seal.pem certs/tsa.pem 2>/dev/null) \
-	    $(ls lots/* 2>/dev/null | sort) $(ls events/* 2>/dev/null | sort) \
-	    $(ls extra/* 2>/dev/null))
+	    $(ls lots/* 2>/dev/null | sort) $(ls paths/* 2>/dev/null | sort) \
+	    $(ls events/* 2>/dev/null | sort) $(ls extra/* 2>/dev/null))
 }
 # refused NAME REGEX [verifier options]: exit 1 and the message
 refused()

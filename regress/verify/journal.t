@@ -152,7 +152,7 @@ t_eq "re-signed by a seal certificate of the authority: verifies" "$rc" 0
 forge depositor "$P/depositor.pem" "$P/depositor.key"
 refused "re-signed by a depositor's certificate" \
     "00000003.log: the signer .*CN=capteur-1.* may not seal: its extended key usage is not documentSigning \\(1.3.6.1.5.5.7.3.36\\) alone"
-forge reader "$P/reader.pem" "$P/reader.key"
+forge reader "$P/impostor.pem" "$P/impostor.key"
 refused "re-signed by a reader's certificate" \
     "00000003.log: the signer .*CN=agent-anj.* may not seal: its extended key usage is not documentSigning"
 forge server "$P/server.pem" "$P/server.key"

@@ -35,7 +35,7 @@
 #include "lot.h"
 #include "tsa.h"
 #include "xades.h"
-#include "stored.h"
+#include "crypt.h"
 #include "mkvault.h"
 
 static void	 usage(void) __attribute__((__noreturn__));

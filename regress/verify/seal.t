@@ -46,7 +46,7 @@ pack()
 {
 	(cd "w/$1" && tar --format=ustar -cf "../../$1.tar" manifest.json \
 	    certs/seal.pem certs/tsa.pem $(ls lots/* | sort) \
-	    $(ls events/* | sort))
+	    $(ls paths/* | sort) $(ls events/* | sort))
 }
 refused()
 {

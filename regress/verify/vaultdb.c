@@ -19,11 +19,15 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <openssl/sha.h>
 
 #include "config.h"
 #include "proto.h"
 #include "refusal.h"
 #include "stored.h"
+#include "db.h"
+#include "dbval.h"
+#include "front.h"
 #include "export.h"
 #include "audit.h"
 #include "mkvault.h"
@@ -135,7 +139,7 @@ db_job_begin(db_done_cb done, void *arg)
 }
 
 void
-db_job_query(struct db_job *dj, const char *sql, const struct db_params *p,
+db_job_query(struct db_job *dj, const char *sql, const struct dbval_params *p,
     db_rows_cb fn, void *arg)
 {
 	struct job	*j = (struct job *)dj;
@@ -158,10 +162,10 @@ db_job_end(struct db_job *dj)
 {
 }
 
-void db_params_init(struct db_params *p) { memset(p, 0, sizeof(*p)); }
+void dbval_params_init(struct dbval_params *p) { memset(p, 0, sizeof(*p)); }
 
 void
-db_params_free(struct db_params *p)
+dbval_params_free(struct dbval_params *p)
 {
 	int	 i;
 
@@ -173,7 +177,7 @@ db_params_free(struct db_params *p)
 }
 
 static void
-param_add(struct db_params *p, char *s)
+param_add(struct dbval_params *p, char *s)
 {
 	p->vals = reallocarray(p->vals, p->n + 1, sizeof(*p->vals));
 	p->owned = reallocarray(p->owned, p->n + 1, sizeof(*p->owned));
@@ -183,7 +187,7 @@ param_add(struct db_params *p, char *s)
 }
 
 void
-db_param_u64(struct db_params *p, uint64_t v)
+dbval_param_u64(struct dbval_params *p, uint64_t v)
 {
 	char	 s[32];
 
@@ -191,18 +195,18 @@ db_param_u64(struct db_params *p, uint64_t v)
 	param_add(p, strdup(s));
 }
 
-void db_param_text(struct db_params *p, const char *s) { param_add(p, strdup(s)); }
-void db_param_bytes(struct db_params *p, const void *b, size_t l) { param_add(p, strdup("")); }
-void db_param_null(struct db_params *p) { param_add(p, NULL); }
+void dbval_param_text(struct dbval_params *p, const char *s) { param_add(p, strdup(s)); }
+void dbval_param_bytes(struct dbval_params *p, const void *b, size_t l) { param_add(p, strdup("")); }
+void dbval_param_null(struct dbval_params *p) { param_add(p, NULL); }
 
 void
-db_param_time_ms(struct db_params *p, int64_t ms)
+dbval_param_time_ms(struct dbval_params *p, int64_t ms)
 {
-	db_param_u64(p, (uint64_t)ms);
+	dbval_param_u64(p, (uint64_t)ms);
 }
 
 uint64_t
-db_get_u64(const PGresult *res, int r, int c)
+dbval_get_u64(const PGresult *res, int r, int c)
 {
 	uint64_t	 v;
 
@@ -213,7 +217,7 @@ db_get_u64(const PGresult *res, int r, int c)
 }
 
 const uint8_t *
-db_get_bytes(const PGresult *res, int r, int c, size_t *len)
+dbval_get_bytes(const PGresult *res, int r, int c, size_t *len)
 {
 	*len = PQgetlength(res, r, c);
 	return (const uint8_t *)PQgetvalue(res, r, c);
@@ -299,6 +303,40 @@ run(struct job *j)
 			} else
 				for (k = 0; k < 5; k++)
 					row(res, 0, k, NULL, 0);
+		} else if (strstr(s, "string_agg(p7m_sha256") != NULL) {
+			/* each lot's first IDEvt, count, .p7m digests */
+			res = result(4);
+			for (n = p[0], r = 0; n <= p[1] && n <= nvlots;
+			    n++, r++) {
+				struct vlot	*v = &vlots[n - 1];
+				uint8_t		*d;
+				uint64_t	 e, cnt = v->last - v->first + 1;
+
+				if ((d = calloc(cnt, 32)) == NULL)
+					err(2, NULL);
+				for (e = v->first; e <= v->last; e++) {
+					snprintf(path, sizeof(path),
+					    "%s/events/%012" PRIu64 ".p7m",
+					    vdir, e);
+					if ((fp = fopen(path, "rb")) == NULL)
+						err(2, "%s", path);
+					fseek(fp, 0, SEEK_END);
+					len = ftell(fp);
+					rewind(fp);
+					buf = malloc(len + 1);
+					if (fread(buf, 1, len, fp) != len)
+						err(2, "%s", path);
+					fclose(fp);
+					SHA256((uint8_t *)buf, len,
+					    d + (e - v->first) * 32);
+					free(buf);
+				}
+				row_u64(res, r, 0, n);
+				row_u64(res, r, 1, v->first);
+				row_u64(res, r, 2, cnt);
+				row(res, r, 3, d, cnt * 32);
+				free(d);
+			}
 		} else if (strstr(s, "FROM lot_seals") != NULL ||
 		    strstr(s, "FROM events") != NULL) {
 			int lots = strstr(s, "FROM lot_seals") != NULL;

@@ -1,9 +1,10 @@
 /*
  * The TLS server: TLS 1.2 or 1.3 only, a client certificate from the
- * configured CA always required (and checked against the CRL when one is
- * configured), everything loaded into memory before the sandbox.  A
- * client is known by its certificate subject (RFC 2253, UTF-8) for
- * roles, and by the SHA-256 of its certificate (DER) as depositor.
+ * operator's or the regulator's CA always required (clientca.c, which
+ * also keeps the CRLs), everything loaded into memory before the
+ * sandbox.  A client is known by its issuing CA and certificate subject
+ * (RFC 2253, UTF-8) for roles, and by the SHA-256 of its certificate
+ * (DER) as depositor.
  */
 #include <sys/types.h>
 
@@ -13,52 +14,45 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <tls.h>
 
-#include "frontd.h"
+#include "clientca.h"
+#include "config.h"
 #include "log.h"
+#include "p12.h"
+#include "tlsserver.h"
 
 struct tls *
-tls_server_setup(const struct cfjl_frontd_conf *fc)
+tlsserver_setup(const struct cfjl_conf *conf)
 {
-	struct tls_config	*cfg;
-	struct tls		*ctx;
+	const struct cfjl_frontd_conf	*fc = &conf->frontd;
+	struct tls			*ctx;
+	uint8_t				*cert, *key;
+	size_t				 certlen, keylen;
 
 	if (tls_init() == -1)
 		fatalx("tls_init failed");
-	if ((cfg = tls_config_new()) == NULL)
-		fatalx("tls_config_new failed");
-	if (tls_config_set_protocols(cfg, TLS_PROTOCOL_TLSv1_2 |
-	    TLS_PROTOCOL_TLSv1_3) == -1)
-		fatalx("tls protocols: %s", tls_config_error(cfg));
-	if (tls_config_set_ciphers(cfg, "secure") == -1)
-		fatalx("tls ciphers: %s", tls_config_error(cfg));
-	if (fc->tls_cert[0] == '\0' || fc->tls_key[0] == '\0' ||
-	    fc->tls_ca[0] == '\0')
-		fatalx("frontd needs tls certificate, tls key and tls ca");
-	if (tls_config_set_cert_file(cfg, fc->tls_cert) == -1)
-		fatalx("tls certificate %s: %s", fc->tls_cert,
-		    tls_config_error(cfg));
-	if (tls_config_set_key_file(cfg, fc->tls_key) == -1)
-		fatalx("tls key %s: %s", fc->tls_key, tls_config_error(cfg));
-	if (tls_config_set_ca_file(cfg, fc->tls_ca) == -1)
-		fatalx("tls ca %s: %s", fc->tls_ca, tls_config_error(cfg));
-	if (fc->tls_crl[0] != '\0' &&
-	    tls_config_set_crl_file(cfg, fc->tls_crl) == -1)
-		fatalx("tls crl %s: %s", fc->tls_crl, tls_config_error(cfg));
-	tls_config_verify_client(cfg);
-	tls_config_set_verify_depth(cfg, 4);
-
+	if (fc->tls_pkcs12[0] != '\0')
+		p12_load(fc->tls_pkcs12, fc->tls_passfile, &cert, &certlen,
+		    &key, &keylen);
+	else {
+		if (fc->tls_cert[0] == '\0' || fc->tls_key[0] == '\0')
+			fatalx("frontd needs tls certificate and tls key, or "
+			    "tls pkcs12");
+		if ((cert = tls_load_file(fc->tls_cert, &certlen,
+		    NULL)) == NULL)
+			fatal("tls certificate %s", fc->tls_cert);
+		if ((key = tls_load_file(fc->tls_key, &keylen, NULL)) == NULL)
+			fatal("tls key %s", fc->tls_key);
+	}
 	if ((ctx = tls_server()) == NULL)
 		fatalx("tls_server failed");
-	if (tls_configure(ctx, cfg) == -1)
-		fatalx("tls_configure: %s", tls_error(ctx));
-	/* The keys now live in ctx; wipe the copies in the configuration. */
-	tls_config_clear_keys(cfg);
-	tls_config_free(cfg);
+	/* The client CAs and their CRLs; configured again on reload. */
+	clientca_init(conf, ctx, cert, certlen, key, keylen);
 	return ctx;
 }
 
@@ -76,19 +70,21 @@ static struct tls_id {
 	size_t		 pemlen;
 	char		 subject[CFJL_SUBJECT_MAX];
 	uint8_t		 depositor[SHA256_LEN];
+	enum cfjl_ca	 ca;
 } tls_ids[TLS_ID_CACHE];
 static unsigned int	 tls_id_next;
 
-static int	tls_identity_decode(const uint8_t *, size_t, char *, size_t,
-		    uint8_t *);
+static int	tlsserver_decode(const uint8_t *, size_t, char *, size_t,
+		    uint8_t *, enum cfjl_ca *);
 
 /*
- * After the handshake: the subject for roles and the depositor digest.
- * 0, or -1 if the certificate cannot be read (the connection is dropped).
+ * After the handshake: the subject and issuing CA for roles, and the
+ * depositor digest (the certificate's SHA-256 fingerprint).  0, or -1 if
+ * the certificate cannot be read (the connection is dropped).
  */
 int
-tls_client_identity(struct tls *cctx, char *subject, size_t size,
-    uint8_t depositor[SHA256_LEN])
+tlsserver_identity(struct tls *cctx, char *subject, size_t size,
+    uint8_t depositor[SHA256_LEN], enum cfjl_ca *ca)
 {
 	const uint8_t	*pem;
 	size_t		 pemlen;
@@ -105,10 +101,12 @@ tls_client_identity(struct tls *cctx, char *subject, size_t size,
 			if (strlcpy(subject, id->subject, size) >= size)
 				return -1;
 			memcpy(depositor, id->depositor, SHA256_LEN);
+			*ca = id->ca;
 			return 0;
 		}
 	}
-	if (tls_identity_decode(pem, pemlen, subject, size, depositor) == -1)
+	if (tlsserver_decode(pem, pemlen, subject, size, depositor,
+	    ca) == -1)
 		return -1;
 	if (pemlen > TLS_ID_PEM_MAX || strlen(subject) >= CFJL_SUBJECT_MAX)
 		return 0;
@@ -120,15 +118,17 @@ tls_client_identity(struct tls *cctx, char *subject, size_t size,
 	id->pemlen = pemlen;
 	strlcpy(id->subject, subject, sizeof(id->subject));
 	memcpy(id->depositor, depositor, SHA256_LEN);
+	id->ca = *ca;
 	return 0;
 }
 
 static int
-tls_identity_decode(const uint8_t *pem, size_t pemlen, char *subject,
-    size_t size, uint8_t *depositor)
+tlsserver_decode(const uint8_t *pem, size_t pemlen, char *subject,
+    size_t size, uint8_t *depositor, enum cfjl_ca *ca)
 {
 	BIO		*bio = NULL, *mem = NULL;
-	X509		*x = NULL;
+	X509		*x = NULL, *y;
+	STACK_OF(X509)	*chain = NULL;
 	unsigned char	*der = NULL;
 	unsigned int	 mdlen;
 	char		*p;
@@ -156,8 +156,20 @@ tls_identity_decode(const uint8_t *pem, size_t pemlen, char *subject,
 	if (EVP_Digest(der, (size_t)derlen, depositor, &mdlen, EVP_sha256(),
 	    NULL) != 1 || mdlen != SHA256_LEN)
 		goto done;
+
+	/* The rest of what the client sent may hold intermediate CAs. */
+	if ((chain = sk_X509_new_null()) == NULL)
+		goto done;
+	while ((y = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		if (sk_X509_push(chain, y) == 0) {
+			X509_free(y);
+			goto done;
+		}
+	ERR_clear_error();
+	*ca = clientca_issuer(x, chain);
 	rc = 0;
  done:
+	sk_X509_pop_free(chain, X509_free);
 	OPENSSL_free(der);
 	X509_free(x);
 	BIO_free(bio);

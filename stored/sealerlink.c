@@ -19,71 +19,73 @@
 #include "log.h"
 #include "msg.h"
 #include "peer.h"
-#include "stored.h"
+#include "proto.h"
+#include "sealerlink.h"
+#include "sealqueue.h"
 
 /* sealerd's own status (token, clock), asked for now and then. */
 #define SEALER_STATUS_EVERY	5	/* seconds */
 #define SEALER_STATUS_MAX	4096	/* bytes of JSON kept */
 
 static struct peer	 sealer;
-static struct event	 sealer_status_ev;
-static char		*sealer_status;
-static size_t		 sealer_status_len;
+static struct event	 sealerlink_status_ev;
+static char		*sealerlink_status;
+static size_t		 sealerlink_status_len;
 
-static void	 sealer_up(struct peer *);
-static void	 sealer_down(struct peer *);
-static void	 sealer_status_ask(int, short, void *);
-static int	 sealer_on_done(struct msg *, void *);
-static int	 sealer_on_fail(struct msg *, void *);
-static int	 sealer_status_keep(struct msg *, void *);
+static void	 sealerlink_up(struct peer *);
+static void	 sealerlink_down(struct peer *);
+static void	 sealerlink_status_ask(int, short, void *);
+static int	 sealerlink_on_done(struct msg *, void *);
+static int	 sealerlink_on_fail(struct msg *, void *);
+static int	 sealerlink_status_keep(struct msg *, void *);
 
 /* sealerd answers each lot with its seal or a failure, and the status. */
-static const struct msg_entry sealer_msgs[] = {
-	{ IMSG_SEAL_DONE, MSG_SEALERD, MSG_FD_NONE, sealer_on_done },
-	{ IMSG_SEAL_FAIL, MSG_SEALERD, MSG_FD_NONE, sealer_on_fail },
-	{ IMSG_SEALER_STATUS, MSG_SEALERD, MSG_FD_NONE, sealer_status_keep },
+static const struct msg_entry sealerlink_msgs[] = {
+	{ IMSG_SEAL_DONE, MSG_SEALERD, MSG_FD_NONE, sealerlink_on_done },
+	{ IMSG_SEAL_FAIL, MSG_SEALERD, MSG_FD_NONE, sealerlink_on_fail },
+	{ IMSG_SEALER_STATUS, MSG_SEALERD, MSG_FD_NONE, sealerlink_status_keep },
 };
-static const struct msg_table sealer_table = MSG_TABLE(SOCK_SEALER,
-    sealer_msgs);
+static const struct msg_table sealerlink_table = MSG_TABLE(SOCK_SEALER,
+    sealerlink_msgs);
 
 void
-sealer_init(const char *dir, uid_t uid)
+sealerlink_init(const char *dir, uid_t uid)
 {
 	struct peer_cb	 cb;
 
 	sealqueue_queue_init();
 
 	memset(&cb, 0, sizeof(cb));
-	cb.table = &sealer_table;
-	cb.on_up = sealer_up;
-	cb.on_down = sealer_down;
+	cb.table = &sealerlink_table;
+	cb.on_up = sealerlink_up;
+	cb.on_down = sealerlink_down;
 	peer_connect(&sealer, dir, SOCK_SEALER, uid, "stored", &cb);
-	evtimer_set(&sealer_status_ev, sealer_status_ask, NULL);
+	evtimer_set(&sealerlink_status_ev, sealerlink_status_ask, NULL);
 }
 
 /* The last status sealerd gave, as a JSON object, or NULL. */
 const char *
-sealer_status_json(size_t *lenp)
+sealerlink_status_json(size_t *lenp)
 {
-	if (!sealer_ready() || sealer_status == NULL)
+	if (!sealerlink_ready() || sealerlink_status == NULL)
 		return NULL;
-	*lenp = sealer_status_len;
-	return sealer_status;
+	*lenp = sealerlink_status_len;
+	return sealerlink_status;
 }
 
 static void
-sealer_status_ask(int fd, short ev, void *arg)
+sealerlink_status_ask(int fd, short ev, void *arg)
 {
 	struct timeval	 tv = { SEALER_STATUS_EVERY, 0 };
 
-	if (sealer_ready())
+	if (sealerlink_ready())
 		(void)peer_compose(&sealer, IMSG_SEALER_STATUS, NULL, 0);
-	evtimer_add(&sealer_status_ev, &tv);
+	evtimer_add(&sealerlink_status_ev, &tv);
 }
 
 /* Keep a status that looks like one JSON object; anything else is not. */
 static int
-sealer_status_keep(struct msg *m, void *arg)
+sealerlink_status_keep(struct msg *m, void *arg)
 {
 	const void	*skip;
 	char		*copy;
@@ -99,53 +101,53 @@ sealer_status_keep(struct msg *m, void *arg)
 		free(copy);
 		return 0;
 	}
-	free(sealer_status);
-	sealer_status = copy;
-	sealer_status_len = len;
+	free(sealerlink_status);
+	sealerlink_status = copy;
+	sealerlink_status_len = len;
 	return 0;
 }
 
 static int
-sealer_on_done(struct msg *m, void *arg)
+sealerlink_on_done(struct msg *m, void *arg)
 {
 	return sealqueue_done(m);
 }
 
 static int
-sealer_on_fail(struct msg *m, void *arg)
+sealerlink_on_fail(struct msg *m, void *arg)
 {
 	return sealqueue_fail(m);
 }
 
 int
-sealer_ready(void)
+sealerlink_ready(void)
 {
 	return sealer.state == PEER_UP;
 }
 
 void
-sealer_close(void)
+sealerlink_close(void)
 {
 	peer_close(&sealer);
 }
 
 static void
-sealer_up(struct peer *p)
+sealerlink_up(struct peer *p)
 {
 	sealqueue_kick();
-	sealer_status_ask(-1, 0, NULL);
+	sealerlink_status_ask(-1, 0, NULL);
 }
 
 /* What was at sealerd is lost with the link: sent again later. */
 static void
-sealer_down(struct peer *p)
+sealerlink_down(struct peer *p)
 {
 	sealqueue_lost();
 }
 
 /* A lot to sealerd; -1 if the link is not up (sent again later). */
 int
-sealer_send_lot(const struct iovec *iov, int n)
+sealerlink_send_lot(const struct iovec *iov, int n)
 {
 	if (peer_composev(&sealer, IMSG_SEAL_LOT, iov, n) == -1) {
 		log_warn("%s to sealerd", proto_type_name(IMSG_SEAL_LOT));

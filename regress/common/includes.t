@@ -1,0 +1,243 @@
+#!/usr/bin/python3
+# The shape of the product's sources: no cycle of includes among its own
+# headers (a quoted #include "x.h" is looked for in the file's own
+# directory, then in common/, then in imsg/); imsg/ includes nothing of
+# common/ nor of a daemon; no two files share a name; no .c file over
+# 800 lines (a parser generated from its .y aside).
+#
+# Usage: includes.t [DIR...]  (default: every program and library of the
+# product; common/ and imsg/ are those given, else the tree's own)
+import os
+import re
+import sys
+import tempfile
+
+TOP = os.path.normpath(os.path.join(os.path.dirname(
+    os.path.abspath(__file__)), "..", ".."))
+PRODUCT = ["common", "imsg", "frontd", "stored", "sealerd", "auditd",
+           "cfjlctl", "cfjl-keys", "cfjl-verify"]
+LINES_MAX = 800
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+
+def sources(dirs):
+    """Every .c and .h file of the directories, by path."""
+    out = []
+    for d in dirs:
+        for name in sorted(os.listdir(d)):
+            path = os.path.join(d, name)
+            if name.endswith((".c", ".h")) and os.path.isfile(path):
+                out.append(path)
+    return out
+
+
+def libdir(dirs, name):
+    for d in dirs:
+        if os.path.basename(os.path.normpath(d)) == name:
+            return d
+    return os.path.join(TOP, name)
+
+
+def includes(path, dirs):
+    """The quoted includes of path: (name, resolved path or None)."""
+    with open(path, errors="replace") as f:
+        text = f.read()
+    where = [os.path.dirname(path), libdir(dirs, "common"),
+             libdir(dirs, "imsg")]
+    out = []
+    for name in INCLUDE.findall(text):
+        found = None
+        for d in where:
+            cand = os.path.normpath(os.path.join(d, name))
+            if os.path.isfile(cand):
+                found = cand
+                break
+        out.append((name, found))
+    return out
+
+
+def rel(path):
+    return os.path.relpath(path, TOP) if path.startswith(TOP) else path
+
+
+def cycles(dirs):
+    """Each cycle of includes among the headers, as a list of paths."""
+    graph = {}
+    for path in sources(dirs):
+        if path.endswith(".h"):
+            graph[os.path.normpath(path)] = sorted(
+                {p for _, p in includes(path, dirs)
+                 if p is not None and p.endswith(".h")})
+    # Tarjan: every strongly connected set of two or more headers, or a
+    # header that includes itself, holds a cycle.
+    index, low, stack, onstack, sccs = {}, {}, [], set(), []
+    counter = [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        onstack.add(v)
+        for w in graph.get(v, []):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in onstack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            scc = []
+            while True:
+                w = stack.pop()
+                onstack.discard(w)
+                scc.append(w)
+                if w == v:
+                    break
+            if len(scc) > 1 or v in graph.get(v, []):
+                sccs.append(set(scc))
+
+    sys.setrecursionlimit(10000)
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    out = []
+    for scc in sccs:
+        # One cycle through the set's first header, found breadth first.
+        start = min(scc)
+        prev, queue, path = {start: None}, [start], None
+        while queue and path is None:
+            v = queue.pop(0)
+            for w in graph.get(v, []):
+                if w not in scc:
+                    continue
+                if w == start:
+                    path = [v]
+                    while prev[path[-1]] is not None:
+                        path.append(prev[path[-1]])
+                    path.reverse()
+                    break
+                if w not in prev:
+                    prev[w] = v
+                    queue.append(w)
+        out.append((path or [start]) + [start])
+    return out
+
+
+def imsg_leaks(dirs):
+    """Includes of imsg/ that are not imsg/'s own."""
+    imsg = os.path.normpath(libdir(dirs, "imsg"))
+    out = []
+    if not os.path.isdir(imsg):
+        return out
+    for path in sources([imsg]):
+        for name, found in includes(path, dirs):
+            if found is None or os.path.dirname(found) != imsg:
+                out.append("%s includes \"%s\"%s" % (rel(path), name,
+                           " (%s)" % rel(found) if found else ""))
+    return out
+
+
+def same_names(dirs):
+    seen = {}
+    for path in sources(dirs):
+        seen.setdefault(os.path.basename(path), []).append(rel(path))
+    return ["%s: %s" % (n, ", ".join(p)) for n, p in sorted(seen.items())
+            if len(p) > 1]
+
+
+def long_files(dirs, limit=LINES_MAX):
+    out = []
+    for path in sources(dirs):
+        if not path.endswith(".c"):
+            continue
+        if os.path.exists(path[:-2] + ".y"):
+            continue		# generated by yacc from its grammar
+        with open(path, errors="replace") as f:
+            n = sum(1 for _ in f)
+        if n > limit:
+            out.append("%s: %d lines" % (rel(path), n))
+    return out
+
+
+passed = failed = 0
+
+
+def report(ok, what, details=()):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok - %s" % what)
+    else:
+        failed += 1
+        print("not ok - %s" % what)
+        for d in details:
+            print("\t%s" % d)
+
+
+def check(dirs):
+    found = cycles(dirs)
+    report(not found, "no cycle of includes among the headers",
+           ["cycle: " + " -> ".join(rel(p) for p in c) for c in found])
+    found = imsg_leaks(dirs)
+    report(not found, "imsg/ includes nothing of common/ nor of a daemon",
+           found)
+    found = same_names(dirs)
+    report(not found, "no two files share a name", found)
+    found = long_files(dirs)
+    report(not found, "no .c file over %d lines" % LINES_MAX, found)
+
+
+def selftest():
+    """The checks see what they must, on a small tree made for them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        def put(path, text):
+            full = os.path.join(tmp, path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w") as f:
+                f.write(text)
+        put("common/proto.h", "#include <stdint.h>\n")
+        put("imsg/imsg.h", '#include "proto.h"\n')
+        put("imsg/imsg.c", '#include "imsg.h"\n')
+        put("stored/a.h", '#include "b.h"\n#include "proto.h"\n')
+        put("stored/b.h", '#include "c.h"\n')
+        put("stored/c.h", '#include "a.h"\n')
+        put("stored/d.h", '#include "d.h"\n')
+        put("stored/a.c", '#include "a.h"\n' + "int x;\n" * LINES_MAX)
+        put("stored/e.c", "int y;\n" * LINES_MAX)
+        put("frontd/e.c", "int z;\n")
+        put("common/parse.y", "%%\n")
+        put("common/parse.c", "int w;\n" * (LINES_MAX + 1))
+        dirs = [os.path.join(tmp, d) for d in ("common", "imsg", "stored",
+                                               "frontd")]
+        c = cycles(dirs)
+        names = sorted([os.path.basename(p) for p in x] for x in c)
+        report(names == [["a.h", "b.h", "c.h", "a.h"], ["d.h", "d.h"]],
+               "a cycle of three headers and a self-include are found "
+               "and named", [repr(names)])
+        leaks = imsg_leaks(dirs)
+        report(len(leaks) == 1 and '"proto.h"' in leaks[0] and
+               "common/proto.h" in leaks[0],
+               "imsg/ including common/proto.h is found", leaks)
+        same = same_names(dirs)
+        report(len(same) == 1 and same[0].startswith("e.c:"),
+               "two files named e.c are found", same)
+        long = long_files(dirs)
+        report(len(long) == 1 and "stored/a.c: 801 lines" in long[0],
+               "a .c file of 801 lines is found, one of 800 and a "
+               "generated parser are not", long)
+        clean = [os.path.join(tmp, "stored")]
+        os.remove(os.path.join(tmp, "stored", "c.h"))
+        os.remove(os.path.join(tmp, "stored", "d.h"))
+        report(not cycles(clean), "no cycle once it is broken")
+
+
+dirs = sys.argv[1:] or [os.path.join(TOP, d) for d in PRODUCT]
+for d in dirs:
+    if not os.path.isdir(d):
+        print("%s: no such directory" % d)
+        sys.exit(2)
+dirs = [os.path.normpath(os.path.abspath(d)) for d in dirs]
+report(len(sources(dirs)) > 0, "sources found in %d directories" % len(dirs))
+check(dirs)
+selftest()
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)

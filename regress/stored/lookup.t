@@ -1,0 +1,84 @@
+#!/bin/sh
+# Client-Id lookups go on a read-only connection of their own, never
+# behind a commit on the writer (the session with the advisory lock):
+# its session refuses writes; when it is lost, lookups go on (on the
+# writer, then on the new reader) and a known Client-Id is still found,
+# never stored twice.
+. "$(dirname "$0")/../lib/common.sh"
+t_unprivileged "$@"
+t_tmpdir
+. "$TOP/regress/stored/stored.sh"
+st_setup
+# Every statement in the server's log, with the pid of its session.
+pg_psql -d postgres -c "ALTER SYSTEM SET log_statement = 'all'"
+pg_psql -d postgres -c "ALTER SYSTEM SET log_line_prefix = '[%p] '"
+pg_psql -d postgres -c "SELECT pg_reload_conf()" >/dev/null
+st_start || { cat "$T/stored.log"; exit 1; }
+f=$(st_sample PASPMISE)
+pglog=$T/pg/server.log
+
+sessions="SELECT count(*) FROM pg_stat_activity WHERE datname = '$ST_DB' AND application_name = 'stored'"
+writer="SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+reader="SELECT pid FROM pg_stat_activity WHERE datname = '$ST_DB' AND application_name = 'stored' AND pid NOT IN ($writer)"
+wait_sessions()
+{
+	_n=50
+	while [ $_n -gt 0 ] && [ "$(st_sql "$sessions")" != "$1" ]; do
+		sleep 0.1; _n=$((_n - 1))
+	done
+	st_sql "$sessions"
+}
+
+t_eq "two sessions: the writer and the reader" "$(wait_sessions 2)" 2
+t_eq "one of them holds the writer's lock" "$(st_sql "$writer" | wc -l)" 1
+rpid=$(st_sql "$reader")
+t_ok "the other is the reader" test -n "$rpid"
+_n=50
+while [ $_n -gt 0 ] && ! grep -q "^\[$rpid\] .*READ ONLY" "$pglog"; do
+	sleep 0.1; _n=$((_n - 1))
+done
+sleep 0.2
+t_ok "the reader's session is made read-only" \
+    grep -q "^\[$rpid\] .*SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY" "$pglog"
+
+first=$(st_client deposit "$f@look-1")
+t_match "a new Client-Id stored" "$first" "^ok idevt=1 .*dup=0 .*client_id=look-1$"
+t_ok "the lookup ran on the reader" \
+    grep -q "^\[$rpid\] .*execute cfjl_client_id_lookup" "$pglog"
+t_not "the reader wrote nothing" grep -q "^\[$rpid\] .*INSERT" "$pglog"
+wpid=$(st_sql "$writer")
+t_ok "the deposit was written by the writer" \
+    grep -q "^\[$wpid\] .*INSERT INTO events" "$pglog"
+t_not "no lookup on the writer" \
+    grep -q "^\[$wpid\] .*execute cfjl_client_id_lookup" "$pglog"
+
+# Known to the database only (a restart empties the cache): found.
+st_stop
+st_start || { cat "$T/stored.log"; exit 1; }
+t_eq "after a restart, two sessions again" "$(wait_sessions 2)" 2
+again=$(st_client deposit "$f@look-1")
+t_eq "a known Client-Id found by the reader" \
+    "$(echo "$again" | sed 's/dup=1/dup=0/')" "$first"
+t_match "answered as a duplicate" "$again" " dup=1 "
+
+# The reader is lost: lookups go on, the duplicate is still found (the
+# lookup lost with the reader is asked again).
+st_stop
+st_start || { cat "$T/stored.log"; exit 1; }
+t_eq "two sessions before the loss" "$(wait_sessions 2)" 2
+rpid=$(st_sql "$reader")
+st_sql "SELECT pg_terminate_backend($rpid)" >/dev/null
+again=$(st_client deposit "$f@look-1")
+t_match "reader lost: a known Client-Id still found" "$again" \
+    "^ok idevt=1 .* dup=1 .*client_id=look-1$"
+t_match "reader lost: a new one stored" \
+    "$(st_client deposit "$f@look-2")" "^ok idevt=2 .*dup=0 .*client_id=look-2$"
+t_ok "the loss is logged" grep -q "read-only connection" "$T/stored.log"
+t_eq "the reader comes back" "$(wait_sessions 2)" 2
+t_ok "a new reader session" test "$(st_sql "$reader")" != "$rpid"
+t_match "then a known Client-Id found again" \
+    "$(st_client deposit "$f@look-2")" "^ok idevt=2 .* dup=1 "
+t_eq "each Client-Id stored once" \
+    "$(st_sql "SELECT count(*), count(DISTINCT client_id) FROM client_ids")" "2|2"
+t_not "the writer was not lost" grep -q 'database cfjl_48: ' "$T/stored.log"
+t_done
