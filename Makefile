@@ -4,18 +4,36 @@ PROGDIRS = frontd stored sealerd auditd cfjlctl cfjl-verify cfjl-keys
 SUBDIRS = $(LIBDIRS) $(PROGDIRS)
 PREFIX ?= /usr/local
 
-all:
+# One flavour of objects at a time: a build with other SAN or TESTHOOKS
+# settings than the last one starts from clean, so that a sanitizer run
+# never links objects of a plain one (nor the other way round).
+FLAVOUR = san=$(SAN) testhooks=$(TESTHOOKS)
+
+all: flavour
 	@for d in $(SUBDIRS); do \
 		$(MAKE) -C $$d all || exit 1; \
 	done
+
+flavour:
+	@if [ "$$(cat .flavour 2>/dev/null)" != "$(FLAVOUR)" ]; then \
+		echo "build flavour $(FLAVOUR): cleaning first"; \
+		$(MAKE) -s clean-objs >/dev/null; \
+		echo "$(FLAVOUR)" > .flavour; \
+	fi
 
 # Every test, unit and end to end; ends with "N passed, M failed".
 test: all
 	$(MAKE) -C regress all
 	regress/run
 
+# Every fuzz harness for FUZZ_TIME seconds (600) over its corpus; what
+# it finds goes to fuzz/work/, a crash to fuzz/crash-* (then: fix it,
+# and add the input to fuzz/corpus/<harness>/).  make test runs each for
+# a few seconds.
+FUZZ_TIME ?= 600
 fuzz:
-	$(MAKE) -C fuzz
+	$(MAKE) -C fuzz all
+	$(MAKE) -C fuzz run FUZZ_TIME=$(FUZZ_TIME)
 
 # The crash campaign: 1000 kills under load (make test runs 200).
 crash: all
@@ -58,10 +76,14 @@ install: all
 	install -m 0644 etc/sysusers.d/cfjl.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/cfjl.conf
 	install -m 0644 etc/tmpfiles.d/cfjl.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/cfjl.conf
 
-clean:
-	@for d in $(SUBDIRS) regress; do \
-		$(MAKE) -C $$d clean; \
-	done
+clean: clean-objs
 	-$(MAKE) -C fuzz clean
 
-.PHONY: all test fuzz crash soak bench demo demo-down install clean
+# The fuzz harnesses are sanitized whatever the flavour: kept.
+clean-objs:
+	@for d in $(SUBDIRS) regress bench; do \
+		$(MAKE) -C $$d clean; \
+	done
+	rm -f .flavour
+
+.PHONY: all flavour clean-objs test fuzz crash soak bench demo demo-down install clean

@@ -52,10 +52,12 @@ m_get_data(struct msg *m, void *dst, size_t len)
 		memset(dst, 0, len);
 		return -1;
 	}
-	if (len > 0)
+	/* An empty payload has no bytes at all: pos is NULL, not moved. */
+	if (len > 0) {
 		memcpy(dst, m->pos, len);
-	m->pos += len;
-	m->left -= len;
+		m->pos += len;
+		m->left -= len;
+	}
 	return 0;
 }
 
@@ -124,8 +126,10 @@ m_get_ptr(struct msg *m, const void **p, size_t len)
 		return -1;
 	}
 	*p = m->pos;
-	m->pos += len;
-	m->left -= len;
+	if (len > 0) {
+		m->pos += len;
+		m->left -= len;
+	}
 	return 0;
 }
 

@@ -280,7 +280,9 @@ global		: OPERATOR NUMBER {
 			ca->crl[0] = '\0';
 			ca->crl_dir = 0;
 			ca_cur = ca;
+			/* Still on the stack if cacrl fails: freed once only. */
 			free($3);
+			$3 = NULL;
 		} cacrl
 		| CRL REFRESH duration {
 			long long	 v;

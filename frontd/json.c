@@ -249,10 +249,13 @@ json_time_ms(struct json *j, const char *key, int64_t ms)
 	int		 n;
 	int64_t		 frac;
 
+	/* Rounded down, without ms - frac, which overflows near INT64_MIN. */
+	t = (time_t)(ms / 1000);
 	frac = ms % 1000;
-	if (frac < 0)
+	if (frac < 0) {
 		frac += 1000;
-	t = (time_t)((ms - frac) / 1000);
+		t--;
+	}
 	if (t != last_t || last_t == -1) {
 		if (gmtime_r(&t, &tm) == NULL) {
 			json_str(j, key, "");

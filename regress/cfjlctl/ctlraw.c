@@ -83,6 +83,7 @@ main(int argc, char *argv[])
 		/* A daemon that cut us at accept may be gone before we write. */
 		if (errno == EPIPE || errno == ECONNRESET) {
 			printf("closed\n");
+			imsg_clear(&ibuf);
 			return 0;
 		}
 		err(1, "send");
@@ -96,6 +97,7 @@ main(int argc, char *argv[])
 			err(1, "read");
 		if (n <= 0) {
 			printf("closed\n");
+			imsg_clear(&ibuf);
 			return 0;
 		}
 	}
@@ -104,5 +106,8 @@ main(int argc, char *argv[])
 	memcpy(&rep, imsg.data, sizeof(rep));
 	printf("ok %u: %.*s\n", rep.ok, (int)rep.len,
 	    (char *)imsg.data + sizeof(rep));
+	/* Freed, so that a sanitizer build reports no leak. */
+	imsg_free(&imsg);
+	imsg_clear(&ibuf);
 	return 0;
 }

@@ -93,6 +93,7 @@ int
 main(int argc, char *argv[])
 {
 	struct trace_policy	 pol;
+	struct trace_schemas	*schemas = NULL;
 	struct trace_error	 e;
 	struct trace_slice	 sl[64];
 	const char		*outpath = NULL, *errstr;
@@ -141,19 +142,24 @@ main(int argc, char *argv[])
 	log_procinit("tracetest");
 	trace_init();
 	if (strcmp(argv[0], "-") != 0 &&
-	    (pol.schemas = schemaset_load(argv[0])) == NULL)
+	    (pol.schemas = schemas = schemaset_load(argv[0])) == NULL)
 		errx(2, "cannot load the schemas from %s", argv[0]);
 	buf = readall(argv[1], &len);
 
 	if (!batch)
-		return check(&pol, buf, len, outpath, -1);
-	if (trace_batch_split(&pol, buf, len, 64, sl, &n, &e) == -1) {
+		rc = check(&pol, buf, len, outpath, -1);
+	else if (trace_batch_split(&pol, buf, len, 64, sl, &n, &e) == -1) {
 		refused(&e, -1);
-		return 1;
+		rc = 1;
+	} else {
+		printf("batch %zu\n", n);
+		for (i = 0; i < n; i++)
+			rc |= check(&pol, buf + sl[i].off, sl[i].len, outpath,
+			    (long)i);
 	}
-	printf("batch %zu\n", n);
-	for (i = 0; i < n; i++)
-		rc |= check(&pol, buf + sl[i].off, sl[i].len, outpath,
-		    (long)i);
+	/* Freed, so that a sanitizer build reports no leak at exit. */
+	if (schemas != NULL)
+		schemaset_free(schemas);
+	free(buf);
 	return rc;
 }

@@ -1,11 +1,11 @@
 #!/bin/sh
 # The verifier's fuzz harnesses (fuzz/verify_*: bundles, lot documents,
 # journals, proofs): every input of their corpora replayed once, then each
-# fuzzed for FUZZ_TIME seconds (20); any crash, leak, sanitizer report
+# fuzzed for FUZZ_TIME seconds (12); any crash, leak, sanitizer report
 # or timeout fails.
 . "$(dirname "$0")/../lib/common.sh"
 FUZZ=$TOP/fuzz
-FUZZ_TIME=${FUZZ_TIME:-20}
+FUZZ_TIME=${FUZZ_TIME:-12}
 command -v clang >/dev/null 2>&1 || t_skip "clang not installed"
 t_tmpdir
 printf '#include <stdint.h>\n#include <stddef.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { return d == NULL && n > 0; }\n' \

@@ -108,3 +108,12 @@ t_done()
 	t_log "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ] && [ "$T_PASS" -gt 0 ]
 }
+
+# t_sanitized PROGRAM: true if PROGRAM was built with make SAN=1; its
+# memory then carries the sanitizers' shadow and redzones, and it runs
+# several times slower.
+t_sanitized() { ldd "$1" 2>/dev/null | grep -q 'libasan'; }
+
+# Leaks of libraries not ours, known and listed (mk/lsan.supp).
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP/mk/lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS

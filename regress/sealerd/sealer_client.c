@@ -295,6 +295,7 @@ main(int argc, char *argv[])
 		} else
 			errx(1, "unexpected answer type %u", imsg.hdr.type);
 		imsg_free(&imsg);
+		free(ev);
 	} else if (strcmp(argv[1], "journal") == 0 && argc == 4) {
 		if ((fd = open(argv[2], O_RDONLY)) == -1)
 			err(1, "%s", argv[2]);

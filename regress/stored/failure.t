@@ -6,6 +6,9 @@
 . "$(dirname "$0")/../lib/common.sh"
 t_unprivileged "$@"
 t_tmpdir
+# One lot for the whole test: the lot numbers below do not depend on
+# how fast it runs (several times slower under make SAN=1).
+ST_LOT_AGE=1h
 . "$TOP/regress/stored/stored.sh"
 t_need openssl
 st_setup

@@ -24,6 +24,15 @@ $MK make -p pki -a "$ARJEL/samples" -s state -n 12000 -l 1000 -o vault \
     2>/dev/null || exit 2
 mkdir vault/certs && cp pki/seal.pem pki/tsa.pem vault/certs/
 
+# Under the sanitizers (make SAN=1) freed memory is held back in a
+# quarantine (256 MB) that would count as growth: it is kept to 1 MB,
+# and the redzones and shadow of what is live are allowed for.
+slack=4096
+if t_sanitized "$MK"; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1"
+	export ASAN_OPTIONS
+	slack=8192
+fi
 peak() { sed -n 's/.*peak memory \([0-9]*\) kB.*/\1/p' "$1"; }
 $MK export -v vault -f 1 -t 1000 -o small.tar 2> small.log
 t_eq "a small export" "$?" 0
@@ -36,8 +45,8 @@ large=$(peak large.log)
 grow=$(( $(wc -c < large.tar) - $(wc -c < small.tar) ))
 t_log "peak memory: ${small} kB for $(wc -c < small.tar) bytes, ${large} kB for $(wc -c < large.tar) bytes"
 t_ok "the bundle grew by more than 15 MB" test "$grow" -gt 15000000
-t_ok "memory did not grow with it (less than 4 MB more)" \
-    test $((large - small)) -lt 4096
+t_ok "memory did not grow with it (less than $((slack / 1024)) MB more)" \
+    test $((large - small)) -lt "$slack"
 out=$("$V" -t pki/trust.pem large.tar 2>&1)
 t_eq "the large bundle verifies" "$?" 0
 t_match "all of it" "$out" "12000 files present"

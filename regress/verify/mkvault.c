@@ -54,6 +54,7 @@ static int	 stamp_cb(void *, const unsigned char [32], unsigned char **,
 		    size_t *, char *, size_t);
 static void	 signer_load(struct xades_signer *, const char *, const char *);
 static void	 tsa_setup(struct tsa *, const char *, const char *);
+static void	 signers_free(struct xades_signer *, struct tsa *);
 static int	 cmd_make(int, char **);
 static int	 cmd_resign(int, char **);
 static int	 cmd_checkpoint(int, char **);
@@ -153,6 +154,17 @@ tsa_setup(struct tsa *t, const char *pki, const char *state)
 	snprintf(k, sizeof(k), "%s/tsa.key", pki);
 	signer_load(&tmp, c, k);
 	tsa_set_signer(t, tmp.key, tmp.cert, NULL);
+}
+
+/* Freed, so that a sanitizer build reports no leak at exit. */
+static void
+signers_free(struct xades_signer *sg, struct tsa *t)
+{
+	EVP_PKEY_free(sg->key);
+	X509_free(sg->cert);
+	EVP_PKEY_free(t->key);
+	X509_free(t->cert);
+	tsa_close(t);
 }
 
 /* Type, DateEvt and the IDEvt written in, as stored would. */
@@ -333,6 +345,7 @@ cmd_make(int argc, char **argv)
 	for (i = 0; i < ntraces; i++)
 		free(traces[i]);
 	free(traces);
+	signers_free(&sg, &tsa);
 	return 0;
 }
 
@@ -386,6 +399,7 @@ cmd_resign(int argc, char **argv)
 	xmlFree(buf);
 	xmlFree(id);
 	xmlFreeDoc(doc);
+	signers_free(&sg, &tsa);
 	return 0;
 }
 
