@@ -432,6 +432,8 @@ client_parse_stomp(struct lg_conn *c, uint64_t now)
 	size_t		 hlen, blen, off = 0;
 	int		 status;
 
+	if (c->in == NULL)
+		return 0;
 	while (off < c->inlen) {
 		if (c->in[off] == '\n') {
 			off++;
