@@ -431,16 +431,20 @@ client_parse_stomp(struct lg_conn *c, uint64_t now)
 	char		*head, *end, *p, *nul;
 	size_t		 hlen, blen, off = 0;
 	int		 status;
+	char		*in = c->in;
 
-	if (c->in == NULL)
+	if (in == NULL)
 		return 0;
 	while (off < c->inlen) {
-		if (c->in[off] == '\n') {
+		if (in[off] == '\n') {
 			off++;
 			continue;
 		}
-		head = c->in + off;
-		if ((end = memmem(head, c->inlen - off, "\n\n", 2)) == NULL) {
+		head = in + off;
+		for (end = head; end + 1 < in + c->inlen; end++)
+			if (end[0] == '\n' && end[1] == '\n')
+				break;
+		if (end + 1 >= in + c->inlen) {
 			if (c->inlen - off > CLIENT_HEAD_MAX) {
 				check_error("frame head too long");
 				return -1;
