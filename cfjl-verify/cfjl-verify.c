@@ -235,6 +235,8 @@ done:
 	X509_free(ctx.regcert);
 	if (ctx.trust_certs != NULL)
 		sk_X509_pop_free(ctx.trust_certs, X509_free);
+	if (ctx.crls != NULL)
+		sk_X509_CRL_pop_free(ctx.crls, X509_CRL_free);
 	X509_STORE_free(ctx.trust);
 	xadescheck_cleanup();
 	if (proof != NULL && fclose(proof) != 0 && rc == 0)

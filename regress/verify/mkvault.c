@@ -517,6 +517,7 @@ cmd_checkpoint(int argc, char **argv)
 	tsa_setup(&tsa, pki, state);
 	sg.stamp_arg = &tsa;
 	checkpoint_write(out, &cr, &cj, ms, &sg);
+	signers_free(&sg, &tsa);
 	return 0;
 }
 
