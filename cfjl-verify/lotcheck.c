@@ -23,7 +23,30 @@ static int	 lot_attr(xmlNodePtr, const char *, char *, size_t);
 static int	 lot_attr_u64(xmlNodePtr, const char *, uint64_t *);
 static int	 lot_entry(struct vlot *, xmlNodePtr, struct ventry *);
 static int	 lot_is(xmlNodePtr, const char *, const char *);
+static int	 lot_digest(struct vlot *, xmlNodePtr, const char *,
+		    uint8_t *);
 static int	 lotcheck_root(struct vlot *);
+
+/* An element holding a base64 SHA-256 (Precedent, Racine) into out. */
+static int
+lot_digest(struct vlot *lot, xmlNodePtr n, const char *what, uint8_t *out)
+{
+	uint8_t		 d[V_SHA256_LEN + 3];
+	size_t		 len;
+	xmlChar		*c;
+	int		 rc = 0;
+
+	c = xmlNodeGetContent(n);
+	if (c == NULL || util_b64_decode((char *)c, d, sizeof(d), &len) ==
+	    -1 || len != V_SHA256_LEN) {
+		report_fail("lot %llu: %s is not a base64 SHA-256",
+		    (unsigned long long)lot->numero, what);
+		rc = -1;
+	} else
+		memcpy(out, d, V_SHA256_LEN);
+	xmlFree(c);
+	return rc;
+}
 
 static int
 lot_is(xmlNodePtr n, const char *ns, const char *name)
@@ -182,9 +205,7 @@ lotcheck_run(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 	xmlNodePtr	 root, n, sig = NULL;
 	struct xcount	 cnt;
 	char		 want[64], text[256], why[256];
-	xmlChar		*c;
-	size_t		 cap = 0, plen, bad = 0, i;
-	uint8_t		 prec[V_SHA256_LEN + 3];
+	size_t		 cap = 0, bad = 0, i;
 	uint64_t	 expect;
 
 	lot->numero = lot->file_numero;
@@ -278,18 +299,11 @@ lotcheck_run(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 				bad++;
 				continue;
 			}
-			c = xmlNodeGetContent(n);
-			if (c == NULL || util_b64_decode((char *)c, prec,
-			    sizeof(prec), &plen) == -1 ||
-			    plen != V_SHA256_LEN) {
-				report_fail("lot %llu: Precedent is not a base64 "
-				    "SHA-256", (unsigned long long)lot->numero);
+			if (lot_digest(lot, n, "Precedent", lot->precedent) ==
+			    -1)
 				bad++;
-			} else {
-				memcpy(lot->precedent, prec, V_SHA256_LEN);
+			else
 				lot->has_precedent = 1;
-			}
-			xmlFree(c);
 		} else if (lot_is(n, LOT_NS, "Racine")) {
 			if (!lot->has_precedent || lot->has_racine ||
 			    lot->nentries > 0) {
@@ -298,18 +312,10 @@ lotcheck_run(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 				bad++;
 				continue;
 			}
-			c = xmlNodeGetContent(n);
-			if (c == NULL || util_b64_decode((char *)c, prec,
-			    sizeof(prec), &plen) == -1 ||
-			    plen != V_SHA256_LEN) {
-				report_fail("lot %llu: Racine is not a base64 "
-				    "SHA-256", (unsigned long long)lot->numero);
+			if (lot_digest(lot, n, "Racine", lot->racine) == -1)
 				bad++;
-			} else {
-				memcpy(lot->racine, prec, V_SHA256_LEN);
+			else
 				lot->has_racine = 1;
-			}
-			xmlFree(c);
 		} else if (lot_is(n, LOT_NS, "Evenement")) {
 			if (lot->nentries >= V_LOT_EVENTS_MAX) {
 				bad++;
