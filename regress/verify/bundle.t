@@ -95,14 +95,7 @@ t_ok "openssl cms -decrypt recovers the trace" cmp -s dec.xml plain/000000000042
 # --- tamperings ----------------------------------------------------------------
 # new NAME: a copy of b.tar's files to change; pack NAME: back into NAME.tar
 new() { rm -rf "w/$1"; mkdir -p "w/$1"; tar -xf b.tar -C "w/$1"; W=w/$1; }
-pack()
-{
-	(cd "w/$1" && tar --format=ustar -cf "../../$1.tar" \
-	    $(ls manifest.json certs/seal.pem certs/tsa.pem checkpoint.xml \
-	    2>/dev/null) \
-	    $(ls lots/* 2>/dev/null | sort) $(ls paths/* 2>/dev/null | sort) \
-	    $(ls events/* 2>/dev/null | sort) $(ls extra/* 2>/dev/null))
-}
+. "$TOP/regress/verify/pack.sh"
 # refused NAME REGEX [verifier options]: exit 1 and the message
 refused()
 {

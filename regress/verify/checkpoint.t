@@ -36,12 +36,7 @@ $MK export -v vault -f 1 -t 25 -o a.tar 2>/dev/null || exit 2
 
 run() { out=$("$V" "$@" 2>&1); rc=$?; }
 new() { rm -rf "w/$1"; mkdir -p "w/$1"; tar -xf "${2:-b}.tar" -C "w/$1"; W=w/$1; }
-pack()
-{
-	(cd "w/$1" && tar --format=ustar -cf "../../$1.tar" manifest.json \
-	    certs/seal.pem certs/tsa.pem $(ls checkpoint.xml 2>/dev/null) \
-	    $(ls lots/* | sort) $(ls paths/* | sort) $(ls events/* | sort))
-}
+. "$TOP/regress/verify/pack.sh"
 refused()
 {
 	n=$1; re=$2; shift 2

@@ -42,12 +42,7 @@ fresh()
 	sed -i "s/\"created\":\"[^\"]*\"/\"created\":\"$(date -u +%Y-%m-%dT%H:%M:%S.999Z)\"/" \
 	    "w/$1/manifest.json"
 }
-pack()
-{
-	(cd "w/$1" && tar --format=ustar -cf "../../$1.tar" manifest.json \
-	    certs/seal.pem certs/tsa.pem $(ls checkpoint.xml 2>/dev/null) \
-	    $(ls lots/* | sort) $(ls paths/* | sort) $(ls events/* | sort))
-}
+. "$TOP/regress/verify/pack.sh"
 refused()
 {
 	n=$1; re=$2; shift 2
