@@ -49,7 +49,7 @@ fsync = on
 synchronous_commit = on
 full_page_writes = on
 max_connections = 30
-shared_buffers = 32MB
+shared_buffers = ${PG_SHARED_BUFFERS:-32MB}
 log_min_messages = warning
 EOF
 	fi
