@@ -205,3 +205,21 @@ write_outputs()
 		printf ']}\n'
 	} > "$B_OUT/bench.json"
 }
+
+# checkpoint_cost LINE: the checkpoints stored kept since that line of its
+# log ("checkpoint N kept (lot L) in X ms"): how many, and the time from
+# asking sealerd to having it in the database.
+checkpoint_cost()
+{
+	tail -n "+$(($1 + 1))" "$SUITE/log/stored.log" |
+	    sed -n 's/.*checkpoint [0-9]* kept .* in \([0-9]*\) ms$/\1/p' |
+	    sort -n > "$T/ckpt-ms"
+	n=$(wc -l < "$T/ckpt-ms")
+	if [ "$n" -eq 0 ]; then
+		na seal "checkpoints under load" "none kept during the run"
+		return
+	fi
+	metric seal "checkpoints sealed under load, each: p50" \
+	    "$(awk -v n="$n" 'NR == int((n + 1) / 2)' "$T/ckpt-ms")" ms \
+	    "$n checkpoints, one a second; max $(tail -n 1 "$T/ckpt-ms") ms"
+}

@@ -249,8 +249,9 @@ checkpoint_stored(int ok, const char *err, void *arg)
 		    err);
 	else {
 		ck.made++;
-		log_debug("checkpoint %" PRIu64 " kept (lot %" PRIu64 ")",
-		    ck.inflight, ck.req.last_lot);
+		log_debug("checkpoint %" PRIu64 " kept (lot %" PRIu64 ") "
+		    "in %lld ms", ck.inflight, ck.req.last_lot,
+		    (long long)(stored_env_now_ms() - ck.sent_ms));
 	}
 	ck.inflight = 0;
 	checkpoint_arm(ok ? env->conf->lot.checkpoint_every :
