@@ -35,10 +35,13 @@ fuzz:
 	$(MAKE) -C fuzz all
 	$(MAKE) -C fuzz run FUZZ_TIME=$(FUZZ_TIME)
 
-# The crash campaign: 1000 kills under load (make test runs 200).
+# The crash campaign: 1000 kills under load, one in 20 a failover to
+# the synchronous standby (make test runs 200, 4 failovers).  ROUNDS and
+# FAILOVERS for other counts.
 crash: all
 	$(MAKE) -C regress/crash all
-	regress/crash/campaign $(or $(ROUNDS),1000)
+	rounds=$(or $(ROUNDS),1000); \
+	regress/crash/campaign -f $(or $(FAILOVERS),$$((rounds / 20))) $$rounds
 
 # The campaign's soak mode: an hour at half the measured capacity, RSS
 # sampled (SOAK=seconds for another length).

@@ -4,8 +4,10 @@
 # brought back, and the checks of what was acknowledged against what
 # the vault holds.
 #
-#	crash_setup		suite, load generator (rate $CRASH_RATE/s)
-#	crash_kill VICTIM	frontd stored sealerd auditd pg-stop pg-kill
+#	crash_setup		suite, load generator (rate $CRASH_RATE/s);
+#				with CRASH_FAILOVER=1 a synchronous standby
+#	crash_kill VICTIM	frontd stored sealerd auditd pg-stop pg-kill,
+#				failover (regress/crash/failover.sh)
 #	crash_restart VICTIM	and wait until it is ready
 #	crash_check_new		acknowledgements since the last check
 #	crash_export_start / crash_export_end	an export now and then
@@ -15,6 +17,8 @@
 # acknowledged trace: IDEvt digest Client-Id how.
 
 . "$TOP/regress/lib/suite.sh"
+. "$TOP/regress/lib/agents.sh"
+. "$TOP/regress/crash/failover.sh"
 
 LOADGEN=$TOP/bench/loadgen
 VERIFY=$TOP/cfjl-verify/cfjl-verify
@@ -24,6 +28,7 @@ CRASH_VICTIMS="frontd stored sealerd auditd pg-stop pg-kill"
 CRASH_CHECKED=0		# acknowledgement lines checked so far
 CRASH_EXPORTS=0		# exports completed and verified
 CRASH_CUT=0		# exports cut by a kill, refused by cfjl-verify
+CRASH_FAILOVER=${CRASH_FAILOVER:-}	# 1: a primary and a synchronous standby
 
 crash_setup()
 {
@@ -43,8 +48,11 @@ crash_setup()
 	# PostgreSQL as a child of this shell, so that a postmaster killed
 	# is reaped at once (an orphan waits for init, and its lock file
 	# holds the next start back meanwhile).
+	CRASH_PRIMARY=$SUITE/pg
 	pg_stop "$SUITE/pg" && crash_pg_start || return 1
+	[ -z "$CRASH_FAILOVER" ] || failover_setup || return 1
 	suite_start || return 1
+	: > "$T/acked.ids"
 	: > "$T/acks"
 	# Single traces and batches of 5, with and without Client-Id;
 	# every 50th answer asked again.
@@ -75,19 +83,23 @@ crash_lg_stop()
 	CRASH_LG=""
 }
 
-crash_pg_pid() { head -n 1 "$SUITE/pg/data/postmaster.pid" 2>/dev/null; }
-
-# Start the postmaster in the background; return once it accepts
-# connections.
+# crash_pg_start [DIR]: start the postmaster of the cluster in DIR
+# (default the primary's) in the background; return once it accepts
+# connections.  Its pid: CRASH_PG for the primary, CRASH_PG2 for the
+# standby.
 crash_pg_start()
 {
-	"$PGBIN/postgres" -D "$SUITE/pg/data" >>"$SUITE/pg/server.log" 2>&1 &
-	CRASH_PG=$!
-	_n=0
-	until "$PGBIN/pg_isready" -q -h "$PGHOST" -p "$PGPORT" -d postgres; do
-		kill -0 "$CRASH_PG" 2>/dev/null || { wait "$CRASH_PG"; return 1; }
-		_n=$((_n + 1))
-		[ $_n -lt 600 ] || return 1
+	_pgd=${1:-$CRASH_PRIMARY}
+	"$PGBIN/postgres" -D "$_pgd/data" >>"$_pgd/server.log" 2>&1 &
+	_pgp=$!
+	if [ "$_pgd" = "$CRASH_PRIMARY" ]; then CRASH_PG=$_pgp; else CRASH_PG2=$_pgp; fi
+	# Its own counter: callers count their attempts in _n.
+	_pgw=0
+	until PGTARGETSESSIONATTRS=any "$PGBIN/pg_isready" -q -h "$_pgd" \
+	    -p "$PGPORT" -d postgres; do
+		kill -0 "$_pgp" 2>/dev/null || { wait "$_pgp"; return 1; }
+		_pgw=$((_pgw + 1))
+		[ $_pgw -lt 600 ] || return 1
 		sleep 0.05
 	done
 }
@@ -97,10 +109,10 @@ crash_kill()
 {
 	case $1 in
 	pg-stop)
-		"$PGBIN/pg_ctl" -D "$SUITE/pg/data" -m immediate -w -t 30 \
+		"$PGBIN/pg_ctl" -D "$CRASH_PRIMARY/data" -m immediate -w -t 30 \
 		    stop >/dev/null 2>&1
 		wait "$CRASH_PG" 2>/dev/null ;;
-	pg-kill)
+	pg-kill|failover)
 		kill -9 "$CRASH_PG" 2>/dev/null
 		wait "$CRASH_PG" 2>/dev/null ;;
 	*)
@@ -123,9 +135,11 @@ crash_restart()
 		_n=0
 		until crash_pg_start; do
 			_n=$((_n + 1))
-			[ $_n -lt 50 ] || { echo "crash: PostgreSQL does not start"; tail -n 5 "$SUITE/pg/server.log"; return 1; }
+			[ $_n -lt 50 ] || { echo "crash: PostgreSQL does not start"; tail -n 5 "$CRASH_PRIMARY/server.log"; return 1; }
 			sleep 0.1
 		done ;;
+	failover)
+		failover_promote ;;
 	*)
 		suite_start "$1" >"$T/start.out" 2>&1 ||
 		    { cat "$T/start.out"; return 1; } ;;
@@ -149,6 +163,11 @@ crash_alive()
 			_ok=1
 		fi
 	done
+	if [ -n "$CRASH_FAILOVER" ] && ! crash_running "$CRASH_PG2"; then
+		echo "crash: the standby's postmaster (pid $CRASH_PG2) is gone"
+		tail -n 5 "$CRASH_STANDBY/server.log"
+		_ok=1
+	fi
 	return $_ok
 }
 
@@ -183,13 +202,20 @@ SQL
 }
 
 # The acknowledgements that came since the last check, against the
-# database: present with their digest and Client-Id; IDEvt 1..max
-# without a gap; the lots following each other.  "" when all hold.
+# database: present with their digest and Client-Id; none with an IDEvt
+# acknowledged before; IDEvt 1..max without a gap; the lots following
+# each other.  "" when all hold.
 crash_check_new()
 {
 	_n=$(crash_acks)
 	[ "$_n" -gt "$CRASH_CHECKED" ] || return 0
 	sed -n "$((CRASH_CHECKED + 1)),${_n}p" "$T/acks" > "$T/acks.new"
+	# Every IDEvt acknowledged so far, sorted: the new ones merged in.
+	cut -d' ' -f1 "$T/acks.new" | sort -n > "$T/ids.new"
+	sort -n -m "$T/acked.ids" "$T/ids.new" > "$T/ids.all"
+	_d=$(uniq -d "$T/ids.all" | head -n 3 | tr '\n' ' ')
+	mv "$T/ids.all" "$T/acked.ids"
+	[ -z "$_d" ] || { CRASH_CHECKED=$_n; echo "IDEvt acknowledged twice: $_d"; return 1; }
 	_r=$(crash_sql "$T/acks.new" 2>&1) || { echo "database: $_r"; return 1; }
 	set -- $_r
 	CRASH_CHECKED=$_n
@@ -259,6 +285,7 @@ crash_finish()
 	t_eq "the lots follow each other" "$5" 0
 	CRASH_LOST=$1
 	CRASH_MAX=$4
+	[ -z "$CRASH_FAILOVER" ] || failover_standby_check
 
 	# Every event sealed, then one export of everything.
 	_n=0
@@ -322,15 +349,8 @@ crash_journal_close()
 crash_try()
 {
 	suite_sample CPTEALIM > "$T/try.xml"
-	: > "$T/try.head"; : > "$T/try.body"
-	set -- "$(printf '%s' "$1" | tr -c 'A-Za-z0-9.-' '-')"
-	_c=$(dep_curl --max-time 15 -H 'Content-Type: application/xml' \
-	    -H "Client-Id: try-$1" --data-binary @"$T/try.xml" \
-	    -D "$T/try.head" -o "$T/try.body" -w '%{http_code}' \
-	    "$CFJL_URL/v1/events" 2>/dev/null)
-	_ra=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' "$T/try.head")
-	_st=$(sed -n 's/^{"status":"\([A-Z_]*\)".*/\1/p' "$T/try.body")
-	echo "${_c:-000} ${_ra:--} ${_st:--}"
+	agent_post "$T/try.xml" \
+	    "try-$(printf '%s' "$1" | tr -c 'A-Za-z0-9.-' '-')" "$T/try" 15
 }
 
 # The sum of VmRSS (kB) of every process of the four daemons.

@@ -64,12 +64,7 @@ t_ok "every 503 is CFJL_UNAVAILABLE" \
 t_ok "no answer while frontd was down" grep -q '^[0-9-]* 000 ' "$TRIES"
 t_ok "no refusal other than 503 or no answer" \
     test -z "$(awk '$2 != 503 && $2 != "000"' "$TRIES")"
-for k in $(seq 1 "$NCLIENTS"); do
-	m=$(wc -l < "$T/acks.$k")
-	t_eq "agent $k: every trace acknowledged once, in order" \
-	    "$(cut -d' ' -f1 "$T/acks.$k" | tr '\n' ' ')" \
-	    "$(seq 1 "$m" | sed "s/^/$k-/" | tr '\n' ' ')"
-done
+agents_check_order
 t_log "resent traces answered as duplicates:" \
     "$(grep -c CFJL_DUPLICATE_EVENT "$ACKS")"
 

@@ -23,14 +23,10 @@ t_ok "a streaming standby of the primary" pg_standby "$PRIMARY" "$STANDBY"
 t_ok "the primary commits only with it" pg_sync_standby "$PRIMARY"
 
 # stored (and this test) reach whichever of the two is the primary.
-multi="host=$PRIMARY,$STANDBY port=$PGPORT target_session_attrs=read-write"
-sed -i -e "s|database \"host=$PGHOST port=$PGPORT user=cfjl_store\"|database \"$multi user=cfjl_store\"\\
-	synchronous-commit remote_apply|" \
-    -e "s|database owner \"host=$PGHOST port=$PGPORT |database owner \"$multi |" \
-    "$SUITE/cfjl.conf"
+suite_dbhosts "$PRIMARY,$STANDBY" remote_apply
 t_ok "configuration names both servers" grep -q "synchronous-commit remote_apply" "$SUITE/cfjl.conf"
-PGHOST=$PRIMARY,$STANDBY PGTARGETSESSIONATTRS=read-write
-export PGHOST PGTARGETSESSIONATTRS
+t_ok "and finds the primary among them" \
+    grep -q "database \"host=$PRIMARY,$STANDBY port=$PGPORT target_session_attrs=read-write user=cfjl_store\"" "$SUITE/cfjl.conf"
 t_ok "the configuration is valid" "$(suite_bin stored)" -n -f "$SUITE/cfjl.conf"
 suite_start || exit 2
 t_ok "stored asks for the standby's confirmation" \

@@ -53,52 +53,11 @@ for w in $W1 $W2 $W3; do
 done
 
 # --- capture agents, each trace resent with its Client-Id until 201 ---
+. "$TOP/regress/lib/agents.sh"
+AGENT_RETRIES=200
 suite_sample OUVINFOPERSO > "$T/base.xml"
-trace() { sed "s|<IDSession>1</IDSession>|<IDSession>w-$1</IDSession>|" "$T/base.xml"; }
-jget()
-{
-	printf '%s' "$2" | sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n 1
-}
-client()
-{
-	k=$1; i=0; acks=$T/acks.$k; log=$T/tries.$k; w=$T/c$k
-	end=$(( $(date +%s) + 120 ))
-	: > "$acks"; : > "$log"
-	while [ ! -e "$T/stop" ] && [ -d "$T" ] && [ "$(date +%s)" -lt $end ]; do
-		i=$((i + 1))
-		trace "$k-$i" > "$w.xml"
-		tries=0
-		while [ $tries -lt 200 ] && [ -d "$T" ]; do
-			tries=$((tries + 1))
-			rm -f "$w.body"
-			c=$(curl -sS --max-time 10 --cacert "$P/ca.pem" \
-			    --cert "$P/depositor.pem" --key "$P/depositor.key" \
-			    -H 'Content-Type: application/xml' \
-			    -H "Client-Id: w-$k-$i" --data-binary @"$w.xml" \
-			    -o "$w.body" -w '%{http_code}' \
-			    "$CFJL_URL/v1/events" 2>/dev/null)
-			if [ "$c" = 201 ]; then
-				b=$(cat "$w.body")
-				echo "$k-$i $(jget idevt "$b") $(jget digest "$b")" >> "$acks"
-				break
-			fi
-			echo "$k-$i ${c:-000}" >> "$log"
-			sleep 0.05
-		done
-		[ $tries -lt 200 ] || echo "$k-$i gave up" >> "$log"
-	done
-}
-acks() { cat "$T"/acks.* 2>/dev/null | wc -l; }
-wait_acks()
-{
-	want=$(( $(acks) + $1 )); _n=150
-	while [ "$(acks)" -lt $want ] && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
-	[ "$(acks)" -ge $want ]
-}
-cpids=""
-for k in 1 2 3; do client "$k" & cpids="$cpids $!"; done
-stop_clients() { touch "$T/stop" 2>/dev/null; for p in $cpids; do kill "$p" 2>/dev/null; done; return 0; }
-t_cleanup_add stop_clients
+agents_start 3
+wait_acks() { agents_wait "$1" 150; }
 
 # --- a connection held on one worker, used before and after ---
 cat > "$T/held.py" <<PY
@@ -120,11 +79,11 @@ for _ in range(600):
         break
     time.sleep(0.1)
 s, w = status()
-body = open("$T/base.xml", "rb").read().replace(b"<IDSession>1</IDSession>", b"<IDSession>held</IDSession>")
-c.request("POST", "/v1/events", body=body, headers={"Content-Type": "application/xml", "Client-Id": "w-held"})
+body = open("$T/base.xml", "rb").read().replace(b"<IDSession>1</IDSession>", b"<IDSession>agent-held</IDSession>")
+c.request("POST", "/v1/events", body=body, headers={"Content-Type": "application/xml", "Client-Id": "agent-held"})
 r = c.getresponse()
-b = r.read()
-open("$T/held.2", "w").write("%d %d %d %s\n" % (s, w, r.status, json.loads(b).get("idevt", "-")))
+a = json.loads(r.read())
+open("$T/held.2", "w").write("%d %d %d %s %s\n" % (s, w, r.status, a.get("idevt", "-"), a.get("digest", "-")))
 PY
 /usr/bin/python3 "$T/held.py" > "$T/held.log" 2>&1 &
 hpid=$!
@@ -171,7 +130,7 @@ t_ok "deposits flow after the SIGSTOP" wait_acks 30
 # The held connection, on a worker untouched, still answers.
 touch "$T/go"
 n=150; while [ ! -e "$T/held.2" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-read h2s h2w h2d h2id < "$T/held.2" 2>/dev/null
+read h2s h2w h2d h2id h2dg < "$T/held.2" 2>/dev/null
 t_eq "held connection: still answered, by the same worker, deposit 201" \
     "$h2s $h2w $h2d" "200 $HW 201"
 wait "$hpid"
@@ -181,35 +140,15 @@ t_match "cfjlctl status frontd: the workers, the restarts" "$out" \
     "3 of 3 workers \\(2 restarted\\)"
 t_match "cfjlctl status frontd: stored up through every worker" "$out" "stored up"
 
-touch "$T/stop"
-n=0; while [ $n -lt 300 ]; do
-	alive=0; for p in $cpids; do kill -0 "$p" 2>/dev/null && alive=1; done
-	[ $alive = 0 ] && break; sleep 0.1; n=$((n + 1))
-done
-wait $cpids
-cat "$T"/acks.* > "$T/acks"
-cat "$T"/tries.* > "$T/tries"
-N=$(wc -l < "$T/acks")
-t_log "$N acknowledged, $(wc -l < "$T/tries") answers retried"
-t_not "no trace given up" grep -q 'gave up' "$T/tries"
+agents_stop
+t_log "$(wc -l < "$T/acks") acknowledged, $(wc -l < "$T/tries") answers retried"
 t_ok "no refusal but no answer or 503 while a worker died" \
     test -z "$(awk '$2 != 503 && $2 != "000"' "$T/tries")"
-for k in 1 2 3; do
-	m=$(wc -l < "$T/acks.$k")
-	t_eq "agent $k: every trace acknowledged once, in order" \
-	    "$(cut -d' ' -f1 "$T/acks.$k" | tr '\n' ' ')" \
-	    "$(seq 1 "$m" | sed "s/^/$k-/" | tr '\n' ' ')"
-done
-# The held deposit is one more event.
-echo "held $h2id $(suite_psql "SELECT encode(digest, 'hex') FROM events WHERE idevt = $h2id")" >> "$T/acks"
-N=$((N + 1))
-t_eq "IDEvt 1..$N, no gap, no duplicate" \
-    "$(suite_psql 'SELECT count(*), count(DISTINCT idevt), min(idevt), max(idevt) FROM events')" \
-    "$N|$N|1|$N"
-cut -d' ' -f2,3 "$T/acks" | sort -n > "$T/acked"
-suite_psql "SELECT idevt || ' ' || encode(digest, 'hex') FROM events ORDER BY idevt" > "$T/stored"
-t_ok "every acknowledged IDEvt stored with the digest it was given" \
-    cmp -s "$T/acked" "$T/stored"
+agents_check_order
+# The held deposit is one more event; then exactly what was acknowledged
+# is stored: IDEvt 1..N, each digest, each Client-Id.
+echo "held $h2id $h2dg" >> "$T/acks"
+agents_check
 
 # --- workers 1 ---
 suite_stop frontd
@@ -221,10 +160,9 @@ wait_log "start-up: worker 1: loop" 10 || true
 t_eq "workers 1: one child" "$(children "$PARENT" | wc -w)" 1
 t_match "workers 1: /v1/status from worker 1 of 1" \
     "$(dep_curl "$CFJL_URL/v1/status")" '"frontd":\{"worker":1,"workers":1,'
-trace one > "$T/one.xml"
-c=$(dep_curl -H 'Content-Type: application/xml' -H 'Client-Id: w-one' \
-    --data-binary @"$T/one.xml" -o /dev/null -w '%{http_code}' "$CFJL_URL/v1/events")
-t_eq "workers 1: a deposit, 201" "$c" 201
+agent_trace one > "$T/one.xml"
+t_match "workers 1: a deposit, 201" \
+    "$(agent_post "$T/one.xml" w-one "$T/one")" '^201 - CFJL_OK$'
 t_match "cfjlctl stop frontd: the parent relays" "$(ctl stop)" "frontd stops"
 n=50; while kill -0 "$PARENT" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 t_not "cfjlctl stop: the parent is gone" kill -0 "$PARENT"

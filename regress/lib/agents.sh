@@ -7,6 +7,8 @@
 #	agents_wait N		# until N more acknowledgements (10 s)
 #	agents_stop		# let them finish their trace, then stop
 #	agents_check		# the database holds exactly what was acked
+#	agents_check_order	# each agent's traces acknowledged in turn
+#	agent_post FILE CLIENT-ID OUT	# one deposit, as an agent sends it
 #
 # $T/acks.K: one line per 201 to agent K: K-i idevt digest status
 # $T/tries.K: one line per other answer: K-i code retry-after status
@@ -27,6 +29,23 @@ jget()
 	    head -n 1
 }
 
+# agent_post FILE CLIENT-ID OUT [SECONDS]: one deposit of FILE with
+# that Client-Id (at most SECONDS, default 10); the answer's head and
+# body in OUT.head and OUT.body.  Prints "code retry-after status",
+# "000" and "-" for what did not come.
+agent_post()
+{
+	: > "$3.head"; : > "$3.body"
+	_c=$(curl -sS --max-time "${4:-10}" --cacert "$P/ca.pem" \
+	    --cert "$P/depositor.pem" --key "$P/depositor.key" \
+	    -H 'Content-Type: application/xml' -H "Client-Id: $2" \
+	    --data-binary @"$1" -D "$3.head" -o "$3.body" \
+	    -w '%{http_code}' "$CFJL_URL/v1/events" 2>/dev/null)
+	_ra=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' "$3.head")
+	_st=$(jget status "$(cat "$3.body")")
+	echo "${_c:-000} ${_ra:--} ${_st:--}"
+}
+
 agent()
 {
 	k=$1; i=0; acks=$T/acks.$k; log=$T/tries.$k; w=$T/c$k
@@ -39,25 +58,14 @@ agent()
 		tries=0
 		while [ $tries -lt $AGENT_RETRIES ] && [ -d "$T" ]; do
 			tries=$((tries + 1))
-			rm -f "$w.head" "$w.body"
-			c=$(curl -sS --max-time 10 --cacert "$P/ca.pem" \
-			    --cert "$P/depositor.pem" --key "$P/depositor.key" \
-			    -H 'Content-Type: application/xml' \
-			    -H "Client-Id: agent-$k-$i" \
-			    --data-binary @"$w.xml" -D "$w.head" \
-			    -o "$w.body" -w '%{http_code}' \
-			    "$CFJL_URL/v1/events" 2>/dev/null)
-			if [ "$c" = 201 ]; then
+			set -- $(agent_post "$w.xml" "agent-$k-$i" "$w")
+			if [ "$1" = 201 ]; then
 				b=$(cat "$w.body")
 				echo "$k-$i $(jget idevt "$b")" \
-				    "$(jget digest "$b") $(jget status "$b")" \
-				    >> "$acks"
+				    "$(jget digest "$b") $3" >> "$acks"
 				break
 			fi
-			ra=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' \
-			    "$w.head" 2>/dev/null)
-			echo "$k-$i ${c:-000} ${ra:--} $(jget status \
-			    "$(cat "$w.body" 2>/dev/null)")" >> "$log"
+			echo "$k-$i $*" >> "$log"
 			sleep 0.05
 		done
 		[ $tries -lt $AGENT_RETRIES ] || echo "$k-$i gave up" >> "$log"
@@ -79,6 +87,7 @@ agents_wait()
 agents_start()
 {
 	AGENT_PIDS=""
+	AGENT_N=$1
 	rm -f "$T/stop"
 	for _k in $(seq 1 "$1"); do
 		agent "$_k" &
@@ -132,4 +141,15 @@ agents_check()
 	awk '{ print "agent-" $1 " " $2 }' "$T/acks" | sort -k2n > "$T/acids"
 	t_ok "each Client-Id names the IDEvt acknowledged for it" \
 	    cmp -s "$T/cids" "$T/acids"
+}
+
+# Each agent's traces acknowledged once each, in the order it sent them.
+agents_check_order()
+{
+	for _k in $(seq 1 "$AGENT_N"); do
+		_m=$(wc -l < "$T/acks.$_k")
+		t_eq "agent $_k: every trace acknowledged once, in order" \
+		    "$(cut -d' ' -f1 "$T/acks.$_k" | tr '\n' ' ')" \
+		    "$(seq 1 "$_m" | sed "s/^/$_k-/" | tr '\n' ' ')"
+	done
 }

@@ -63,19 +63,35 @@ EOF
 	t_cleanup_add pg_stop_all 2>/dev/null || true
 }
 
-# pg_standby FROM DIR: a streaming standby of the cluster whose socket
-# is in FROM, in DIR, known to its primary as standby1.
-pg_standby()
+# pg_standby_make FROM DIR: the cluster in DIR made anew (whatever it
+# held goes) as a copy of the one whose socket is in FROM, ready to
+# start as its streaming standby, known to it as standby1.
+pg_standby_make()
 {
-	mkdir -p "$2" && chmod 0700 "$2" || return 1
+	[ -n "$2" ] && mkdir -p "$2" && chmod 0700 "$2" || return 1
+	rm -rf "$2/data"
 	"$PGBIN/pg_basebackup" -h "$1" -p "$PG_PORT" -D "$2/data" -X stream \
-	    --checkpoint=fast --no-sync >"$2/basebackup.log" 2>&1 ||
+	    --checkpoint=fast >"$2/basebackup.log" 2>&1 ||
 	    { cat "$2/basebackup.log"; return 1; }
+	# The copy has its primary's settings, and those it had as a
+	# standby itself if it was one: its own replace them.  A standby
+	# whose primary restarted reconnects within 0.2 s, not 5: the
+	# primary's commits wait for it meanwhile.
+	sed -i -e '/^unix_socket_directories/d' -e '/^primary_conninfo/d' \
+	    -e '/^wal_retrieve_retry_interval/d' "$2/data/postgresql.conf"
 	cat >>"$2/data/postgresql.conf" <<EOF
 unix_socket_directories = '$2'
 primary_conninfo = 'host=$1 port=$PG_PORT application_name=standby1'
+wal_retrieve_retry_interval = '200ms'
 EOF
 	touch "$2/data/standby.signal"
+}
+
+# pg_standby FROM DIR: a streaming standby of the cluster whose socket
+# is in FROM, in DIR, known to its primary as standby1, started.
+pg_standby()
+{
+	pg_standby_make "$1" "$2" || return 1
 	"$PGBIN/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 30 start \
 	    >/dev/null || { cat "$2/server.log"; return 1; }
 	PG_DIRS="${PG_DIRS:-} $2"

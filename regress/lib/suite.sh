@@ -216,6 +216,21 @@ suite_sample()
 	sed 's|<IDEvt>1</IDEvt>|<IDEvt>0</IDEvt>|' "$ARJEL/samples/$1.xml"
 }
 
+# suite_dbhosts HOSTS LEVEL: stored, its owner connection and this
+# shell's psql reach whichever of HOSTS (socket directories, comma
+# separated) is the primary, and stored commits with synchronous-commit
+# LEVEL.  Before the daemons start.
+suite_dbhosts()
+{
+	_multi="host=$1 port=$PGPORT target_session_attrs=read-write"
+	sed -i -e "s|database \"host=$PGHOST port=$PGPORT user=cfjl_store\"|database \"$_multi user=cfjl_store\"\\
+	synchronous-commit $2|" \
+	    -e "s|database owner \"host=$PGHOST port=$PGPORT |database owner \"$_multi |" \
+	    "$SUITE/cfjl.conf" || return 1
+	PGHOST=$1 PGTARGETSESSIONATTRS=read-write
+	export PGHOST PGTARGETSESSIONATTRS
+}
+
 # psql on the vault's database as the cluster owner.
 suite_psql()
 {
