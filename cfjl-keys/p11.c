@@ -440,6 +440,9 @@ p11_key_list(struct p11 *p, FILE *fp)
 	return 0;
 }
 
+/* Where CKA_VALUE is in p11_cert_create()'s template, then the names. */
+#define P11_T_VALUE	5
+
 /* One certificate object; its handle in *h. */
 static int
 p11_cert_create(struct p11 *p, X509 *x, const char *label,
@@ -470,14 +473,14 @@ p11_cert_create(struct p11 *p, X509 *x, const char *label,
 	    (il = i2d_X509_NAME(X509_get_issuer_name(x), &iss)) <= 0 ||
 	    (nl = i2d_ASN1_INTEGER(X509_get_serialNumber(x), &ser)) <= 0)
 		goto done;
-	t[6].pValue = der;
-	t[6].ulValueLen = dl;
-	t[7].pValue = subj;
-	t[7].ulValueLen = sl;
-	t[8].pValue = iss;
-	t[8].ulValueLen = il;
-	t[9].pValue = ser;
-	t[9].ulValueLen = nl;
+	t[P11_T_VALUE].pValue = der;
+	t[P11_T_VALUE].ulValueLen = dl;
+	t[P11_T_VALUE + 1].pValue = subj;
+	t[P11_T_VALUE + 1].ulValueLen = sl;
+	t[P11_T_VALUE + 2].pValue = iss;
+	t[P11_T_VALUE + 2].ulValueLen = il;
+	t[P11_T_VALUE + 3].pValue = ser;
+	t[P11_T_VALUE + 3].ulValueLen = nl;
 	/* A chain certificate has no key here: no CKA_ID. */
 	n = sizeof(t) / sizeof(t[0]) - (id == NULL ? 1 : 0);
 	if (p->f->C_CreateObject(p->s, t, n, h) == CKR_OK)

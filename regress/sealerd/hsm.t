@@ -121,7 +121,7 @@ t_eq "a file that is not a certificate: refused at start" "$rc" 1
 t_match "a file that is not a certificate: says why" "$out" "$T/pki/seal.pem holds no PEM certificate"
 rm -f "$T/pki/seal.pem" "$T/pki/tsa.pem"
 out=$("$SEAL_TEST" -f "$C" open 2>&1); rc=$?
-t_eq "installed again, no file: open" "$rc" 0
+t_eq "installed again, no file: open ($out)" "$rc" 0
 cp "$T/seal.good" "$T/pki/seal.pem" && cp "$T/tsa.good" "$T/pki/tsa.pem"
 
 # Serials: blocks reserved on disk, never reused after a restart.
