@@ -133,7 +133,7 @@ t_eq "the proof holds alone ($(tail -n 1 "$T/proof.out"))" "$?" 0
 # Refusals, each with its message.
 cd "$T" || exit 2
 . "$TOP/regress/verify/pack.sh"
-new() { rm -rf "w/$1"; mkdir -p "w/$1"; tar -xf export.tar -C "w/$1"; W=w/$1; }
+new() { rm -rf "w/$1"; mkdir -p "w/$1"; tar -xf export.tar -C "w/$1"; chmod -R u+w "w/$1"; W=w/$1; }
 refused()
 {
 	out=$("$V" -t "$P/trust.pem" "$1.tar" 2>&1); rc=$?
