@@ -220,7 +220,7 @@ hsm_open(struct hsm *h)
 {
 	PKCS11_SLOT	*slots, *slot = NULL;
 	unsigned int	 i;
-	char		 name[400];
+	char		 sname[400], tname[400];
 	int		 in, wasup = h->up;
 
 	hsm_close(h);
@@ -281,13 +281,12 @@ hsm_open(struct hsm *h)
 	h->up = 1;
 	h->failures = 0;
 	h->err[0] = '\0';
-	log_info("HSM token \"%s\" open: keys \"%s\" and \"%s\"", h->token,
-	    h->seal_label, h->tsa_label);
-	log_info("sealing certificate %s (from the %s)",
-	    hsmcert_name(h->seal.cert, name, sizeof(name)),
-	    h->seal.from_token ? "token" : "file");
-	log_info("time-stamping certificate %s (from the %s)",
-	    hsmcert_name(h->tsa.cert, name, sizeof(name)),
+	log_info("HSM token \"%s\" open: keys \"%s\" and \"%s\"; sealing "
+	    "certificate %s (from the %s), time-stamping certificate %s "
+	    "(from the %s)", h->token, h->seal_label, h->tsa_label,
+	    hsmcert_name(h->seal.cert, sname, sizeof(sname)),
+	    h->seal.from_token ? "token" : "file",
+	    hsmcert_name(h->tsa.cert, tname, sizeof(tname)),
 	    h->tsa.from_token ? "token" : "file");
 	return 0;
  fail:
