@@ -45,6 +45,13 @@ t_eq "the sealer's two certificates kept once, with their PEM" \
     "seal:$(printf '%s\n' "$sealpem" | sha256sum | cut -d' ' -f1) tsa:$(printf '%s\n' '-----BEGIN CERTIFICATE-----' 'dHNh' '-----END CERTIFICATE-----' | sha256sum | cut -d' ' -f1)"
 t_eq "every seal names them" \
     "$(st_sql "SELECT count(*) FROM lot_seals s JOIN seal_certs c ON c.sha256 = s.seal_cert JOIN seal_certs t ON t.sha256 = s.tsa_cert WHERE c.kind = 'seal' AND t.kind = 'tsa'")" 3
+# A seal stored before seals named their certificates (made so here by
+# the owner, triggers off): its export needs the files of cfjl.conf,
+# which this configuration does not name.
+st_sql "ALTER TABLE lot_seals DISABLE TRIGGER lot_seals_append_only; UPDATE lot_seals SET seal_cert = NULL, tsa_cert = NULL WHERE numero = 1; ALTER TABLE lot_seals ENABLE TRIGGER lot_seals_append_only" >/dev/null
+t_eq "a seal without its certificates, no files: export refused" \
+    "$(st_client export 1 3)" \
+    "refused status=503 code=CFJL_UNAVAILABLE last=1 reason=the certificates of seals made before they were recorded are unavailable (the certificate files of cfjl.conf)"
 t_ok "the failure was logged" grep -q "lot 2 not sealed: token busy" "$T/stored.log"
 s=$(st_client status)
 t_match "status: last sealed lot" "$s" '"last_sealed_lot":3,'
