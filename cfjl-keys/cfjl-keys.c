@@ -1,8 +1,9 @@
 /*
  * cfjl-keys: the key ceremony.  Generates the sealing and time-stamping
  * keys inside the token named in cfjl.conf, writes their certificate
- * requests, installs the certificates the regulator's CA returns, and
- * lists what the token holds.
+ * requests, installs the certificates the CA returns in the token beside
+ * their keys (and in the configured file, if any), and lists what the
+ * token holds.
  */
 #include <sys/stat.h>
 
@@ -211,8 +212,8 @@ keys_install(const struct cfjl_conf *conf, int argc, char **argv)
 		dest = sc->tsa_cert;
 	} else
 		usage();
-	if (dest[0] == '\0')
-		errx(1, "%s: no %s certificate path configured", conf->file,
+	if (label[0] == '\0')
+		errx(1, "%s: no %s key label configured", conf->file,
 		    argv[0]);
 	p = keys_open(conf);
 	e[0] = '\0';
@@ -222,8 +223,9 @@ keys_install(const struct cfjl_conf *conf, int argc, char **argv)
 		warnx("%s: %s", argv[1], e);
 		return 1;
 	}
-	printf("installed %s certificate for key \"%s\" at %s\n", argv[0],
-	    label, dest);
+	printf("installed %s certificate for key \"%s\" in token \"%s\"%s%s\n",
+	    argv[0], label, sc->pkcs11_token, dest[0] != '\0' ? " and at " :
+	    "", dest);
 	return 0;
 }
 
@@ -236,7 +238,7 @@ keys_list(const struct cfjl_conf *conf)
 	p = keys_open(conf);
 	printf("token \"%s\" in %s\n", conf->sealerd.pkcs11_token,
 	    conf->sealerd.pkcs11_module);
-	rc = p11_key_list(p, stdout) == -1;
+	rc = p11_key_list(p, stdout) == -1 || p11_cert_list(p, stdout) == -1;
 	p11_close(p);
 	return rc;
 }

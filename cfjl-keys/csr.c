@@ -194,7 +194,7 @@ int
 csr_cert_install(struct p11 *p, const char *label, enum keys_kind kind,
     const char *in, const char *dest, char *err, size_t errlen)
 {
-	STACK_OF(X509)	*certs = NULL;
+	STACK_OF(X509)	*certs = NULL, *chain = NULL;
 	X509		*x;
 	EVP_PKEY	*pub = NULL;
 	BIO		*bin = NULL, *bout = NULL;
@@ -235,6 +235,20 @@ csr_cert_install(struct p11 *p, const char *label, enum keys_kind kind,
 	if (cert_check_usage(x, kind, err, errlen) == -1)
 		goto done;
 
+	/* In the token beside its key: what sealerd reads. */
+	if ((chain = sk_X509_new_null()) == NULL)
+		goto done;
+	for (i = 1; i < sk_X509_num(certs); i++)
+		if (!sk_X509_push(chain, sk_X509_value(certs, i)))
+			goto done;
+	if (p11_cert_store(p, label, x, chain, err, errlen) == -1)
+		goto done;
+	if (dest == NULL || *dest == '\0') {
+		rc = 0;
+		goto done;
+	}
+
+	/* A copy in the file, for the tools that read one. */
 	/* Written beside the destination, then renamed over it. */
 	if (snprintf(tmp, sizeof(tmp), "%s.new", dest) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "path too long: %s", dest);
@@ -271,6 +285,7 @@ csr_cert_install(struct p11 *p, const char *label, enum keys_kind kind,
 	BIO_free(bout);
 	BIO_free(bin);
 	EVP_PKEY_free(pub);
+	sk_X509_free(chain);	/* references to certs' */
 	sk_X509_pop_free(certs, X509_free);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * Direct PKCS#11 for the key ceremony: load the module, log in to the
  * token named by its label, generate RSA key pairs that can never leave
- * it, sign in it, and read back the attributes an auditor checks.
+ * it, sign in it, keep their certificates beside them, and read back
+ * the attributes an auditor checks.
  */
 #include <sys/types.h>
 
@@ -15,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include <p11-kit/pkcs11.h>
 
@@ -39,6 +41,10 @@ static int	 p11_attr_bool(struct p11 *, CK_OBJECT_HANDLE,
 static unsigned char *p11_attr_bytes(struct p11 *, CK_OBJECT_HANDLE,
 		    CK_ATTRIBUTE_TYPE, size_t *);
 static const char *p11_rv(CK_RV);
+static int	 p11_cert_create(struct p11 *, X509 *, const char *,
+		    const unsigned char *, size_t, CK_OBJECT_HANDLE *);
+static size_t	 p11_cert_find(struct p11 *, const char *,
+		    CK_OBJECT_HANDLE *, size_t);
 
 static const char *
 p11_rv(CK_RV rv)
@@ -430,6 +436,181 @@ p11_key_list(struct p11 *p, FILE *fp)
 			free(id);
 			free(mod);
 		}
+	}
+	return 0;
+}
+
+/* Where CKA_VALUE is in p11_cert_create()'s template, then the names. */
+#define P11_T_VALUE	5
+
+/* One certificate object; its handle in *h. */
+static int
+p11_cert_create(struct p11 *p, X509 *x, const char *label,
+    const unsigned char *id, size_t idlen, CK_OBJECT_HANDLE *h)
+{
+	CK_OBJECT_CLASS		 cls = CKO_CERTIFICATE;
+	CK_CERTIFICATE_TYPE	 ct = CKC_X_509;
+	CK_BBOOL		 yes = CK_TRUE, no = CK_FALSE;
+	unsigned char		*der = NULL, *subj = NULL, *iss = NULL;
+	unsigned char		*ser = NULL;
+	int			 dl, sl, il, nl, rc = -1;
+	CK_ULONG		 n;
+	CK_ATTRIBUTE		 t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_CERTIFICATE_TYPE, &ct, sizeof(ct) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &no, sizeof(no) },
+		{ CKA_LABEL, (void *)(uintptr_t)label, strlen(label) },
+		{ CKA_VALUE, NULL, 0 },
+		{ CKA_SUBJECT, NULL, 0 },
+		{ CKA_ISSUER, NULL, 0 },
+		{ CKA_SERIAL_NUMBER, NULL, 0 },
+		{ CKA_ID, (void *)(uintptr_t)id, idlen },
+	};
+
+	if ((dl = i2d_X509(x, &der)) <= 0 ||
+	    (sl = i2d_X509_NAME(X509_get_subject_name(x), &subj)) <= 0 ||
+	    (il = i2d_X509_NAME(X509_get_issuer_name(x), &iss)) <= 0 ||
+	    (nl = i2d_ASN1_INTEGER(X509_get_serialNumber(x), &ser)) <= 0)
+		goto done;
+	t[P11_T_VALUE].pValue = der;
+	t[P11_T_VALUE].ulValueLen = dl;
+	t[P11_T_VALUE + 1].pValue = subj;
+	t[P11_T_VALUE + 1].ulValueLen = sl;
+	t[P11_T_VALUE + 2].pValue = iss;
+	t[P11_T_VALUE + 2].ulValueLen = il;
+	t[P11_T_VALUE + 3].pValue = ser;
+	t[P11_T_VALUE + 3].ulValueLen = nl;
+	/* A chain certificate has no key here: no CKA_ID. */
+	n = sizeof(t) / sizeof(t[0]) - (id == NULL ? 1 : 0);
+	if (p->f->C_CreateObject(p->s, t, n, h) == CKR_OK)
+		rc = 0;
+ done:
+	OPENSSL_free(der);
+	OPENSSL_free(subj);
+	OPENSSL_free(iss);
+	OPENSSL_free(ser);
+	return rc;
+}
+
+/* The certificate objects labelled so, at most max. */
+static size_t
+p11_cert_find(struct p11 *p, const char *label, CK_OBJECT_HANDLE *h,
+    size_t max)
+{
+	CK_OBJECT_CLASS	 cls = CKO_CERTIFICATE;
+	CK_ATTRIBUTE	 t[2] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_LABEL, (void *)(uintptr_t)label, strlen(label) },
+	};
+	CK_ULONG	 n = 0;
+
+	if (p->f->C_FindObjectsInit(p->s, t, 2) != CKR_OK)
+		return 0;
+	if (p->f->C_FindObjects(p->s, h, max, &n) != CKR_OK)
+		n = 0;
+	p->f->C_FindObjectsFinal(p->s);
+	return n;
+}
+
+int
+p11_cert_store(struct p11 *p, const char *label, X509 *cert,
+    STACK_OF(X509) *chain, char *err, size_t errlen)
+{
+	CK_OBJECT_HANDLE old[P11_MAX_OBJECTS], made[P11_MAX_OBJECTS], key;
+	unsigned char	*id = NULL;
+	char		 chainlabel[P11_LABEL_MAX + 8];
+	size_t		 nold, nmade = 0, idlen, i;
+	int		 found, rc = -1;
+
+	key = p11_find(p, CKO_PRIVATE_KEY, label, &found);
+	if (found != 1 || (id = p11_attr_bytes(p, key, CKA_ID,
+	    &idlen)) == NULL || idlen == 0) {
+		snprintf(err, errlen, "the key \"%s\" has no id in the token",
+		    label);
+		goto done;
+	}
+	snprintf(chainlabel, sizeof(chainlabel), "%s chain", label);
+	nold = p11_cert_find(p, label, old, P11_MAX_OBJECTS / 2);
+	nold += p11_cert_find(p, chainlabel, old + nold,
+	    P11_MAX_OBJECTS / 2);
+	if (sk_X509_num(chain) >= P11_MAX_OBJECTS - 1) {
+		snprintf(err, errlen, "a chain of %d certificates is too long",
+		    sk_X509_num(chain));
+		goto done;
+	}
+	if (p11_cert_create(p, cert, label, id, idlen, &made[nmade]) == -1) {
+		snprintf(err, errlen, "the token refused the certificate "
+		    "object");
+		goto done;
+	}
+	nmade++;
+	for (i = 0; i < (size_t)sk_X509_num(chain); i++, nmade++)
+		if (p11_cert_create(p, sk_X509_value(chain, i), chainlabel,
+		    NULL, 0, &made[nmade]) == -1) {
+			snprintf(err, errlen, "the token refused a chain "
+			    "certificate object");
+			goto done;
+		}
+	/* The new ones are in: the old ones go. */
+	for (i = 0; i < nold; i++)
+		p->f->C_DestroyObject(p->s, old[i]);
+	nmade = 0;
+	rc = 0;
+ done:
+	for (i = 0; i < nmade; i++)
+		p->f->C_DestroyObject(p->s, made[i]);
+	free(id);
+	return rc;
+}
+
+int
+p11_cert_list(struct p11 *p, FILE *fp)
+{
+	CK_OBJECT_HANDLE h[P11_MAX_OBJECTS];
+	CK_OBJECT_CLASS	 cls = CKO_CERTIFICATE;
+	CK_ATTRIBUTE	 t = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_ULONG	 n = 0, i;
+	unsigned char	*lab, *id, *val;
+	const unsigned char *q;
+	size_t		 ll, il, vl, j;
+	X509		*x;
+	BIGNUM		*bn;
+	char		 subj[256], *hex;
+
+	if (p->f->C_FindObjectsInit(p->s, &t, 1) != CKR_OK)
+		return -1;
+	if (p->f->C_FindObjects(p->s, h, P11_MAX_OBJECTS, &n) != CKR_OK)
+		n = 0;
+	p->f->C_FindObjectsFinal(p->s);
+	for (i = 0; i < n; i++) {
+		lab = p11_attr_bytes(p, h[i], CKA_LABEL, &ll);
+		id = p11_attr_bytes(p, h[i], CKA_ID, &il);
+		val = p11_attr_bytes(p, h[i], CKA_VALUE, &vl);
+		x = NULL;
+		hex = NULL;
+		if (val != NULL && (q = val, x = d2i_X509(NULL, &q,
+		    (long)vl)) != NULL) {
+			X509_NAME_oneline(X509_get_subject_name(x), subj,
+			    sizeof(subj));
+			if ((bn = ASN1_INTEGER_to_BN(
+			    X509_get0_serialNumber(x), NULL)) != NULL) {
+				hex = BN_bn2hex(bn);
+				BN_free(bn);
+			}
+		} else
+			snprintf(subj, sizeof(subj), "?");
+		fprintf(fp, "certificate \"%s\" id ",
+		    lab != NULL ? (char *)lab : "");
+		for (j = 0; id != NULL && j < il; j++)
+			fprintf(fp, "%02x", id[j]);
+		fprintf(fp, " subject %s serial %s\n", subj,
+		    hex != NULL ? hex : "?");
+		OPENSSL_free(hex);
+		X509_free(x);
+		free(lab);
+		free(id);
+		free(val);
 	}
 	return 0;
 }

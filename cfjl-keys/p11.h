@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 struct p11;
 
@@ -29,5 +30,14 @@ int		 p11_key_sign_sha256(struct p11 *, const char *label,
 		    const unsigned char *, size_t, unsigned char *, size_t);
 /* Every key object of the token with its protection attributes. */
 int		 p11_key_list(struct p11 *, FILE *);
+/*
+ * The certificate of the labelled key as a certificate object beside it
+ * (same CKA_ID and label), its chain as objects labelled "LABEL chain";
+ * those it replaces are destroyed once the new ones are in.  0 or -1.
+ */
+int		 p11_cert_store(struct p11 *, const char *label, X509 *,
+		    STACK_OF(X509) *, char *err, size_t errlen);
+/* Every certificate object: label, id, subject, serial. */
+int		 p11_cert_list(struct p11 *, FILE *);
 
 #endif

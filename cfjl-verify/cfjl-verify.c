@@ -212,6 +212,7 @@ main(int argc, char *argv[])
 		if (bundle_read(&ctx, &bs[i], argv[i]) == 0) {
 			chain_bundle(&ctx, &bs[i]);
 			checkpointcheck_bundle(&ctx, &bs[i]);
+			sealers_report(&bs[i]);
 			if (kept_path != NULL)
 				checkpointcheck_since(&ctx, &bs[i], &kept);
 		} else {

@@ -376,6 +376,10 @@ checkpointcheck_read(struct vctx *ctx, struct bundle *b, const char *buf,
 	}
 	if (shell.has_sigvalue)
 		memcpy(ck->sigvalue_sha, shell.sigvalue_sha, V_SHA256_LEN);
+	ck->has_seal_fp = shell.has_seal_fp;
+	ck->has_tsa_fp = shell.has_tsa_fp;
+	memcpy(ck->seal_fp, shell.seal_fp, V_SHA256_LEN);
+	memcpy(ck->tsa_fp, shell.tsa_fp, V_SHA256_LEN);
 	ck->sealed = shell.sig_ok && shell.tst_ok && shell.has_sigvalue;
 	ck->signing_ms = shell.signing_ms;
 	if (ck->sealed && (shell.signing_ms > ck->heure_ms + V_SKEW_MS ||

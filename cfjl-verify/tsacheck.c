@@ -1,6 +1,6 @@
 /*
- * The RFC 3161 time-stamp token of a lot seal: signed by the certificate
- * of certs/tsa.pem, which chains to the trust anchors at genTime and has
+ * The RFC 3161 time-stamp token of a lot seal: signed by a certificate
+ * of certs/tsa.pem (one a sealing site), which chains to the trust anchors at genTime and has
  * the critical timeStamping extended key usage; its imprint is SHA-256
  * of the canonical ds:SignatureValue; its genTime falls in the lot's
  * plausible window (see cfjl-export(5)).  The token is signed with
@@ -264,7 +264,6 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		    "token with", VLOT_KIND(lot), num);
 		goto done;
 	}
-	tsacert = sk_X509_value(b->tsa_certs, 0);
 	if ((certs = X509_chain_up_ref(b->tsa_certs)) == NULL ||
 	    (signers = PKCS7_get0_signers(tok, certs, 0)) == NULL ||
 	    sk_X509_num(signers) != 1) {
@@ -273,9 +272,16 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		ERR_clear_error();
 		goto done;
 	}
-	if (!certs_equal(sk_X509_value(signers, 0), tsacert)) {
+	/* One of certs/tsa.pem: each site has its time-stamping unit. */
+	tsacert = NULL;
+	for (i = 0; i < (size_t)sk_X509_num(b->tsa_certs) && tsacert == NULL;
+	    i++)
+		if (certs_equal(sk_X509_value(signers, 0),
+		    sk_X509_value(b->tsa_certs, i)))
+			tsacert = sk_X509_value(b->tsa_certs, i);
+	if (tsacert == NULL) {
 		report_fail("%s %llu: the time-stamp token is signed by %s, not "
-		    "by the certificate of certs/tsa.pem", VLOT_KIND(lot), num,
+		    "by a certificate of certs/tsa.pem", VLOT_KIND(lot), num,
 		    certs_name(sk_X509_value(signers, 0), name, sizeof(name)));
 		goto done;
 	}
@@ -354,6 +360,8 @@ tsacheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		    "SigningTime", VLOT_KIND(lot), num, when, V_SEAL_DELAY_MS / 1000);
 		goto done;
 	}
+	if (X509_digest(tsacert, EVP_sha256(), lot->tsa_fp, NULL))
+		lot->has_tsa_fp = 1;
 	rc = 0;
 done:
 	if (signers != NULL)

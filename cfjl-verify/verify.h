@@ -176,6 +176,9 @@ struct vlot {
 	int64_t		 signing_ms;
 	int64_t		 gentime_ms;
 	int		 sig_ok, tst_ok;
+	int		 has_seal_fp, has_tsa_fp;	/* which sealed it */
+	uint8_t		 seal_fp[V_SHA256_LEN];	/* of certs/seal.pem */
+	uint8_t		 tsa_fp[V_SHA256_LEN];	/* of certs/tsa.pem */
 	size_t		 nentries;
 	struct ventry	*entries;
 	int		 dup;		/* file seen twice */
@@ -222,6 +225,9 @@ struct vcheckpoint {
 	int		 journal_seen;	/* journal -c */
 	uint8_t		 sigvalue_sha[V_SHA256_LEN];
 	uint8_t		 raw_sha[V_SHA256_LEN];	/* the document */
+	int		 has_seal_fp, has_tsa_fp;	/* as in struct vlot */
+	uint8_t		 seal_fp[V_SHA256_LEN];
+	uint8_t		 tsa_fp[V_SHA256_LEN];
 };
 
 struct bundle {
@@ -297,6 +303,9 @@ int	 sigform_check(struct _xmlNode *, struct _xmlNode *, const char *,
 	    struct _xmlNode **, char *, size_t);
 int	 tsacheck_verify(struct vctx *, struct bundle *, struct vlot *,
 	    const uint8_t *, size_t, const uint8_t *);
+
+/* sealers.c: which certificates sealed the bundle's lots */
+void	 sealers_report(struct bundle *);
 
 /* certs.c */
 int	 certs_trust_load(struct vctx *);

@@ -2,9 +2,9 @@
  * The seal of a lot: an enveloped XAdES-T signature (ETSI EN 319 132-1).
  * Its form is checked first (sigform.c): exactly what sealerd writes.
  * The signature is verified by xmlsec with the public key of the first
- * certificate of certs/seal.pem, which must also be the first
- * certificate in ds:KeyInfo; its path to the trust anchors is checked by
- * OpenSSL at the signing time.  The references must be exactly the
+ * certificate in ds:KeyInfo, which must be one of certs/seal.pem (one a
+ * sealing site); its path to the trust anchors is checked by OpenSSL at
+ * the signing time.  The references must be exactly the
  * whole lot (URI "") and the SignedProperties; the properties are read
  * from the one node that reference resolves to, whose digest is checked
  * again here; SigningCertificateV2 must name the certificate; the
@@ -307,7 +307,7 @@ xades_dsig(struct vlot *lot, xmlNodePtr sig, X509 *cert)
 		ok = 1;
 	else if (n > 0)
 		report_fail("%s %llu: the XAdES signature does not verify with "
-		    "the key of certs/seal.pem", VLOT_KIND(lot), num);
+		    "the key of its certificate", VLOT_KIND(lot), num);
 	if (whole != 1 || props != 1 || other != 0) {
 		report_fail("%s %llu: the signature must reference the whole lot "
 		    "and the SignedProperties once each (found %d, %d, "
@@ -409,12 +409,15 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		goto done;
 	}
 
-	/* the certificate: certs/seal.pem's first, the one in KeyInfo */
+	/*
+	 * The certificate: the one in KeyInfo, which must be one of
+	 * certs/seal.pem (a bundle sealed by two sites carries both), and
+	 * is then checked as the only one would be.
+	 */
 	if (b->seal_certs == NULL) {
 		report_fail("%s %llu: no seal certificate to check it with", VLOT_KIND(lot), num);
 		goto done;
 	}
-	cert = sk_X509_value(b->seal_certs, 0);
 	if ((text = xp_text(xp, "ds:KeyInfo/ds:X509Data/"
 	    "ds:X509Certificate[1]")) == NULL ||
 	    util_b64_decode_alloc(text, &der, &len) == -1 ||
@@ -422,12 +425,21 @@ xadescheck_verify(struct vctx *ctx, struct bundle *b, struct vlot *lot,
 		report_fail("%s %llu: the first X509Certificate of ds:KeyInfo is "
 		    "not a certificate", VLOT_KIND(lot), num);
 		bad = 1;
-	} else if (!certs_equal(cert, kicert)) {
-		report_fail("%s %llu: the certificate in ds:KeyInfo (%s) is not "
-		    "certs/seal.pem", VLOT_KIND(lot), num, certs_name(kicert, name,
-		    sizeof(name)));
-		bad = 1;
+		goto done;
 	}
+	for (i = 0; i < (size_t)sk_X509_num(b->seal_certs) && cert == NULL;
+	    i++)
+		if (certs_equal(sk_X509_value(b->seal_certs, i), kicert))
+			cert = sk_X509_value(b->seal_certs, i);
+	if (cert == NULL) {
+		report_fail("%s %llu: the certificate in ds:KeyInfo (%s) is not "
+		    "in certs/seal.pem", VLOT_KIND(lot), num,
+		    certs_name(kicert, name, sizeof(name)));
+		bad = 1;
+		goto done;
+	}
+	if (X509_digest(cert, EVP_sha256(), lot->seal_fp, NULL))
+		lot->has_seal_fp = 1;
 	free(text);
 	text = NULL;
 

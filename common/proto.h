@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #define CFJL_VERSION		"0.1"
-#define CFJL_PROTO_VERSION	2	/* raised whenever a structure below changes */
+#define CFJL_PROTO_VERSION	3	/* raised whenever a structure below changes */
 
 #define SOCK_STORED		"stored.sock"
 #define SOCK_SEALER		"sealer.sock"
@@ -247,10 +247,19 @@ struct seal_event {
 	char		 stamp[STAMP_MAX];	/* depositor's time, or "" */
 };
 
+/*
+ * A seal names the certificates that made it: their SHA-256 (DER) and,
+ * after the document, each with its chain as PEM, the sealing one then
+ * the time-stamping one.  stored keeps them for the exports.
+ */
 struct seal_done {
 	uint64_t	 lot;
 	uint8_t		 sigvalue_sha256[SHA256_LEN];	/* next Precedent */
+	uint8_t		 seal_cert[SHA256_LEN];
+	uint8_t		 tsa_cert[SHA256_LEN];
 	uint32_t	 len;		/* lot XML bytes that follow */
+	uint32_t	 seal_pem_len;	/* then the sealing certificate */
+	uint32_t	 tsa_pem_len;	/* then the time-stamping one */
 };
 
 struct seal_fail {
@@ -285,7 +294,11 @@ struct checkpoint_done {
 	char		 journal_file[16];	/* "" if none sealed yet */
 	uint8_t		 journal_meta[SHA256_LEN];
 	int64_t		 time_ms;
+	uint8_t		 seal_cert[SHA256_LEN];	/* as in struct seal_done */
+	uint8_t		 tsa_cert[SHA256_LEN];
 	uint32_t	 len;		/* XML bytes that follow */
+	uint32_t	 seal_pem_len;
+	uint32_t	 tsa_pem_len;
 };
 
 /* The newest journal file with a seal, and its metadata digest. */

@@ -134,6 +134,7 @@ static int
 h_dup(struct msg *m, void *arg)
 {
 	struct seal_done	 sd;
+	const void		*c;
 	char			*x;
 
 	if (m_get_struct(m, proto_seal_done, &sd) == -1 ||
@@ -141,6 +142,9 @@ h_dup(struct msg *m, void *arg)
 		return -1;
 	use(x, sd.len + 1);
 	free(x);
+	if (m_get_ptr(m, &c, sd.seal_pem_len) == -1 ||
+	    m_get_ptr(m, &c, sd.tsa_pem_len) == -1)
+		return -1;
 	return m_end(m);
 }
 

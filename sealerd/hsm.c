@@ -1,7 +1,8 @@
 /*
  * sealerd's link to the HSM through libp11: module, token by label,
- * login, keys by label.  A token that is missing or refuses us is not
- * fatal: sealerd says why, answers "retry later" and opens it again.
+ * login, keys by label and their certificates (hsmcert.c).  A token
+ * that is missing or refuses us is not fatal: sealerd says why, answers
+ * "retry later" and opens it again.
  *
  * The module stays mapped from the first load (we hold our own dlopen
  * reference), so that re-initialising it after a failure needs no
@@ -26,69 +27,14 @@
 #include "log.h"
 #include "ossl.h"
 #include "hsm.h"
+#include "hsmcert.h"
 
 static int	 hsm_key_find(struct hsm *, PKCS11_TOKEN *, const char *,
-		    struct hsm_key *);
+		    struct hsm_key *, enum hsmcert_kind);
+static int	 hsm_key_cert(struct hsm *, PKCS11_TOKEN *, PKCS11_KEY *,
+		    struct hsm_key *, enum hsmcert_kind);
+static void	 hsm_key_forget(struct hsm_key *);
 static void	 hsm_unload(struct hsm *);
-static int	 hsm_seal_usage(X509 *);
-
-/*
- * The sealing certificate has the critical extended key usage
- * documentSigning (1.3.6.1.5.5.7.3.36) alone, as cfjl-verify(1)
- * requires: seals made with any other would all be refused.
- */
-static int
-hsm_seal_usage(X509 *x)
-{
-	EXTENDED_KEY_USAGE	*eku;
-	ASN1_OBJECT		*docsign;
-	int			 crit, ok = 0;
-
-	if ((docsign = OBJ_txt2obj("1.3.6.1.5.5.7.3.36", 1)) == NULL)
-		return -1;
-	if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit,
-	    NULL)) != NULL) {
-		ok = crit == 1 && sk_ASN1_OBJECT_num(eku) == 1 &&
-		    OBJ_cmp(sk_ASN1_OBJECT_value(eku, 0), docsign) == 0;
-		sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
-	}
-	ASN1_OBJECT_free(docsign);
-	ERR_clear_error();
-	return ok ? 0 : -1;
-}
-
-int
-hsm_cert_load(const char *path, X509 **cert, STACK_OF(X509) **chain,
-    char *err, size_t errlen)
-{
-	BIO	*b;
-	X509	*x;
-
-	*cert = NULL;
-	if ((*chain = sk_X509_new_null()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if ((b = BIO_new_file(path, "r")) == NULL) {
-		snprintf(err, errlen, "cannot read certificate %s "
-		    "(install it with cfjl-keys install)", path);
-		ERR_clear_error();
-		return -1;
-	}
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		if (*cert == NULL)
-			*cert = x;
-		else if (!sk_X509_push(*chain, x))
-			X509_free(x);
-	}
-	ERR_clear_error();
-	BIO_free(b);
-	if (*cert == NULL) {
-		snprintf(err, errlen, "%s holds no PEM certificate", path);
-		return -1;
-	}
-	return 0;
-}
 
 int
 hsm_init(struct hsm *h, const struct cfjl_sealerd_conf *sc)
@@ -104,19 +50,17 @@ hsm_init(struct hsm *h, const struct cfjl_sealerd_conf *sc)
 		    "pkcs11 module, pkcs11 token, seal key and tsa key");
 		return -1;
 	}
-	if (hsm_cert_load(sc->seal_cert, &h->seal.cert, &h->seal.chain,
-	    h->err, sizeof(h->err)) == -1 ||
-	    hsm_cert_load(sc->tsa_cert, &h->tsa.cert, &h->tsa.chain,
-	    h->err, sizeof(h->err)) == -1)
+	/*
+	 * The token's certificates come first; the files serve tokens
+	 * prepared before certificates were kept there (hsmcert.c).
+	 */
+	strlcpy(h->seal.file, sc->seal_cert, sizeof(h->seal.file));
+	strlcpy(h->tsa.file, sc->tsa_cert, sizeof(h->tsa.file));
+	if (hsmcert_file(sc->seal_cert, &h->seal.file_cert,
+	    &h->seal.file_chain, h->err, sizeof(h->err)) == -1 ||
+	    hsmcert_file(sc->tsa_cert, &h->tsa.file_cert,
+	    &h->tsa.file_chain, h->err, sizeof(h->err)) == -1)
 		return -1;
-	if (hsm_seal_usage(h->seal.cert) == -1) {
-		snprintf(h->err, sizeof(h->err), "the sealing certificate %.300s "
-		    "lacks the critical extended key usage documentSigning "
-		    "(1.3.6.1.5.5.7.3.36) alone: its seals would be refused",
-		    sc->seal_cert);
-		return -1;
-	}
-	h->certs = 1;
 	if (pinfile_read(sc->pkcs11_pin_file, h->pin, sizeof(h->pin), h->err,
 	    sizeof(h->err)) == -1)
 		return -1;
@@ -148,10 +92,9 @@ hsm_unload(struct hsm *h)
 
 static int
 hsm_key_find(struct hsm *h, PKCS11_TOKEN *tok, const char *label,
-    struct hsm_key *hk)
+    struct hsm_key *hk, enum hsmcert_kind kind)
 {
 	PKCS11_KEY	*keys;
-	EVP_PKEY	*pub = NULL;
 	unsigned int	 n, i;
 	int		 found = -1;
 
@@ -175,24 +118,101 @@ hsm_key_find(struct hsm *h, PKCS11_TOKEN *tok, const char *label,
 		    "token \"%s\" (run cfjl-keys generate)", label, h->token);
 		return -1;
 	}
+	if (hsm_key_cert(h, tok, &keys[found], hk, kind) == -1)
+		return -1;
 	if ((hk->key = PKCS11_get_private_key(&keys[found])) == NULL) {
 		snprintf(h->err, sizeof(h->err), "cannot use key \"%s\": %s",
 		    label, ossl_error());
 		return -1;
 	}
-	/* The certificate must be that key's, or every seal is worthless. */
-	if ((pub = PKCS11_get_public_key(&keys[found])) == NULL ||
+	return 0;
+}
+
+/*
+ * The key's certificate: the token's object, else the file (with a
+ * warning once per start); checked against the key and for its usage,
+ * or every seal made with it would be worthless.
+ */
+static int
+hsm_key_cert(struct hsm *h, PKCS11_TOKEN *tok, PKCS11_KEY *k,
+    struct hsm_key *hk, enum hsmcert_kind kind)
+{
+	EVP_PKEY	*pub;
+	const char	*what = kind == HSMCERT_SEAL ? "sealing" :
+			    "time-stamping";
+	char		 e[256], name[400];
+	unsigned int	 mdlen;
+	int		 rc;
+
+	if ((rc = hsmcert_token(tok, k, &hk->cert, &hk->chain, e,
+	    sizeof(e))) == -1) {
+		snprintf(h->err, sizeof(h->err), "token \"%s\": %s",
+		    h->token, e);
+		return -1;
+	}
+	hk->from_token = rc == 0;
+	if (rc == 1) {
+		if (hk->file_cert == NULL) {
+			snprintf(h->err, sizeof(h->err), "no certificate for "
+			    "key \"%s\" in token \"%s\" (install it with "
+			    "cfjl-keys install)", k->label, h->token);
+			return -1;
+		}
+		if (!hk->file_warned)
+			log_warnx("token \"%s\" holds no certificate for key "
+			    "\"%s\": using the file %s; install it in the "
+			    "token with cfjl-keys install", h->token, k->label,
+			    hk->file);
+		hk->file_warned = 1;
+		if (!X509_up_ref(hk->file_cert) ||
+		    (hk->chain = X509_chain_up_ref(hk->file_chain)) == NULL) {
+			snprintf(h->err, sizeof(h->err), "out of memory");
+			return -1;
+		}
+		hk->cert = hk->file_cert;
+	}
+	if ((pub = PKCS11_get_public_key(k)) == NULL ||
 	    EVP_PKEY_eq(pub, X509_get0_pubkey(hk->cert)) != 1) {
 		EVP_PKEY_free(pub);
-		EVP_PKEY_free(hk->key);
-		hk->key = NULL;
 		snprintf(h->err, sizeof(h->err), "the certificate for key "
-		    "\"%s\" does not match the key in the token", label);
+		    "\"%s\" does not match the key in the token", k->label);
 		ERR_clear_error();
 		return -1;
 	}
 	EVP_PKEY_free(pub);
+	if (hsmcert_usage(hk->cert, kind, e, sizeof(e)) == -1) {
+		snprintf(h->err, sizeof(h->err), "the %s certificate %.200s "
+		    "%s", what, hsmcert_name(hk->cert, name, sizeof(name)), e);
+		return -1;
+	}
+	if (!X509_digest(hk->cert, EVP_sha256(), hk->fp, &mdlen) ||
+	    (hk->pem = hsmcert_pem(hk->cert, hk->chain, &hk->pemlen)) ==
+	    NULL) {
+		snprintf(h->err, sizeof(h->err), "out of memory");
+		return -1;
+	}
+	if (hk->pemlen > HSMCERT_PEM_MAX) {
+		snprintf(h->err, sizeof(h->err), "the %s certificate and its "
+		    "chain take %zu bytes as PEM, more than %d", what,
+		    hk->pemlen, HSMCERT_PEM_MAX);
+		return -1;
+	}
 	return 0;
+}
+
+static void
+hsm_key_forget(struct hsm_key *hk)
+{
+	EVP_PKEY_free(hk->key);
+	X509_free(hk->cert);
+	if (hk->chain != NULL)
+		sk_X509_pop_free(hk->chain, X509_free);
+	free(hk->pem);
+	hk->key = NULL;
+	hk->cert = NULL;
+	hk->chain = NULL;
+	hk->pem = NULL;
+	hk->pemlen = 0;
 }
 
 int
@@ -200,6 +220,7 @@ hsm_open(struct hsm *h)
 {
 	PKCS11_SLOT	*slots, *slot = NULL;
 	unsigned int	 i;
+	char		 sname[400], tname[400];
 	int		 in, wasup = h->up;
 
 	hsm_close(h);
@@ -252,14 +273,21 @@ hsm_open(struct hsm *h)
 			goto fail;
 		}
 	}
-	if (hsm_key_find(h, slot->token, h->seal_label, &h->seal) == -1 ||
-	    hsm_key_find(h, slot->token, h->tsa_label, &h->tsa) == -1)
+	if (hsm_key_find(h, slot->token, h->seal_label, &h->seal,
+	    HSMCERT_SEAL) == -1 ||
+	    hsm_key_find(h, slot->token, h->tsa_label, &h->tsa,
+	    HSMCERT_TSA) == -1)
 		goto fail;
 	h->up = 1;
 	h->failures = 0;
 	h->err[0] = '\0';
-	log_info("HSM token \"%s\" open: keys \"%s\" and \"%s\"", h->token,
-	    h->seal_label, h->tsa_label);
+	log_info("HSM token \"%s\" open: keys \"%s\" and \"%s\"; sealing "
+	    "certificate %s (from the %s), time-stamping certificate %s "
+	    "(from the %s)", h->token, h->seal_label, h->tsa_label,
+	    hsmcert_name(h->seal.cert, sname, sizeof(sname)),
+	    h->seal.from_token ? "token" : "file",
+	    hsmcert_name(h->tsa.cert, tname, sizeof(tname)),
+	    h->tsa.from_token ? "token" : "file");
 	return 0;
  fail:
 	/* Once per outage in the log; the status always has the reason. */
@@ -273,9 +301,8 @@ hsm_open(struct hsm *h)
 void
 hsm_close(struct hsm *h)
 {
-	EVP_PKEY_free(h->seal.key);
-	EVP_PKEY_free(h->tsa.key);
-	h->seal.key = h->tsa.key = NULL;
+	hsm_key_forget(&h->seal);
+	hsm_key_forget(&h->tsa);
 	h->up = 0;
 	hsm_unload(h);
 }
@@ -287,12 +314,12 @@ hsm_free(struct hsm *h)
 	if (h->ctx != NULL)
 		PKCS11_CTX_free(h->ctx);
 	h->ctx = NULL;
-	X509_free(h->seal.cert);
-	X509_free(h->tsa.cert);
-	sk_X509_pop_free(h->seal.chain, X509_free);
-	sk_X509_pop_free(h->tsa.chain, X509_free);
-	h->seal.cert = h->tsa.cert = NULL;
-	h->seal.chain = h->tsa.chain = NULL;
+	X509_free(h->seal.file_cert);
+	X509_free(h->tsa.file_cert);
+	sk_X509_pop_free(h->seal.file_chain, X509_free);
+	sk_X509_pop_free(h->tsa.file_chain, X509_free);
+	h->seal.file_cert = h->tsa.file_cert = NULL;
+	h->seal.file_chain = h->tsa.file_chain = NULL;
 	if (h->dl != NULL)
 		dlclose(h->dl);
 	h->dl = NULL;

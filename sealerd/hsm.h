@@ -16,7 +16,15 @@ struct cfjl_sealerd_conf;
 struct hsm_key {
 	EVP_PKEY	*key;		/* token-backed: signs inside the HSM */
 	X509		*cert;		/* the certificate of that key */
-	STACK_OF(X509)	*chain;		/* the rest of the file, may be empty */
+	STACK_OF(X509)	*chain;		/* its chain, may be empty */
+	char		*pem;		/* both, as PEM, for stored's exports */
+	size_t		 pemlen;
+	unsigned char	 fp[32];	/* SHA-256 of the certificate (DER) */
+	int		 from_token;	/* 0: from the file of cfjl.conf */
+	int		 file_warned;	/* the file's use is logged once */
+	X509		*file_cert;	/* the file's, read before confinement */
+	STACK_OF(X509)	*file_chain;
+	char		 file[1024];
 };
 
 struct hsm {
@@ -33,25 +41,25 @@ struct hsm {
 	struct hsm_key	 seal;
 	struct hsm_key	 tsa;
 	int		 up;		/* logged in, both keys found */
-	int		 certs;		/* certificates loaded */
 	unsigned long	 failures;	/* opens that failed since the last up */
 	char		 err[512];	/* why it is not up, for people */
 };
 
 /*
- * Load the certificates, read the PIN and load the module: what needs
- * the filesystem, before any confinement.  -1 with hsm->err for a
- * fault no retry can mend (unreadable certificate, PIN file refused).
+ * Read the certificate files if any, the PIN, and load the module: what
+ * needs the filesystem, before any confinement.  -1 with hsm->err for a
+ * fault no retry can mend (a certificate file that is not one, PIN file
+ * refused).
  */
 int	hsm_init(struct hsm *, const struct cfjl_sealerd_conf *);
-/* Find the token, log in, find both keys; 0, or -1 with hsm->err. */
+/*
+ * Find the token, log in, find both keys and their certificates (the
+ * token's objects, else the files), check them; 0, or -1 with hsm->err.
+ */
 int	hsm_open(struct hsm *);
 /* Forget the session and keys (after a failure); hsm_open again later. */
 void	hsm_close(struct hsm *);
 /* Everything, the PIN wiped. */
 void	hsm_free(struct hsm *);
-/* Certificate and chain from a PEM file; -1 with err. */
-int	hsm_cert_load(const char *path, X509 **, STACK_OF(X509) **,
-	    char *err, size_t errlen);
 
 #endif

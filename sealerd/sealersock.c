@@ -3,8 +3,8 @@
  * (IMSG_CHECKPOINT_MAKE) and asks for the status, auditd sends closed
  * journal files (IMSG_JOURNAL_SIGN) and names the newest sealed one
  * (IMSG_JOURNAL_SEALED), which the next checkpoint carries.  Every request
- * gets one answer: the seal, or IMSG_SEAL_FAIL with a reason and when to
- * ask again.  Nothing is kept here: the askers keep what is pending.
+ * gets one answer: the seal, with the certificates that made it, or
+ * IMSG_SEAL_FAIL with a reason and when to ask again.  Nothing is kept here: the askers keep what is pending.
  */
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -34,6 +34,9 @@ static void	 server_fail(struct peer *, uint64_t, unsigned int,
 		    const char *);
 static void	 server_fail_type(struct peer *, uint32_t, uint64_t,
 		    unsigned int, const char *);
+static size_t	 server_certs_len(void);
+static void	 server_certs(uint8_t *, uint32_t *, uint8_t *, uint32_t *,
+		    struct iovec *);
 
 static const struct msg_entry server_msgs[] = {
 	{ IMSG_SEAL_LOT, MSG_STORED, MSG_FD_NONE, server_seal_lot },
@@ -84,13 +87,40 @@ server_fail_type(struct peer *p, uint32_t type, uint64_t id,
 		log_warn("%s: seal failure report", p->name);
 }
 
+/* What the certificates add to a seal: at most twice HSMCERT_PEM_MAX. */
+static size_t
+server_certs_len(void)
+{
+	return env->sealer.hsm.seal.pemlen + env->sealer.hsm.tsa.pemlen;
+}
+
+/*
+ * The certificates the seal was made with, for stored: right after a
+ * seal the HSM is open and both are those of its keys.
+ */
+static void
+server_certs(uint8_t *seal_fp, uint32_t *seal_len, uint8_t *tsa_fp,
+    uint32_t *tsa_len, struct iovec *iov)
+{
+	struct hsm	*h = &env->sealer.hsm;
+
+	memcpy(seal_fp, h->seal.fp, SHA256_LEN);
+	memcpy(tsa_fp, h->tsa.fp, SHA256_LEN);
+	*seal_len = h->seal.pemlen;
+	*tsa_len = h->tsa.pemlen;
+	iov[0].iov_base = h->seal.pem;
+	iov[0].iov_len = h->seal.pemlen;
+	iov[1].iov_base = h->tsa.pem;
+	iov[1].iov_len = h->tsa.pemlen;
+}
+
 static int
 server_seal_lot(struct msg *m, void *arg)
 {
 	struct peer		*p = arg;
 	struct seal_lot		 sl;
 	struct seal_done	 sd;
-	struct iovec		 iov[2];
+	struct iovec		 iov[4];
 	struct seal_event	*ev = NULL;
 	unsigned char		*xml = NULL;
 	size_t			 n, xmllen, i;
@@ -116,18 +146,21 @@ server_seal_lot(struct msg *m, void *arg)
 	switch (seal_lot_make(&env->sealer, &sl, ev, n, &xml, &xmllen,
 	    sd.sigvalue_sha256, err, sizeof(err))) {
 	case SEAL_OK:
-		if (xmllen > CFJL_MSG_MAX - sizeof(sd) - 64) {
+		if (xmllen + server_certs_len() > CFJL_MSG_MAX - sizeof(sd) -
+		    64) {
 			server_fail(p, sl.lot, 60, "the sealed lot is too "
 			    "large for one message");
 			break;
 		}
 		sd.lot = sl.lot;
 		sd.len = xmllen;
+		server_certs(sd.seal_cert, &sd.seal_pem_len, sd.tsa_cert,
+		    &sd.tsa_pem_len, &iov[2]);
 		iov[0].iov_base = &sd;
 		iov[0].iov_len = sizeof(sd);
 		iov[1].iov_base = xml;
 		iov[1].iov_len = xmllen;
-		if (peer_composev(p, IMSG_SEAL_DONE, iov, 2) == -1)
+		if (peer_composev(p, IMSG_SEAL_DONE, iov, 4) == -1)
 			log_warn("lot %" PRIu64 ": seal not sent", sl.lot);
 		else
 			log_debug("lot %" PRIu64 " sealed (%zu events)",
@@ -211,7 +244,7 @@ server_checkpoint(struct msg *m, void *arg)
 	struct peer		*p = arg;
 	struct checkpoint_req	 cr;
 	struct checkpoint_done	 cd;
-	struct iovec		 iov[2];
+	struct iovec		 iov[4];
 	unsigned char		*xml = NULL;
 	size_t			 xmllen;
 	char			 err[512];
@@ -229,11 +262,13 @@ server_checkpoint(struct msg *m, void *arg)
 		memcpy(cd.journal_meta, env->sealer.journal.meta_sha256,
 		    sizeof(cd.journal_meta));
 		cd.len = xmllen;
+		server_certs(cd.seal_cert, &cd.seal_pem_len, cd.tsa_cert,
+		    &cd.tsa_pem_len, &iov[2]);
 		iov[0].iov_base = &cd;
 		iov[0].iov_len = sizeof(cd);
 		iov[1].iov_base = xml;
 		iov[1].iov_len = xmllen;
-		if (peer_composev(p, IMSG_CHECKPOINT_DONE, iov, 2) == -1)
+		if (peer_composev(p, IMSG_CHECKPOINT_DONE, iov, 4) == -1)
 			log_warn("checkpoint %" PRIu64 " not sent", cr.numero);
 		else
 			log_debug("checkpoint %" PRIu64 " sealed (lot %"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hsmcert.h"
 #include "sealer.h"
 
 static void	 status_str(char *, size_t, const char *);
@@ -37,6 +38,7 @@ status_json(struct sealer *s)
 {
 	struct clock_state	*cs = &s->tsa.clock;
 	char			*j = NULL, e[1100], tok[140], sk[140], tk[140];
+	char			 n[400], sc[820], tc[820];
 	int			 synced;
 
 	/* A fresh reading, without logging or refusing anything. */
@@ -45,18 +47,29 @@ status_json(struct sealer *s)
 	status_str(tok, sizeof(tok), s->hsm.token);
 	status_str(sk, sizeof(sk), s->hsm.seal_label);
 	status_str(tk, sizeof(tk), s->hsm.tsa_label);
+	/* Which certificates the seals name, and where they were found. */
+	status_str(sc, sizeof(sc), s->hsm.seal.cert == NULL ? "" :
+	    hsmcert_name(s->hsm.seal.cert, n, sizeof(n)));
+	status_str(tc, sizeof(tc), s->hsm.tsa.cert == NULL ? "" :
+	    hsmcert_name(s->hsm.tsa.cert, n, sizeof(n)));
 	if (asprintf(&j, "{\"token\":{\"label\":\"%s\",\"present\":%s,"
 	    "\"error\":\"%s\"},"
-	    "\"keys\":{\"seal\":{\"label\":\"%s\",\"available\":%s},"
-	    "\"tsa\":{\"label\":\"%s\",\"available\":%s}},"
+	    "\"keys\":{\"seal\":{\"label\":\"%s\",\"available\":%s,"
+	    "\"certificate\":\"%s\",\"certificate_from\":\"%s\"},"
+	    "\"tsa\":{\"label\":\"%s\",\"available\":%s,"
+	    "\"certificate\":\"%s\",\"certificate_from\":\"%s\"}},"
 	    "\"clock\":{\"state\":\"%s\",\"maxerror_us\":%ld,"
 	    "\"esterror_us\":%ld,\"max_error_us\":%ld,\"relaxed\":%s,"
 	    "\"stamping\":%s},"
 	    "\"seals\":%lu,\"journal_seals\":%lu,\"timestamps\":%lu,"
 	    "\"refusals\":%lu,\"last_lot\":%llu,\"uptime\":%lld}",
 	    tok, s->hsm.up ? "true" : "false", e,
-	    sk, s->hsm.seal.key != NULL ? "true" : "false",
-	    tk, s->hsm.tsa.key != NULL ? "true" : "false",
+	    sk, s->hsm.seal.key != NULL ? "true" : "false", sc,
+	    s->hsm.seal.cert == NULL ? "" : s->hsm.seal.from_token ?
+	    "token" : "file",
+	    tk, s->hsm.tsa.key != NULL ? "true" : "false", tc,
+	    s->hsm.tsa.cert == NULL ? "" : s->hsm.tsa.from_token ?
+	    "token" : "file",
 	    clock_name(cs), cs->maxerror_us, cs->esterror_us,
 	    cs->max_error_us, cs->relaxed ? "true" : "false",
 	    synced ? "true" : "false",

@@ -35,6 +35,7 @@
 #include "proto.h"
 #include "stored.h"
 #include "ckptkeeper.h"
+#include "sealcert.h"
 #include "db.h"
 #include "dbval.h"
 #include "front.h"
@@ -205,7 +206,9 @@ ckptkeeper_done(struct msg *m)
 	const void		*xml;
 
 	if (m_get_struct(m, proto_checkpoint_done, &cd) == -1 ||
-	    m_get_ptr(m, &xml, cd.len) == -1 || m_end(m) == -1)
+	    m_get_ptr(m, &xml, cd.len) == -1 ||
+	    sealcert_read(m, cd.seal_cert, cd.seal_pem_len, cd.tsa_cert,
+	    cd.tsa_pem_len) == -1 || m_end(m) == -1)
 		return -1;
 	if (ck.inflight == 0 || cd.numero != ck.inflight)
 		return m_fail(m, "checkpoint %" PRIu64 ", not asked for",
@@ -218,6 +221,7 @@ ckptkeeper_done(struct msg *m)
 		checkpoint_arm(CHECKPOINT_WAIT);
 		return 0;
 	}
+	sealcert_store(job);
 	dbval_params_init(&p);
 	dbval_param_u64(&p, cd.numero);
 	dbval_param_bytes(&p, xml, cd.len);
@@ -232,10 +236,12 @@ ckptkeeper_done(struct msg *m)
 		dbval_param_null(&p);
 	}
 	dbval_param_time_ms(&p, cd.time_ms);
+	dbval_param_bytes(&p, cd.seal_cert, SHA256_LEN);
+	dbval_param_bytes(&p, cd.tsa_cert, SHA256_LEN);
 	db_job_query(job, "INSERT INTO checkpoints (numero, xml, "
 	    "sigvalue_sha256, last_lot, last_idevt, journal_file, "
-	    "journal_meta, made) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", &p,
-	    NULL, NULL);
+	    "journal_meta, made, seal_cert, tsa_cert) VALUES ($1, $2, $3, "
+	    "$4, $5, $6, $7, $8, $9, $10)", &p, NULL, NULL);
 	dbval_params_free(&p);
 	db_job_end(job);
 	return 0;
@@ -244,6 +250,7 @@ ckptkeeper_done(struct msg *m)
 static void
 checkpoint_stored(int ok, const char *err, void *arg)
 {
+	sealcert_stored(ok);
 	if (!ok)
 		log_warnx("checkpoint %" PRIu64 " not kept: %s", ck.inflight,
 		    err);

@@ -39,7 +39,7 @@ static int	 schema_table_new(PGconn *, const char *);
 /* Tables that hold evidence: all of them, append-only. */
 static const char *schema_tables[] = {
 	"schema_version", "identity", "events", "client_ids", "lots",
-	"lot_seals", "roles", "exports", "checkpoints", NULL
+	"lot_seals", "roles", "exports", "checkpoints", "seal_certs", NULL
 };
 
 /*
@@ -320,6 +320,25 @@ static const char *schema_migrations[] = {
 	" END $$;"
 	"CREATE TRIGGER checkpoints_follow BEFORE INSERT ON checkpoints"
 	" FOR EACH ROW EXECUTE FUNCTION cfjl_checkpoints_follow();",
+
+	/*
+	 * 6: the certificates that sealed (stored/sealcert.c), each kept
+	 * once with its chain, and named by every lot seal and checkpoint
+	 * made since, so that an export carries those of its lots when
+	 * sealing moved to another site.  Older seals name none: their
+	 * export carries the configured files.
+	 */
+	"CREATE TABLE seal_certs ("
+	"  sha256 bytea PRIMARY KEY CHECK (length(sha256) = 32),"
+	"  kind text NOT NULL CHECK (kind IN ('seal', 'tsa')),"
+	"  pem bytea NOT NULL,"
+	"  first_seen timestamptz NOT NULL DEFAULT now());"
+	"ALTER TABLE lot_seals"
+	"  ADD COLUMN seal_cert bytea REFERENCES seal_certs (sha256),"
+	"  ADD COLUMN tsa_cert bytea REFERENCES seal_certs (sha256);"
+	"ALTER TABLE checkpoints"
+	"  ADD COLUMN seal_cert bytea REFERENCES seal_certs (sha256),"
+	"  ADD COLUMN tsa_cert bytea REFERENCES seal_certs (sha256);",
 
 	NULL
 };

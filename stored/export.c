@@ -30,12 +30,11 @@
 #include "ckptkeeper.h"
 #include "dbval.h"
 #include "export.h"
+#include "exportcert.h"
 #include "manifestjson.h"
 #include "auditpath.h"
 #include "front.h"
 #include "tarwrite.h"
-
-#define CERT_FILE_MAX	(256 * 1024)
 
 enum export_phase {
 	EX_RANGE,	/* resolving the range to lots */
@@ -67,15 +66,13 @@ struct export {
 	uint8_t			 sha[32];
 	uint8_t			*checkpoint;	/* the newest, or NULL */
 	size_t			 checkpoint_len;
+	struct exportcert	 certs;		/* of its lots and checkpoint */
 };
 
 TAILQ_HEAD(exports, export);
 
 static struct exports	 exports = TAILQ_HEAD_INITIALIZER(exports);
-static char		*seal_pem, *tsa_pem;
-static size_t		 seal_len, tsa_len;
 
-static char	*cert_read(const char *, size_t *);
 static int	 compact_ms(uint64_t, int64_t *);
 static struct export *export_find(uint64_t, uint64_t);
 static void	 export_reject(uint64_t, uint64_t, enum refusal,
@@ -98,43 +95,10 @@ static void	 export_free(struct export *);
 
 /* --- stored's side ---------------------------------------------------- */
 
-static char *
-cert_read(const char *path, size_t *len)
-{
-	FILE	*fp;
-	char	*buf;
-	size_t	 n;
-
-	if (path == NULL || *path == '\0' || (fp = fopen(path, "r")) == NULL)
-		return NULL;
-	if ((buf = malloc(CERT_FILE_MAX)) == NULL) {
-		fclose(fp);
-		return NULL;
-	}
-	n = fread(buf, 1, CERT_FILE_MAX, fp);
-	if (ferror(fp) || n == 0 || n == CERT_FILE_MAX) {
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	*len = n;
-	return buf;
-}
-
 int
 export_init(const char *seal_cert, const char *tsa_cert)
 {
-	free(seal_pem);
-	free(tsa_pem);
-	seal_pem = cert_read(seal_cert, &seal_len);
-	tsa_pem = cert_read(tsa_cert, &tsa_len);
-	if (seal_pem == NULL || tsa_pem == NULL) {
-		log_warnx("export: cannot read the sealing or time-stamping "
-		    "certificate (%s, %s)", seal_cert, tsa_cert);
-		return -1;
-	}
-	return 0;
+	return exportcert_init(seal_cert, tsa_cert);
 }
 
 /* YYYYMMDDhhmmss (UTC) to Unix milliseconds. */
@@ -199,7 +163,7 @@ export_request(uint64_t f, struct msg *m)
 	struct export_req	 req;
 	struct dbval_params	 p;
 	struct db_job		*job;
-	int64_t			 since, until;
+	int64_t			 since = 0, until = 0;
 	size_t			 n = 0;
 
 	if (m_get_struct(m, proto_export_req, &req) == -1 || m_end(m) == -1)
@@ -218,11 +182,10 @@ export_request(uint64_t f, struct msg *m)
 	}
 	TAILQ_FOREACH(ex, &exports, entry)
 		n++;
-	if (n >= EXPORT_MAX || seal_pem == NULL || tsa_pem == NULL) {
+	if (n >= EXPORT_MAX) {
 		export_reject(f, req.reqid, REFUSE_UNAVAILABLE, "too many "
-		    "exports or no certificates");
+		    "exports at once");
 		audit_record("export", req.subject, "error",
-		    "%s", seal_pem == NULL ? "certificates unavailable" :
 		    "too many exports at once");
 		return 0;
 	}
@@ -261,8 +224,11 @@ export_request(uint64_t f, struct msg *m)
 	 * The newest checkpoint first: every lot it names is sealed, so the
 	 * range read after it reaches at least as far (cfjl-export(5)).
 	 */
-	db_job_query(job, "SELECT xml FROM checkpoints "
-	    "ORDER BY numero DESC LIMIT 1", NULL, export_range_checkpoint, ex);
+	db_job_query(job, "SELECT k.xml, cs.pem, ct.pem FROM checkpoints k "
+	    "LEFT JOIN seal_certs cs ON cs.sha256 = k.seal_cert "
+	    "LEFT JOIN seal_certs ct ON ct.sha256 = k.tsa_cert "
+	    "ORDER BY k.numero DESC LIMIT 1", NULL, export_range_checkpoint,
+	    ex);
 	/* how far sealing has gone (sealing is in lot order) */
 	db_job_query(job, "SELECT l.numero, l.last FROM lots l "
 	    "JOIN lot_seals s ON s.numero = l.numero "
@@ -290,6 +256,9 @@ export_request(uint64_t f, struct msg *m)
 		    export_range_rows, ex);
 	}
 	dbval_params_free(&p);
+	/* After the range: lots sealed meanwhile add, never remove. */
+	exportcert_query(job, req.by_time, req.from, req.to, since,
+	    until + 1000, &ex->certs);
 	db_job_end(job);
 	return 0;
 }
@@ -315,6 +284,7 @@ export_range_checkpoint(PGresult *res, void *arg)
 
 	if (PQntuples(res) != 1)
 		return;
+	exportcert_checkpoint(&ex->certs, res, 1);
 	b = dbval_get_bytes(res, 0, 0, &len);
 	if (len == 0 || (ex->checkpoint = malloc(len)) == NULL)
 		return;
@@ -342,6 +312,7 @@ export_range_done(int ok, const char *err, void *arg)
 {
 	struct export	*ex = arg;
 	char		 manifest[EXPORT_MANIFEST_MAX];
+	const char	*why;
 	int		 n;
 
 	ex->querying = 0;
@@ -353,12 +324,17 @@ export_range_done(int ok, const char *err, void *arg)
 		export_fail(ex, err);
 		return;
 	}
+	if (exportcert_finish(&ex->certs, &why) == -1) {
+		export_fail(ex, why);
+		return;
+	}
 	if ((n = manifestjson_write(&ex->m, manifest,
 	    sizeof(manifest))) == -1 ||
 	    tarwrite_file(&ex->tar, "manifest.json", manifest, n) == -1 ||
-	    tarwrite_file(&ex->tar, "certs/seal.pem", seal_pem,
-	    seal_len) == -1 ||
-	    tarwrite_file(&ex->tar, "certs/tsa.pem", tsa_pem, tsa_len) == -1 ||
+	    tarwrite_file(&ex->tar, "certs/seal.pem", ex->certs.pem[0],
+	    ex->certs.len[0]) == -1 ||
+	    tarwrite_file(&ex->tar, "certs/tsa.pem", ex->certs.pem[1],
+	    ex->certs.len[1]) == -1 ||
 	    (ex->checkpoint != NULL && tarwrite_file(&ex->tar,
 	    "checkpoint.xml", ex->checkpoint, ex->checkpoint_len) == -1))
 		fatalx("%s: out of memory", __func__);
@@ -711,6 +687,7 @@ export_free(struct export *ex)
 		return;
 	tarwrite_free(&ex->tar);
 	free(ex->checkpoint);
+	exportcert_free(&ex->certs);
 	free(ex);
 }
 

@@ -62,8 +62,9 @@ struct export_manifest {
 
 
 /*
- * stored: certificates are read at start (before confinement), from the
- * files named by sealerd's configuration; -1 if one cannot be read.
+ * stored: the certificate files named by sealerd's configuration are
+ * read at start (before confinement), for lots sealed before seals named
+ * their certificates (exportcert.c); -1 if one cannot be read.
  */
 int	 export_init(const char *seal_cert, const char *tsa_cert);
 /*

@@ -37,6 +37,7 @@
 #include "dbval.h"
 #include "front.h"
 #include "lotstate.h"
+#include "sealcert.h"
 #include "sealerlink.h"
 #include "sealmem.h"
 #include "sealqueue.h"
@@ -65,6 +66,8 @@ struct sealq {
 	uint8_t			*xml;	/* SQ_DONE, SQ_STORING */
 	size_t			 xmllen;
 	uint8_t			 sig[SHA256_LEN];
+	uint8_t			 seal_cert[SHA256_LEN];	/* which sealed it */
+	uint8_t			 tsa_cert[SHA256_LEN];
 };
 TAILQ_HEAD(sealqs, sealq);
 
@@ -518,7 +521,10 @@ sq_send(void)
 	    q->l.numero, q->nev);
 }
 
-/* IMSG_SEAL_DONE: struct seal_done and the sealed lot XML. */
+/*
+ * IMSG_SEAL_DONE: struct seal_done, the sealed lot XML, and the
+ * certificates that sealed it (sealcert.c).
+ */
 int
 sealqueue_done(struct msg *m)
 {
@@ -528,7 +534,9 @@ sealqueue_done(struct msg *m)
 
 	/* Copied: kept until stored, after the message is gone. */
 	if (m_get_struct(m, proto_seal_done, &sd) == -1 ||
-	    m_get_dup(m, &xml, sd.len) == -1 || m_end(m) == -1 ||
+	    m_get_dup(m, &xml, sd.len) == -1 ||
+	    sealcert_read(m, sd.seal_cert, sd.seal_pem_len, sd.tsa_cert,
+	    sd.tsa_pem_len) == -1 || m_end(m) == -1 ||
 	    (sd.len == 0 && m_fail(m, "empty lot") == -1)) {
 		free(xml);
 		return -1;
@@ -559,6 +567,8 @@ sealqueue_done(struct msg *m)
 	q->xml = (uint8_t *)xml;
 	q->xmllen = sd.len;
 	memcpy(q->sig, sd.sigvalue_sha256, SHA256_LEN);
+	memcpy(q->seal_cert, sd.seal_cert, SHA256_LEN);
+	memcpy(q->tsa_cert, sd.tsa_cert, SHA256_LEN);
 	memcpy(sq.prev, sd.sigvalue_sha256, SHA256_LEN);
 	q->state = SQ_DONE;
 	sq.unstored++;
@@ -614,7 +624,7 @@ static void
 sq_store(void)
 {
 	struct sealq		*q;
-	struct dbval_array		 a[3];
+	struct dbval_array	 a[5];
 	struct dbval_params	 p;
 	struct db_job		*job;
 	size_t			 bytes = 0;
@@ -624,9 +634,10 @@ sq_store(void)
 		return;
 	if ((job = db_job_begin(sq_stored, SQ_ARG(sq.gen))) == NULL)
 		return;		/* again when the database is back */
+	sealcert_store(job);
 	dbval_array_init(&a[0], DBVAL_OID_INT8);
-	dbval_array_init(&a[1], DBVAL_OID_BYTEA);
-	dbval_array_init(&a[2], DBVAL_OID_BYTEA);
+	for (i = 1; i < 5; i++)
+		dbval_array_init(&a[i], DBVAL_OID_BYTEA);
 	TAILQ_FOREACH(q, &sq.pending, entry) {
 		if (q->state != SQ_DONE)
 			break;
@@ -636,18 +647,21 @@ sq_store(void)
 		dbval_array_u64(&a[0], q->l.numero);
 		dbval_array_bytes(&a[1], q->xml, q->xmllen);
 		dbval_array_bytes(&a[2], q->sig, SHA256_LEN);
+		dbval_array_bytes(&a[3], q->seal_cert, SHA256_LEN);
+		dbval_array_bytes(&a[4], q->tsa_cert, SHA256_LEN);
 		q->state = SQ_STORING;
 		bytes += q->xmllen;
 		n++;
 	}
 	dbval_params_init(&p);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 5; i++)
 		dbval_param_array(&p, &a[i]);
 	db_job_query(job, "INSERT INTO lot_seals (numero, xml,"
-	    " sigvalue_sha256) SELECT * FROM unnest($1::bigint[],"
-	    " $2::bytea[], $3::bytea[])", &p, NULL, NULL);
+	    " sigvalue_sha256, seal_cert, tsa_cert) SELECT * FROM"
+	    " unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bytea[],"
+	    " $5::bytea[])", &p, NULL, NULL);
 	dbval_params_free(&p);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 5; i++)
 		dbval_array_free(&a[i]);
 	db_job_end(job);
 	sq.storing = 1;
@@ -658,6 +672,7 @@ sq_stored(int ok, const char *err, void *arg)
 {
 	struct sealq	*q;
 
+	sealcert_stored(ok);
 	if (SQ_GEN(arg) != sq.gen)
 		return;
 	sq.storing = 0;

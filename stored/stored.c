@@ -104,9 +104,13 @@ stored_open(struct cfjl_conf *conf)
 
 	regcert_check(conf, conf->stored.regulator_cert);
 	crypt_init(conf->stored.regulator_cert, conf->stored.cipher);
-	/* Bundles carry the sealing certificates; read them while we can. */
+	/*
+	 * Bundles carry the certificates that sealed their lots, recorded
+	 * with each seal; the files serve for seals made before that.
+	 */
 	if (export_init(conf->sealerd.seal_cert, conf->sealerd.tsa_cert) == -1)
-		log_warnx("sealing certificates unreadable: exports refused");
+		log_info("no sealing certificate files: exports carry the "
+		    "certificates recorded with the seals only");
 	dbsetup_dbname(conf, env->dbname, sizeof(env->dbname));
 	dbsetup_run(conf, env->dbname);
 	conninfo = conninfo_build(conf);

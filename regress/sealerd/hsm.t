@@ -1,11 +1,14 @@
 #!/bin/sh
 # An HSM that is not there (module missing, no token with that label,
 # keys missing) gives a sentence a person can act on, never a crash;
-# time-stamp serial numbers never repeat across restarts.
+# the certificates are read from the token, or from the files for a
+# token that holds none, and checked either way; time-stamp serial
+# numbers never repeat across restarts.
 . "$(dirname "$0")/../lib/common.sh"
 t_unprivileged "$@"
 . "$(dirname "$0")/setup.sh"
 sealer_need
+t_need pkcs11-tool
 t_tmpdir
 sealer_setup > "$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
 C=$T/cfjl.conf
@@ -40,6 +43,32 @@ t_eq "world-readable PIN file: refused" "$rc" 1
 t_match "world-readable PIN file: says why" "$out" "mode 0604: it must be readable by its owner only"
 chmod 0600 "$T/hsm/pin"
 
+# The certificates are certificate objects in the token, beside their
+# keys (cfjl-keys install): no file is needed.
+p11() {
+	pkcs11-tool --module "$HSM_MODULE" --token-label cfjl --login \
+	    --pin "$SEAL_PIN" "$@" >/dev/null 2>&1
+}
+mv "$T/pki/seal.pem" "$T/seal.file" && mv "$T/pki/tsa.pem" "$T/tsa.file"
+out=$("$SEAL_TEST" -f "$C" open 2>&1); rc=$?
+t_eq "certificates in the token, no file: open" "$rc" 0
+t_not "certificates in the token: no word of a file" \
+    sh -c 'printf "%s\n" "$1" | grep -q "using the file"' - "$out"
+mv "$T/seal.file" "$T/pki/seal.pem" && mv "$T/tsa.file" "$T/pki/tsa.pem"
+
+# A token prepared before certificates were kept in it: the file, said.
+t_ok "the seal certificate object removed" p11 --delete-object --type cert --label cfjl-seal
+out=$("$SEAL_TEST" -f "$C" open 2>&1); rc=$?
+t_eq "no certificate object: open with the file" "$rc" 0
+t_match "no certificate object: says the file is used" "$out" \
+    "token \"cfjl\" holds no certificate for key \"cfjl-seal\": using the file $T/pki/seal.pem; install it in the token with cfjl-keys install"
+mv "$T/pki/seal.pem" "$T/seal.file"
+out=$("$SEAL_TEST" -f "$C" open 2>&1); rc=$?
+t_eq "neither object nor file: not open" "$rc" 1
+t_match "neither object nor file: says why" "$out" \
+    'HSM unavailable: no certificate for key "cfjl-seal" in token "cfjl" \(install it with cfjl-keys install\)'
+mv "$T/seal.file" "$T/pki/seal.pem"
+
 # A certificate that is not the key's: refused before any seal.
 cp "$T/pki/seal.pem" "$T/seal.good"
 pki_sign_csr "$T/pki" "$T/hsm/tsa.csr" "$T/pki/seal.pem" seal || exit 2
@@ -59,6 +88,41 @@ out=$("$SEAL_TEST" -f "$C" open 2>&1); rc=$?
 t_eq "seal certificate without documentSigning: not open" "$rc" 1
 t_match "without documentSigning: says why" "$out" "the sealing certificate .* lacks the critical extended key usage documentSigning \\(1.3.6.1.5.5.7.3.36\\) alone"
 cp "$T/seal.good" "$T/pki/seal.pem"
+
+# Likewise a time-stamping certificate without timeStamping.
+t_ok "the tsa certificate object removed" p11 --delete-object --type cert --label cfjl-tsa
+cp "$T/pki/tsa.pem" "$T/tsa.good"
+openssl x509 -req -in "$T/hsm/tsa.csr" -CA "$T/pki/ca.pem" \
+    -CAkey "$T/pki/ca.key" -CAcreateserial -days 30 -sha256 \
+    -extfile "$T/noeku.ext" -out "$T/pki/tsa.pem" 2>/dev/null
+out=$("$SEAL_TEST" -f "$C" open 2>&1); rc=$?
+t_eq "tsa certificate without timeStamping: not open" "$rc" 1
+t_match "without timeStamping: says why" "$out" "the time-stamping certificate .* lacks the critical extended key usage timeStamping alone"
+cp "$T/tsa.good" "$T/pki/tsa.pem"
+
+# A certificate object with the key's label but another id is not its.
+openssl x509 -in "$T/hsm/seal.crt" -outform DER -out "$T/seal.der"
+t_ok "a certificate object with another id" p11 --write-object "$T/seal.der" \
+    --type cert --label cfjl-seal --id 0102
+out=$("$SEAL_TEST" -f "$C" open 2>&1); rc=$?
+t_eq "certificate object of another id: not open" "$rc" 1
+t_match "certificate object of another id: says why" "$out" \
+    'the certificate labelled "cfjl-seal" in the token does not have its key.s id'
+t_ok "that object removed" p11 --delete-object --type cert --label cfjl-seal
+
+# Installed again: the token's, the files no longer used.
+t_ok "cfjl-keys installs the seal certificate again" \
+    "$KEYS" -f "$C" install seal "$T/hsm/seal.crt"
+t_ok "cfjl-keys installs the tsa certificate again" \
+    "$KEYS" -f "$C" install tsa "$T/hsm/tsa.crt"
+printf 'garbage\n' > "$T/pki/seal.pem"
+out=$("$SEAL_TEST" -f "$C" open 2>&1); rc=$?
+t_eq "a file that is not a certificate: refused at start" "$rc" 1
+t_match "a file that is not a certificate: says why" "$out" "$T/pki/seal.pem holds no PEM certificate"
+rm -f "$T/pki/seal.pem" "$T/pki/tsa.pem"
+out=$("$SEAL_TEST" -f "$C" open 2>&1); rc=$?
+t_eq "installed again, no file: open ($out)" "$rc" 0
+cp "$T/seal.good" "$T/pki/seal.pem" && cp "$T/tsa.good" "$T/pki/tsa.pem"
 
 # Serials: blocks reserved on disk, never reused after a restart.
 rm -f "$T/state/tsa-serial"

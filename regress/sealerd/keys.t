@@ -1,8 +1,9 @@
 #!/bin/sh
 # The key ceremony: keys made in the token are sensitive and never
 # extractable, requests are signed by them, only matching certificates
-# with the right usage are installed, a PIN file others can read is
-# refused, and an existing key is never replaced.
+# with the right usage are installed (in the token beside their key, and
+# in the configured file), a PIN file others can read is refused, and an
+# existing key is never replaced.
 . "$(dirname "$0")/../lib/common.sh"
 t_unprivileged "$@"
 . "$(dirname "$0")/setup.sh"
@@ -36,6 +37,24 @@ for k in cfjl-seal cfjl-tsa; do
 	    "sensitive, always sensitive, never extractable"
 done
 
+# Each certificate is a certificate object beside its key: same label,
+# same CKA_ID; the configured file is a copy.
+for k in cfjl-seal cfjl-tsa; do
+	kid=$(printf '%s\n' "$list" | sed -n "s/^private key \"$k\" rsa-[0-9]* id \([0-9a-f]*\) .*/\1/p")
+	t_match "$k: its certificate object has the key's id" "$list" \
+	    "certificate \"$k\" id $kid subject .*CN=CFJL .* serial [0-9A-F]+"
+done
+t_eq "one certificate object each" "$(printf '%s\n' "$list" | grep -c '^certificate ')" 2
+t_match "pkcs11-tool sees the seal certificate object" \
+    "$(printf '%s\n' "$obj" | awk '/^Certificate Object/ { p = 1 } p && /label:/ { print $2; p = 0 }' | sort | tr '\n' ' ')" \
+    "cfjl-seal cfjl-tsa"
+t_eq "the file is a copy of the token's certificate" \
+    "$(openssl x509 -in "$T/pki/seal.pem" -noout -fingerprint -sha256)" \
+    "$(openssl x509 -in "$T/hsm/seal.crt" -noout -fingerprint -sha256)"
+# Installed again: replaced, not added.
+t_ok "install the seal certificate again" "$KEYS" -f "$C" install seal "$T/hsm/seal.crt"
+t_eq "still one certificate object each" "$("$KEYS" -f "$C" list | grep -c '^certificate ')" 2
+
 t_ok "seal.csr self-signature verifies" \
     openssl req -in "$T/hsm/seal.csr" -noout -verify
 t_ok "tsa.csr self-signature verifies" \
@@ -60,6 +79,8 @@ t_match "install wrong key: says why" "$out" 'not for the token.s key "cfjl-seal
 out=$("$KEYS" -f "$C" install seal "$T/pki/depositor.pem" 2>&1); rc=$?
 t_eq "install a foreign certificate: refused" "$rc" 1
 t_eq "seal certificate untouched" "$(sha256sum < "$T/pki/seal.pem")" "$before"
+t_eq "the token's untouched" "$("$KEYS" -f "$C" list | grep '^certificate "cfjl-seal"')" \
+    "$(printf '%s\n' "$list" | grep '^certificate "cfjl-seal"')"
 
 # A tsa certificate without a critical timeStamping-only usage is refused.
 cp "$T/hsm/tsa.csr" "$T/out/t.csr"

@@ -283,7 +283,10 @@ main(int argc, char *argv[])
 			if (len < sizeof(sd))
 				errx(1, "short IMSG_SEAL_DONE");
 			memcpy(&sd, imsg.data, sizeof(sd));
-			if (sd.len != len - sizeof(sd) || sd.lot != sl.lot)
+			if ((uint64_t)sd.len + sd.seal_pem_len +
+			    sd.tsa_pem_len != len - sizeof(sd) ||
+			    sd.lot != sl.lot || sd.seal_pem_len == 0 ||
+			    sd.tsa_pem_len == 0)
 				errx(1, "inconsistent IMSG_SEAL_DONE");
 			if (argc < 7 || (f = fopen(argv[6], "wb")) == NULL ||
 			    fwrite((uint8_t *)imsg.data + sizeof(sd), 1,
@@ -344,7 +347,10 @@ main(int argc, char *argv[])
 			if (len < sizeof(cd))
 				errx(1, "short IMSG_CHECKPOINT_DONE");
 			memcpy(&cd, imsg.data, sizeof(cd));
-			if (cd.len != len - sizeof(cd) || cd.numero != cr.numero)
+			if ((uint64_t)cd.len + cd.seal_pem_len +
+			    cd.tsa_pem_len != len - sizeof(cd) ||
+			    cd.numero != cr.numero || cd.seal_pem_len == 0 ||
+			    cd.tsa_pem_len == 0)
 				errx(1, "inconsistent IMSG_CHECKPOINT_DONE");
 			if ((f = fopen(argv[5], "wb")) == NULL ||
 			    fwrite((uint8_t *)imsg.data + sizeof(cd), 1,

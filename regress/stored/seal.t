@@ -38,6 +38,20 @@ t_eq "lot 3 closed by age, chained to lot 2" "$(sed -n 5p "$T/sealer.out")" "lot
 t_eq "three seals stored" "$(st_sql "SELECT string_agg(numero || ':' || encode(xml, 'escape'), ' ' ORDER BY numero) FROM lot_seals")" \
     '1:<Lot Numero="1"/> 2:<Lot Numero="2"/> 3:<Lot Numero="3"/>'
 t_eq "the seal served to frontd" "$(st_client lot 2 | tr '\n' ' ')" 'sealed <Lot Numero="2"/>'
+# Each seal names the certificates that made it, kept once.
+sealpem=$(printf '%s\n' '-----BEGIN CERTIFICATE-----' 'c2VhbA==' '-----END CERTIFICATE-----')
+t_eq "the sealer's two certificates kept once, with their PEM" \
+    "$(st_sql "SELECT string_agg(kind || ':' || encode(sha256(pem), 'hex'), ' ' ORDER BY kind) FROM seal_certs WHERE sha256 = sha256(pem)")" \
+    "seal:$(printf '%s\n' "$sealpem" | sha256sum | cut -d' ' -f1) tsa:$(printf '%s\n' '-----BEGIN CERTIFICATE-----' 'dHNh' '-----END CERTIFICATE-----' | sha256sum | cut -d' ' -f1)"
+t_eq "every seal names them" \
+    "$(st_sql "SELECT count(*) FROM lot_seals s JOIN seal_certs c ON c.sha256 = s.seal_cert JOIN seal_certs t ON t.sha256 = s.tsa_cert WHERE c.kind = 'seal' AND t.kind = 'tsa'")" 3
+# A seal stored before seals named their certificates (made so here by
+# the owner, triggers off): its export needs the files of cfjl.conf,
+# which this configuration does not name.
+st_sql "ALTER TABLE lot_seals DISABLE TRIGGER lot_seals_append_only; UPDATE lot_seals SET seal_cert = NULL, tsa_cert = NULL WHERE numero = 1; ALTER TABLE lot_seals ENABLE TRIGGER lot_seals_append_only" >/dev/null
+t_eq "a seal without its certificates, no files: export refused" \
+    "$(st_client export 1 3)" \
+    "refused status=503 code=CFJL_UNAVAILABLE last=1 reason=the certificates of seals made before they were recorded are unavailable (the certificate files of cfjl.conf)"
 t_ok "the failure was logged" grep -q "lot 2 not sealed: token busy" "$T/stored.log"
 s=$(st_client status)
 t_match "status: last sealed lot" "$s" '"last_sealed_lot":3,'

@@ -47,6 +47,11 @@
 #include "refusal.h"
 
 #define WINDOW	32
+/* What a sealer names as its certificates; stored only keeps them. */
+#define FAKE_SEAL_PEM	"-----BEGIN CERTIFICATE-----\nc2VhbA==\n" \
+			"-----END CERTIFICATE-----\n"
+#define FAKE_TSA_PEM	"-----BEGIN CERTIFICATE-----\ndHNh\n" \
+			"-----END CERTIFICATE-----\n"
 
 struct trace {
 	uint8_t			*buf;
@@ -634,10 +639,20 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 		sd.lot = sl.lot;
 		SHA256((uint8_t *)sig, strlen(sig), sd.sigvalue_sha256);
 		sd.len = strlen(xml);
+		/* stored keeps what it is told: no certificate is parsed. */
+		sd.seal_pem_len = strlen(FAKE_SEAL_PEM);
+		sd.tsa_pem_len = strlen(FAKE_TSA_PEM);
+		SHA256((const uint8_t *)FAKE_SEAL_PEM, sd.seal_pem_len,
+		    sd.seal_cert);
+		SHA256((const uint8_t *)FAKE_TSA_PEM, sd.tsa_pem_len,
+		    sd.tsa_cert);
 		if ((b = imsg_create(&ibuf, IMSG_SEAL_DONE, 0, 0,
-		    sizeof(sd) + sd.len)) == NULL ||
+		    sizeof(sd) + sd.len + sd.seal_pem_len +
+		    sd.tsa_pem_len)) == NULL ||
 		    imsg_add(b, &sd, sizeof(sd)) == -1 ||
-		    imsg_add(b, xml, sd.len) == -1)
+		    imsg_add(b, xml, sd.len) == -1 ||
+		    imsg_add(b, FAKE_SEAL_PEM, sd.seal_pem_len) == -1 ||
+		    imsg_add(b, FAKE_TSA_PEM, sd.tsa_pem_len) == -1)
 			err(2, "seal done");
 		imsg_close(&ibuf, b);
 		(void)imsg_flush(&ibuf);	/* stored may be gone */

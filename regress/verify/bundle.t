@@ -179,7 +179,7 @@ $MK resign -p pki -c pki/stranger.pem -k pki/stranger.key -s state \
     -i $W/lots/000000000002.xml -o $W/l2.xml 2>/dev/null &&
     mv $W/l2.xml $W/lots/000000000002.xml
 pack resign
-refused resign "lot 2: the certificate in ds:KeyInfo \\(.*\\) is not certs/seal.pem"
+refused resign "lot 2: the certificate in ds:KeyInfo \\(.*\\) is not in certs/seal.pem"
 
 new resign2
 $MK resign -p pki -c pki/stranger.pem -k pki/stranger.key -s state \

@@ -193,7 +193,7 @@ cp pki/tsa.pem pki/tsa.key pki2/
 $MK checkpoint -p pki2 -s state2 -v vault -n 1 -o forged.xml 2>/dev/null ||
     exit 2
 with_checkpoint forged forged.xml
-refused forged "checkpoint 1: the certificate in ds:KeyInfo .* is not certs/seal.pem"
+refused forged "checkpoint 1: the certificate in ds:KeyInfo .* is not in certs/seal.pem"
 run -t pki/trust.pem --since-checkpoint forged.xml b.tar
 t_eq "a kept checkpoint of another authority: exit 1" "$rc" 1
 t_match "a kept checkpoint of another authority: message" "$out" \
