@@ -12,8 +12,6 @@
 # When the test runs as root, auditd runs as $TEST_USER (an ordinary user,
 # as in development) and $AD_AS prefixes commands meant to run as it.
 
-command -v pki_make >/dev/null 2>&1 || . "$TOP/regress/lib/pki.sh"
-
 AUDITD=${CFJL_BIN:-$TOP}/auditd/auditd
 CFJLCTL=${CFJL_BIN:-$TOP}/cfjlctl/cfjlctl
 AUDIT_SEND=$TOP/regress/auditd/audit-send
@@ -47,6 +45,7 @@ ad_dirs()
 # the test's own, or the one a setup of sealerd's made.
 ad_admins()
 {
+	command -v pki_admins >/dev/null 2>&1 || . "$TOP/regress/lib/pki.sh"
 	[ -f "$T/pki/tech-admin.p12" ] || pki_admins "$T/pki" >/dev/null ||
 	    { echo "administrators' PKI failed"; return 1; }
 	grep -q '^ca operator' "$T/cfjl.conf" 2>/dev/null || pki_admin_conf "$T/pki"
@@ -67,6 +66,7 @@ ad_setup()
 {
 	ad_dirs || return 1
 	rm -f "$T/cfjl.conf"
+	command -v pki_admins >/dev/null 2>&1 || . "$TOP/regress/lib/pki.sh"
 	_ad_admin=$(ad_admins) || return 1
 	pki_admin_env "$T/pki"
 	{
@@ -82,6 +82,7 @@ ad_setup()
 ad_setup_append()
 {
 	ad_dirs || return 1
+	command -v pki_admins >/dev/null 2>&1 || . "$TOP/regress/lib/pki.sh"
 	_ad_admin=$(ad_admins) || return 1
 	pki_admin_env "$T/pki"
 	printf '%s\n' "$_ad_admin" >> "$T/cfjl.conf"
