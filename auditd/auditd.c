@@ -25,6 +25,7 @@
 #include "auditd.h"
 #include "config.h"
 #include "control.h"
+#include "ctlauth.h"
 #include "log.h"
 #include "peer.h"
 #include "proc.h"
@@ -128,6 +129,7 @@ auditd_open(struct cfjl_conf *conf)
 	meta_set_owner(owner);
 	journal_open(conf->auditd.journal_dir, owner, group, &jc);
 	auditsock_init(conf->runtime_dir, allow, 6);
+	ctlauth_init(conf);
 	control_init(conf->runtime_dir, "auditd", &conf->control, auditd_ctl_request);
 	/* OpenSSL reads its configuration now, not inside the sandbox. */
 	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG |

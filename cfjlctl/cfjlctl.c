@@ -3,11 +3,15 @@
  * sockets.  It parses the command line, routes each command to the
  * daemon that owns it (role and lot: stored; journal: auditd; status,
  * reload, stop: every daemon present), and prints the answers for
- * people, or as JSON for scripts (-j).
+ * people, or as JSON for scripts (-j).  A command that changes the vault
+ * is signed for the daemon it goes to (ctlsig.h) with the key of -K or
+ * -P, else the administrator's PKCS#12 file named by the environment
+ * for its kind (CFJL_TECH_ADMIN_P12, CFJL_FUNC_ADMIN_P12).
  */
 #include <sys/types.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,7 @@
 #include "cfjlctl.h"
 #include "config.h"
 #include "control.h"
+#include "ctlsig.h"
 #include "log.h"
 
 #define CFJLCTL_RUNTIME_DEFAULT	"/run/cfjl"
@@ -25,12 +30,16 @@ static const char *daemons[] = { "frontd", "stored", "sealerd", "auditd" };
 #define NDAEMONS	(sizeof(daemons) / sizeof(daemons[0]))
 
 static int	 json;
+static const char *keyfile, *keyuri, *passfile;
+static struct signer *signers[3];	/* by CTLSIG_ kind; 0: -K or -P */
 
 static __attribute__((__noreturn__)) void usage(void);
 static const char *runtime_dir(const char *, const char *);
 static int	 one(const char *, const char *, const char *, const char *,
 		    const char *);
 static int	 all(const char *, const char *);
+static void	 sign(const char *, const char *, const char *, const char *,
+		    uint8_t **, size_t *);
 static int	 role_add(const char *, int, char *[]);
 static int	 role_remove(const char *, int, char *[]);
 static void	 json_string(FILE *, const char *);
@@ -40,7 +49,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: cfjlctl [-j] [-s runtime-dir | -f cfjl.conf] command\n"
+	    "usage: cfjlctl [-j] [-K admin.p12 | -P pkcs11:URI] [-p passfile]\n"
+	    "\t[-s runtime-dir | -f cfjl.conf] command\n"
 	    "commands:\n"
 	    "\tstatus\n"
 	    "\trole add depositor|reader SUBJECT\n"
@@ -85,6 +95,46 @@ runtime_dir(const char *sflag, const char *fflag)
 	strlcpy(dir, conf->runtime_dir, sizeof(dir));
 	config_free(conf);
 	return dir;
+}
+
+/*
+ * The signature of a command for one daemon, or none (*der NULL) when it
+ * needs none or no key is at hand: the daemon then says what it needs.
+ */
+static void
+sign(const char *daemon, const char *command, const char *arg1,
+    const char *arg2, uint8_t **der, size_t *len)
+{
+	struct signer	**s;
+	const char	 *p12 = keyfile;
+	char		  err[1024];
+	int		  kind;
+
+	*der = NULL;
+	*len = 0;
+	if ((kind = ctlsig_kind(command)) == CTLSIG_NONE)
+		return;
+	s = keyfile != NULL || keyuri != NULL ? &signers[0] : &signers[kind];
+	if (*s == NULL && keyuri != NULL)
+		*s = signer_pkcs11(keyuri, passfile, err, sizeof(err));
+	else if (*s == NULL) {
+		if (p12 == NULL)
+			p12 = kind == CTLSIG_FUNCTIONAL ?
+			    getenv("CFJL_FUNC_ADMIN_P12") :
+			    getenv("CFJL_TECH_ADMIN_P12");
+		if (p12 == NULL || p12[0] == '\0')
+			return;
+		*s = signer_p12(p12, passfile, err, sizeof(err));
+	}
+	if (*s == NULL) {
+		fprintf(stderr, "cfjlctl: %s\n", err);
+		exit(2);
+	}
+	if (signer_sign(*s, daemon, command, arg1, arg2, der, len, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "cfjlctl: %s\n", err);
+		exit(2);
+	}
 }
 
 static void
@@ -161,9 +211,14 @@ one(const char *dir, const char *daemon, const char *command,
     const char *arg1, const char *arg2)
 {
 	struct ctl_answer	 a;
+	uint8_t			*sig;
+	size_t			 siglen;
 	int			 asked, ret;
 
-	asked = client_ask(dir, daemon, command, arg1, arg2, json, &a) == 0;
+	sign(daemon, command, arg1, arg2, &sig, &siglen);
+	asked = client_ask(dir, daemon, command, arg1, arg2, json, sig,
+	    siglen, &a) == 0;
+	free(sig);
 	ret = !asked ? 2 : a.ok ? 0 : 1;
 	if (json) {
 		json_answer(stdout, &a, asked);
@@ -185,7 +240,8 @@ static int
 all(const char *dir, const char *command)
 {
 	struct ctl_answer	 a;
-	size_t			 i;
+	uint8_t			*sig;
+	size_t			 i, siglen;
 	int			 asked, ret = 0, first = 1;
 
 	if (json)
@@ -195,9 +251,12 @@ all(const char *dir, const char *command)
 			memset(&a, 0, sizeof(a));
 			snprintf(a.error, sizeof(a.error), "not running");
 			asked = 0;
-		} else
+		} else {
+			sign(daemons[i], command, NULL, NULL, &sig, &siglen);
 			asked = client_ask(dir, daemons[i], command, NULL, NULL,
-			    json, &a) == 0;
+			    json, sig, siglen, &a) == 0;
+			free(sig);
+		}
 		if (!asked || !a.ok)
 			ret = 1;
 		if (json) {
@@ -228,13 +287,22 @@ main(int argc, char *argv[])
 
 	log_init(1, 0, 0);
 	log_procinit("cfjlctl");
-	while ((ch = getopt(argc, argv, "f:js:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:jK:P:p:s:")) != -1) {
 		switch (ch) {
 		case 'f':
 			fflag = optarg;
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'K':
+			keyfile = optarg;
+			break;
+		case 'P':
+			keyuri = optarg;
+			break;
+		case 'p':
+			passfile = optarg;
 			break;
 		case 's':
 			sflag = optarg;
@@ -245,7 +313,8 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || (sflag != NULL && fflag != NULL))
+	if (argc < 1 || (sflag != NULL && fflag != NULL) ||
+	    (keyfile != NULL && keyuri != NULL))
 		usage();
 	dir = runtime_dir(sflag, fflag);
 	cmd = argv[0];

@@ -6,9 +6,11 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,9 +58,12 @@ ctl_reply(struct msg *m, void *arg)
 
 int
 client_ask(const char *dir, const char *daemon, const char *command,
-    const char *arg1, const char *arg2, int json, struct ctl_answer *a)
+    const char *arg1, const char *arg2, int json, const uint8_t *sig,
+    size_t siglen, struct ctl_answer *a)
 {
 	struct ctl_request	 req;
+	struct iovec		 iov[3];
+	uint32_t		 len32 = (uint32_t)siglen;
 	struct imsgbuf		 ibuf;
 	struct imsg		 imsg;
 	struct msg		 m;
@@ -91,8 +96,15 @@ client_ask(const char *dir, const char *daemon, const char *command,
 	}
 	imsg_init(&ibuf, fd);
 	imsgbuf_set_maxsize(&ibuf, CFJL_MSG_MAX + IMSG_HEADER_SIZE);
-	if (imsg_compose(&ibuf, IMSG_CTL_REQUEST, 0, 0, -1, &req,
-	    sizeof(req)) == -1 || imsg_flush(&ibuf) == -1) {
+	/* The signature, if any, follows the request (ctlsig.h). */
+	iov[0].iov_base = &req;
+	iov[0].iov_len = sizeof(req);
+	iov[1].iov_base = &len32;
+	iov[1].iov_len = sizeof(len32);
+	iov[2].iov_base = (void *)(uintptr_t)sig;
+	iov[2].iov_len = siglen;
+	if (imsg_composev(&ibuf, IMSG_CTL_REQUEST, 0, 0, -1, iov,
+	    siglen > 0 ? 3 : 1) == -1 || imsg_flush(&ibuf) == -1) {
 		snprintf(a->error, sizeof(a->error), "%s: %s", daemon,
 		    strerror(errno));
 		goto done;

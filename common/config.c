@@ -140,6 +140,19 @@ config_ca_parse(const char *name)
 }
 
 /* Depositors are the operator's; readers are the regulator's agents. */
+const char *
+config_admin_name(enum cfjl_admin_kind kind)
+{
+	return (kind == ADMIN_FUNCTIONAL ? "functional" : "technical");
+}
+
+/* Functional administrators are the regulator's, technical the operator's. */
+enum cfjl_ca
+config_admin_ca(enum cfjl_admin_kind kind)
+{
+	return (kind == ADMIN_FUNCTIONAL ? CA_REGULATOR : CA_OPERATOR);
+}
+
 enum cfjl_ca
 config_role_ca(enum cfjl_role role)
 {
@@ -334,6 +347,7 @@ config_print(const struct cfjl_conf *conf)
 	struct cfjl_role_entry		*r;
 	struct cfjl_listen		*l;
 	char				 hex[CFJL_FP_HEX];
+	size_t				 n;
 	int				 i;
 
 	printf("operator %u\n", conf->operator_id);
@@ -361,6 +375,18 @@ config_print(const struct cfjl_conf *conf)
 		}
 		printf("ca %s ", config_ca_name(r->ca));
 		print_string(r->subject);
+		putchar('\n');
+	}
+	for (n = 0; n < c->nadmins; n++) {
+		printf("admin %s ", config_admin_name(c->admins[n].kind));
+		if (c->admins[n].by_fp) {
+			config_fp_format(c->admins[n].fp, hex);
+			printf("fingerprint %s\n", hex);
+			continue;
+		}
+		printf("ca %s ", config_ca_name(config_admin_ca(
+		    c->admins[n].kind)));
+		print_string(c->admins[n].subject);
 		putchar('\n');
 	}
 	printf("lot max-events %u\n", conf->lot.max_events);

@@ -129,9 +129,30 @@ struct cfjl_auditd_conf {
 	char		 chroot[PATH_MAX];
 };
 
+/*
+ * An administrator: whose signature a state-changing command needs
+ * (ctlauth.h).  A technical administrator's certificate is issued by the
+ * operator's CA, a functional one's by the regulator's; named by subject
+ * or by the certificate's fingerprint.
+ */
+enum cfjl_admin_kind {
+	ADMIN_TECHNICAL = 1,	/* = CTLSIG_TECHNICAL */
+	ADMIN_FUNCTIONAL = 2	/* = CTLSIG_FUNCTIONAL */
+};
+#define CFJL_ADMIN_MAX		32
+
+struct cfjl_admin {
+	enum cfjl_admin_kind	 kind;
+	int			 by_fp;
+	char			 subject[CFJL_SUBJECT_MAX];
+	uint8_t			 fp[CFJL_FP_LEN];
+};
+
 struct cfjl_control_conf {
 	char		 technical_group[64];
 	char		 functional_group[64];
+	struct cfjl_admin admins[CFJL_ADMIN_MAX];
+	size_t		 nadmins;
 };
 
 struct cfjl_conf {
@@ -165,6 +186,8 @@ enum cfjl_role		 config_role_parse(const char *);
 int			 config_role_add(struct cfjl_conf *,
 			    const struct cfjl_role_entry *);	/* -1: no memory */
 const char		*config_ca_name(enum cfjl_ca);
+const char		*config_admin_name(enum cfjl_admin_kind);
+enum cfjl_ca		 config_admin_ca(enum cfjl_admin_kind);	/* its issuer */
 enum cfjl_ca		 config_ca_parse(const char *);
 enum cfjl_ca		 config_role_ca(enum cfjl_role);	/* its issuer */
 int			 config_fp_parse(const char *, uint8_t *);

@@ -1,7 +1,8 @@
 /*
  * The server side of a daemon's control socket: who is calling (peer
- * credentials and groups), what they may do, journaling every request,
- * then handing it to the daemon.  See control.h for the rules.
+ * credentials and groups), what they may do, whose signature a change
+ * carries (ctlauth.h), journaling every request, then handing it to the
+ * daemon.  See control.h for the rules.
  */
 #define _GNU_SOURCE	/* struct ucred, SO_PEERGROUPS, accept4 */
 #include <sys/types.h>
@@ -23,6 +24,8 @@
 #include "audit.h"
 #include "config.h"
 #include "control.h"
+#include "ctlauth.h"
+#include "ctlsig.h"
 #include "imsgev.h"
 #include "log.h"
 #include "msg.h"
@@ -47,6 +50,7 @@ struct ctl_conn {
 	pid_t			 pid;
 	int			 privs;	/* enum ctl_priv bits */
 	char			 who[96];
+	char			 signer[CTL_SIGNER_MAX];	/* "" unsigned */
 	struct ctl_request	 req;
 	uint64_t		 audit_id;
 	int			 busy;	/* a request awaits its reply */
@@ -325,9 +329,9 @@ control_accept(int lfd, short event, void *arg)
 		    (unsigned int)c->uid);
 
 	imsg_init(&c->iev.ibuf, fd);
-	/* A request is small: nobody makes us buffer more. */
+	/* A request is small, its signature too: nobody makes us buffer more. */
 	imsgbuf_set_maxsize(&c->iev.ibuf, IMSG_HEADER_SIZE +
-	    sizeof(struct ctl_request) + 1024);
+	    sizeof(struct ctl_request) + sizeof(uint32_t) + CTLSIG_DER_MAX);
 	c->iev.handler = control_dispatch;
 	c->iev.data = c;
 	evtimer_set(&c->idle, control_idle, c);
@@ -414,9 +418,12 @@ control_request(struct msg *m, void *arg)
 	struct timeval		 tv = { CTL_AUDIT_WAIT, 0 };
 	const char		*group;
 	const void		*rest;
-	uint32_t		 version;
+	struct ctlauth_signer	 signer;
+	const void		*sig = NULL;
+	uint32_t		 version, siglen = 0;
 	size_t			 i;
-	int			 need = 0;
+	int			 need = 0, kind, rc;
+	char			 err[1024], by[CTL_SIGNER_MAX];
 
 	if (m_get_u32(m, &version) == -1)
 		return -1;
@@ -433,8 +440,13 @@ control_request(struct msg *m, void *arg)
 	if (m_get_u32(m, &req->json) == -1 ||
 	    m_get_string(m, req->command, sizeof(req->command)) == -1 ||
 	    m_get_string(m, req->arg1, sizeof(req->arg1)) == -1 ||
-	    m_get_string(m, req->arg2, sizeof(req->arg2)) == -1 ||
-	    m_end(m) == -1)
+	    m_get_string(m, req->arg2, sizeof(req->arg2)) == -1)
+		return -1;
+	/* The signature, when there is one (ctlsig.h). */
+	if (m_left(m) > 0 && (m_get_u32(m, &siglen) == -1 || siglen == 0 ||
+	    siglen > CTLSIG_DER_MAX || m_get_ptr(m, &sig, siglen) == -1))
+		return -1;
+	if (m_end(m) == -1)
 		return -1;
 	evtimer_del(&c->idle);
 
@@ -462,12 +474,27 @@ control_request(struct msg *m, void *arg)
 		return 0;
 	}
 
+	/* Changing the vault takes an administrator's key, root or not. */
+	by[0] = '\0';
+	if ((kind = ctlsig_kind(req->command)) != CTLSIG_NONE) {
+		rc = ctlauth_check(ctl.name, req, kind, sig, siglen, &signer,
+		    err, sizeof(err));
+		if (signer.subject[0] != '\0')
+			snprintf(by, sizeof(by), ", signed by %s (certificate "
+			    "sha256 %s)", signer.subject, signer.fp);
+		if (rc != 0) {
+			control_refuse(c, "%s%s", err, by);
+			return 0;
+		}
+	}
+	strlcpy(c->signer, by[0] != '\0' ? by + 2 : "", sizeof(c->signer));
+
 	/* The record must be durable before the command takes effect. */
 	c->busy = 1;
 	c->audit_id = audit_record_cb(control_journaled, c, "admin", c->who,
-	    "allowed", "%s%s%s%s%s on %s (pid %d)", req->command,
+	    "allowed", "%s%s%s%s%s on %s (pid %d)%s", req->command,
 	    req->arg1[0] ? " " : "", req->arg1, req->arg2[0] ? " " : "",
-	    req->arg2, ctl.name, (int)c->pid);
+	    req->arg2, ctl.name, (int)c->pid, by);
 	if (c->audit_id == 0 && audit_initialized()) {
 		c->busy = 0;
 		control_refuse(c, "the journal is unreachable and its queue "
@@ -532,6 +559,17 @@ control_wait_over(int fd, short event, void *arg)
 static void
 control_handle(struct ctl_conn *c)
 {
+	char	 msg[512];
+	int	 ok;
+
+	/* A reload reads the administrators' CRLs again, in every daemon. */
+	if (strcmp(c->req.command, CTL_RELOAD) == 0) {
+		if ((ok = ctlauth_reload(msg, sizeof(msg))) == -1)
+			log_warnx("control: %s", msg);
+		if (ok != 1)
+			audit_record("admin-crl-reload", ctl.name,
+			    ok == 0 ? "ok" : "error", "%s", msg);
+	}
 	c->inuse++;
 	ctl.handler(&c->req, c);
 	c->inuse--;
@@ -660,103 +698,8 @@ control_conn_who(const struct ctl_conn *c)
 	return c->who;
 }
 
-void
-control_text_printf(struct ctl_text *t, const char *fmt, ...)
+const char *
+control_conn_signer(const struct ctl_conn *c)
 {
-	va_list	 ap;
-	size_t	 nsize;
-	char	*nbuf;
-	int	 n;
-
-	if (t->error)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->buf != NULL ? t->buf + t->len : NULL,
-		    t->buf != NULL ? t->size - t->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->error = 1;
-			return;
-		}
-		if (t->buf != NULL && (size_t)n < t->size - t->len) {
-			t->len += (size_t)n;
-			return;
-		}
-		nsize = t->size == 0 ? 1024 : t->size;
-		while (nsize <= t->len + (size_t)n)
-			nsize *= 2;
-		if (nsize > CTL_REPLY_MAX ||
-		    (nbuf = realloc(t->buf, nsize)) == NULL) {
-			t->error = 1;
-			return;
-		}
-		t->buf = nbuf;
-		t->size = nsize;
-	}
-}
-
-/* Valid UTF-8 passes; a stray byte becomes U+FFFD. */
-void
-control_text_json(struct ctl_text *t, const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n, i;
-
-	control_text_printf(t, "\"");
-	while (*p != '\0' && !t->error) {
-		if (*p == '"' || *p == '\\') {
-			control_text_printf(t, "\\%c", *p);
-			p++;
-			continue;
-		}
-		if (*p < 0x20 || *p == 0x7f) {
-			switch (*p) {
-			case '\n': control_text_printf(t, "\\n"); break;
-			case '\r': control_text_printf(t, "\\r"); break;
-			case '\t': control_text_printf(t, "\\t"); break;
-			default: control_text_printf(t, "\\u%04x", *p); break;
-			}
-			p++;
-			continue;
-		}
-		if (*p < 0x80) {
-			control_text_printf(t, "%c", *p);
-			p++;
-			continue;
-		}
-		/* Length of the sequence, rejecting overlongs and surrogates. */
-		if (*p >= 0xc2 && *p <= 0xdf)
-			n = 2;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			n = 3;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			n = 4;
-		else
-			n = 0;
-		for (i = 1; i < n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				n = 0;
-		if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) ||
-		    (p[0] == 0xed && p[1] >= 0xa0)))
-			n = 0;
-		if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) ||
-		    (p[0] == 0xf4 && p[1] >= 0x90)))
-			n = 0;
-		if (n == 0) {
-			control_text_printf(t, "\\ufffd");
-			p++;
-			continue;
-		}
-		control_text_printf(t, "%.*s", (int)n, (const char *)p);
-		p += n;
-	}
-	control_text_printf(t, "\"");
-}
-
-void
-control_text_free(struct ctl_text *t)
-{
-	free(t->buf);
-	memset(t, 0, sizeof(*t));
+	return c->signer;
 }

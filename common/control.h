@@ -14,8 +14,16 @@
  *				started as an ordinary user (development,
  *				tests): it is then the administrator
  *
+ * The groups are not enough to change anything: a state-changing command
+ * (journal-close, lot-seal-now, reload, stop: technical; role-add,
+ * role-remove: functional) must also carry the signature of an
+ * administrator of its kind (ctlsig.h, checked by ctlauth.h), whoever
+ * the caller is, root included.  status and the lists need the group
+ * alone.
+ *
  * Every request, allowed or refused, is journaled (audit_record) with
- * the caller's uid before anything is done; an allowed request reaches
+ * the caller's uid, and the signer's subject and certificate
+ * fingerprint when signed, before anything is done; an allowed request reaches
  * the daemon's handler once that record is durable (or after
  * CTL_AUDIT_WAIT seconds if the journal is unreachable, so that stop
  * still works).  A request carrying another protocol version is refused
@@ -31,6 +39,7 @@
 
 #include <sys/types.h>
 
+#include "config.h"
 #include "proto.h"
 
 struct cfjl_control_conf;
@@ -83,6 +92,9 @@ void	control_reply_buf(struct ctl_conn *, int ok, const char *text,
 /* Who asked: uid and "uid 1001 (alice)" for messages and the journal. */
 uid_t	 control_conn_uid(const struct ctl_conn *);
 const char *control_conn_who(const struct ctl_conn *);
+/* "signed by SUBJECT (certificate sha256 HEX)", or "" when unsigned. */
+#define CTL_SIGNER_MAX	(CFJL_SUBJECT_MAX + CFJL_FP_HEX + 64)
+const char *control_conn_signer(const struct ctl_conn *);
 
 /* Append to a growing text buffer (for replies built in pieces). */
 struct ctl_text {

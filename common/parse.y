@@ -102,6 +102,7 @@ static int	 valid_macro_name(const char *);
 static void	 conf_validate(void);
 static void	 ca_crl_set(int, const char *);
 static void	 role_line(int, int, const char *, int);
+static void	 admin_line(int, int, const char *, int);
 }
 
 %define api.prefix {cfjlconf_yy}
@@ -113,6 +114,7 @@ static void	 role_line(int, int, const char *, int);
 	int			 role;
 }
 
+%token	ADMIN FUNCTIONAL TECHNICAL
 %token	ACCURACY AUDITD AUDITORSGROUP CA CERTIFICATE CHECKPOINT CHROOT CIPHER
 %token	CLOCK
 %token	OWNER STOMP SYNCCOMMIT
@@ -131,7 +133,7 @@ static void	 role_line(int, int, const char *, int);
 %type	<string>	string port
 %type	<number>	size listenproto
 %type	<dur>		duration
-%type	<role>		rolename caname
+%type	<role>		rolename caname adminkind
 %destructor { free($$); } <string>
 
 %%
@@ -223,6 +225,10 @@ rolename	: DEPOSITOR	{ $$ = ROLE_DEPOSITOR; }
 		| READER	{ $$ = ROLE_READER; }
 		;
 
+adminkind	: TECHNICAL	{ $$ = ADMIN_TECHNICAL; }
+		| FUNCTIONAL	{ $$ = ADMIN_FUNCTIONAL; }
+		;
+
 caname		: OPERATOR	{ $$ = CA_OPERATOR; }
 		| REGULATOR	{ $$ = CA_REGULATOR; }
 		;
@@ -303,6 +309,18 @@ global		: OPERATOR NUMBER {
 		}
 		| ROLE rolename FINGERPRINT string {
 			role_line($2, config_role_ca($2), $4, 1);
+			free($4);
+		}
+		| ADMIN adminkind string {
+			admin_line($2, config_admin_ca($2), $3, 0);
+			free($3);
+		}
+		| ADMIN adminkind CA caname string {
+			admin_line($2, $4, $5, 0);
+			free($5);
+		}
+		| ADMIN adminkind FINGERPRINT string {
+			admin_line($2, config_admin_ca($2), $4, 1);
 			free($4);
 		}
 		| LOT MAXEVENTS NUMBER {
@@ -757,6 +775,7 @@ static const struct keyword {
 	int		 token;
 } keywords[] = {
 	{ "accuracy",			ACCURACY },
+	{ "admin",			ADMIN },
 	{ "auditd",			AUDITD },
 	{ "auditors-group",		AUDITORSGROUP },
 	{ "ca",				CA },
@@ -775,6 +794,7 @@ static const struct keyword {
 	{ "every",			EVERY },
 	{ "fingerprint",		FINGERPRINT },
 	{ "frontd",			FRONTD },
+	{ "functional",			FUNCTIONAL },
 	{ "functional-group",		FUNCGROUP },
 	{ "handshake-timeout",		HANDSHAKETIMEOUT },
 	{ "header-timeout",		HEADERTIMEOUT },
@@ -821,6 +841,7 @@ static const struct keyword {
 	{ "stomp",			STOMP },
 	{ "stored",			STORED },
 	{ "synchronous-commit",	SYNCCOMMIT },
+	{ "technical",			TECHNICAL },
 	{ "technical-group",		TECHGROUP },
 	{ "tls",			TLS },
 	{ "token",			TOKEN },
@@ -1505,6 +1526,55 @@ role_line(int role, int ca, const char *what, int by_fp)
 	}
 	if (config_role_add(conf, &e) == -1)
 		conf_error("out of memory");
+}
+
+/*
+ * admin KIND [ca CA] SUBJECT, or admin KIND fingerprint HEX: whose
+ * signature the state-changing commands need.  A technical
+ * administrator's certificate is the operator's CA's, a functional one's
+ * the regulator's.
+ */
+static void
+admin_line(int kind, int ca, const char *what, int by_fp)
+{
+	struct cfjl_control_conf	*c = &conf->control;
+	struct cfjl_admin		 a;
+	size_t				 i;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = kind;
+	a.by_fp = by_fp;
+	if (ca != (int)config_admin_ca(kind)) {
+		conf_error("a %s administrator's certificate is issued by the "
+		    "%s's CA, not the %s's", config_admin_name(kind),
+		    config_ca_name(config_admin_ca(kind)), config_ca_name(ca));
+		return;
+	}
+	if (by_fp) {
+		if (config_fp_parse(what, a.fp) == -1) {
+			conf_error("fingerprint \"%s\": 64 hex digits "
+			    "(SHA-256 of the certificate) expected", what);
+			return;
+		}
+	} else if (what[0] == '\0') {
+		conf_error("empty administrator subject");
+		return;
+	} else if (strlcpy(a.subject, what, sizeof(a.subject)) >=
+	    sizeof(a.subject)) {
+		conf_error("administrator subject too long (at most %d bytes)",
+		    CFJL_SUBJECT_MAX - 1);
+		return;
+	}
+	for (i = 0; i < c->nadmins; i++)
+		if (c->admins[i].kind == a.kind && c->admins[i].by_fp == by_fp &&
+		    (by_fp ? memcmp(c->admins[i].fp, a.fp, sizeof(a.fp)) == 0 :
+		    strcmp(c->admins[i].subject, a.subject) == 0))
+			return;
+	if (c->nadmins == CFJL_ADMIN_MAX) {
+		conf_error("more than %d administrators", CFJL_ADMIN_MAX);
+		return;
+	}
+	c->admins[c->nadmins++] = a;
 }
 
 static void

@@ -86,7 +86,7 @@ enum imsg_type {
 	IMSG_AUDIT_CLOSE,	/* close the current journal file now */
 
 	/* cfjlctl <-> a daemon's control socket */
-	IMSG_CTL_REQUEST,	/* struct ctl_request */
+	IMSG_CTL_REQUEST,	/* struct ctl_request [+ u32 len, CMS] */
 	IMSG_CTL_REPLY,		/* struct ctl_reply + text */
 
 	/* a daemon's parent <-> its children (common/proc.c) */

@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "config.h"
 #include "control.h"
+#include "ctlauth.h"
 #include "events.h"
 #include "frontd.h"
 #include "frontd_ctl.h"
@@ -120,6 +121,7 @@ frontd_open(struct cfjl_conf *conf)
 	roles_init(conf);
 	/* Bound here, watched by the workers only. */
 	listen_open(&conf->frontd);
+	ctlauth_init(conf);
 	control_init(conf->runtime_dir, "frontd", &conf->control,
 	    frontd_ctl_request);
 }

@@ -79,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(c->who, sizeof(c->who), "uid %u", (unsigned int)c->uid);
 	imsg_init(&c->iev.ibuf, sv[0]);
 	imsgbuf_set_maxsize(&c->iev.ibuf, IMSG_HEADER_SIZE +
-	    sizeof(struct ctl_request) + 1024);
+	    sizeof(struct ctl_request) + sizeof(uint32_t) + CTLSIG_DER_MAX);
 	c->iev.handler = control_dispatch;
 	c->iev.data = c;
 	evtimer_set(&c->idle, control_idle, c);

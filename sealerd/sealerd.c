@@ -33,6 +33,7 @@
 #include "audit.h"
 #include "config.h"
 #include "control.h"
+#include "ctlauth.h"
 #include "log.h"
 #include "peer.h"
 #include "proc.h"
@@ -140,6 +141,7 @@ sealerd_open(struct cfjl_conf *conf)
 	allow[1] = (struct peer_allow){ "auditd",
 	    peer_user_uid(conf->auditd.user) };
 	sealersock_init(conf->runtime_dir, allow, 2);
+	ctlauth_init(conf);
 	control_init(conf->runtime_dir, "sealerd", &conf->control,
 	    sealerd_ctl_request);
 }

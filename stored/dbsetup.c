@@ -1,7 +1,10 @@
 /*
  * The database of a vault, made ready at start with the owner's
  * connection: the database itself, the runtime role, the schema and its
- * migrations, and the identity (operator, vault) fixed at first start.
+ * migrations, and the identity (operator, vault) fixed at first start,
+ * as are the two CAs (their certificates' fingerprints): whoever could
+ * swap a CA in cfjl.conf could otherwise name administrators of his own
+ * (ctlauth.h).
  *
  * Evidence is append-only in the database itself, whoever connects:
  * statement triggers refuse UPDATE, DELETE and TRUNCATE on every table,
@@ -18,6 +21,10 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "config.h"
 #include "log.h"
@@ -33,13 +40,16 @@ static void	 schema_migrate(PGconn *);
 static void	 schema_grant(PGconn *, const char *);
 static void	 schema_identity(PGconn *, const struct cfjl_conf *,
 		    const char *);
+static void	 schema_capins(PGconn *, const struct cfjl_conf *,
+		    const char *);
 static char	*schema_user(const char *);
 static int	 schema_table_new(PGconn *, const char *);
 
 /* Tables that hold evidence: all of them, append-only. */
 static const char *schema_tables[] = {
 	"schema_version", "identity", "events", "client_ids", "lots",
-	"lot_seals", "roles", "exports", "checkpoints", "seal_certs", NULL
+	"lot_seals", "roles", "exports", "checkpoints", "seal_certs",
+	"ca_pins", NULL
 };
 
 /*
@@ -340,6 +350,15 @@ static const char *schema_migrations[] = {
 	"  ADD COLUMN seal_cert bytea REFERENCES seal_certs (sha256),"
 	"  ADD COLUMN tsa_cert bytea REFERENCES seal_certs (sha256);",
 
+	/*
+	 * 7: the CAs fixed at first start: the SHA-256 fingerprints of the
+	 * certificates of "ca operator" and "ca regulator", in file order.
+	 */
+	"CREATE TABLE ca_pins ("
+	"  ca text PRIMARY KEY CHECK (ca IN ('operator', 'regulator')),"
+	"  sha256 text NOT NULL,"
+	"  created timestamptz NOT NULL DEFAULT now());",
+
 	NULL
 };
 
@@ -635,6 +654,63 @@ schema_identity(PGconn *conn, const struct cfjl_conf *conf,
 }
 
 /*
+ * Each CA as fixed at first start (or when first configured): another
+ * CA file is refused, as a changed operator number is.
+ */
+static void
+schema_capins(PGconn *conn, const struct cfjl_conf *conf, const char *dbname)
+{
+	PGresult	*res;
+	FILE		*f;
+	X509		*x;
+	const char	*v[2];
+	char		 pins[1024], hex[CFJL_FP_HEX];
+	unsigned char	 fp[EVP_MAX_MD_SIZE];
+	unsigned int	 n;
+	enum cfjl_ca	 ca;
+
+	for (ca = CA_OPERATOR; ca < CFJL_CA_MAX; ca++) {
+		if (conf->ca[ca].file[0] == '\0')
+			continue;
+		if ((f = fopen(conf->ca[ca].file, "r")) == NULL)
+			fatal("ca %s %s", config_ca_name(ca),
+			    conf->ca[ca].file);
+		pins[0] = '\0';
+		while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+			if (X509_digest(x, EVP_sha256(), fp, &n) != 1 ||
+			    n != CFJL_FP_LEN)
+				fatalx("ca %s: no digest", conf->ca[ca].file);
+			config_fp_format(fp, hex);
+			if (pins[0] != '\0')
+				strlcat(pins, ",", sizeof(pins));
+			if (strlcat(pins, hex, sizeof(pins)) >= sizeof(pins))
+				fatalx("ca %s: too many certificates",
+				    conf->ca[ca].file);
+			X509_free(x);
+		}
+		fclose(f);
+		ERR_clear_error();
+		v[0] = config_ca_name(ca);
+		v[1] = pins;
+		PQclear(schema_exec(conn, "INSERT INTO ca_pins (ca, sha256)"
+		    " VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, v));
+		res = schema_exec(conn, "SELECT sha256, created FROM ca_pins"
+		    " WHERE ca = $1", 1, v);
+		if (PQntuples(res) != 1)
+			fatalx("database %s: no pin for the %s's CA", dbname,
+			    v[0]);
+		if (strcmp(PQgetvalue(res, 0, 0), pins) != 0)
+			fatalx("ca %s %s: not the %s's CA fixed in database %s "
+			    "at %s (sha256 %s); this file holds sha256 %s: the "
+			    "CAs are fixed like the operator number, as whoever "
+			    "holds a CA's key may name administrators; refusing "
+			    "to start", v[0], conf->ca[ca].file, v[0], dbname,
+			    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0), pins);
+		PQclear(res);
+	}
+}
+
+/*
  * Everything stored needs before it serves: fatal with a sentence a
  * person can act on when anything is wrong.
  */
@@ -667,6 +743,7 @@ dbsetup_run(const struct cfjl_conf *conf, const char *dbname)
 	if (ruser != NULL)
 		schema_grant(conn, ruser);
 	schema_identity(conn, conf, dbname);
+	schema_capins(conn, conf, dbname);
 	PQfinish(conn);
 	free(ouser);
 	free(ruser);

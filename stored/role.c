@@ -324,6 +324,7 @@ role_control(const struct ctl_request *req, struct ctl_conn *conn)
 	struct dbval_params		 p;
 	struct db_job			*job;
 	char				 fp[CFJL_FP_HEX];
+	char				 by[96 + CTL_SIGNER_MAX];
 
 	if (strcmp(req->command, CTL_ROLE_LIST) == 0) {
 		role_list(req, conn);
@@ -358,7 +359,11 @@ role_control(const struct ctl_request *req, struct ctl_conn *conn)
 	dbval_param_text(&p, c->e.by_fp ? "" : c->e.subject);
 	dbval_param_text(&p, config_role_name(c->e.role));
 	dbval_param_text(&p, c->add ? "add" : "remove");
-	dbval_param_text(&p, control_conn_who(conn));
+	/* The author: who asked, and whose key signed it. */
+	snprintf(by, sizeof(by), "%s%s%s", control_conn_who(conn),
+	    control_conn_signer(conn)[0] != '\0' ? ", " : "",
+	    control_conn_signer(conn));
+	dbval_param_text(&p, by);
 	dbval_param_text(&p, config_ca_name(c->e.ca));
 	dbval_param_text(&p, fp);
 	db_job_query(job, "INSERT INTO roles (subject, role, action, by, ca,"

@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "config.h"
 #include "control.h"
+#include "ctlauth.h"
 #include "log.h"
 #include "peer.h"
 #include "proc.h"
@@ -117,6 +118,7 @@ stored_open(struct cfjl_conf *conf)
 
 	env->front_uid = peer_user_uid(conf->frontd.user);
 	env->sealer_uid = peer_user_uid(conf->sealerd.user);
+	ctlauth_init(conf);
 	control_init(conf->runtime_dir, "stored", &conf->control,
 	    stored_ctl_request);
 	deposit_init();

@@ -3,6 +3,7 @@
 #
 #	. "$(dirname "$0")/../auditd/auditd.sh"
 #	ad_setup [extra configuration lines]	# after t_tmpdir; writes $T/cfjl.conf
+#						# (with the administrators of pki.sh)
 #	ad_start / ad_stop / ad_kill9
 #	ad_send [audit-send options]		# records as stored would send them
 #	ad_ctl command...			# cfjlctl -s $T/run
@@ -40,6 +41,16 @@ ad_dirs()
 	t_cleanup_add ad_stop
 }
 
+# The administrators whose keys cfjlctl signs with (pki.sh): a PKI of
+# the test's own, or the one a setup of sealerd's made.
+ad_admins()
+{
+	command -v pki_admins >/dev/null 2>&1 || . "$TOP/regress/lib/pki.sh"
+	[ -f "$T/pki/tech-admin.p12" ] || pki_admins "$T/pki" >/dev/null ||
+	    { echo "administrators' PKI failed"; return 1; }
+	grep -q '^ca operator' "$T/cfjl.conf" 2>/dev/null || pki_admin_conf "$T/pki"
+}
+
 ad_block()
 {
 	cat <<CONF
@@ -54,8 +65,13 @@ CONF
 ad_setup()
 {
 	ad_dirs || return 1
+	rm -f "$T/cfjl.conf"
+	command -v pki_admins >/dev/null 2>&1 || . "$TOP/regress/lib/pki.sh"
+	_ad_admin=$(ad_admins) || return 1
+	pki_admin_env "$T/pki"
 	{
 		printf 'operator 48\nvault 1\nruntime-dir "%s"\n' "$RUN"
+		printf '%s\n' "$_ad_admin"
 		ad_block
 		for l; do printf '%s\n' "$l"; done
 	} > "$T/cfjl.conf"
@@ -66,6 +82,10 @@ ad_setup()
 ad_setup_append()
 {
 	ad_dirs || return 1
+	command -v pki_admins >/dev/null 2>&1 || . "$TOP/regress/lib/pki.sh"
+	_ad_admin=$(ad_admins) || return 1
+	pki_admin_env "$T/pki"
+	printf '%s\n' "$_ad_admin" >> "$T/cfjl.conf"
 	ad_block >> "$T/cfjl.conf"
 }
 

@@ -20,10 +20,15 @@ V=$T/var
 J=$V/journal
 RUN=$V/run
 mkdir -p "$RUN"
+# The technical administrator signs journal close (cfjlctl(8)).
+. "$TOP/regress/lib/pki.sh"
+pki_admins "$T/pki" || exit 2
+pki_admin_env "$T/pki"
 cat > "$T/cfjl.conf" <<CONF
 operator 48
 vault 1
 runtime-dir "$RUN"
+$(pki_admin_conf "$T/pki")
 auditd {
 	journal "$J"
 	user "$TEST_USER"

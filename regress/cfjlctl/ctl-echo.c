@@ -3,7 +3,11 @@
  * every allowed request with what it received, so that the tests see
  * which daemon cfjlctl routed a command to; "stop" ends it.
  *
- *	ctl-echo [-g technical-group] [-G functional-group] dir name
+ *	ctl-echo [-g technical-group] [-G functional-group] [-f cfjl.conf]
+ *	    dir name
+ *
+ * With -f, the CAs and administrators of that file check the signed
+ * commands (ctlauth.h); without, every signed command is refused.
  */
 #include <sys/types.h>
 
@@ -17,6 +21,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "ctlauth.h"
 #include "log.h"
 
 static const char	*name;
@@ -41,11 +46,16 @@ int
 main(int argc, char *argv[])
 {
 	struct cfjl_control_conf	 cc;
+	struct cfjl_conf		*conf = NULL;
 	int				 ch;
 
 	memset(&cc, 0, sizeof(cc));
-	while ((ch = getopt(argc, argv, "g:G:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:g:G:")) != -1) {
 		switch (ch) {
+		case 'f':
+			if ((conf = parse_config(optarg)) == NULL)
+				errx(2, "%s: cannot be read", optarg);
+			break;
 		case 'g':
 			strlcpy(cc.technical_group, optarg,
 			    sizeof(cc.technical_group));
@@ -55,15 +65,19 @@ main(int argc, char *argv[])
 			    sizeof(cc.functional_group));
 			break;
 		default:
-			errx(2, "usage: ctl-echo [-g group] [-G group] dir name");
+			errx(2, "usage: ctl-echo [-g group] [-G group] "
+			    "[-f cfjl.conf] dir name");
 		}
 	}
 	if (optind + 2 != argc)
-		errx(2, "usage: ctl-echo [-g group] [-G group] dir name");
+		errx(2, "usage: ctl-echo [-g group] [-G group] "
+		    "[-f cfjl.conf] dir name");
 	name = argv[optind + 1];
 	log_init(1, 1, 0);
 	log_procinit(name);
 	event_init();
+	if (conf != NULL)
+		ctlauth_init(conf);
 	control_init(argv[optind], name, &cc, handler);
 	event_dispatch();
 	control_close();

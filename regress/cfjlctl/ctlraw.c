@@ -2,10 +2,12 @@
  * Test helper: talk to a control socket the way a broken or foreign
  * cfjlctl would.
  *
- *	ctlraw [-h holds] [-l length] [-v version] dir name command [arg1 [arg2]]
+ *	ctlraw [-h holds] [-l length] [-v version] [-S sig.der] dir name
+ *	    command [arg1 [arg2]]
  *
  * -v sends another protocol version; -l sends a request of that many
- * bytes; -h first opens that many idle connections and keeps them.
+ * bytes; -h first opens that many idle connections and keeps them; -S
+ * sends the signature in that file (made by ctlsign), as it is.
  * Prints "ok N: text", or "closed" if the daemon hung up; exits 0.
  */
 #include <sys/types.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctlsig.h"
 #include "imsg.h"
 #include "proto.h"
 #include "sock.h"
@@ -28,7 +31,11 @@ main(int argc, char *argv[])
 	struct ctl_reply	 rep;
 	struct imsgbuf		 ibuf;
 	struct imsg		 imsg;
-	char			 sockname[64], buf[sizeof(req) + 64];
+	char			 sockname[64];
+	char			 buf[sizeof(req) + 4 + CTLSIG_DER_MAX];
+	const char		*sigfile = NULL;
+	uint32_t		 siglen;
+	FILE			*f;
 	const char		*errstr;
 	size_t			 len = sizeof(req);
 	long long		 holds = 0, i;
@@ -37,8 +44,11 @@ main(int argc, char *argv[])
 
 	memset(&req, 0, sizeof(req));
 	req.version = CFJL_PROTO_VERSION;
-	while ((ch = getopt(argc, argv, "h:l:v:")) != -1) {
+	while ((ch = getopt(argc, argv, "h:l:S:v:")) != -1) {
 		switch (ch) {
+		case 'S':
+			sigfile = optarg;
+			break;
 		case 'h':
 			holds = strtonum(optarg, 0, 64, &errstr);
 			if (errstr != NULL)
@@ -61,8 +71,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc < 3)
-		errx(2, "usage: ctlraw [-h n] [-l len] [-v version] dir name "
-		    "command [arg1 [arg2]]");
+		errx(2, "usage: ctlraw [-h n] [-l len] [-v version] [-S sig] "
+		    "dir name command [arg1 [arg2]]");
 	strlcpy(req.command, argv[2], sizeof(req.command));
 	if (argc > 3)
 		strlcpy(req.arg1, argv[3], sizeof(req.arg1));
@@ -76,6 +86,14 @@ main(int argc, char *argv[])
 		err(1, "%s/%s", argv[0], sockname);
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf, &req, sizeof(req));
+	if (sigfile != NULL) {
+		if ((f = fopen(sigfile, "rb")) == NULL)
+			err(1, "%s", sigfile);
+		siglen = fread(buf + sizeof(req) + 4, 1, CTLSIG_DER_MAX, f);
+		fclose(f);
+		memcpy(buf + sizeof(req), &siglen, sizeof(siglen));
+		len = sizeof(req) + 4 + siglen;
+	}
 	imsg_init(&ibuf, fd);
 	if (imsg_compose(&ibuf, IMSG_CTL_REQUEST, 0, 0, -1, buf, len) == -1)
 		err(1, "compose");

@@ -3,7 +3,9 @@
 # refused with a sentence that says why, and the refusal is journaled; a
 # member of the functional group may not run technical commands; members
 # of the technical group, root, and (daemons run as an ordinary user)
-# the daemon's own uid may.  Too many connections from one uid are cut.
+# the daemon's own uid may, each with the technical administrator's
+# signature: root without it is refused.  Too many connections from one
+# uid are cut.
 # Needs root, to run callers under other uids and groups.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../auditd/auditd.sh"
@@ -55,7 +57,13 @@ out=$("$CFJLCTL" -s "$RUN" journal list); rc=$?
 t_eq "root: allowed" "$rc" 0
 out=$(ad_ctl journal verify); rc=$?
 t_eq "the daemon's own uid (ordinary user): allowed" "$rc" 0
-t_eq "every request journaled" "$(records '"event":"admin"')" "$((before + 7))"
+# Root without the technical administrator's key changes nothing.
+out=$(env -u CFJL_TECH_ADMIN_P12 "$CFJLCTL" -s "$RUN" journal close 2>&1); rc=$?
+t_eq "root without a key: journal close refused" "$rc" 1
+t_eq "root without a key: the reason" "$out" \
+    "cfjlctl: auditd: not signed: journal-close changes the vault and needs a technical administrator's signature (cfjlctl -K or -P)"
+t_ok "root without a key: nothing closed" [ ! -e "$J/00000002.xml" ]
+t_eq "every request journaled" "$(records '"event":"admin"')" "$((before + 8))"
 
 # Four connections per uid; the fifth is cut before it is read.
 out=$(as_tech "$RAW" -h 4 "$RUN" auditd status)

@@ -10,11 +10,16 @@ ECHO=$TOP/regress/cfjlctl/ctl-echo
 [ -x "$CFJLCTL" ] || t_skip "cfjlctl is not built"
 [ -x "$ECHO" ] || t_skip "regress/cfjlctl/ctl-echo is not built (make -C regress)"
 mkdir "$T/run"
+# The commands that change anything are signed by the administrators.
+. "$TOP/regress/lib/pki.sh"
+pki_admins "$T/pki" || { echo "administrators' PKI failed"; exit 2; }
+pki_admin_env "$T/pki"
+{ printf 'operator 48\nvault 1\nruntime-dir "%s"\n' "$T/run"; pki_admin_conf "$T/pki"; } > "$T/cfjl.conf"
 PIDS=""
 stop_all() { for p in $PIDS; do kill "$p" 2>/dev/null; done; }
 t_cleanup_add stop_all
 for d in stored auditd; do
-	"$ECHO" "$T/run" "$d" > "$T/$d.log" 2>&1 &
+	"$ECHO" -f "$T/cfjl.conf" "$T/run" "$d" > "$T/$d.log" 2>&1 &
 	PIDS="$PIDS $!"
 	t_wait_path "$T/run/$d.ctl" 5 || { echo "$d did not start"; exit 2; }
 done
@@ -32,6 +37,11 @@ t_match "journal verify goes to auditd" "$(c journal verify)" "^auditd got journ
 t_match "-j: the daemon's JSON as it is" "$(c -j role list)" \
     '^\{"daemon":"stored","command":"role-list","arg1":"","arg2":""\}$'
 t_match "the caller is named" "$(c role list)" "from uid $(id -u) \($(id -un)\)"
+out=$(env -u CFJL_TECH_ADMIN_P12 "$CFJLCTL" -s "$T/run" lot seal-now 2>&1); rc=$?
+t_eq "unsigned lot seal-now: refused, exit 1" "$rc" 1
+t_eq "unsigned lot seal-now: the reason" "$out" \
+    "cfjlctl: stored: not signed: lot-seal-now changes the vault and needs a technical administrator's signature (cfjlctl -K or -P)"
+t_match "role list is never signed" "$(env -u CFJL_FUNC_ADMIN_P12 "$CFJLCTL" -s "$T/run" role list)" "^stored got role-list"
 
 out=$(c status); rc=$?
 t_eq "status with two of four daemons: exit 1" "$rc" 1

@@ -1,7 +1,8 @@
 #!/bin/sh
 # A cfjlctl of another protocol version is refused with a message naming
 # both versions, and the refusal is journaled; a request of the wrong
-# size is not read at all (the connection is dropped, nothing done).
+# size is not read at all (the connection is dropped, nothing done); a
+# request of the right version is done once signed (ctlsig.h).
 . "$(dirname "$0")/../lib/common.sh"
 t_unprivileged "$@"
 . "$(dirname "$0")/../auditd/auditd.sh"
@@ -24,5 +25,12 @@ t_match "auditd logs it" "$(cat "$T/auditd.log")" "control: dropping uid .*: ctl
 out=$("$RAW" "$RUN" auditd frobnicate)
 t_eq "an unknown command: refused" "$out" 'ok 0: unknown command "frobnicate"'
 out=$("$RAW" "$RUN" auditd journal-close)
-t_match "the right version: done" "$out" "^ok 1: closed 00000001.log"
+t_eq "the right version, unsigned: refused" "$out" \
+    "ok 0: not signed: journal-close changes the vault and needs a technical administrator's signature (cfjlctl -K or -P)"
+printf 'not a CMS' > "$T/junk"
+out=$("$RAW" -S "$T/junk" "$RUN" auditd journal-close)
+t_eq "a signature that is not CMS: refused" "$out" "ok 0: the signature is not a DER CMS"
+"$TOP/regress/cfjlctl/ctlsign" -K "$T/pki/tech-admin.p12" auditd journal-close > "$T/sig" || exit 2
+out=$("$RAW" -S "$T/sig" "$RUN" auditd journal-close)
+t_match "the right version, signed: done" "$out" "^ok 1: closed 00000001.log"
 t_done

@@ -63,7 +63,7 @@ t_match "role list -j: the roles of cfjl.conf too" "$(cat "$T/roles.json")" \
     "\\{\"role\":\"reader\",\"ca\":\"regulator\",\"subject\":\"$PKI_READER_DN\",\"source\":\"cfjl.conf\"\\}"
 t_eq "the change is in the database with its author" \
     "$(suite_psql "SELECT role || ' ' || action || ' ' || by FROM roles WHERE subject = '$PKI_NOBODY_DN' ORDER BY seq")" \
-    "depositor add $ME"
+    "depositor add $ME, signed by $PKI_FUNC_ADMIN_DN (certificate sha256 $(pki_fingerprint "$P/func-admin.pem"))"
 
 # The role survives restarts: stored reads it back and pushes it, and a
 # new frontd gets it again.

@@ -18,6 +18,20 @@
 # DIR/other-ca.pem stranger.pem .key   a client of another CA
 # DIR/regulator.pem .key        the regulator's encryption certificate
 # DIR/trust.pem                 the CA certificates for cfjl-verify
+# DIR/tech-admin.p12 .pem .key  the technical administrator (operator's CA)
+# DIR/func-admin.p12 .pem .key  the functional administrator (regulator's
+#                               CA); both PKCS#12 files under $PKI_P12_PASS
+#
+#	pki_admins DIR
+#
+# only the two CAs (if not there yet) and the two administrators, for
+# tests that need no more; pki_admin_conf DIR prints the cfjl.conf lines
+# that trust them, pki_admin_env DIR exports CFJL_TECH_ADMIN_P12,
+# CFJL_FUNC_ADMIN_P12 and CFJL_P12_PASS for cfjlctl.
+#
+#	pki_p12 DIR NAME [CA]
+#
+# writes DIR/NAME.p12 from NAME.key and NAME.pem, with CA's certificate.
 #
 #	pki_revoke DIR NAME [regulator]
 #
@@ -39,6 +53,9 @@ PKI_READER_DN="CN=agent-anj,O=ANJ,C=FR"
 PKI_NOBODY_DN="CN=inconnu,O=Operateur 48,C=FR"
 PKI_REVOKED_DN="CN=revoque,O=Operateur 48,C=FR"
 PKI_AGENT_DN="CN=agent-2,O=ANJ,C=FR"
+PKI_TECH_ADMIN_DN="CN=admin-technique,O=Operateur 48,C=FR"
+PKI_FUNC_ADMIN_DN="CN=admin-fonctionnel,O=ANJ,C=FR"
+PKI_P12_PASS=${PKI_P12_PASS:-cfjl-admin-demo}
 
 _pki_ext()
 {
@@ -129,6 +146,44 @@ pki_make()
 	_pki_crl "$d" ca crl || return 1
 	_pki_crl "$d" regulator-ca regulator-crl || return 1
 	cp "$d/ca.pem" "$d/trust.pem"
+	pki_admins "$d"
+}
+
+pki_admins()
+{
+	d=$1
+	mkdir -p "$d" || return 1
+	[ -f "$d/ca.pem" ] ||
+	    _pki_ca "$d" ca "CN=CFJL Test Operator CA,O=Operateur 48,C=FR" || return 1
+	[ -f "$d/regulator-ca.pem" ] ||
+	    _pki_ca "$d" regulator-ca "CN=CFJL Test Regulator CA,O=Regulateur,C=FR" || return 1
+	_pki_issue "$d" tech-admin "$PKI_TECH_ADMIN_DN" client || return 1
+	_pki_issue "$d" func-admin "$PKI_FUNC_ADMIN_DN" client regulator-ca || return 1
+	pki_p12 "$d" tech-admin && pki_p12 "$d" func-admin regulator-ca
+}
+
+pki_p12()
+{
+	openssl pkcs12 -export -inkey "$1/$2.key" -in "$1/$2.pem" \
+	    -certfile "$1/${3:-ca}.pem" -name "$2" \
+	    -passout "pass:$PKI_P12_PASS" -out "$1/$2.p12" 2>/dev/null &&
+	    chmod 0644 "$1/$2.p12"
+}
+
+pki_admin_conf()
+{
+	printf 'ca operator "%s"\nca regulator "%s"\n' "$1/ca.pem" \
+	    "$1/regulator-ca.pem"
+	printf 'admin technical "%s"\nadmin functional "%s"\n' \
+	    "$PKI_TECH_ADMIN_DN" "$PKI_FUNC_ADMIN_DN"
+}
+
+pki_admin_env()
+{
+	CFJL_TECH_ADMIN_P12=$1/tech-admin.p12
+	CFJL_FUNC_ADMIN_P12=$1/func-admin.p12
+	CFJL_P12_PASS=$PKI_P12_PASS
+	export CFJL_TECH_ADMIN_P12 CFJL_FUNC_ADMIN_P12 CFJL_P12_PASS
 }
 
 # _pki_cadb DIR CA: the database "openssl ca" keeps for CRLs.

@@ -15,7 +15,9 @@
 #	dep_curl / read_curl / nobody_curl ...: curl with a client certificate
 #
 # Everything lives under $SUITE (default $T): pki/ pg/ hsm/ run/ journal/
-# state/ log/ and cfjl.conf.  $SUITE_PORT is frontd's port.
+# state/ log/ and cfjl.conf.  $SUITE_PORT is frontd's port.  The
+# administrators' PKCS#12 files are exported for cfjlctl
+# (pki_admin_env); $SUITE_ADMINS adds lines to cfjl.conf.
 
 . "$TOP/regress/lib/pki.sh"
 [ -f "$TOP/regress/lib/pg.sh" ] && . "$TOP/regress/lib/pg.sh"
@@ -49,6 +51,9 @@ ca regulator "$SUITE/pki/regulator-ca.pem" crl "$SUITE/pki/regulator-crl.pem"
 ${SUITE_CRL_REFRESH:+crl refresh $SUITE_CRL_REFRESH}
 role depositor "$PKI_DEPOSITOR_DN"
 role reader ca regulator "$PKI_READER_DN"
+admin technical "$PKI_TECH_ADMIN_DN"
+admin functional "$PKI_FUNC_ADMIN_DN"
+${SUITE_ADMINS:-}
 
 lot max-events ${SUITE_LOT_EVENTS:-1000}
 lot max-age ${SUITE_LOT_AGE:-1s}
@@ -99,6 +104,8 @@ suite_setup()
 	CFJL_URL="https://127.0.0.1:$SUITE_PORT"
 	P=$SUITE/pki
 	pki_make "$P" || { echo "suite: PKI failed"; return 1; }
+	# cfjlctl signs with the administrators' keys (cfjlctl(8)).
+	pki_admin_env "$P"
 	pg_start "$SUITE/pg" || { echo "suite: PostgreSQL failed"; return 1; }
 	t_cleanup_add suite_teardown
 	T_DONE_HOOKS="${T_DONE_HOOKS:-} suite_check_sandbox"

@@ -21,7 +21,7 @@ t_eq "stored connects as the runtime role" "$(st_sql "SELECT DISTINCT usename FR
 
 # As the owner: every change refused by the triggers.
 for tbl in events client_ids lots lot_seals identity roles exports \
-    checkpoints seal_certs schema_version; do
+    checkpoints seal_certs ca_pins schema_version; do
 	out=$(st_sql "DELETE FROM $tbl" 2>&1)
 	t_match "owner: DELETE on $tbl refused" "$out" "DELETE on $tbl refused: the vault is append-only"
 	out=$(st_sql "TRUNCATE $tbl CASCADE" 2>&1)
@@ -73,7 +73,7 @@ t_match "a Client-Id must name its event" "$(st_sql "BEGIN; INSERT INTO events (
 t_match "one bad Client-Id refuses the statement" "$(st_sql "INSERT INTO client_ids VALUES ('x', 98), ('y', 99)" 2>&1)" "Client-Id . does not name IDEvt 9[89]"
 t_eq "nothing inserted" "$(st_sql "SELECT count(*) FROM events")" 3
 t_eq "no Client-Id inserted" "$(st_sql "SELECT count(*) FROM client_ids")" 3
-t_eq "schema at version 6" "$(st_sql "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version")" "1,2,3,4,5,6"
+t_eq "schema at version 7" "$(st_sql "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version")" "1,2,3,4,5,6,7"
 t_eq "no per-row trigger on events nor client_ids" "$(st_sql "SELECT count(*) FROM pg_trigger WHERE tgrelid IN ('events'::regclass, 'client_ids'::regclass) AND (tgtype & 1) = 1")" 0
 t_eq "statement triggers on insert" "$(st_sql "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid IN ('events'::regclass, 'client_ids'::regclass) AND (tgtype & 4) = 4")" "client_ids_match,events_follow"
 
