@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #define CFJL_VERSION		"0.1"
-#define CFJL_PROTO_VERSION	2	/* raised whenever a structure below changes */
+#define CFJL_PROTO_VERSION	3	/* raised whenever a structure below changes */
 
 #define SOCK_STORED		"stored.sock"
 #define SOCK_SEALER		"sealer.sock"
@@ -164,6 +164,7 @@ struct deposit_err {
 struct lot_get {
 	uint64_t	 reqid;
 	uint64_t	 lot;
+	char		 subject[512];	/* who reads (journaled) */
 };
 
 enum lot_state {
