@@ -1,6 +1,9 @@
 # Helpers for stored's tests: a private PostgreSQL cluster, a regulator
 # key, a configuration, and stored itself started and stopped, with
 # auditd on $T/journal (stored acknowledges nothing its journal has not).
+# auditd runs in a runtime directory of its own, $T/arun, its audit.sock
+# linked into $T/run: the stand-in for sealerd on $T/run/sealer.sock is
+# for stored alone.
 #
 #	. "$(dirname "$0")/stored.sh"	# after common.sh, t_unprivileged, t_tmpdir
 #	st_setup [cfg-lines...]		# cluster, key, $T/cfjl.conf
@@ -49,8 +52,25 @@ st_conf()
 		echo "	commit-max ${ST_COMMIT_MAX:-2000}"
 		for l; do echo "	$l"; done
 		echo "}"
-		ad_block
 	} > "$T/cfjl.conf"
+}
+
+# auditd for stored, on $T/journal, its socket linked into $T/run.
+st_audit_start()
+{
+	mkdir -p "$T/arun" && chmod 0700 "$T/arun"
+	{
+		printf 'operator 48\nvault 1\nruntime-dir "%s"\n' "$T/arun"
+		ad_block
+	} > "$T/auditd.conf"
+	rm -f "$T/arun/audit.sock" "$T/arun/auditd.ctl"
+	"$AUDITD" -d -f "$T/auditd.conf" >>"$T/auditd.log" 2>&1 &
+	AD_PID=$!
+	if ! t_wait_path "$T/arun/auditd.ctl" 10; then
+		echo "auditd did not start:"; tail -n 20 "$T/auditd.log"
+		return 1
+	fi
+	ln -sf "$T/arun/audit.sock" "$T/run/audit.sock"
 }
 
 st_setup()
@@ -79,7 +99,7 @@ st_setup()
 # first if it is not running.
 st_start()
 {
-	if [ -z "${AD_PID:-}" ]; then ad_start || return 1; fi
+	if [ -z "${AD_PID:-}" ]; then st_audit_start || return 1; fi
 	"$STORED" -d -f "$T/cfjl.conf" >>"$T/stored.log" 2>&1 &
 	ST_PID=$!
 	_sn=100
