@@ -28,7 +28,7 @@ expect()
 	fi
 }
 expect "stored.sock: refused connection from uid $U (pid [0-9]*)$"
-expect "refused future (uid $U, pid [0-9]*): protocol version 100, ours is 2"
+expect "refused future (uid $U, pid [0-9]*): protocol version 101, ours is 3"
 expect "dropping frontd (uid $U, pid [0-9]*): unknown: unknown message type 9999$"
 expect "dropping frontd (uid $U, pid [0-9]*): lot-get: 1 bytes missing$"
 expect "dropping frontd (uid $U, pid [0-9]*): lot-get: 1 bytes left over$"
