@@ -13,7 +13,7 @@ ad_start || exit 2
 
 out=$("$RAW" -v 999 "$RUN" auditd journal-close)
 t_eq "another version: refused with both versions" "$out" \
-    "ok 0: protocol version mismatch: this cfjlctl speaks version 999, auditd speaks version 2; use the cfjlctl of the same release"
+    "ok 0: protocol version mismatch: this cfjlctl speaks version 999, auditd speaks version 3; use the cfjlctl of the same release"
 t_ok "nothing closed" [ ! -e "$J/00000001.xml" ]
 t_ok "the refusal is journaled" grep -q '"event":"admin",.*"outcome":"refused",.*protocol version mismatch' "$J/00000001.log"
 
