@@ -38,7 +38,9 @@ static struct {
 	size_t			 nqueued;
 	uint64_t		 nextid;
 	uint64_t		 dropped;	/* since start */
+	uint64_t		 acked;		/* newest id acknowledged */
 	uint64_t		 unreported;	/* not yet journaled */
+	time_t			 down_since;	/* monotonic; 0 while up */
 	char			 process[sizeof(((struct audit_record *)0)->process)];
 } audit;
 
@@ -61,6 +63,7 @@ static const struct msg_table audit_table = MSG_TABLE(SOCK_AUDIT,
 static void	audit_on_up(struct peer *);
 static void	audit_on_down(struct peer *);
 static void	audit_report_drops(void);
+static time_t	audit_mono(void);
 
 static void
 audit_setup(const char *process)
@@ -80,6 +83,7 @@ audit_init(const char *runtime_dir, const char *process, uid_t auditd_uid)
 	struct peer_cb	 cb;
 
 	audit_setup(process);
+	audit.down_since = audit_mono();
 	memset(&cb, 0, sizeof(cb));
 	cb.table = &audit_table;
 	cb.on_up = audit_on_up;
@@ -160,7 +164,8 @@ audit_enqueue(audit_done_fn done, void *arg, const char *event,
 		    event);
 		return 0;
 	}
-	if (audit.nqueued >= AUDIT_QUEUE_MAX ||
+	if (audit.nqueued >= AUDIT_QUEUE_MAX - (done == NULL ?
+	    AUDIT_QUEUE_RESERVE : 0) ||
 	    (it = audit_item_new(event, subject, outcome)) == NULL) {
 		if (audit.unreported++ == 0)
 			log_warnx("journal unreachable and %zu records queued: "
@@ -233,6 +238,8 @@ audit_ack(uint64_t id, uint64_t seq)
 	}
 	TAILQ_REMOVE(&audit.queue, it, entry);
 	audit.nqueued--;
+	if (id > audit.acked)
+		audit.acked = id;
 	if (it->done != NULL)
 		it->done(it->arg, seq);
 	free(it);
@@ -255,6 +262,7 @@ audit_on_up(struct peer *p)
 {
 	struct audit_item	*it;
 
+	audit.down_since = 0;
 	audit_report_drops();
 	TAILQ_FOREACH(it, &audit.queue, entry)
 		if (peer_compose(p, IMSG_AUDIT, &it->rec,
@@ -270,6 +278,7 @@ audit_on_up(struct peer *p)
 static void
 audit_on_down(struct peer *p)
 {
+	audit.down_since = audit_mono();
 	log_warnx("journal unreachable: records are queued (at most %d)",
 	    AUDIT_QUEUE_MAX);
 }
@@ -306,6 +315,25 @@ audit_close_file(void)
 	return peer_compose(&audit.peer, IMSG_AUDIT_CLOSE, NULL, 0);
 }
 
+static time_t
+audit_mono(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* Never 0, which means "up". */
+	return ts.tv_sec + 1;
+}
+
+int64_t
+audit_down_secs(void)
+{
+	if (!audit.init || audit.local || audit.peer.state == PEER_UP ||
+	    audit.down_since == 0)
+		return 0;
+	return (int64_t)(audit_mono() - audit.down_since);
+}
+
 int
 audit_initialized(void)
 {
@@ -328,6 +356,12 @@ uint64_t
 audit_dropped(void)
 {
 	return audit.dropped;
+}
+
+uint64_t
+audit_acked(void)
+{
+	return audit.acked;
 }
 
 void

@@ -22,6 +22,12 @@
 #include <stdint.h>
 
 #define AUDIT_QUEUE_MAX		8192	/* records not yet acknowledged */
+/*
+ * The last AUDIT_QUEUE_RESERVE places are kept for records whose sender
+ * waits for them (audit_record_cb()): a flood of other records dropped
+ * while auditd is away cannot take the place of a deposit's record.
+ */
+#define AUDIT_QUEUE_RESERVE	1024
 
 struct audit_record;
 
@@ -62,7 +68,8 @@ void	 audit_vrecord(const char *event, const char *subject,
  * The same, with done(arg, seq) called once the record is durable, from
  * the event loop (never from inside this call).
  * Returns the record's id (for audit_cancel()), or 0 if the queue is
- * full: the record is then dropped and done is never called.
+ * full: the record is then dropped, done is never called, and the
+ * caller must not act as if it were journaled.
  */
 uint64_t audit_record_cb(audit_done_fn done, void *arg, const char *event,
 	    const char *subject, const char *outcome, const char *fmt, ...)
@@ -77,8 +84,12 @@ int	 audit_close_file(void);
 /* For status reports; audit_initialized() says whether anything is sent. */
 int	 audit_initialized(void);
 int	 audit_connected(void);
+/* Seconds since auditd was last reachable; 0 while it is. */
+int64_t	 audit_down_secs(void);
 size_t	 audit_queued(void);	/* sent or not, not yet acknowledged */
 uint64_t audit_dropped(void);	/* since start */
+/* The id of the newest record auditd acknowledged (acks come in order). */
+uint64_t audit_acked(void);
 
 /* Stop reconnecting and drop the link (at exit). */
 void	 audit_shutdown(void);

@@ -76,7 +76,7 @@ D(proto_deposit_item, deposit_item, S(deposit_item, client_id));
 D(proto_deposit_ok, deposit_ok);
 D(proto_deposit_err, deposit_err, S(deposit_err, error),
     S(deposit_err, detail));
-D(proto_lot_get, lot_get);
+D(proto_lot_get, lot_get, S(lot_get, subject));
 D(proto_lot_data, lot_data);
 D(proto_status_get, status_get, S(status_get, subject));
 D(proto_status_reply, status_reply);

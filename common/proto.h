@@ -164,6 +164,7 @@ struct deposit_err {
 struct lot_get {
 	uint64_t	 reqid;
 	uint64_t	 lot;
+	char		 subject[512];	/* who reads (journaled) */
 };
 
 enum lot_state {

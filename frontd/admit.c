@@ -30,6 +30,7 @@
 #include "frontd.h"
 #include "listen.h"
 #include "log.h"
+#include "refjournal.h"
 #include "stompconn.h"
 
 #define ADMIT_ROUNDS	32	/* accepts per wake-up */
@@ -107,12 +108,19 @@ admit_one(int lfd, int stomp)
 	    cl->n >= fc->max_conns_per_client) {
 		log_warnx("%s: more than %u connections from this address, "
 		    "refused", key.addr, fc->max_conns_per_client);
+		refjournal_peer(key.addr, "connection-refused",
+		    "max-conns-per-client", "more than %u connections from "
+		    "this address", fc->max_conns_per_client);
 		close(fd);
 		return 0;
 	}
 	if (cl != NULL && cl->nhs >= fc->max_handshakes_per_client) {
 		/* Counted, not logged one by one: a flood fills logs. */
 		hs_cut.refused++;
+		refjournal_peer(key.addr, "connection-refused",
+		    "max-handshakes-per-client", "more than %u TLS handshakes "
+		    "at once from this address",
+		    fc->max_handshakes_per_client);
 		admit_hs_log();
 		close(fd);
 		return 0;
@@ -198,6 +206,9 @@ admit_hs_evict(void)
 	if (victim == NULL)
 		return;
 	hs_cut.evicted++;
+	refjournal_peer(victim->client->addr, "connection-refused",
+	    "max-handshakes", "TLS handshake cut: every handshake slot taken "
+	    "(max-handshakes)");
 	admit_hs_log();
 	conn_close(victim);
 }
@@ -213,8 +224,10 @@ admit_hs_done(struct conn *c)
 }
 
 void
-admit_hs_timedout(void)
+admit_hs_timedout(const struct conn *c)
 {
+	refjournal_peer(c->client->addr, "tls-refused", "handshake-timeout",
+	    "no TLS handshake within handshake-timeout");
 	hs_cut.timedout++;
 	admit_hs_log();
 }

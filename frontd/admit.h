@@ -15,7 +15,7 @@ void	 admit_accept(int fd, short ev, void *arg);
 /* c's handshake is over, one way or the other: its slot is free. */
 void	 admit_hs_done(struct conn *);
 /* A handshake ran past handshake-timeout (counted, logged in bulk). */
-void	 admit_hs_timedout(void);
+void	 admit_hs_timedout(const struct conn *);
 /* c is closing: its address holds one connection less. */
 void	 admit_release(struct conn *);
 

@@ -20,7 +20,6 @@
 #include <tls.h>
 
 #include "admit.h"
-#include "audit.h"
 #include "config.h"
 #include "conn.h"
 #include "connstate.h"
@@ -30,6 +29,7 @@
 #include "links.h"
 #include "listen.h"
 #include "log.h"
+#include "refjournal.h"
 #include "resp.h"
 #include "roles.h"
 #include "router.h"
@@ -163,7 +163,8 @@ conn_io(struct conn *c)
 static int
 conn_handshake(struct conn *c)
 {
-	int	 rc;
+	const char	*err;
+	int		 rc;
 
 	if ((rc = tls_handshake(c->tls)) == TLS_WANT_POLLIN) {
 		c->read_wants_out = 0;
@@ -175,10 +176,11 @@ conn_handshake(struct conn *c)
 	}
 	c->read_wants_out = 0;
 	if (rc == -1) {
-		log_info("%s: TLS handshake refused: %s", c->client->addr,
-		    tls_error(c->tls));
-		audit_record("tls-refused", c->client->addr, "refused", "%s",
-		    tls_error(c->tls));
+		if ((err = tls_error(c->tls)) == NULL)
+			err = "handshake failed";
+		log_info("%s: TLS handshake refused: %s", c->client->addr, err);
+		/* The message names the reason: one count for each. */
+		refjournal_peer(c->client->addr, "tls-refused", err, "%s", err);
 		env->nrefused++;
 		return -1;
 	}
@@ -633,7 +635,7 @@ conn_timeout(int fd, short ev, void *arg)
 		return;
 	}
 	if (c->state == CONN_HANDSHAKE)
-		admit_hs_timedout();
+		admit_hs_timedout(c);
 	else
 		log_debug("%s: connection timed out", c->client->addr);
 	conn_close(c);

@@ -24,6 +24,7 @@
 #include "frontd.h"
 #include "http.h"
 #include "json.h"
+#include "refjournal.h"
 #include "links.h"
 #include "log.h"
 #include "resp.h"
@@ -125,11 +126,12 @@ deposit_refuse(struct conn *c, struct resp *r, enum refusal code,
 	log_info("%s: %s: deposit refused %d: %s: %s", conn_addr(c),
 	    conn_subject(c), status, error, detail);
 	if (index >= 0)
-		audit_record("deposit-refused", conn_subject(c), "refused",
+		refjournal_client(c, "deposit-refused", status,
 		    "%d %s (trace %ld): %s", status, error, index, detail);
 	else
-		audit_record("deposit-refused", conn_subject(c), "refused",
-		    "%d %s: %s", status, error, detail);
+		refjournal_client(c, "deposit-refused", status, "%d %s: %s",
+		    status, error, detail);
+	r->journaled = 1;
 	resp_error(r, code, error, detail, index);
 }
 

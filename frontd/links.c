@@ -324,6 +324,8 @@ links_deposit_err(struct msg *m, void *arg)
 	env->nrefused++;
 	log_info("%s: deposit refused by stored %d: %s: %s",
 	    conn_subject(r->conn), rf->http, e.error, e.detail);
+	/* stored journals its refusals, but for 503 (nothing done). */
+	r->journaled = rf->code != REFUSE_UNAVAILABLE;
 	resp_error(r, rf->code, e.error, e.detail, r->batch ? e.index : -1);
 	return 0;
 }
@@ -381,6 +383,7 @@ links_lot(struct msg *m, void *arg)
 		json_free(&j);
 		break;
 	case LOT_UNKNOWN:
+		r->journaled = 1;	/* stored journals the read */
 		resp_error(r, REFUSE_NOT_FOUND, "no such lot",
 		    "the vault has no lot of that number", -1);
 		break;
@@ -411,11 +414,12 @@ links_checkpoint(struct msg *m, void *arg)
 	}
 	if (ld.state == LOT_SEALED)
 		resp_raw(r, 200, "application/xml", xml, ld.len, NULL);
-	else if (ld.state == LOT_UNKNOWN)
+	else if (ld.state == LOT_UNKNOWN) {
+		r->journaled = 1;	/* stored journals the read */
 		resp_error(r, REFUSE_NOT_FOUND, "no checkpoint yet",
 		    "the vault has sealed no checkpoint yet; try again "
 		    "later", -1);
-	else
+	} else
 		resp_error(r, REFUSE_UNAVAILABLE, "storage unavailable",
 		    "the store cannot read the checkpoint now; try again "
 		    "later", -1);
@@ -524,6 +528,7 @@ links_export(struct msg *m, void *arg)
 				dl = sizeof(detail) - 1;
 			memcpy(detail, data, dl);
 			detail[dl] = '\0';
+			r->journaled = 1;	/* by stored */
 			resp_error(r, rf->code, "export failed", detail, -1);
 		} else
 			links_export_end(r);

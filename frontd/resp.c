@@ -15,6 +15,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "refjournal.h"
 #include "resp.h"
 #include "stompconn.h"
 
@@ -161,6 +162,12 @@ resp_error(struct resp *r, enum refusal code, const char *error,
 		stompconn_refuse(r, code, error, detail);
 		return;
 	}
+	/* Unless stored or the caller journaled it. */
+	if (!r->journaled && r->conn != NULL)
+		refjournal_client(r->conn, status == 403 ? "access-refused" :
+		    "request-refused", status, "%d %s: %s (from %s)", status,
+		    error, detail != NULL && detail[0] != '\0' ? detail :
+		    refusal_sentence(code), conn_addr(r->conn));
 	json_init(&j);
 	json_obj_open(&j, NULL);
 	json_str(&j, "status", refusal_status(code));

@@ -49,6 +49,7 @@ struct resp {
 	struct stompconn	*stomp;		/* a SEND's answer: its session */
 	char			 receipt[128];	/* the SEND's receipt, or "" */
 	const char		*allow;		/* for 405 */
+	int			 journaled;	/* its refusal: elsewhere */
 };
 RB_HEAD(resp_tree, resp);
 

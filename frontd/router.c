@@ -9,8 +9,9 @@
  *	GET  /v1/requests		reader
  *	GET  /v1/checkpoint		depositor or reader
  *
- * A subject without the role gets 403 and the refusal is journaled;
- * every answer takes its shape in resp.c.
+ * A subject without the role gets 403.  Every refusal is journaled
+ * (refjournal.c, from resp_error()), every answer takes its shape in
+ * resp.c; what is read is journaled by stored, which answers it.
  */
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -27,6 +28,7 @@
 #include "frontd.h"
 #include "http.h"
 #include "links.h"
+#include "refjournal.h"
 #include "log.h"
 #include "resp.h"
 #include "roles.h"
@@ -89,8 +91,9 @@ refuse_role(struct conn *c, struct resp *r, const char *what)
 	env->nrefused++;
 	log_info("%s: %s: refused 403: %s", conn_addr(c), conn_subject(c),
 	    detail);
-	audit_record("access-refused", conn_subject(c), "refused", "%s from "
-	    "%s", detail, conn_addr(c));
+	refjournal_client(c, "access-refused", 403, "%s from %s", detail,
+	    conn_addr(c));
+	r->journaled = 1;
 	resp_error(r, REFUSE_FORBIDDEN, "wrong role", detail, -1);
 }
 
@@ -120,10 +123,11 @@ router_request(struct conn *c, const struct http_request *req)
 		env->nrefused++;
 		log_info("%s: %s: refused 403: no role", conn_addr(c),
 		    conn_subject(c));
-		audit_record("access-refused", conn_subject(c), "refused",
+		refjournal_client(c, "access-refused", 403,
 		    "no role for this subject (%s %s from %s)",
 		    post ? "POST" : req->method == HTTP_HEAD ? "HEAD" : "GET",
 		    p, conn_addr(c));
+		r->journaled = 1;
 		resp_error(r, REFUSE_FORBIDDEN, "no role", "this "
 		    "certificate's subject holds no role in the vault", -1);
 		return;
@@ -216,6 +220,7 @@ route_lot(struct conn *c, struct resp *r, const char *num)
 	memset(&lg, 0, sizeof(lg));
 	lg.reqid = r->reqid;
 	lg.lot = (uint64_t)n;
+	strlcpy(lg.subject, conn_subject(c), sizeof(lg.subject));
 	iov.iov_base = &lg;
 	iov.iov_len = sizeof(lg);
 	if (links_send(IMSG_LOT_GET, &iov, 1) == -1) {

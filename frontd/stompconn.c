@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
 #include "config.h"
 #include "conn.h"
 #include "events.h"
@@ -34,6 +33,7 @@
 #include "json.h"
 #include "log.h"
 #include "proto.h"
+#include "refjournal.h"
 #include "resp.h"
 #include "roles.h"
 #include "stompconn.h"
@@ -162,6 +162,11 @@ stomp_error(struct stompconn *s, struct resp *r, enum refusal code,
 	env->nrefused++;
 	log_info("%s: %s: STOMP refused %d: %s: %s", conn_addr(s->conn),
 	    conn_subject(s->conn), refusal_http(code), error, detail);
+	if (!r->journaled)
+		refjournal_client(s->conn, code == REFUSE_FORBIDDEN ?
+		    "access-refused" : "stomp-refused", refusal_http(code),
+		    "STOMP ERROR %s %s: %s (from %s)", status, error, detail,
+		    conn_addr(s->conn));
 }
 
 void
@@ -268,9 +273,6 @@ stomp_connect(struct stompconn *s, const struct stompframe *f)
 		return;
 	}
 	if (!(roles_of(conn_ca(s->conn), conn_subject(s->conn), conn_depositor(s->conn)) & ROLE_BIT(ROLE_DEPOSITOR))) {
-		audit_record("access-refused", conn_subject(s->conn),
-		    "refused", "STOMP CONNECT without the depositor role from "
-		    "%s", conn_addr(s->conn));
 		stomp_error(s, NULL, REFUSE_FORBIDDEN, "wrong role",
 		    "the queue front needs the depositor role", NULL);
 		return;

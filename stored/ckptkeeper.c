@@ -51,6 +51,7 @@ struct checkpoint_get {
 	uint64_t	 numero;
 	uint8_t		*xml;
 	size_t		 len;
+	char		 subject[AUDIT_SUBJECT];	/* who reads */
 };
 
 static struct {
@@ -296,6 +297,7 @@ ckptkeeper_get(uint64_t front, struct msg *m)
 		fatal(NULL);
 	g->front = front;
 	g->reqid = req.reqid;
+	strlcpy(g->subject, req.subject, sizeof(g->subject));
 	if ((job = db_job_begin(checkpoint_get_done, g)) == NULL) {
 		checkpoint_get_done(0, "database down", g);
 		return 0;
@@ -337,6 +339,12 @@ checkpoint_get_done(int ok, const char *err, void *arg)
 	d.state = ok && g->len > 0 ? LOT_SEALED : ok ? LOT_UNKNOWN :
 	    LOT_PENDING;
 	d.len = d.state == LOT_SEALED ? g->len : 0;
+	if (d.state == LOT_SEALED)
+		audit_record("read", g->subject, "ok", "checkpoint %" PRIu64
+		    ", %zu bytes", g->numero, g->len);
+	else
+		audit_record("read", g->subject, ok ? "not found" : "error",
+		    "checkpoint: %s", ok ? "none sealed yet" : err);
 	iov[0].iov_base = &d;
 	iov[0].iov_len = sizeof(d);
 	iov[1].iov_base = g->xml;

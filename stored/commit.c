@@ -2,15 +2,26 @@
  * Group commit of the deposits whose Client-Ids are settled: requests
  * that arrive within commit-delay (or until commit-max events) are
  * numbered, encrypted and written in one transaction; while it commits,
- * the next group gathers.  Every request of a group is answered once
- * the commit returned: IMSG_DEPOSIT_OK only for what is durable.  A
- * failed transaction gives its numbers back, so none is ever skipped.
+ * the next group gathers.  A failed transaction gives its numbers back,
+ * so none is ever skipped.
+ *
+ * Each group's journal record (IDEvt range, lots, depositors) is sent
+ * to auditd as the transaction is: the two are made durable side by
+ * side, and the group's requests are answered IMSG_DEPOSIT_OK only once
+ * both are.  A group whose record is not durable COMMIT_JOURNAL_WAIT
+ * seconds after its commit is answered 503 instead (stored but not
+ * acknowledged: a retry with the same Client-Id gets the answer once
+ * the journal has it), and until auditd answers again new groups are
+ * refused 503 without being written.  A request made only of Client-Ids
+ * already stored is answered the same way, behind its own record.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/uio.h>
 
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,9 +44,17 @@
 
 #define COMMIT_ROWS_MAX		4000	/* rows in one INSERT */
 #define COMMIT_SLOW_US		15000	/* logged at -vv */
+#define COMMIT_JOURNAL_WAIT	10	/* seconds for auditd, then 503 */
+#define COMMIT_NAMES_MAX	8	/* depositors named in a record */
 
 struct dgroup {
+	TAILQ_ENTRY(dgroup)	 entry;		/* commit.journaling */
 	struct dreqs		 reqs;
+	struct event		 tmo;		/* journal wait */
+	uint64_t		 num;
+	uint64_t		 audit_id;	/* 0: no record to wait for */
+	int			 written;	/* the commit returned ok */
+	int			 journaled;	/* the record is durable */
 	struct lotstate_mark	 mark;
 	struct lot_closed	*closes;
 	size_t			 ncloses;
@@ -44,10 +63,15 @@ struct dgroup {
 	uint64_t		 last;
 };
 
+TAILQ_HEAD(dgroups, dgroup);
+
 static struct {
 	struct dreqs		 ready;
 	size_t			 nready;	/* events */
 	struct dgroup		*writing;
+	struct dgroups		 journaling;	/* waiting for their record */
+	int			 stalled;	/* a record came too late */
+	uint64_t		 stall_id;	/* its id */
 	struct event		 timer;
 	uint64_t		 groups;
 	int			 lookwait;	/* the next write waits for it */
@@ -81,11 +105,20 @@ static void	 commit_send(struct db_job *, const struct db_stmt *,
 static void	 commit_write(struct dgroup *, struct db_job *);
 static void	 commit_written(int, const char *, void *);
 static void	 commit_slow(struct dreq *, struct dgroup *);
+static int	 commit_journal(struct dgroup *);
+static void	 commit_journaled(void *, uint64_t);
+static void	 commit_journal_failed(struct dgroup *, const char *);
+static void	 commit_journal_tmo(int, short, void *);
+static void	 commit_answer(struct dgroup *);
+static void	 commit_group_free(struct dgroup *);
+static int	 commit_journal_down(void);
+static void	 commit_refuse_journal(struct dreq *);
 
 void
 commit_init(void)
 {
 	TAILQ_INIT(&commit.ready);
+	TAILQ_INIT(&commit.journaling);
 	evtimer_set(&commit.timer, commit_timer, NULL);
 	db_prepare(&commit_ev_stmt, 0);
 	db_prepare(&commit_cid_stmt, 0);
@@ -151,9 +184,20 @@ commit_flush(void)
 	if (TAILQ_EMPTY(&commit.ready) && !lotstate_closing())
 		return;
 	evtimer_del(&commit.timer);
+	/* What could not be acknowledged is not written either. */
+	if (commit_journal_down()) {
+		while ((r = TAILQ_FIRST(&commit.ready)) != NULL) {
+			TAILQ_REMOVE(&commit.ready, r, entry);
+			commit.nready -= r->nnew;
+			commit_refuse_journal(r);
+		}
+		if (!lotstate_closing())
+			return;
+	}
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		fatal(NULL);
 	TAILQ_INIT(&g->reqs);
+	evtimer_set(&g->tmo, commit_journal_tmo, g);
 	lotstate_mark(&g->mark);
 	if (lotstate_close_due(&c)) {
 		if ((g->closes = malloc(sizeof(c))) == NULL)
@@ -183,14 +227,24 @@ commit_flush(void)
 		free(g);
 		return;
 	}
+	g->num = ++commit.groups;
+	if (commit_journal(g) == -1) {
+		/* No room for its record: refused before it is written. */
+		lotstate_rewind(&g->mark);
+		while ((r = TAILQ_FIRST(&g->reqs)) != NULL) {
+			TAILQ_REMOVE(&g->reqs, r, entry);
+			commit_refuse_journal(r);
+		}
+		commit_group_free(g);
+		return;
+	}
 	if ((job = db_job_begin(commit_written, g)) == NULL) {
 		/* Not reached: db_ready() said yes. */
 		fatalx("%s: no database job", __func__);
 	}
 	commit.writing = g;
-	commit.groups++;
 	log_debug("group %llu: %zu events, %zu more waiting",
-	    (unsigned long long)commit.groups, g->nevents, commit.nready);
+	    (unsigned long long)g->num, g->nevents, commit.nready);
 	commit_write(g, job);
 	db_job_end(job);
 }
@@ -352,6 +406,8 @@ commit_written(int ok, const char *err, void *arg)
 	uint32_t	 i;
 
 	commit.writing = NULL;
+	if (!ok)
+		commit_journal_failed(g, err);
 	/*
 	 * The database refused the group but is still there: one request
 	 * must be at fault.  Each goes again alone, so that the others are
@@ -371,8 +427,7 @@ commit_written(int ok, const char *err, void *arg)
 			commit.nready += r->nnew;
 		}
 		/* Closes by time are decided again with the next write. */
-		free(g->closes);
-		free(g);
+		commit_group_free(g);
 		commit_flush();
 		return;
 	}
@@ -384,26 +439,22 @@ commit_written(int ok, const char *err, void *arg)
 					last = t->item.idevt;
 			}
 		lotstate_committed(g->closes, g->ncloses, last);
+		/* Answered once its record is durable too. */
+		g->written = 1;
+		commit_answer(g);
 	} else {
 		lotstate_rewind(&g->mark);
 		log_warnx("a group of %zu events was not stored: %s",
 		    g->nevents, err);
-		audit_record("storage", "database", "error", "%zu events not "
-		    "stored, no IDEvt used: %s", g->nevents, err);
-	}
-	while ((r = TAILQ_FIRST(&g->reqs)) != NULL) {
-		TAILQ_REMOVE(&g->reqs, r, entry);
-		if (ok) {
-			commit_slow(r, g);
-			deposit_answer(r);
-		} else
+		while ((r = TAILQ_FIRST(&g->reqs)) != NULL) {
+			TAILQ_REMOVE(&g->reqs, r, entry);
 			deposit_refuse(r, REFUSE_UNAVAILABLE, -1,
 			    "storage unavailable", "the database did not "
 			    "commit the trace (%s); nothing was stored, try "
 			    "again later", err);
+		}
+		commit_group_free(g);
 	}
-	free(g->closes);
-	free(g);
 	deposit_wake();
 	/*
 	 * Lookups sent while this write committed are answered right
@@ -416,6 +467,236 @@ commit_written(int ok, const char *err, void *arg)
 	}
 	if (!TAILQ_EMPTY(&commit.ready) || lotstate_closing())
 		commit_flush();
+}
+
+/*
+ * The group's journal record, sent now, while its transaction is.  The
+ * IDEvt are consecutive (lotstate_assign), so are the lots.  -1 if the
+ * record could not be queued: the group must not be written.
+ */
+static int
+commit_journal(struct dgroup *g)
+{
+	const char	*names[COMMIT_NAMES_MAX];
+	struct dreq	*r;
+	struct dtrace	*t;
+	char		 who[AUDIT_DETAILS], subject[64], lots[48];
+	uint64_t	 lot0 = 0, lot1 = 0;
+	size_t		 nnames = 0, nreqs = 0, i;
+	uint32_t	 j;
+	int		 more = 0;
+
+	if (g->nevents == 0)
+		return 0;	/* lots closed by time: lotstate journals them */
+	g->first = g->last = 0;
+	who[0] = '\0';
+	TAILQ_FOREACH(r, &g->reqs, entry) {
+		nreqs++;
+		for (j = 0; j < r->h.ntraces; j++) {
+			t = &r->t[j];
+			if (t->dup)
+				continue;
+			if (g->first == 0 || t->item.idevt < g->first)
+				g->first = t->item.idevt;
+			if (t->item.idevt > g->last)
+				g->last = t->item.idevt;
+			if (lot0 == 0 || t->item.lot < lot0)
+				lot0 = t->item.lot;
+			if (t->item.lot > lot1)
+				lot1 = t->item.lot;
+		}
+		for (i = 0; i < nnames; i++)
+			if (strcmp(names[i], r->h.subject) == 0)
+				break;
+		if (i < nnames)
+			continue;
+		if (nnames == COMMIT_NAMES_MAX) {
+			more = 1;
+			continue;
+		}
+		names[nnames++] = r->h.subject;
+		if (nnames > 1)
+			strlcat(who, "; ", sizeof(who));
+		strlcat(who, r->h.subject, sizeof(who));
+	}
+	if (more)
+		strlcat(who, "; and others", sizeof(who));
+	if (nnames == 1 && !more)
+		strlcpy(subject, "", sizeof(subject));
+	else
+		snprintf(subject, sizeof(subject), "%s%zu depositors",
+		    more ? "over " : "", nnames);
+	if (lot1 != lot0)
+		snprintf(lots, sizeof(lots), "lots %" PRIu64 "-%" PRIu64, lot0,
+		    lot1);
+	else
+		snprintf(lots, sizeof(lots), "lot %" PRIu64, lot0);
+	g->audit_id = audit_record_cb(commit_journaled, g, "deposit",
+	    subject[0] != '\0' ? subject : names[0], "ok",
+	    "group %" PRIu64 ": IDEvt %" PRIu64 "-%" PRIu64 ", %zu events, "
+	    "%s, %zu requests; by %s", g->num, g->first, g->last, g->nevents,
+	    lots, nreqs, who);
+	return g->audit_id == 0 ? -1 : 0;
+}
+
+/*
+ * The transaction failed: what the group's record announced did not
+ * happen, and its numbers will be used again.
+ */
+static void
+commit_journal_failed(struct dgroup *g, const char *err)
+{
+	if (g->nevents == 0) {
+		audit_record("storage", "database", "error", "%zu events not "
+		    "stored, no IDEvt used: %s", g->nevents, err);
+		return;
+	}
+	if (g->audit_id != 0)
+		audit_cancel(g->audit_id);
+	g->audit_id = 0;
+	audit_record("deposit", "database", "error", "group %" PRIu64
+	    " not stored, IDEvt %" PRIu64 "-%" PRIu64 " given back, no IDEvt "
+	    "used: %s", g->num, g->first, g->last, err);
+}
+
+static void
+commit_journaled(void *arg, uint64_t seq)
+{
+	struct dgroup	*g = arg;
+
+	g->audit_id = 0;
+	g->journaled = 1;
+	commit_answer(g);
+}
+
+/*
+ * Answer the group's requests once both its commit and its record are
+ * durable; until then it waits, COMMIT_JOURNAL_WAIT seconds at most
+ * after its commit.
+ */
+static void
+commit_answer(struct dgroup *g)
+{
+	struct timeval	 tv = { COMMIT_JOURNAL_WAIT, 0 };
+	struct dreq	*r;
+
+	if (!g->written)
+		return;
+	if (g->audit_id != 0 && !g->journaled) {
+		if (!evtimer_pending(&g->tmo, NULL)) {
+			TAILQ_INSERT_TAIL(&commit.journaling, g, entry);
+			evtimer_add(&g->tmo, &tv);
+		}
+		return;
+	}
+	if (evtimer_pending(&g->tmo, NULL)) {
+		evtimer_del(&g->tmo);
+		TAILQ_REMOVE(&commit.journaling, g, entry);
+	}
+	while ((r = TAILQ_FIRST(&g->reqs)) != NULL) {
+		TAILQ_REMOVE(&g->reqs, r, entry);
+		commit_slow(r, g);
+		deposit_answer(r);
+	}
+	commit_group_free(g);
+	deposit_wake();
+}
+
+/*
+ * The record did not become durable in time: stored, not acknowledged.
+ * The record stays queued and reaches the journal when auditd is back.
+ */
+static void
+commit_journal_tmo(int fd, short ev, void *arg)
+{
+	struct dgroup	*g = arg;
+	struct dreq	*r;
+
+	TAILQ_REMOVE(&commit.journaling, g, entry);
+	audit_cancel(g->audit_id);
+	if (g->audit_id > commit.stall_id)
+		commit.stall_id = g->audit_id;
+	if (!commit.stalled)
+		log_warnx("journal silent for %d s: deposits are refused "
+		    "until it answers", COMMIT_JOURNAL_WAIT);
+	commit.stalled = 1;
+	while ((r = TAILQ_FIRST(&g->reqs)) != NULL) {
+		TAILQ_REMOVE(&g->reqs, r, entry);
+		deposit_refuse(r, REFUSE_UNAVAILABLE, -1, "journal unavailable",
+		    "the trace was stored (IDEvt %" PRIu64 "-%" PRIu64 ") but "
+		    "its journal record is not durable, so it is not "
+		    "acknowledged; send it again with the same Client-Id "
+		    "later", g->first, g->last);
+	}
+	commit_group_free(g);
+	deposit_wake();
+}
+
+/*
+ * auditd is away, or a record came too late and auditd has not caught
+ * up with it since.
+ */
+static int
+commit_journal_down(void)
+{
+	if (commit.stalled && audit_acked() >= commit.stall_id) {
+		commit.stalled = 0;
+		log_info("journal answering again: deposits acknowledged");
+	}
+	return commit.stalled || audit_down_secs() > COMMIT_JOURNAL_WAIT;
+}
+
+static void
+commit_refuse_journal(struct dreq *r)
+{
+	deposit_refuse(r, REFUSE_UNAVAILABLE, -1, "journal unavailable",
+	    "the journal is not reachable, and nothing is acknowledged "
+	    "without its record; nothing was stored, try again later");
+}
+
+static void
+commit_group_free(struct dgroup *g)
+{
+	free(g->closes);
+	free(g);
+}
+
+/*
+ * A request whose traces were all stored before (Client-Ids seen with
+ * the same body): the original answer again, behind a record of its
+ * own, so that it too waits for the journal.  The journal keeps each
+ * sender's records in order: once this one is durable, the record of
+ * the group that stored the traces is too.
+ */
+void
+commit_duplicate(struct dreq *r)
+{
+	struct dgroup	*g;
+
+	if (commit_journal_down()) {
+		commit_refuse_journal(r);
+		return;
+	}
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		fatal(NULL);
+	TAILQ_INIT(&g->reqs);
+	evtimer_set(&g->tmo, commit_journal_tmo, g);
+	g->first = r->t[0].item.idevt;
+	g->last = r->t[r->h.ntraces - 1].item.idevt;
+	g->written = 1;
+	TAILQ_INSERT_TAIL(&g->reqs, r, entry);
+	g->audit_id = audit_record_cb(commit_journaled, g, "deposit",
+	    r->h.subject, "duplicate", "%u traces already stored (IDEvt %"
+	    PRIu64 " first, %" PRIu64 " last), Client-Id \"%s\" first: "
+	    "answered again", r->h.ntraces, g->first, g->last,
+	    r->t[0].h.client_id);
+	if (g->audit_id == 0) {
+		TAILQ_REMOVE(&g->reqs, r, entry);
+		commit_group_free(g);
+		commit_refuse_journal(r);
+		return;
+	}
+	commit_answer(g);
 }
 
 /*

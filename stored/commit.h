@@ -12,5 +12,6 @@ void		 commit_kick(void);
 int		 commit_writing(void);
 void		 commit_db_down(void);
 void		 commit_looked_up(void);
+void		 commit_duplicate(struct dreq *);
 
 #endif

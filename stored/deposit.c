@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
+#include "auditrate.h"
 #include "log.h"
 #include "msg.h"
 #include "proto.h"
@@ -380,7 +380,7 @@ dep_ready(struct dreq *r)
 			r->t[i].cid->state = CID_PENDING;
 	}
 	if (r->nnew == 0) {
-		deposit_answer(r);
+		commit_duplicate(r);
 		return;
 	}
 	commit_queue(r);
@@ -440,8 +440,10 @@ deposit_refuse(struct dreq *r, enum refusal code, int index, const char *error,
 	iov[0].iov_base = &e;
 	iov[0].iov_len = sizeof(e);
 	front_send(r->front, IMSG_DEPOSIT_ERR, iov, 1);
+	/* frontd journals the 503s it relays; a flood is counted. */
 	if (code != REFUSE_UNAVAILABLE)
-		audit_record("refusal", r->h.subject, "refused", "%s: %s",
+		auditrate_refusal("refusal", r->h.subject,
+		    refusal_status(code), AUDITRATE_CLIENT, "%s: %s",
 		    refusal_status(code), e.detail);
 	dep_release(r, 1);
 	dep_free(r);

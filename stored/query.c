@@ -1,6 +1,9 @@
 /*
  * What frontd asks without depositing: a lot (IMSG_LOT_GET), the status
  * (IMSG_STATUS_GET) and a reader's past exports (IMSG_REQUESTS_GET).
+ * Every read is journaled ("read": who, what, and what was found) as
+ * it is answered; the answer does not wait for the record, for a read
+ * changes nothing that the journal would have to vouch for.
  */
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -30,6 +33,8 @@ struct query {
 	uint64_t	 front;
 	uint64_t	 reqid;
 	uint64_t	 lot;
+	char		 subject[AUDIT_SUBJECT];
+	int		 nrows;
 	char		*text;
 	size_t		 len;
 	size_t		 size;
@@ -62,6 +67,10 @@ query_lot(uint64_t front, struct msg *m)
 		return -1;
 	st = lotstate_of(req.lot);
 	if (st != LOT_SEALED) {
+		audit_record("read", req.subject, st == LOT_UNKNOWN ?
+		    "not found" : "ok", "lot %" PRIu64 ": %s", req.lot,
+		    st == LOT_UNKNOWN ? "no such lot" : st == LOT_OPEN ?
+		    "open" : "closed, being sealed");
 		query_lot_reply(front, req.reqid, req.lot, st, NULL, 0);
 		return 0;
 	}
@@ -70,6 +79,7 @@ query_lot(uint64_t front, struct msg *m)
 	q->front = front;
 	q->reqid = req.reqid;
 	q->lot = req.lot;
+	strlcpy(q->subject, req.subject, sizeof(q->subject));
 	if ((job = db_job_begin(query_lot_done, q)) == NULL) {
 		query_lot_done(0, "database down", q);
 		return 0;
@@ -105,6 +115,13 @@ query_lot_done(int ok, const char *err, void *arg)
 {
 	struct query	*q = arg;
 
+	if (!ok || !q->found)
+		audit_record("read", q->subject, "error", "lot %" PRIu64
+		    ": sealed, its seal not read (%s): answered as being "
+		    "sealed", q->lot, ok ? "no row" : err);
+	else
+		audit_record("read", q->subject, "ok", "lot %" PRIu64
+		    ": sealed, %zu bytes of seal", q->lot, q->len);
 	/* The database is away: "not sealed yet" makes the client retry. */
 	if (!ok || !q->found)
 		query_lot_reply(q->front, q->reqid, q->lot, LOT_PENDING,
@@ -183,6 +200,7 @@ query_status(uint64_t front, struct msg *m)
 	if (m_get_struct(m, proto_status_get, &req) == -1 || m_end(m) == -1)
 		return -1;
 	json = query_status_json(&jlen);
+	audit_record("read", req.subject, "ok", "status");
 	query_text_reply(front, IMSG_STATUS, req.reqid, json, jlen);
 	free(json);
 	return 0;
@@ -220,6 +238,7 @@ query_requests(uint64_t front, struct msg *m)
 		fatal(NULL);
 	q->front = front;
 	q->reqid = req.reqid;
+	strlcpy(q->subject, req.subject, sizeof(q->subject));
 	if ((job = db_job_begin(query_requests_done, q)) == NULL) {
 		query_requests_done(0, "database down", q);
 		return 0;
@@ -271,6 +290,7 @@ query_requests_rows(PGresult *res, void *arg)
 	}
 	text_add(q, "]");
 	q->found = 1;
+	q->nrows = PQntuples(res);
 }
 
 static void
@@ -278,6 +298,12 @@ query_requests_done(int ok, const char *err, void *arg)
 {
 	struct query	*q = arg;
 
+	if (!ok || !q->found)
+		audit_record("read", q->subject, "error", "requests: not "
+		    "read (%s)", ok ? "no answer" : err);
+	else
+		audit_record("read", q->subject, "ok", "requests: %d "
+		    "exports listed", q->nrows);
 	if (!ok || !q->found) {
 		free(q->text);
 		q->text = NULL;

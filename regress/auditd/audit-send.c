@@ -2,9 +2,13 @@
  * Test helper: journal records through common/audit.c as a daemon
  * would, and wait until auditd has acknowledged every one.
  *
- *	audit-send [-c] [-n count] [-p process] [-t seconds] [-u uid] dir
+ *	audit-send [-c] [-f fill] [-n count] [-p process] [-t seconds]
+ *	    [-u uid] dir
  *
  * -c asks auditd to close the current file once all are acknowledged.
+ * -f first journals fill records nobody waits for (audit_record), as a
+ * flood of refusals would, and prints "dropped D" for those the bounded
+ * queue could not take.
  * Prints "acked N first F last L"; exits 0 when all were acknowledged,
  * 1 when the time ran out.
  */
@@ -23,7 +27,7 @@
 #include "log.h"
 
 static uint64_t	 nacked, first, last;
-static long long count = 10;
+static long long count = 10, fill;
 static int	 close_after;
 
 static void
@@ -60,10 +64,15 @@ main(int argc, char *argv[])
 	long long	 i;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "cn:p:t:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "cf:n:p:t:u:")) != -1) {
 		switch (ch) {
 		case 'c':
 			close_after = 1;
+			break;
+		case 'f':
+			fill = strtonum(optarg, 1, 1000000, &errstr);
+			if (errstr != NULL)
+				errx(2, "fill %s", errstr);
 			break;
 		case 'n':
 			count = strtonum(optarg, 1, AUDIT_QUEUE_MAX, &errstr);
@@ -84,8 +93,9 @@ main(int argc, char *argv[])
 				errx(2, "uid %s", errstr);
 			break;
 		default:
-			fprintf(stderr, "usage: audit-send [-c] [-n count] "
-			    "[-p process] [-t seconds] [-u uid] dir\n");
+			fprintf(stderr, "usage: audit-send [-c] [-f fill] "
+			    "[-n count] [-p process] [-t seconds] [-u uid] "
+			    "dir\n");
 			exit(2);
 		}
 	}
@@ -97,6 +107,11 @@ main(int argc, char *argv[])
 	evtimer_set(&ev, timeout, NULL);
 	evtimer_add(&ev, &tv);
 	audit_init(argv[optind], process, uid);
+	for (i = 1; i <= fill; i++)
+		audit_record("test-fill", "CN=client", "refused", "fill %lld",
+		    i);
+	if (fill > 0)
+		printf("dropped %" PRIu64 "\n", audit_dropped());
 	for (i = 1; i <= count; i++)
 		if (audit_record_cb(done, NULL, "test", "CN=client \"é\"\t1",
 		    "ok", "record %lld of %lld \\ \x01", i, count) == 0)

@@ -329,6 +329,8 @@ crash_finish()
 	[ $_rc -eq 0 ] || grep -E 'FAIL|ERROR' "$T/journal.verify" | head -n 10
 	t_ok "no daemon killed by its seccomp filter" suite_no_sigsys
 	CRASH_UNJOURNALED=$(crash_lots_journaled)
+	t_eq "every acknowledged IDEvt is in the journal" \
+	    "$(crash_acks_journaled)" ""
 }
 
 # cfjlctl journal close, and wait for the closed file's seal.
@@ -448,4 +450,21 @@ crash_lots_journaled()
 	    sed -n 's/.*"event":"deposit".*"details":"lot \([0-9]*\) closed:.*/\1/p' |
 	    sort -n -u > "$T/lots.journal"
 	comm -23 "$T/lots.db" "$T/lots.journal" | tr '\n' ' '
+}
+
+# Every acknowledged IDEvt is covered by a deposit group's record, or by
+# the record of a duplicate answer (a resend after a lost answer).
+# Prints the first ones that are not.
+crash_acks_journaled()
+{
+	cat "$SUITE"/journal/*.log 2>/dev/null | sed -n \
+	    -e 's/.*"event":"deposit",.*"outcome":"ok","details":"group [0-9]*: IDEvt \([0-9]*\)-\([0-9]*\), .*/\1 \2/p' \
+	    -e 's/.*"event":"deposit",.*"outcome":"duplicate","details":"[0-9]* traces already stored (IDEvt \([0-9]*\) first, \([0-9]*\) last).*/\1 \2/p' |
+	    sort -n -k1,1 > "$T/ranges.journal"
+	cut -d' ' -f1 "$T/acks" | sort -n -u |
+	    awk -v r="$T/ranges.journal" 'BEGIN { i = 1
+		    while ((getline l < r) > 0) { split(l, f, " "); n++; s[n] = f[1]; e[n] = f[2] } }
+		{ while (i <= n && e[i] < $1) i++
+		  if (i > n || s[i] > $1) print $1 }' |
+	    head -n 5 | tr '\n' ' ' | sed 's/ $//'
 }

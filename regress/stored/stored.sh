@@ -1,5 +1,9 @@
 # Helpers for stored's tests: a private PostgreSQL cluster, a regulator
-# key, a configuration, and stored itself started and stopped.
+# key, a configuration, and stored itself started and stopped, with
+# auditd on $T/journal (stored acknowledges nothing its journal has not).
+# auditd runs in a runtime directory of its own, $T/arun, its audit.sock
+# linked into $T/run: the stand-in for sealerd on $T/run/sealer.sock is
+# for stored alone.
 #
 #	. "$(dirname "$0")/stored.sh"	# after common.sh, t_unprivileged, t_tmpdir
 #	st_setup [cfg-lines...]		# cluster, key, $T/cfjl.conf
@@ -8,6 +12,7 @@
 #	st_sql "SQL"			# psql on the vault's database as owner
 
 . "$TOP/regress/lib/pg.sh"
+. "$TOP/regress/auditd/auditd.sh"
 
 STORED=$TOP/stored/stored
 CLIENT=$TOP/regress/stored/stored_client
@@ -17,6 +22,7 @@ st_need()
 {
 	[ -x "$STORED" ] || t_skip "stored not built (make -C stored)"
 	[ -x "$CLIENT" ] || t_skip "stored_client not built (make -C regress all)"
+	ad_need
 	[ -d "$ARJEL/samples" ] || t_skip "no ARJEL samples in $ARJEL"
 	pg_bin >/dev/null || t_skip "PostgreSQL server binaries not installed"
 }
@@ -49,10 +55,29 @@ st_conf()
 	} > "$T/cfjl.conf"
 }
 
+# auditd for stored, on $T/journal, its socket linked into $T/run.
+st_audit_start()
+{
+	mkdir -p "$T/arun" && chmod 0700 "$T/arun"
+	{
+		printf 'operator 48\nvault 1\nruntime-dir "%s"\n' "$T/arun"
+		ad_block
+	} > "$T/auditd.conf"
+	rm -f "$T/arun/audit.sock" "$T/arun/auditd.ctl"
+	"$AUDITD" -d -f "$T/auditd.conf" >>"$T/auditd.log" 2>&1 &
+	AD_PID=$!
+	if ! t_wait_path "$T/arun/auditd.ctl" 10; then
+		echo "auditd did not start:"; tail -n 20 "$T/auditd.log"
+		return 1
+	fi
+	ln -sf "$T/arun/audit.sock" "$T/run/audit.sock"
+}
+
 st_setup()
 {
 	st_need
 	mkdir -p "$T/run" && chmod 0700 "$T/run"
+	ad_dirs || exit 2
 	pg_start "$T/pg" || exit 2
 	# The regulator's CA, and its encryption certificate.
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/regca.key" \
@@ -70,9 +95,11 @@ st_setup()
 	t_cleanup_add st_stop
 }
 
-# Start stored in the foreground (-d) and wait until it serves.
+# Start stored in the foreground (-d) and wait until it serves; auditd
+# first if it is not running.
 st_start()
 {
+	if [ -z "${AD_PID:-}" ]; then st_audit_start || return 1; fi
 	"$STORED" -d -f "$T/cfjl.conf" >>"$T/stored.log" 2>&1 &
 	ST_PID=$!
 	_sn=100
