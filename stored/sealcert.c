@@ -12,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "log.h"
 #include "msg.h"
 #include "proto.h"
@@ -38,6 +43,31 @@ static size_t			ncerts;
 
 static int	 sealcert_note(struct msg *, enum sealcert_kind,
 		    const uint8_t *, uint32_t);
+static int	 sealcert_names(const void *, uint32_t, const uint8_t *);
+
+/*
+ * The first certificate of the PEM is the one the fingerprint names:
+ * what is kept, and exported, is what the seals were made with.
+ */
+static int
+sealcert_names(const void *pem, uint32_t len, const uint8_t *fp)
+{
+	BIO		*bio;
+	X509		*x = NULL;
+	uint8_t		 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	int		 ok = 0;
+
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		fatalx("%s: out of memory", __func__);
+	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL &&
+	    X509_digest(x, EVP_sha256(), md, &mdlen) == 1 &&
+	    mdlen == SHA256_LEN && memcmp(md, fp, SHA256_LEN) == 0)
+		ok = 1;
+	X509_free(x);
+	BIO_free(bio);
+	return ok;
+}
 
 static int
 sealcert_note(struct msg *m, enum sealcert_kind kind, const uint8_t *fp,
@@ -51,8 +81,6 @@ sealcert_note(struct msg *m, enum sealcert_kind kind, const uint8_t *fp,
 		    kind == SEALCERT_SEAL ? "sealing" : "time-stamping", len);
 	if (m_get_ptr(m, &pem, len) == -1)
 		return -1;
-	if (memcmp(pem, "-----BEGIN CERTIFICATE-----", 27) != 0)
-		return m_fail(m, "certificate that is not PEM");
 	TAILQ_FOREACH(c, &certs, entry)
 		if (memcmp(c->fp, fp, SHA256_LEN) == 0 && c->kind == kind) {
 			/* The newest first: the one the next seals name. */
@@ -60,6 +88,10 @@ sealcert_note(struct msg *m, enum sealcert_kind kind, const uint8_t *fp,
 			TAILQ_INSERT_HEAD(&certs, c, entry);
 			return 0;
 		}
+	if (!sealcert_names(pem, len, fp))
+		return m_fail(m, "%s certificate that is not the one its "
+		    "SHA-256 names", kind == SEALCERT_SEAL ? "sealing" :
+		    "time-stamping");
 	/* The oldest goes; if a seal still names it, it is written again. */
 	if (ncerts == SEALCERT_KEEP_MAX) {
 		c = TAILQ_LAST(&certs, sealcert_head);
