@@ -78,6 +78,8 @@ main(int argc, char *argv[])
 		}
 	}
 	printf("%lu flips of %zu bytes, %lu accepted\n", flips, len, accepted);
+	sk_X509_pop_free(ctx.trust_certs, X509_free);
+	X509_STORE_free(ctx.trust);
 	free(buf);
 	return accepted != 0;
 }
