@@ -12,17 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include "log.h"
 #include "msg.h"
 #include "proto.h"
 #include "db.h"
 #include "dbval.h"
 #include "sealcert.h"
+
+/* What a PEM certificate begins with. */
+#define SEALCERT_PEM_HEAD	"-----BEGIN CERTIFICATE-----"
 
 /* More would mean a sealerd changing certificates at every seal. */
 #define SEALCERT_KEEP_MAX	32
@@ -43,31 +41,6 @@ static size_t			ncerts;
 
 static int	 sealcert_note(struct msg *, enum sealcert_kind,
 		    const uint8_t *, uint32_t);
-static int	 sealcert_names(const void *, uint32_t, const uint8_t *);
-
-/*
- * The first certificate of the PEM is the one the fingerprint names:
- * what is kept, and exported, is what the seals were made with.
- */
-static int
-sealcert_names(const void *pem, uint32_t len, const uint8_t *fp)
-{
-	BIO		*bio;
-	X509		*x = NULL;
-	uint8_t		 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0;
-	int		 ok = 0;
-
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
-		fatalx("%s: out of memory", __func__);
-	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL &&
-	    X509_digest(x, EVP_sha256(), md, &mdlen) == 1 &&
-	    mdlen == SHA256_LEN && memcmp(md, fp, SHA256_LEN) == 0)
-		ok = 1;
-	X509_free(x);
-	BIO_free(bio);
-	return ok;
-}
 
 static int
 sealcert_note(struct msg *m, enum sealcert_kind kind, const uint8_t *fp,
@@ -81,6 +54,9 @@ sealcert_note(struct msg *m, enum sealcert_kind kind, const uint8_t *fp,
 		    kind == SEALCERT_SEAL ? "sealing" : "time-stamping", len);
 	if (m_get_ptr(m, &pem, len) == -1)
 		return -1;
+	if (len < sizeof(SEALCERT_PEM_HEAD) - 1 ||
+	    memcmp(pem, SEALCERT_PEM_HEAD, sizeof(SEALCERT_PEM_HEAD) - 1) != 0)
+		return m_fail(m, "certificate that is not PEM");
 	TAILQ_FOREACH(c, &certs, entry)
 		if (memcmp(c->fp, fp, SHA256_LEN) == 0 && c->kind == kind) {
 			/* The newest first: the one the next seals name. */
@@ -88,10 +64,6 @@ sealcert_note(struct msg *m, enum sealcert_kind kind, const uint8_t *fp,
 			TAILQ_INSERT_HEAD(&certs, c, entry);
 			return 0;
 		}
-	if (!sealcert_names(pem, len, fp))
-		return m_fail(m, "%s certificate that is not the one its "
-		    "SHA-256 names", kind == SEALCERT_SEAL ? "sealing" :
-		    "time-stamping");
 	/* The oldest goes; if a seal still names it, it is written again. */
 	if (ncerts == SEALCERT_KEEP_MAX) {
 		c = TAILQ_LAST(&certs, sealcert_head);
