@@ -288,14 +288,8 @@ crash_finish()
 	[ -z "$CRASH_FAILOVER" ] || failover_standby_check
 
 	# Every event sealed, then one export of everything.
-	_n=0
-	while [ $_n -lt 300 ]; do
-		_s=$(suite_psql "SELECT count(*) FROM lots l LEFT JOIN lot_seals s USING (numero) WHERE s.numero IS NULL")
-		_l=$(suite_psql "SELECT coalesce(max(last), 0) FROM lots")
-		[ "$_s" = 0 ] && [ "$_l" = "$CRASH_MAX" ] && break
-		sleep 0.1; _n=$((_n + 1))
-	done
-	t_eq "every event closed into a sealed lot" "$_s $_l" "0 $CRASH_MAX"
+	t_eq "every event closed into a sealed lot" \
+	    "$(suite_wait_sealed "$CRASH_MAX" 30)" "0 $CRASH_MAX"
 	# Everything, or the last CRASH_EXPORT_MAX events (the soak's
 	# millions would take cfjl-verify -k a long while to decrypt).
 	_from=1

@@ -111,13 +111,6 @@ t_ok "sample of $checked events decrypts to the traces sent" \
 # consecutive, and they get sealed.
 t_eq "every event in a closed or open lot, lots without overlap" \
     "$(suite_psql 'SELECT count(*) FROM lots a JOIN lots b ON a.numero < b.numero AND a.last >= b.first')" 0
-k=0
-while [ $k -lt 100 ]; do
-	open=$(suite_psql 'SELECT count(*) FROM lots l LEFT JOIN lot_seals s USING (numero) WHERE s.numero IS NULL')
-	last=$(suite_psql 'SELECT coalesce(max(last), 0) FROM lots')
-	[ "$open" = 0 ] && [ "$last" = "$N" ] && break
-	sleep 0.1; k=$((k + 1))
-done
-t_eq "every event closed into a sealed lot" "$open $last" "0 $N"
+t_eq "every event closed into a sealed lot" "$(suite_wait_sealed "$N" 10)" "0 $N"
 
 t_done

@@ -78,14 +78,7 @@ t_eq "the old primary's server holds nothing new (dead)" \
 # Sealing resumes from the first lot without a seal; the lots chain
 # across the failover and the export verifies.
 N=$(wc -l < "$T/acks")
-k=0
-while [ $k -lt 150 ]; do
-	open=$(suite_psql 'SELECT count(*) FROM lots l LEFT JOIN lot_seals s USING (numero) WHERE s.numero IS NULL')
-	last=$(suite_psql 'SELECT coalesce(max(last), 0) FROM lots')
-	[ "$open" = 0 ] && [ "$last" = "$N" ] && break
-	sleep 0.1; k=$((k + 1))
-done
-t_eq "every event closed into a sealed lot" "$open $last" "0 $N"
+t_eq "every event closed into a sealed lot" "$(suite_wait_sealed "$N" 15)" "0 $N"
 code=$(read_curl -o "$T/export.tar" -w '%{http_code}' "$CFJL_URL/v1/export?from=1&to=$N")
 t_eq "the reader exports everything" "$code" 200
 "$TOP/cfjl-verify/cfjl-verify" -t "$P/trust.pem" -k "$P/regulator.key" \

@@ -6,12 +6,8 @@
 . "$(dirname "$0")/../lib/common.sh"
 FUZZ=$TOP/fuzz
 FUZZ_TIME=${FUZZ_TIME:-12}
-command -v clang >/dev/null 2>&1 || t_skip "clang not installed"
 t_tmpdir
-printf '#include <stdint.h>\n#include <stddef.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { return d == NULL && n > 0; }\n' \
-    > "$T/t.c"
-clang -fsanitize=fuzzer,address,undefined -o "$T/t" "$T/t.c" >/dev/null 2>&1 ||
-    t_skip "clang has no libFuzzer (-fsanitize=fuzzer)"
+t_need_libfuzzer
 
 for h in verify_bundle verify_lot verify_journal verify_proof; do
 	t_ok "build fuzz/$h" make -s -C "$FUZZ" $h

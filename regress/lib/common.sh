@@ -117,3 +117,15 @@ t_sanitized() { ldd "$1" 2>/dev/null | grep -q 'libasan'; }
 # Leaks of libraries not ours, known and listed (mk/lsan.supp).
 LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP/mk/lsan.supp:print_suppressions=0}
 export LSAN_OPTIONS
+
+# t_need_libfuzzer: skip unless clang can build a libFuzzer harness with
+# the sanitizers (needs t_tmpdir first).
+t_need_libfuzzer()
+{
+	command -v clang >/dev/null 2>&1 || t_skip "clang not installed"
+	printf '#include <stdint.h>\n#include <stddef.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { return d == NULL && n > 0; }\n' \
+	    > "$T/libfuzzer-probe.c"
+	clang -fsanitize=fuzzer,address,undefined -o "$T/libfuzzer-probe" \
+	    "$T/libfuzzer-probe.c" >/dev/null 2>&1 ||
+	    t_skip "clang has no libFuzzer (-fsanitize=fuzzer)"
+}

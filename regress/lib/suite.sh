@@ -243,3 +243,18 @@ suite_psql()
 {
 	psql -X -q -A -t -h "$PGHOST" -p "$PGPORT" -d "cfjl_${SUITE_OPERATOR:-48}" -c "$1"
 }
+
+# suite_wait_sealed N SECS: wait until every lot is sealed and the lots
+# end at IDEvt N; prints "open last" (unsealed lots, last IDEvt in a lot).
+suite_wait_sealed()
+{
+	_w=0
+	while :; do
+		_wo=$(suite_psql 'SELECT count(*) FROM lots l LEFT JOIN lot_seals s USING (numero) WHERE s.numero IS NULL')
+		_wl=$(suite_psql 'SELECT coalesce(max(last), 0) FROM lots')
+		[ "$_wo" = 0 ] && [ "$_wl" = "$1" ] && break
+		[ $_w -ge $(($2 * 10)) ] && break
+		sleep 0.1; _w=$((_w + 1))
+	done
+	echo "$_wo $_wl"
+}
