@@ -27,8 +27,9 @@
  * written to file, -E n asks every n-th answered request again
  * (resend.c); SIGTERM stops new requests and waits for those pending.
  */
-#define _GNU_SOURCE		/* ppoll */
+#define _GNU_SOURCE		/* epoll_pwait2 */
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 
 #include <errno.h>
@@ -71,7 +72,8 @@ struct lg_opts {
 static struct lg_opts	 o;
 static struct lg_conn	*conns;
 static unsigned int	 lg_nconns;	/* o.conns and the monitor's */
-static struct pollfd	*pfds;
+static int		 lg_ep = -1;	/* epoll: only ready sockets cost */
+static struct epoll_event *lg_evs;
 static struct lg_req	*freereqs;
 static volatile sig_atomic_t lg_quit;	/* signals received */
 static unsigned int	 lg_reconnects;
@@ -84,6 +86,7 @@ static void		 lg_sig(int);
 static struct lg_req	*lg_req_new(uint64_t);
 static int		 lg_pick(unsigned int *);
 static unsigned int	 lg_inflight(void);
+static void		 lg_watch(struct lg_conn *, unsigned int);
 static void		 lg_poll(uint64_t);
 static void		 lg_run(void);
 static void		 lg_idle(void);
@@ -222,6 +225,33 @@ lg_pick(unsigned int *rr)
 	return -1;
 }
 
+/*
+ * Keep the epoll set in step with what each connection waits for; a
+ * system call only where that changed.
+ */
+static void
+lg_watch(struct lg_conn *c, unsigned int i)
+{
+	struct epoll_event	 ev;
+	uint32_t		 want = EPOLLIN;
+
+	if (c->fd == -1)
+		return;
+	if (c->want_out || c->state == LG_CONNECTING ||
+	    (c->state == LG_READY && c->outoff < c->outlen))
+		want |= EPOLLOUT;
+	if (c->ep_fd == c->fd && c->ep_events == want)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.u32 = i;
+	if (epoll_ctl(lg_ep, c->ep_fd == c->fd ? EPOLL_CTL_MOD :
+	    EPOLL_CTL_ADD, c->fd, &ev) == -1)
+		fatal("epoll_ctl");
+	c->ep_fd = c->fd;
+	c->ep_events = want;
+}
+
 /* Wait for I/O at most until deadline (ns, monotonic); handle it. */
 static void
 lg_poll(uint64_t deadline)
@@ -229,35 +259,39 @@ lg_poll(uint64_t deadline)
 	struct timespec	 ts;
 	uint64_t	 now = lg_now(), wait;
 	unsigned int	 i;
-	int		 n;
+	short		 revents;
+	int		 n, k;
 
 	for (i = 0; i < lg_nconns; i++) {
 		/* Crash mode: the vault may be back. */
 		if (lg_resend && conns[i].state == LG_IDLE && !lg_quit &&
 		    conns[i].retry_ns <= now)
 			client_connect(&conns[i]);
-		pfds[i].fd = conns[i].fd;
-		pfds[i].events = POLLIN;
-		if (conns[i].want_out || conns[i].state == LG_CONNECTING ||
-		    (conns[i].state == LG_READY &&
-		    conns[i].outoff < conns[i].outlen))
-			pfds[i].events |= POLLOUT;
-		pfds[i].revents = 0;
+		lg_watch(&conns[i], i);
 	}
 	wait = deadline > now ? deadline - now : 0;
 	ts.tv_sec = wait / 1000000000ULL;
 	ts.tv_nsec = wait % 1000000000ULL;
-	if ((n = ppoll(pfds, lg_nconns, &ts, NULL)) == -1) {
+	if ((n = epoll_pwait2(lg_ep, lg_evs, lg_nconns, &ts, NULL)) == -1) {
 		if (errno == EINTR)
 			return;
-		fatal("ppoll");
+		fatal("epoll_pwait2");
 	}
 	now = lg_now();
-	for (i = 0; i < lg_nconns && n > 0; i++) {
-		if (pfds[i].revents == 0)
-			continue;
-		n--;
-		if (client_io(&conns[i], pfds[i].revents, now) == -1 &&
+	for (k = 0; k < n; k++) {
+		i = lg_evs[k].data.u32;
+		if (conns[i].fd == -1)
+			continue;	/* closed by an earlier one */
+		revents = 0;
+		if (lg_evs[k].events & EPOLLIN)
+			revents |= POLLIN;
+		if (lg_evs[k].events & EPOLLOUT)
+			revents |= POLLOUT;
+		if (lg_evs[k].events & EPOLLERR)
+			revents |= POLLERR;
+		if (lg_evs[k].events & EPOLLHUP)
+			revents |= POLLHUP;
+		if (client_io(&conns[i], revents, now) == -1 &&
 		    !lg_quit && o.idle == 0)
 			lg_lost(&conns[i]);
 	}
@@ -680,10 +714,12 @@ main(int argc, char *argv[])
 	lg_nconns = o.conns + (o.monitor_ms ? 1 : 0);
 	lg_nofile(lg_nconns);
 	if ((conns = calloc(lg_nconns, sizeof(*conns))) == NULL ||
-	    (pfds = calloc(lg_nconns, sizeof(*pfds))) == NULL)
+	    (lg_evs = calloc(lg_nconns, sizeof(*lg_evs))) == NULL)
 		fatal("%s", __func__);
+	if ((lg_ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
 	for (ch = 0; ch < (int)lg_nconns; ch++)
-		conns[ch].fd = -1;
+		conns[ch].fd = conns[ch].ep_fd = -1;
 	client_init(o.host, o.port, o.ca, o.cert, o.key, o.noverify,
 	    o.spread);
 	if (o.idle) {

@@ -79,6 +79,8 @@ struct lg_conn {
 	int		 state;
 	struct tls	*tls;
 	int		 want_out;	/* poll for POLLOUT */
+	int		 ep_fd;		/* the fd epoll watches; -1: none */
+	uint32_t	 ep_events;	/* what it watches it for */
 	char		*out;
 	size_t		 outlen;
 	size_t		 outoff;

@@ -167,8 +167,9 @@ client_close(struct lg_conn *c)
 		c->tls = NULL;
 	}
 	if (c->fd != -1)
-		close(c->fd);
+		close(c->fd);	/* and so out of the epoll set */
 	c->fd = -1;
+	c->ep_fd = -1;
 	c->state = LG_IDLE;
 	c->want_out = 0;
 }

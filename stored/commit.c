@@ -61,6 +61,8 @@ struct dgroup {
 	size_t			 nevents;
 	uint64_t		 first;
 	uint64_t		 last;
+	int64_t			 t_written;	/* us: the commit returned */
+	int64_t			 t_journaled;	/* us: the record durable */
 };
 
 TAILQ_HEAD(dgroups, dgroup);
@@ -441,6 +443,7 @@ commit_written(int ok, const char *err, void *arg)
 		lotstate_committed(g->closes, g->ncloses, last);
 		/* Answered once its record is durable too. */
 		g->written = 1;
+		g->t_written = stored_env_mono_us();
 		commit_answer(g);
 	} else {
 		lotstate_rewind(&g->mark);
@@ -566,6 +569,7 @@ commit_journaled(void *arg, uint64_t seq)
 
 	g->audit_id = 0;
 	g->journaled = 1;
+	g->t_journaled = stored_env_mono_us();
 	commit_answer(g);
 }
 
@@ -702,7 +706,7 @@ commit_duplicate(struct dreq *r)
 /*
  * At -vv, where a slow request spent its time (microseconds since it
  * came in): Client-Id lookup answered, queued for a write, in a write,
- * committed.
+ * committed, its record durable.
  */
 static void
 commit_slow(struct dreq *r, struct dgroup *g)
@@ -715,11 +719,14 @@ commit_slow(struct dreq *r, struct dgroup *g)
 	if (now - r->t_in < COMMIT_SLOW_US)
 		return;
 	log_info("slow deposit: %lld us: looked up %lld, ready %lld, "
-	    "written %lld; group of %zu events, %zu lots closed",
-	    (long long)(now - r->t_in),
+	    "written %lld, committed %lld, journaled %lld; group of %zu "
+	    "events, %zu lots closed", (long long)(now - r->t_in),
 	    (long long)(r->t_look ? r->t_look - r->t_in : 0),
 	    (long long)(r->t_ready - r->t_in),
-	    (long long)(r->t_sent - r->t_in), g->nevents, g->ncloses);
+	    (long long)(r->t_sent - r->t_in),
+	    (long long)(g->t_written ? g->t_written - r->t_in : 0),
+	    (long long)(g->t_journaled ? g->t_journaled - r->t_in : 0),
+	    g->nevents, g->ncloses);
 }
 
 /* The database went away: the requests queued are answered 503. */
