@@ -359,6 +359,20 @@ static const char *schema_migrations[] = {
 	"  sha256 text NOT NULL,"
 	"  created timestamptz NOT NULL DEFAULT now());",
 
+	/*
+	 * 8: seals and checkpoints compressed with LZ4 rather than pglz:
+	 * they are written on the connection that commits the deposits,
+	 * and pglz made each lot's seal cost milliseconds of it.  Rows
+	 * already written keep their compression; a server built without
+	 * LZ4 keeps pglz.
+	 */
+	"DO $$ BEGIN"
+	"  ALTER TABLE lot_seals ALTER COLUMN xml SET COMPRESSION lz4;"
+	"  ALTER TABLE checkpoints ALTER COLUMN xml SET COMPRESSION lz4;"
+	" EXCEPTION WHEN feature_not_supported THEN"
+	"  RAISE NOTICE 'CFJL: no LZ4 in this server: pglz kept';"
+	" END $$;",
+
 	NULL
 };
 
