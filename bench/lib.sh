@@ -140,6 +140,23 @@ cpu_per_event()
 	    "$(calc "$tot / $hz") s CPU for $3 events"
 }
 
+# cores_busy BEFORE AFTER SECONDS LOADGEN_CPU_S: how many cores the
+# daemons, PostgreSQL and the load generator kept busy between two
+# snapshots SECONDS apart; "vault+loadgen" on one line.
+cores_busy()
+{
+	hz=$(getconf CLK_TCK)
+	tot=0
+	for d in frontd stored sealerd auditd postgres; do
+		a=$(awk -v d="$d" '$1 == d { print $2 }' "$1")
+		b=$(awk -v d="$d" '$1 == d { print $2 }' "$2")
+		t=$(( ${b:-0} - ${a:-0} ))
+		[ "$t" -ge 0 ] || t=0
+		tot=$((tot + t))
+	done
+	echo "$(calc "$tot / $hz / $3") $(calc "$4 / $3")"
+}
+
 # rss_sampler FILE: every 100 ms, the RSS of each daemon and of
 # PostgreSQL (its processes as they were at the start), until killed.
 # One awk a sample reads every status file, so the period stays near
