@@ -122,16 +122,24 @@ cpu_snapshot()
 	echo "postgres $(cpu_ticks $(pg_pids))" >> "$1"
 }
 
+# cpu_delta BEFORE AFTER NAME: the clock ticks NAME used between the two
+# snapshots (0 if its processes changed).
+cpu_delta()
+{
+	a=$(awk -v d="$3" '$1 == d { print $2 }' "$1")
+	b=$(awk -v d="$3" '$1 == d { print $2 }' "$2")
+	t=$(( ${b:-0} - ${a:-0} ))
+	[ "$t" -ge 0 ] || t=0
+	echo "$t"
+}
+
 # cpu_per_event BEFORE AFTER EVENTS LABEL: milliseconds of CPU per event.
 cpu_per_event()
 {
 	hz=$(getconf CLK_TCK)
 	tot=0
 	for d in frontd stored sealerd auditd postgres; do
-		a=$(awk -v d="$d" '$1 == d { print $2 }' "$1")
-		b=$(awk -v d="$d" '$1 == d { print $2 }' "$2")
-		t=$(( ${b:-0} - ${a:-0} ))
-		[ "$t" -ge 0 ] || t=0
+		t=$(cpu_delta "$1" "$2" "$d")
 		tot=$((tot + t))
 		metric cpu "$4: $d" "$(fmt3 "$(calc "$t * 1000 / $hz / $3")")" ms/event
 	done
@@ -142,17 +150,13 @@ cpu_per_event()
 
 # cores_busy BEFORE AFTER SECONDS LOADGEN_CPU_S: how many cores the
 # daemons, PostgreSQL and the load generator kept busy between two
-# snapshots SECONDS apart; "vault+loadgen" on one line.
+# snapshots SECONDS apart; "vault loadgen" on one line.
 cores_busy()
 {
 	hz=$(getconf CLK_TCK)
 	tot=0
 	for d in frontd stored sealerd auditd postgres; do
-		a=$(awk -v d="$d" '$1 == d { print $2 }' "$1")
-		b=$(awk -v d="$d" '$1 == d { print $2 }' "$2")
-		t=$(( ${b:-0} - ${a:-0} ))
-		[ "$t" -ge 0 ] || t=0
-		tot=$((tot + t))
+		tot=$((tot + $(cpu_delta "$1" "$2" "$d")))
 	done
 	echo "$(calc "$tot / $hz / $3") $(calc "$4 / $3")"
 }
