@@ -40,6 +40,7 @@
 #include "dbval.h"
 #include "deposit.h"
 #include "lotstate.h"
+#include "sealmem.h"
 #include "tracenum.h"
 
 #define COMMIT_ROWS_MAX		4000	/* rows in one INSERT */
@@ -107,6 +108,7 @@ static void	 commit_send(struct db_job *, const struct db_stmt *,
 static void	 commit_write(struct dgroup *, struct db_job *);
 static void	 commit_written(int, const char *, void *);
 static void	 commit_slow(struct dreq *, struct dgroup *);
+static void	 commit_keep(const struct dreq *, const struct dtrace *);
 static int	 commit_journal(struct dgroup *);
 static void	 commit_journaled(void *, uint64_t);
 static void	 commit_journal_failed(struct dgroup *, const char *);
@@ -437,7 +439,10 @@ commit_written(int ok, const char *err, void *arg)
 		TAILQ_FOREACH(r, &g->reqs, entry)
 			for (i = 0; i < r->h.ntraces; i++) {
 				t = &r->t[i];
-				if (!t->dup && t->item.idevt > last)
+				if (t->dup)
+					continue;
+				commit_keep(r, t);
+				if (t->item.idevt > last)
 					last = t->item.idevt;
 			}
 		lotstate_committed(g->closes, g->ncloses, last);
@@ -470,6 +475,27 @@ commit_written(int ok, const char *err, void *arg)
 	}
 	if (!TAILQ_EMPTY(&commit.ready) || lotstate_closing())
 		commit_flush();
+}
+
+/*
+ * A committed event, as its lot's seal will name it: kept so that the
+ * lot goes to sealerd without its events read back.  The fields are
+ * those commit_write inserted.
+ */
+static void
+commit_keep(const struct dreq *r, const struct dtrace *t)
+{
+	struct seal_event	 e;
+
+	memset(&e, 0, sizeof(e));
+	e.idevt = t->item.idevt;
+	e.received_ms = r->h.received_ms;
+	strlcpy(e.type, t->h.type, sizeof(e.type));
+	strlcpy(e.dateevt, t->h.dateevt, sizeof(e.dateevt));
+	memcpy(e.depositor, r->h.depositor, SHA256_LEN);
+	memcpy(e.file_sha256, t->p7m_sha, SHA256_LEN);
+	strlcpy(e.stamp, r->h.stamp, sizeof(e.stamp));
+	sealmem_committed(t->item.lot, &e);
 }
 
 /*

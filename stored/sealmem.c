@@ -1,11 +1,15 @@
 /*
  * The events of lots to seal, kept in memory for sealerd: a bounded
  * number of lots and bytes (beyond that, sealqueue.c reads them back
- * from the database when their turn comes).  The write that closes a
- * lot reads its events back in the same transaction (they are there,
- * this write's and earlier ones'), so that the lot can go to sealerd
- * without another query: such a capture is staged until the write
- * commits, then handed to the queue.
+ * from the database when their turn comes).
+ *
+ * Each write's events are kept as it commits, lot by lot, exactly as
+ * they were inserted: when a lot closes and all its events were seen
+ * committed here, in order and without a gap, it goes to sealerd with
+ * nothing read back.  Otherwise (after a restart, a write whose outcome
+ * was not known, a lot too large for the bound) the write that closes
+ * the lot reads its events back in the same transaction: such a
+ * capture is staged until the write commits, then handed to the queue.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -34,13 +38,29 @@ struct sealmem_capture {
 	size_t				 nev;	/* 0: not read (yet) */
 };
 
+/* An open lot's events, as they were committed. */
+struct sealmem_open {
+	TAILQ_ENTRY(sealmem_open)	 entry;
+	uint64_t			 lot;
+	uint64_t			 first;	/* IDEvt of ev[0] */
+	struct seal_event		*ev;	/* NULL: incomplete */
+	size_t				 n;
+	size_t				 cap;
+};
+
 static struct {
 	TAILQ_HEAD(, sealmem_capture)	 staged;
+	TAILQ_HEAD(, sealmem_open)	 open;
 	size_t				 lots;
 	size_t				 bytes;
-} sealmem = { TAILQ_HEAD_INITIALIZER(sealmem.staged), 0, 0 };
+} sealmem = {
+	TAILQ_HEAD_INITIALIZER(sealmem.staged),
+	TAILQ_HEAD_INITIALIZER(sealmem.open), 0, 0
+};
 
 static void	 sealmem_captured(PGresult *, void *);
+static struct sealmem_open *sealmem_open_find(uint64_t);
+static void	 sealmem_open_drop(struct sealmem_open *, int);
 
 #define SEALMEM_ARG(n)	((void *)(uintptr_t)(n))
 #define SEALMEM_NUM(p)	((uint64_t)(uintptr_t)(p))
@@ -100,14 +120,22 @@ sealmem_event_row(struct seal_event *ev, PGresult *res, int row, int col)
 	dbval_get_text(res, row, col + 6, ev->stamp, sizeof(ev->stamp));
 }
 
-/* The write that closes lot c reads its events too, if there is room. */
+/*
+ * The write that closes lot c reads its events too, if there is room,
+ * unless they were all seen committed so far (this write's own follow
+ * them when it commits).
+ */
 void
 sealmem_capture(struct db_job *job, const struct lot_closed *c)
 {
 	struct dbval_params	 p;
 	struct sealmem_capture	*s;
+	struct sealmem_open	*o;
 	uint64_t		 n = c->last - c->first + 1;
 
+	if ((o = sealmem_open_find(c->numero)) != NULL && o->ev != NULL &&
+	    o->first == c->first)
+		return;		/* taken from memory at commit */
 	if (!sealmem_room(n))
 		return;		/* read back later */
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -161,7 +189,7 @@ sealmem_capture_take(const struct lot_closed *c, size_t *nev)
 		if (s->l.numero == c->numero)
 			break;
 	if (s == NULL)
-		return NULL;
+		return sealmem_open_take(c, nev);
 	TAILQ_REMOVE(&sealmem.staged, s, entry);
 	if (s->nev != 0 && s->l.first == c->first && s->l.last == c->last) {
 		ev = s->ev;
@@ -182,5 +210,109 @@ sealmem_capture_drop(void)
 		TAILQ_REMOVE(&sealmem.staged, s, entry);
 		sealmem_free(s->ev, s->l.last - s->l.first + 1);
 		free(s);
+	}
+}
+
+/*
+ * A write committed event e of lot: kept with the lot's earlier ones
+ * if it follows them.  Events come in IDEvt order.
+ */
+void
+sealmem_committed(uint64_t lot, const struct seal_event *e)
+{
+	struct sealmem_open	*o;
+	struct seal_event	*nev;
+	size_t			 ncap;
+
+	if ((o = sealmem_open_find(lot)) == NULL) {
+		if ((o = calloc(1, sizeof(*o))) == NULL)
+			fatal(NULL);
+		o->lot = lot;
+		o->first = e->idevt;
+		TAILQ_INSERT_TAIL(&sealmem.open, o, entry);
+		sealmem.lots++;
+	} else if (o->ev == NULL)
+		return;		/* incomplete: read back at its close */
+	if (e->idevt != o->first + o->n) {
+		sealmem_open_drop(o, 0);
+		return;
+	}
+	if (o->n == o->cap) {
+		ncap = o->cap ? o->cap * 2 : 64;
+		if (sealmem.bytes + (ncap - o->cap) * sizeof(*e) >
+		    SEALMEM_BYTES) {
+			sealmem_open_drop(o, 0);
+			return;
+		}
+		if ((nev = reallocarray(o->ev, ncap, sizeof(*e))) == NULL)
+			fatal(NULL);
+		sealmem.bytes += (ncap - o->cap) * sizeof(*e);
+		o->ev = nev;
+		o->cap = ncap;
+	}
+	o->ev[o->n++] = *e;
+}
+
+/*
+ * Lot c's events if all were seen committed; the caller owns them,
+ * counted as sealmem_alloc's are.  Lots before c are forgotten.
+ */
+struct seal_event *
+sealmem_open_take(const struct lot_closed *c, size_t *nev)
+{
+	struct sealmem_open	*o, *next;
+	struct seal_event	*ev = NULL;
+	uint64_t		 n = c->last - c->first + 1;
+
+	*nev = 0;
+	for (o = TAILQ_FIRST(&sealmem.open); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o->lot < c->numero)
+			sealmem_open_drop(o, 1);
+	}
+	if ((o = sealmem_open_find(c->numero)) == NULL)
+		return NULL;
+	if (o->ev != NULL && o->first == c->first && o->n == n) {
+		/* Counted from now on as n events, as sealmem_free will. */
+		sealmem.bytes -= (o->cap - n) * sizeof(*ev);
+		if ((ev = reallocarray(o->ev, n, sizeof(*ev))) == NULL)
+			fatal(NULL);
+		o->ev = NULL;
+		o->cap = o->n = 0;
+		*nev = n;
+		TAILQ_REMOVE(&sealmem.open, o, entry);
+		free(o);
+		return ev;
+	}
+	sealmem_open_drop(o, 1);
+	return NULL;
+}
+
+static struct sealmem_open *
+sealmem_open_find(uint64_t lot)
+{
+	struct sealmem_open	*o;
+
+	TAILQ_FOREACH(o, &sealmem.open, entry)
+		if (o->lot == lot)
+			return o;
+	return NULL;
+}
+
+/*
+ * Forget what is kept of lot o; unless gone, the lot stays known as
+ * incomplete, so that its later events are not kept either.
+ */
+static void
+sealmem_open_drop(struct sealmem_open *o, int gone)
+{
+	free(o->ev);
+	sealmem.bytes -= o->cap * sizeof(*o->ev);
+	o->ev = NULL;
+	o->n = o->cap = 0;
+	if (gone) {
+		sealmem.lots--;
+		TAILQ_REMOVE(&sealmem.open, o, entry);
+		free(o);
 	}
 }

@@ -7,9 +7,10 @@
  * order, several in one transaction, behind the deposits on the one
  * connection.
  *
- * A closed lot's events are read in the transaction that closes it and
- * kept in memory (sealmem.c: a bounded number of lots and bytes);
- * beyond that, and after a restart, they are read back from the
+ * A closed lot's events are kept in memory (sealmem.c: a bounded
+ * number of lots and bytes) as their writes commit, or, when some were
+ * not seen committed, read in the transaction that closes the lot;
+ * beyond the bound, and after a restart, they are read back from the
  * database, several lots in one query.  What is not written is sent again: after a restart, a lost
  * link, or a seal that could not be written, the sealing state is read
  * back from the database and sealing resumes from the first lot without

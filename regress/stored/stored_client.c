@@ -4,7 +4,7 @@
  *	stored_client [-d rundir] deposit [-b] FILE[@CLIENTID]...
  *	stored_client [-d rundir] stream -n COUNT -o ACKS FILE
  *	stored_client [-d rundir] status | lot N | roles
- *	stored_client [-d rundir] sealer [-n LOTS] [-l LOT] [-f LOT] [-s MS]
+ *	stored_client [-d rundir] sealer [-e] [-n LOTS] [-l LOT] [-f LOT] [-s MS]
  *	    [-w FILE]
  *
  * deposit sends each file as one request (-b: all in one batch), with
@@ -18,7 +18,9 @@
  * lot stored sends, "lot N first F last L nevents K precedent HEX", and
  * seals it with SignatureValue digest SHA-256("sig-N"), until LOTS are
  * sealed (-n) or, once lot LOT is sealed (-l), stored sends nothing for
- * 2 s.  -f: the first attempt at LOT fails
+ * 2 s.  -e: each event of a lot follows its line, "event IDEVT
+ * RECEIVED_MS TYPE DATEEVT DEPOSITOR FILE_SHA256 STAMP" ("-" for no
+ * stamp).  -f: the first attempt at LOT fails
  * with a retry after 1 s; -s: each seal takes MS milliseconds; -w: the
  * first lot waits until FILE exists.  When stored goes away it waits for
  * the next stored.  Every lot must chain to SHA-256("sig-N-1") (zeros
@@ -80,7 +82,7 @@ usage(void)
 	    "       stored_client [-d rundir] stream -n count -o acks file\n"
 	    "       stored_client [-d rundir] status | lot N | roles\n"
 	    "       stored_client [-d rundir] export from to\n"
-	    "       stored_client [-d rundir] sealer [-n lots] [-l lot] "
+	    "       stored_client [-d rundir] sealer [-e] [-n lots] [-l lot] "
 	    "[-f lot] [-s ms] [-w file]\n");
 	exit(2);
 }
@@ -503,11 +505,15 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 	long long		 slow = 0, prev = -1;
 	uint32_t		 i;
 	int			 ch, lfd, fd, n, failed = 0, waited = 0;
-	int			 linger = 0;
+	int			 linger = 0, events = 0;
+	char			 dh[2 * SHA256_LEN + 1], fh[2 * SHA256_LEN + 1];
 
 	optind = 0;
-	while ((ch = getopt(argc, argv, "f:l:n:s:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "ef:l:n:s:w:")) != -1) {
 		switch (ch) {
+		case 'e':
+			events = 1;
+			break;
 		case 'f':
 			failat = strtonum(optarg, 1, INT64_MAX, &e);
 			if (e != NULL)
@@ -588,6 +594,18 @@ cmd_sealer(int argc, char *argv[], const char *dir)
 		    " nevents %u precedent %s operator %u vault %u\n", sl.lot,
 		    sl.first, sl.last, sl.nevents, p, sl.operator_id,
 		    sl.vault_id);
+		for (i = 0; events && i < sl.nevents; i++) {
+			memcpy(&ev, (uint8_t *)imsg.data + sizeof(sl) +
+			    i * sizeof(ev), sizeof(ev));
+			hex(ev.depositor, SHA256_LEN, dh);
+			hex(ev.file_sha256, SHA256_LEN, fh);
+			printf("event %" PRIu64 " %lld %.*s %.*s %s %s %.*s\n",
+			    ev.idevt, (long long)ev.received_ms,
+			    (int)sizeof(ev.type), ev.type,
+			    (int)sizeof(ev.dateevt), ev.dateevt, dh, fh,
+			    (int)sizeof(ev.stamp),
+			    ev.stamp[0] != '\0' ? ev.stamp : "-");
+		}
 		fflush(stdout);
 		imsg_free(&imsg);
 
