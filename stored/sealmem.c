@@ -59,7 +59,10 @@ static struct {
 };
 
 static void	 sealmem_captured(PGresult *, void *);
+static struct seal_event *sealmem_open_take(const struct lot_closed *,
+		    size_t *);
 static struct sealmem_open *sealmem_open_find(uint64_t);
+static void	 sealmem_open_forget(uint64_t);
 static void	 sealmem_open_drop(struct sealmem_open *, int);
 
 #define SEALMEM_ARG(n)	((void *)(uintptr_t)(n))
@@ -190,6 +193,7 @@ sealmem_capture_take(const struct lot_closed *c, size_t *nev)
 			break;
 	if (s == NULL)
 		return sealmem_open_take(c, nev);
+	sealmem_open_forget(c->numero);	/* read back instead */
 	TAILQ_REMOVE(&sealmem.staged, s, entry);
 	if (s->nev != 0 && s->l.first == c->first && s->l.last == c->last) {
 		ev = s->ev;
@@ -257,19 +261,15 @@ sealmem_committed(uint64_t lot, const struct seal_event *e)
  * Lot c's events if all were seen committed; the caller owns them,
  * counted as sealmem_alloc's are.  Lots before c are forgotten.
  */
-struct seal_event *
+static struct seal_event *
 sealmem_open_take(const struct lot_closed *c, size_t *nev)
 {
-	struct sealmem_open	*o, *next;
+	struct sealmem_open	*o;
 	struct seal_event	*ev = NULL;
 	uint64_t		 n = c->last - c->first + 1;
 
 	*nev = 0;
-	for (o = TAILQ_FIRST(&sealmem.open); o != NULL; o = next) {
-		next = TAILQ_NEXT(o, entry);
-		if (o->lot < c->numero)
-			sealmem_open_drop(o, 1);
-	}
+	sealmem_open_forget(c->numero - 1);
 	if ((o = sealmem_open_find(c->numero)) == NULL)
 		return NULL;
 	if (o->ev != NULL && o->first == c->first && o->n == n) {
@@ -297,6 +297,19 @@ sealmem_open_find(uint64_t lot)
 		if (o->lot == lot)
 			return o;
 	return NULL;
+}
+
+/* Lots up to lot are closed: what is kept of them goes. */
+static void
+sealmem_open_forget(uint64_t lot)
+{
+	struct sealmem_open	*o, *next;
+
+	for (o = TAILQ_FIRST(&sealmem.open); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o->lot <= lot)
+			sealmem_open_drop(o, 1);
+	}
 }
 
 /*

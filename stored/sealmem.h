@@ -21,6 +21,5 @@ void		 sealmem_capture(struct db_job *, const struct lot_closed *);
 struct seal_event *sealmem_capture_take(const struct lot_closed *, size_t *);
 void		 sealmem_capture_drop(void);
 void		 sealmem_committed(uint64_t, const struct seal_event *);
-struct seal_event *sealmem_open_take(const struct lot_closed *, size_t *);
 
 #endif
