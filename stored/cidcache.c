@@ -2,7 +2,8 @@
  * The Client-Id cache: every id a request holds while it is looked up
  * or stored (so that a second request with the same id waits for it),
  * and the settled ids with their answers, the oldest forgotten first.
- * What the cache does not know is asked of the database, the ids of
+ * What the cache does not know, and the filter of the ids stored
+ * (cidfilter.c) cannot rule out, is asked of the database, the ids of
  * many requests in one query.
  *
  * The query goes on the read-only connection, never behind a commit on
@@ -40,6 +41,7 @@
 #include "log.h"
 #include "proto.h"
 #include "cidcache.h"
+#include "cidfilter.h"
 #include "db.h"
 #include "dbval.h"
 
@@ -115,6 +117,7 @@ cidcache_claim(const char *id, const uint8_t *body, void *owner)
 	memcpy(c->body, body, SHA256_LEN);
 	if (RB_INSERT(cidcache_tree, &cidcache.tree, c) != NULL)
 		fatalx("%s: Client-Id claimed twice", __func__);
+	cidfilter_add(id);	/* before it can be written */
 	return c;
 }
 
@@ -157,10 +160,14 @@ cidcache_drop(struct cid *c)
 	free(c);
 }
 
-size_t
-cidcache_settled(void)
+/* Every id held, whatever its state: a new filter's seed. */
+void
+cidcache_each(void (*fn)(const char *))
 {
-	return cidcache.nsettled;
+	struct cid	*c;
+
+	RB_FOREACH(c, cidcache_tree, &cidcache.tree)
+		fn(c->id);
 }
 
 /*

@@ -36,7 +36,7 @@ struct cid	*cidcache_claim(const char *, const uint8_t *body, void *owner);
 void		 cidcache_touch(struct cid *);
 void		 cidcache_settle(struct cid *);
 void		 cidcache_drop(struct cid *);
-size_t		 cidcache_settled(void);
+void		 cidcache_each(void (*)(const char *));
 int		 cidcache_lookup(struct cid **, size_t,
 		    void (*)(int, const char *, void *), void *);
 

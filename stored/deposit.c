@@ -31,6 +31,7 @@
 #include "rfc3339.h"
 #include "stored.h"
 #include "cidcache.h"
+#include "cidfilter.h"
 #include "commit.h"
 #include "db.h"
 #include "deposit.h"
@@ -73,6 +74,7 @@ deposit_init(void)
 	TAILQ_INIT(&dep.blocked);
 	TAILQ_INIT(&dep.lookq);
 	cidcache_init();
+	cidfilter_init();
 	commit_init();
 }
 
@@ -218,7 +220,12 @@ dep_eval(struct dreq *r)
 		if (t->h.client_id[0] == '\0' || t->dup || t->cid != NULL)
 			continue;
 		if ((c = cidcache_find(t->h.client_id)) == NULL) {
-			need++;
+			/* Certainly new: held, but not asked for. */
+			if (cidfilter_absent(t->h.client_id))
+				t->cid = cidcache_claim(t->h.client_id,
+				    t->h.body_sha256, r);
+			else
+				need++;
 			continue;
 		}
 		if (c->state != CID_DONE) {

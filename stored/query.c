@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "proto.h"
 #include "stored.h"
+#include "cidfilter.h"
 #include "crypt.h"
 #include "db.h"
 #include "dbval.h"
@@ -160,11 +161,12 @@ query_status_json(size_t *lenp)
 	struct query		 q;
 	uint64_t		 lag, lots;
 	int64_t			 oldest, now = stored_env_now_ms();
-	const char		*sj;
-	size_t			 sjlen;
+	const char		*sj, *fstate;
+	size_t			 sjlen, fids, fkib;
 
 	memset(&q, 0, sizeof(q));
 	lotstate_lag(&lag, &oldest, &lots);
+	fstate = cidfilter_state(&fids, &fkib);
 	text_add(&q, "{\"process\":\"stored\",\"version\":\"%s\","
 	    "\"operator\":%" PRIu32 ",\"vault\":%" PRIu32 ",\"database\":",
 	    CFJL_VERSION, conf->operator_id, conf->vault_id);
@@ -174,12 +176,13 @@ query_status_json(size_t *lenp)
 	    "\"last_idevt\":%" PRIu64 ",\"open_lot\":%" PRIu64 ","
 	    "\"last_sealed_lot\":%" PRIu64 ",\"sealing_lag\":{\"events\":%"
 	    PRIu64 ",\"lots\":%" PRIu64 ",\"oldest_age_s\":%lld},"
-	    "\"queued_events\":%zu,\"uptime_s\":%lld}",
+	    "\"client_id_filter\":{\"state\":\"%s\",\"ids\":%zu,"
+	    "\"kib\":%zu},\"queued_events\":%zu,\"uptime_s\":%lld}",
 	    db_state(), sealerlink_ready() ? "up" : "down",
 	    audit_connected() ? "up" : "down", crypt_cipher(),
 	    lotstate_last_idevt(), lotstate_current(), lotstate_last_sealed(), lag, lots,
 	    oldest != 0 && now > oldest ? (long long)(now - oldest) / 1000 :
-	    0LL, deposit_pending(),
+	    0LL, fstate, fids, fkib, deposit_pending(),
 	    (long long)(now - env->started_ms) / 1000);
 	/* sealerd's view: token, clock state (loud when relaxed), seals. */
 	if ((sj = sealerlink_status_json(&sjlen)) != NULL) {

@@ -22,6 +22,7 @@
 #include "proc.h"
 #include "proto.h"
 #include "stored.h"
+#include "cidfilter.h"
 #include "conninfo.h"
 #include "crypt.h"
 #include "db.h"
@@ -148,6 +149,7 @@ stored_db_up(void)
 {
 	lotstate_db_up(stored_lot_ready);
 	role_load();
+	cidfilter_db_up();
 }
 
 static void
@@ -160,6 +162,7 @@ static void
 stored_db_down(void)
 {
 	lotstate_db_down();
+	cidfilter_db_down();
 	deposit_db_down();
 	audit_record("storage", "database", "error", "the connection to "
 	    "database %s was lost; deposits are refused until it is back",
