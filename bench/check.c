@@ -142,7 +142,7 @@ check_digest(const struct lg_req *r, uint32_t i, uint64_t idevt,
 	const char		*s = r->body + t->off;
 	unsigned char		 md[EVP_MAX_MD_SIZE];
 	char			 num[24], want[65];
-	unsigned int		 mdlen, k;
+	unsigned int		 mdlen;
 	int			 n;
 
 	n = snprintf(num, sizeof(num), "%" PRIu64, idevt);
@@ -153,8 +153,9 @@ check_digest(const struct lg_req *r, uint32_t i, uint64_t idevt,
 	    t->len - t->idoff - 1) != 1 ||
 	    EVP_DigestFinal_ex(check_md, md, &mdlen) != 1)
 		fatalx("SHA-256 failed");
-	for (k = 0; k < mdlen; k++)
-		snprintf(want + 2 * k, 3, "%02x", md[k]);
+	if (mdlen != 32)
+		fatalx("SHA-256 failed");
+	client_hex(md, mdlen, want);
 	return strncasecmp(want, hex, 64) == 0 ? 0 : -1;
 }
 

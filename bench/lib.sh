@@ -112,7 +112,8 @@ cpu_ticks()
 	echo "$s"
 }
 
-# cpu_snapshot FILE: ticks of each daemon and of PostgreSQL.
+# cpu_snapshot FILE: ticks of each daemon and of PostgreSQL, and the
+# machine's steal time (ticks the hypervisor gave to others, all CPUs).
 cpu_snapshot()
 {
 	: > "$1"
@@ -120,6 +121,7 @@ cpu_snapshot()
 		echo "$d $(cpu_ticks $(daemon_pids "$d"))" >> "$1"
 	done
 	echo "postgres $(cpu_ticks $(pg_pids))" >> "$1"
+	awk '$1 == "cpu" { print "steal", $9 + 0 }' /proc/stat >> "$1"
 }
 
 # cpu_delta BEFORE AFTER NAME: the clock ticks NAME used between the two
@@ -150,7 +152,8 @@ cpu_per_event()
 
 # cores_busy BEFORE AFTER SECONDS LOADGEN_CPU_S: how many cores the
 # daemons, PostgreSQL and the load generator kept busy between two
-# snapshots SECONDS apart; "vault loadgen" on one line.
+# snapshots SECONDS apart, and how many the hypervisor took away (steal:
+# 0 on bare metal); "vault loadgen steal" on one line.
 cores_busy()
 {
 	hz=$(getconf CLK_TCK)
@@ -158,7 +161,8 @@ cores_busy()
 	for d in frontd stored sealerd auditd postgres; do
 		tot=$((tot + $(cpu_delta "$1" "$2" "$d")))
 	done
-	echo "$(calc "$tot / $hz / $3") $(calc "$4 / $3")"
+	echo "$(calc "$tot / $hz / $3") $(calc "$4 / $3")" \
+	    "$(calc "$(cpu_delta "$1" "$2" steal) / $hz / $3")"
 }
 
 # rss_sampler FILE: every 100 ms, the RSS of each daemon and of

@@ -107,6 +107,8 @@ void	 client_close(struct lg_conn *);
 void	 client_send(struct lg_conn *, struct lg_req *);
 /* The Client-Id header's value of a request (r->cid != 0). */
 void	 client_cid(const struct lg_req *, char *, size_t);
+/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+void	 client_hex(const unsigned char *, size_t n, char *out);
 /* A raw GET (idle mode), answered through client_io like the others. */
 void	 client_get(struct lg_conn *, const char *path, int kind,
 	    uint64_t now);

@@ -194,17 +194,29 @@ client_cid(const struct lg_req *r, char *buf, size_t size)
 	    (unsigned long long)r->cid);
 }
 
+void
+client_hex(const unsigned char *b, size_t n, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
 /* Append the request to the output and keep it until its answer. */
 void
 client_send(struct lg_conn *c, struct lg_req *r)
 {
 	unsigned char	 md[32];
 	char		 hex[65], head[512], cid[160] = "";
-	int		 n, i;
+	int		 n;
 
 	SHA256((unsigned char *)r->body, r->bodylen, md);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	client_hex(md, sizeof(md), hex);
 	r->retry_after = -1;
 	if (client_stomp) {
 		/* The queue front: the same trace as a SEND frame. */
