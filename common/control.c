@@ -664,7 +664,7 @@ control_drop(struct ctl_conn *c)
 	if (c->gone)
 		return;
 	c->gone = 1;
-	event_del(&c->iev.ev);
+	imsg_event_del(&c->iev);
 	evtimer_del(&c->idle);
 	imsg_clear(&c->iev.ibuf);
 	close(c->iev.ibuf.fd);

@@ -486,7 +486,7 @@ peer_teardown(struct peer *p)
 	int			 was_up = p->state == PEER_UP;
 
 	if (p->iev.ibuf.fd != -1) {
-		event_del(&p->iev.ev);
+		imsg_event_del(&p->iev);
 		imsg_clear(&p->iev.ibuf);
 		close(p->iev.ibuf.fd);
 		p->iev.ibuf.fd = -1;

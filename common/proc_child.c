@@ -325,7 +325,7 @@ proc_child_close(struct proc_kid *k)
 {
 	if (k->iev.ibuf.fd == -1)
 		return;
-	event_del(&k->iev.ev);
+	imsg_event_del(&k->iev);
 	imsg_clear(&k->iev.ibuf);
 	close(k->iev.ibuf.fd);
 	k->iev.ibuf.fd = -1;

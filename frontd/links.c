@@ -156,10 +156,8 @@ links_forget(struct resp *r)
 }
 
 /*
- * Queued for stored; the queue is written once per pass of the event
- * loop, when the link's event reports it writable.  The event is re-armed
- * only when it was not already waiting to write: re-arming per message
- * costs two epoll_ctl calls a deposit.
+ * Queued for stored; what one pass of the event loop queues is written
+ * at the end of that pass, in one sendmsg (imsgev.c).
  */
 int
 links_send(uint32_t type, const struct iovec *iov, int n)
@@ -168,10 +166,8 @@ links_send(uint32_t type, const struct iovec *iov, int n)
 
 	if (!env->stored_up || links_stored.state != PEER_UP)
 		return -1;
-	if (imsg_composev(&iev->ibuf, type, 0, 0, -1, iov, n) == -1)
+	if (imsg_composev_event(iev, type, 0, 0, -1, iov, n) == -1)
 		return -1;
-	if (!(iev->events & EV_WRITE))
-		imsg_event_add(iev);
 	return 0;
 }
 

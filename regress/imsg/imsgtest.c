@@ -17,11 +17,8 @@
 
 #include "imsg.h"
 #include "proto.h"
+#include "unit.h"
 
-static int	failures;
-
-static void	check(int, const char *);
-static void	pair(int [2], int);
 static int	pump(struct imsgbuf *, struct imsgbuf *, struct imsg *);
 static void	raw_header(int, uint32_t, uint32_t, uint32_t);
 static void	test_roundtrip(void);
@@ -36,27 +33,6 @@ static void	test_truncated(void);
 static void	test_max(void);
 static void	test_composev(void);
 static void	test_maxsize(void);
-
-static void
-check(int ok, const char *what)
-{
-	printf("%s - %s\n", ok ? "ok" : "not ok", what);
-	if (!ok)
-		failures++;
-}
-
-static void
-pair(int sv[2], int nonblock)
-{
-	int	 type = SOCK_STREAM;
-
-	if (nonblock)
-		type |= SOCK_NONBLOCK;
-	if (socketpair(AF_UNIX, type, 0, sv) == -1) {
-		perror("socketpair");
-		exit(2);
-	}
-}
 
 /*
  * Move bytes from w's queue to r until r yields one message or nothing
@@ -581,6 +557,5 @@ main(void)
 	test_max();
 	test_composev();
 	test_maxsize();
-	printf("%d failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_done();
 }
