@@ -101,6 +101,17 @@ t_wait_path()
 	[ -e "$1" ]
 }
 
+# Wait up to $3 seconds (default 10) for a line matching $1 in file $2:
+# a daemon may answer before its journal record reaches the file.
+t_wait_grep()
+{
+	_n=$(( ${3:-10} * 10 ))
+	while ! grep -q -- "$1" "$2" 2>/dev/null && [ $_n -gt 0 ]; do
+		sleep 0.1; _n=$((_n - 1))
+	done
+	grep -q -- "$1" "$2" 2>/dev/null
+}
+
 t_done()
 {
 	# Last checks a helper registered (T_DONE_HOOKS: function names).
