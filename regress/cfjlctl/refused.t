@@ -35,7 +35,7 @@ t_eq "outside both groups: refused, exit 1" "$rc" 1
 t_eq "outside both groups: the reason" "$out" \
     "cfjlctl: auditd: permission denied: uid $NOBODY may not run journal-close on auditd: it needs the technical group (cfjltest-tech)"
 t_ok "nothing closed" [ ! -e "$J/00000001.xml" ]
-t_ok "the refusal is journaled with the uid" grep -q \
+t_ok "the refusal is journaled with the uid" t_wait_grep \
     "\"event\":\"admin\",\"subject\":\"uid $NOBODY\",\"outcome\":\"refused\",\"details\":\"journal-close on auditd (pid [0-9]*): permission denied" "$J/00000001.log"
 
 out=$(as_func "$CFJLCTL" -s "$RUN" journal list 2>&1); rc=$?
@@ -44,7 +44,7 @@ t_match "functional group: the reason" "$out" "may not run journal-list on audit
 out=$(as_func "$RAW" "$RUN" auditd role-list)
 t_match "functional group, functional command: allowed (auditd has no roles)" "$out" \
     '^ok 0: auditd does not handle "role-list"'
-t_ok "allowed request journaled" grep -q \
+t_ok "allowed request journaled" t_wait_grep \
     "\"subject\":\"uid $NOBODY\",\"outcome\":\"allowed\",\"details\":\"role-list on auditd" "$J/00000001.log"
 out=$(as_tech "$RAW" "$RUN" auditd role-list)
 t_match "technical group, functional command: refused" "$out" \

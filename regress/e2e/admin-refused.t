@@ -68,9 +68,19 @@ as_nobody()
 	setpriv --reuid="$NOBODY" --regid="$NOGROUP" --clear-groups \
 	    "$CTL" -s "$S/run" "$@"
 }
-refusals() { cat "$S"/journal/*.log | grep '"event":"admin"' |
+refusals_now() { cat "$S"/journal/*.log | grep '"event":"admin"' |
     grep -F "\"subject\":\"uid $NOBODY\",\"outcome\":\"refused\"" |
     grep -c "\"details\":\"$1 on $2 (pid [0-9]*): permission denied"; }
+# A refusal is answered before its record reaches the file: wait 5 s for
+# one, then count.
+refusals()
+{
+	_n=50
+	while [ "$(refusals_now "$1" "$2")" -lt 1 ] && [ $_n -gt 0 ]; do
+		sleep 0.1; _n=$((_n - 1))
+	done
+	refusals_now "$1" "$2"
+}
 deposit()
 {
 	suite_sample CPTEALIM > "$T/in.xml"
@@ -119,7 +129,7 @@ done
 # Root may.
 out=$("$CTL" -s "$S/run" role list 2>&1); rc=$?
 t_eq "root: role list allowed" "$rc" 0
-t_ok "root's command journaled as root" grep -qF \
+t_ok "root's command journaled as root" t_wait_grep \
     '"subject":"uid 0 (root)","outcome":"allowed","details":"role-list on stored' "$S"/journal/*.log
 out=$("$CTL" -s "$S/run" status 2>&1); rc=$?
 t_eq "root: status allowed, every daemon running" "$rc" 0

@@ -101,15 +101,16 @@ t_wait_path()
 	[ -e "$1" ]
 }
 
-# Wait up to $3 seconds (default 10) for a line matching $1 in file $2:
-# a daemon may answer before its journal record reaches the file.
+# Wait up to 10 s for a line matching $1 in the files that follow: a
+# daemon may answer before its journal record reaches the file.
 t_wait_grep()
 {
-	_n=$(( ${3:-10} * 10 ))
-	while ! grep -q -- "$1" "$2" 2>/dev/null && [ $_n -gt 0 ]; do
+	_p=$1; shift
+	_n=100
+	while ! grep -q -- "$_p" "$@" 2>/dev/null && [ $_n -gt 0 ]; do
 		sleep 0.1; _n=$((_n - 1))
 	done
-	grep -q -- "$1" "$2" 2>/dev/null
+	grep -q -- "$_p" "$@" 2>/dev/null
 }
 
 t_done()
