@@ -15,9 +15,9 @@
  *   (cidcache_claim), whether its write commits or not;
  * - dropped when the writer is lost, since another session may write
  *   meanwhile, and loaded again once it is back.
- * Past CIDFILTER_LOAD_PER_BIT ids a bit, a larger one is loaded while
- * the full one still answers; at CIDFILTER_BITS_MAX it only fills up,
- * and more ids are looked up.
+ * Past one id for CIDFILTER_BITS_PER_ID bits, one four times larger is
+ * loaded while the full one still answers; at CIDFILTER_BITS_MAX it only
+ * fills up, and more ids are looked up.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
