@@ -69,14 +69,26 @@ class Collector(stomp.ConnectionListener):
 
 
 def client(who, listener):
-    c = stomp.Connection12([(HOST, PORT)], heartbeats=(0, 0))
-    c.set_ssl(for_hosts=[(HOST, PORT)],
-              key_file=os.path.join(PKI, who + ".key"),
-              cert_file=os.path.join(PKI, who + ".pem"),
-              ca_certs=os.path.join(PKI, "ca.pem"))
-    c.set_listener("collect", listener)
-    c.connect(wait=True)
-    return c
+    # stomp.py 8.0 may offer no certificate on its first TLS attempt
+    # (frontd rightly refuses the handshake), then reconnects without
+    # sending CONNECT again: a new connection is made instead.
+    for attempt in range(3):
+        c = stomp.Connection12([(HOST, PORT)], heartbeats=(0, 0))
+        c.set_ssl(for_hosts=[(HOST, PORT)],
+                  key_file=os.path.join(PKI, who + ".key"),
+                  cert_file=os.path.join(PKI, who + ".pem"),
+                  ca_certs=os.path.join(PKI, "ca.pem"))
+        c.set_listener("collect", listener)
+        try:
+            c.connect(wait=True)
+            return c
+        except stomp.exception.ConnectFailedException:
+            print("# %s: STOMP connect failed, a new connection" % who)
+            try:
+                c.disconnect()
+            except Exception:
+                pass
+    raise stomp.exception.ConnectFailedException()
 
 
 def raw(who="depositor"):
