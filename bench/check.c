@@ -37,13 +37,21 @@ int		 lg_check_digest = 1;
 
 static uint64_t	*check_ids;
 static size_t	 check_nids, check_capids;
-static uint32_t	*check_lat;
-static size_t	 check_nlat, check_caplat;
+/* Microseconds, one per answered deposit. */
+struct check_samples {
+	uint32_t	*v;
+	size_t		 n, cap;
+};
+static struct check_samples check_lat;	/* due -> answered */
+static struct check_samples check_lag;	/* due -> queued: our own delay */
+static struct check_samples check_vault; /* queued -> answered */
 static uint64_t	 check_shown;
 static EVP_MD_CTX *check_md;
 
 static void	 check_push_id(uint64_t);
-static void	 check_push_lat(uint64_t);
+static void	 check_push(struct check_samples *, uint64_t);
+static void	 check_pct(struct check_samples *, double *, double *,
+		    double *, double *, double *);
 static int	 check_cmp64(const void *, const void *);
 static int	 check_cmp32(const void *, const void *);
 static const char *check_key(const char *, const char *, const char *);
@@ -56,10 +64,6 @@ check_init(size_t expect)
 	check_capids = expect > 1024 ? expect : 1024;
 	if ((check_ids = reallocarray(NULL, check_capids,
 	    sizeof(*check_ids))) == NULL)
-		fatal("%s", __func__);
-	check_caplat = check_capids;
-	if ((check_lat = reallocarray(NULL, check_caplat,
-	    sizeof(*check_lat))) == NULL)
 		fatal("%s", __func__);
 	if ((check_md = EVP_MD_CTX_new()) == NULL)
 		fatalx("EVP_MD_CTX_new failed");
@@ -96,21 +100,22 @@ check_push_id(uint64_t id)
 }
 
 static void
-check_push_lat(uint64_t ns)
+check_push(struct check_samples *sm, uint64_t ns)
 {
 	uint32_t	*n;
 	uint64_t	 us = ns / 1000;
+	size_t		 cap;
 
-	if (check_nlat == CHECK_SAMPLES_MAX)
+	if (sm->n == CHECK_SAMPLES_MAX)
 		return;
-	if (check_nlat == check_caplat) {
-		if ((n = reallocarray(check_lat, check_caplat * 2,
-		    sizeof(*n))) == NULL)
+	if (sm->n == sm->cap) {
+		cap = sm->cap ? sm->cap * 2 : 1024;
+		if ((n = reallocarray(sm->v, cap, sizeof(*n))) == NULL)
 			fatal("%s", __func__);
-		check_lat = n;
-		check_caplat *= 2;
+		sm->v = n;
+		sm->cap = cap;
 	}
-	check_lat[check_nlat++] = us > UINT32_MAX ? UINT32_MAX : us;
+	sm->v[sm->n++] = us > UINT32_MAX ? UINT32_MAX : us;
 }
 
 /* The value after "key": (spaces allowed), or NULL. */
@@ -209,7 +214,10 @@ check_answer(struct lg_req *r, int status, const char *body, size_t len,
 	}
 	if (r->kind != LG_REQ_DEPOSIT)
 		return 0;
-	check_push_lat(now > r->sched_ns ? now - r->sched_ns : 0);
+	check_push(&check_lat, now > r->sched_ns ? now - r->sched_ns : 0);
+	check_push(&check_lag, r->queued_ns > r->sched_ns ?
+	    r->queued_ns - r->sched_ns : 0);
+	check_push(&check_vault, now > r->queued_ns ? now - r->queued_ns : 0);
 	if (lg_stats.last_ns < now)
 		lg_stats.last_ns = now;
 	if (status == 503 && lg_resend) {
@@ -342,27 +350,48 @@ check_idevts(uint64_t *first, uint64_t *last, uint64_t *gaps,
 size_t
 check_nsamples(void)
 {
-	return check_nlat;
+	return check_lat.n;
+}
+
+static void
+check_pct(struct check_samples *sm, double *p50, double *p99, double *p999,
+    double *max, double *mean)
+{
+	double	 sum = 0;
+	size_t	 i;
+
+	*p50 = *p99 = *p999 = *max = *mean = 0;
+	if (sm->n == 0)
+		return;
+	qsort(sm->v, sm->n, sizeof(*sm->v), check_cmp32);
+#define PCT(p)	sm->v[(size_t)((p) / 100.0 * (sm->n - 1) + 0.5)]
+	*p50 = PCT(50) / 1000.0;
+	*p99 = PCT(99) / 1000.0;
+	*p999 = PCT(99.9) / 1000.0;
+#undef PCT
+	*max = sm->v[sm->n - 1] / 1000.0;
+	for (i = 0; i < sm->n; i++)
+		sum += sm->v[i];
+	*mean = sum / sm->n / 1000.0;
 }
 
 void
 check_latency(double *p50, double *p99, double *p999, double *max,
     double *mean)
 {
-	double	 sum = 0;
-	size_t	 i;
+	check_pct(&check_lat, p50, p99, p999, max, mean);
+}
 
-	*p50 = *p99 = *p999 = *max = *mean = 0;
-	if (check_nlat == 0)
-		return;
-	qsort(check_lat, check_nlat, sizeof(*check_lat), check_cmp32);
-#define PCT(p)	check_lat[(size_t)((p) / 100.0 * (check_nlat - 1) + 0.5)]
-	*p50 = PCT(50) / 1000.0;
-	*p99 = PCT(99) / 1000.0;
-	*p999 = PCT(99.9) / 1000.0;
-#undef PCT
-	*max = check_lat[check_nlat - 1] / 1000.0;
-	for (i = 0; i < check_nlat; i++)
-		sum += check_lat[i];
-	*mean = sum / check_nlat / 1000.0;
+/*
+ * The two parts of the latency: how late the load generator itself
+ * queued each request (its own CPU share on a busy machine), and the
+ * time from then to the answer.  Their percentiles do not add up.
+ */
+void
+check_latency_split(double *lag_p99, double *vault_p50, double *vault_p99)
+{
+	double	 p50, p999, max, mean;
+
+	check_pct(&check_lag, &p50, lag_p99, &p999, &max, &mean);
+	check_pct(&check_vault, vault_p50, vault_p99, &p999, &max, &mean);
 }

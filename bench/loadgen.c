@@ -515,11 +515,13 @@ lg_report(double secs)
 {
 	struct rusage	 ru;
 	double		 p50, p99, p999, max, mean, cpu = 0;
+	double		 lag99, vault50, vault99;
 	uint64_t	 first, last, gaps, dups;
 	int		 contiguous, valid;
 
 	contiguous = check_idevts(&first, &last, &gaps, &dups) == 0;
 	check_latency(&p50, &p99, &p999, &max, &mean);
+	check_latency_split(&lag99, &vault50, &vault99);
 	/* Crash mode: what went unacknowledged may be stored, a gap here. */
 	valid = (contiguous || (lg_resend && dups == 0)) &&
 	    lg_stats.errors == 0 && lg_stats.events > 0;
@@ -532,7 +534,9 @@ lg_report(double secs)
 	    ",\"bad_status\":%" PRIu64 ",\"bad_json\":%" PRIu64
 	    ",\"bad_digest\":%" PRIu64 ",\"duration_s\":%.3f,"
 	    "\"events_per_s\":%.1f,\"lat_ms\":{\"p50\":%.3f,\"p99\":%.3f,"
-	    "\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f},\"samples\":%zu,"
+	    "\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f},"
+	    "\"lag_ms\":{\"p99\":%.3f},\"vault_ms\":{\"p50\":%.3f,"
+	    "\"p99\":%.3f},\"samples\":%zu,"
 	    "\"late\":%" PRIu64 ",\"unsent\":%" PRIu64 ",\"saturated\":%s,"
 	    "\"idevt\":{\"first\":%" PRIu64 ",\"last\":%" PRIu64
 	    ",\"gaps\":%" PRIu64 ",\"dups\":%" PRIu64 ",\"contiguous\":%s},"
@@ -542,6 +546,7 @@ lg_report(double secs)
 	    lg_stats.errors, lg_stats.lost, lg_stats.bad_status,
 	    lg_stats.bad_json, lg_stats.bad_digest, secs,
 	    secs > 0 ? lg_stats.events / secs : 0.0, p50, p99, p999, max, mean,
+	    lag99, vault50, vault99,
 	    check_nsamples(), lg_late, lg_unsent,
 	    lg_saturated || (!lg_resend && lg_unsent > 0) ? "true" : "false",
 	    first, last, gaps, dups, contiguous ? "true" : "false", cpu);

@@ -47,6 +47,7 @@ enum lg_req_kind {
 struct lg_req {
 	TAILQ_ENTRY(lg_req)	 entry;
 	uint64_t		 sched_ns;	/* latency counts from here */
+	uint64_t		 queued_ns;	/* written to the connection */
 	uint32_t		 ntraces;
 	int			 batch;
 	int			 kind;		/* LG_REQ_* */
@@ -155,6 +156,9 @@ int	 check_idevts(uint64_t *first, uint64_t *last, uint64_t *gaps,
 /* Latency percentile (0..100) in microseconds; max with p = 100. */
 void	 check_latency(double *p50, double *p99, double *p999, double *max,
 	    double *mean);
+/* p99 of the load generator's own delay; p50, p99 of the rest. */
+void	 check_latency_split(double *lag_p99, double *vault_p50,
+	    double *vault_p99);
 size_t	 check_nsamples(void);
 
 /* sealtime.c: lots acknowledged, lots seen sealed in /v1/status. */

@@ -215,6 +215,7 @@ client_send(struct lg_conn *c, struct lg_req *r)
 	char		 hex[65], head[512], cid[160] = "";
 	int		 n;
 
+	r->queued_ns = lg_now();
 	SHA256((unsigned char *)r->body, r->bodylen, md);
 	client_hex(md, sizeof(md), hex);
 	r->retry_after = -1;
