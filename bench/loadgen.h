@@ -153,7 +153,7 @@ void	 check_conn_error(const char *fmt, ...)
 /* Sort and check the IDEvt set; fill first/last; 0 if contiguous. */
 int	 check_idevts(uint64_t *first, uint64_t *last, uint64_t *gaps,
 	    uint64_t *dups);
-/* Latency percentile (0..100) in microseconds; max with p = 100. */
+/* Latency from the time each request was due: percentiles, in ms. */
 void	 check_latency(double *p50, double *p99, double *p999, double *max,
 	    double *mean);
 /* p99 of the load generator's own delay; p50, p99 of the rest. */
