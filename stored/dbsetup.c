@@ -373,6 +373,56 @@ static const char *schema_migrations[] = {
 	"  RAISE NOTICE 'CFJL: no LZ4 in this server: pglz kept';"
 	" END $$;",
 
+	/*
+	 * 9: the closed-lot test of events_follow reads the highest lot
+	 * (the end of the primary key) instead of asking for any lot at
+	 * or above the group's: the cached generic plan of that query
+	 * scanned the whole table for the row that never exists, once a
+	 * group, in a table that grows by a lot a second.  The rules are
+	 * unchanged.
+	 */
+	"CREATE OR REPLACE FUNCTION cfjl_events_follow() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ DECLARE lo bigint; hi bigint; n bigint;"
+	"  lolot bigint; prev bigint; badid bigint; bad record;"
+	" BEGIN"
+	"  SELECT count(*), min(idevt), max(idevt), min(lot) FILTER (WHERE"
+	"   d IS NULL),"
+	"   min(idevt) FILTER (WHERE d <> 0 AND d <> 1)"
+	"   INTO n, lo, hi, lolot, badid FROM (SELECT idevt, lot,"
+	"   lot - lag(lot) OVER (ORDER BY idevt) AS d FROM new_events) s;"
+	"  IF n = 0 THEN RETURN NULL; END IF;"
+	"  IF lo <> 1 THEN"
+	"   SELECT lot INTO prev FROM events WHERE idevt = lo - 1;"
+	"   IF NOT FOUND THEN"
+	"    RAISE EXCEPTION 'CFJL: IDEvt % would leave a gap', lo;"
+	"   END IF;"
+	"  END IF;"
+	"  IF hi - lo + 1 <> n THEN"
+	"   SELECT min(a.idevt) INTO hi FROM new_events a WHERE a.idevt > lo"
+	"    AND NOT EXISTS (SELECT 1 FROM new_events b"
+	"    WHERE b.idevt = a.idevt - 1);"
+	"   RAISE EXCEPTION 'CFJL: IDEvt % would leave a gap', hi;"
+	"  END IF;"
+	"  IF lo = 1 AND lolot <> 1 THEN"
+	"   RAISE EXCEPTION 'CFJL: IDEvt 1 must be in lot 1';"
+	"  END IF;"
+	"  IF lo <> 1 AND lolot <> prev AND lolot <> prev + 1 THEN"
+	"   RAISE EXCEPTION 'CFJL: IDEvt % in lot % after lot %',"
+	"    lo, lolot, prev;"
+	"  END IF;"
+	"  IF badid IS NOT NULL THEN"
+	"   SELECT a.lot AS lot, b.lot AS p INTO bad FROM new_events a,"
+	"    new_events b WHERE a.idevt = badid AND b.idevt = badid - 1;"
+	"   RAISE EXCEPTION 'CFJL: IDEvt % in lot % after lot %',"
+	"    badid, bad.lot, bad.p;"
+	"  END IF;"
+	/* Lots only grow along IDEvt: the first lot is the smallest. */
+	"  IF (SELECT max(numero) FROM lots) >= lolot THEN"
+	"   RAISE EXCEPTION 'CFJL: lot % is closed', lolot;"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$;",
+
 	NULL
 };
 
