@@ -9,6 +9,8 @@
 #	suite_stop [daemon...]
 #	suite_kill9 daemon	# crash one
 #
+# The daemons run with -d and $SUITE_VERBOSE (default -v: the tests read
+# their debug lines; empty runs them at their production log level).
 # Every daemon started must run under its seccomp filter: suite_start
 # of the whole suite checks each one (regress/lib/confine.sh), and
 # t_done checks that none was confined only to be killed (SIGSYS).
@@ -146,7 +148,8 @@ suite_start()
 		b=$(suite_bin "$d")
 		[ -x "$b" ] || { echo "suite: $d is not built"; return 1; }
 		rm -f "$(suite_sock "$d")"
-		"$b" -d -v -f "$SUITE/cfjl.conf" >>"$SUITE/log/$d.log" 2>&1 &
+		"$b" -d ${SUITE_VERBOSE--v} -f "$SUITE/cfjl.conf" \
+		    >>"$SUITE/log/$d.log" 2>&1 &
 		echo $! > "$SUITE/run/$d.pid"
 		if ! t_wait_path "$(suite_sock "$d")" 15; then
 			echo "suite: $d did not start; its log:"
