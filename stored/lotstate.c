@@ -84,8 +84,9 @@ lotstate_db_up(void (*ready)(void))
 		return;
 	db_job_query(job, "SELECT coalesce(max(idevt), 0) FROM events", NULL,
 	    lot_load_max, NULL);
-	db_job_query(job, "SELECT coalesce(max(numero), 0),"
-	    " coalesce(max(last), 0) FROM lots", NULL, lot_load_lots, NULL);
+	/* The newest lot ends at the highest IDEvt: no scan of them all. */
+	db_job_query(job, "SELECT numero, last FROM lots"
+	    " ORDER BY numero DESC LIMIT 1", NULL, lot_load_lots, NULL);
 	db_job_query(job, "SELECT count(*), coalesce(min(idevt), 0),"
 	    " min(received) FROM events WHERE lot ="
 	    " (SELECT coalesce(max(numero), 0) + 1 FROM lots)", NULL,
@@ -103,6 +104,11 @@ lot_load_max(PGresult *res, void *arg)
 static void
 lot_load_lots(PGresult *res, void *arg)
 {
+	if (PQntuples(res) == 0) {
+		lot.last_closed = 0;
+		lot.cur.lot_first = 0;
+		return;
+	}
 	lot.last_closed = dbval_get_u64(res, 0, 0);
 	lot.cur.lot_first = dbval_get_u64(res, 0, 1);	/* last closed IDEvt */
 }
