@@ -15,9 +15,10 @@
  *   (cidcache_claim), whether its write commits or not;
  * - dropped when the writer is lost, since another session may write
  *   meanwhile, and loaded again once it is back.
- * Past one id for CIDFILTER_BITS_PER_ID bits, one four times larger is
- * loaded while the full one still answers; at CIDFILTER_BITS_MAX it only
- * fills up, and more ids are looked up.
+ * When it fills up it grows by a layer (bloomset.c), without reading the
+ * ids again: a load under way would cost seconds of the reader and of
+ * this event loop while deposits wait.  At CIDFILTER_BITS_MAX in all it
+ * only fills up, and more ids are looked up.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -27,33 +28,23 @@
 #include <string.h>
 
 #include <libpq-fe.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "log.h"
 #include "proto.h"
 #include "stored.h"
 #include "cidcache.h"
+#include "bloomset.h"
 #include "cidfilter.h"
 #include "db.h"
 #include "dbval.h"
 
-#define CIDFILTER_BITS_MIN	(1UL << 25)	/* 4 MiB */
-#define CIDFILTER_BITS_MAX	(1UL << 30)	/* 128 MiB */
-#define CIDFILTER_BITS_PER_ID	16		/* about 0.05 % false */
-#define CIDFILTER_PROBES	8		/* one SHA-256: 8 x 32 bits */
+#define CIDFILTER_BITS_MIN	(1UL << 25)	/* 4 MiB, the first layer */
+#define CIDFILTER_BITS_MAX	(1UL << 30)	/* 128 MiB in all */
 #define CIDFILTER_PAGE		20000		/* ids a statement */
 
-struct bloom {
-	uint64_t	*words;
-	uint64_t	 mask;		/* bits - 1 */
-	size_t		 n;		/* ids added, less those it had */
-	uint8_t		 salt[16];
-};
-
 static struct {
-	struct bloom	*ready;		/* complete: answers */
-	struct bloom	*loading;	/* being loaded: only fed */
+	struct bloomset	*ready;		/* complete: answers */
+	struct bloomset	*loading;	/* being loaded: only fed */
 	uint64_t	 gen;		/* a page of another load is dropped */
 	uint64_t	 after;		/* the last IDEvt loaded */
 	int		 more;		/* a page came full */
@@ -69,19 +60,15 @@ static const struct db_stmt cidfilter_stmt = { "cfjl_client_id_page",
 const char *
 cidfilter_state(size_t *ids, size_t *kib)
 {
-	const struct bloom	*b = cf.ready != NULL ? cf.ready : cf.loading;
+	const struct bloomset	*b = cf.ready != NULL ? cf.ready : cf.loading;
 
-	*ids = b != NULL ? b->n : 0;
-	*kib = (cf.ready != NULL ? (cf.ready->mask + 1) / 8 / 1024 : 0) +
-	    (cf.loading != NULL ? (cf.loading->mask + 1) / 8 / 1024 : 0);
+	*ids = b != NULL ? bloomset_ids(b) : 0;
+	*kib = (cf.ready != NULL ? bloomset_kib(cf.ready) : 0) +
+	    (cf.loading != NULL ? bloomset_kib(cf.loading) : 0);
 	return cf.ready != NULL ? "ready" : cf.loading != NULL ? "loading" :
 	    "off";
 }
 
-static struct bloom	*bloom_new(size_t);
-static void		 bloom_free(struct bloom *);
-static void		 bloom_add(struct bloom *, const char *);
-static int		 bloom_has(const struct bloom *, const char *);
 static void		 cidfilter_start(size_t);
 static void		 cidfilter_seed(const char *);
 static void		 cidfilter_estimate(PGresult *, void *);
@@ -100,20 +87,16 @@ cidfilter_init(void)
 int
 cidfilter_absent(const char *id)
 {
-	return cf.ready != NULL && !bloom_has(cf.ready, id);
+	return cf.ready != NULL && !bloomset_has(cf.ready, id);
 }
 
 void
 cidfilter_add(const char *id)
 {
 	if (cf.ready != NULL)
-		bloom_add(cf.ready, id);
+		bloomset_add(cf.ready, id);
 	if (cf.loading != NULL)
-		bloom_add(cf.loading, id);
-	if (cf.ready != NULL && cf.loading == NULL &&
-	    cf.ready->n > (cf.ready->mask + 1) / CIDFILTER_BITS_PER_ID &&
-	    cf.ready->mask + 1 < CIDFILTER_BITS_MAX)
-		cidfilter_start(cf.ready->n * 2);
+		bloomset_add(cf.loading, id);
 }
 
 /* The writer is up: load, sized from the planner's estimate. */
@@ -136,8 +119,8 @@ cidfilter_db_up(void)
 void
 cidfilter_db_down(void)
 {
-	bloom_free(cf.ready);
-	bloom_free(cf.loading);
+	bloomset_free(cf.ready);
+	bloomset_free(cf.loading);
 	cf.ready = cf.loading = NULL;
 	cf.gen++;
 }
@@ -163,7 +146,7 @@ cidfilter_estimated(int ok, const char *err, void *arg)
 static void
 cidfilter_start(size_t n)
 {
-	cf.loading = bloom_new(n);
+	cf.loading = bloomset_new(n, CIDFILTER_BITS_MIN, CIDFILTER_BITS_MAX);
 	cf.after = 0;
 	cf.more = 1;
 	cf.t0 = stored_env_mono_us();
@@ -174,7 +157,7 @@ cidfilter_start(size_t n)
 static void
 cidfilter_seed(const char *id)
 {
-	bloom_add(cf.loading, id);
+	bloomset_add(cf.loading, id);
 }
 
 static void
@@ -208,7 +191,7 @@ cidfilter_rows(PGresult *res, void *arg)
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
 		dbval_get_text(res, i, 0, id, sizeof(id));
-		bloom_add(cf.loading, id);
+		bloomset_add(cf.loading, id);
 		cf.after = dbval_get_u64(res, i, 1);
 	}
 	cf.more = n == CIDFILTER_PAGE;
@@ -225,94 +208,21 @@ cidfilter_paged(int ok, const char *err, void *arg)
 		 * while the reader is down); a lost writer drops it.
 		 */
 		log_warnx("Client-Id filter: %s; loaded again", err);
-		bloom_free(cf.loading);
+		bloomset_free(cf.loading);
 		cf.loading = NULL;
 		if (db_ready())
-			cidfilter_start(cf.ready != NULL ? cf.ready->n * 2 :
-			    cf.estimate);
+			cidfilter_start(cf.ready != NULL ?
+			    bloomset_ids(cf.ready) * 2 : cf.estimate);
 		return;
 	}
 	if (cf.more) {
 		cidfilter_page();
 		return;
 	}
-	bloom_free(cf.ready);
+	bloomset_free(cf.ready);
 	cf.ready = cf.loading;
 	cf.loading = NULL;
-	log_info("Client-Id filter: %zu ids, %llu KiB, loaded in %lld ms",
-	    cf.ready->n, (unsigned long long)((cf.ready->mask + 1) / 8 / 1024),
+	log_info("Client-Id filter: %zu ids, %zu KiB, loaded in %lld ms",
+	    bloomset_ids(cf.ready), bloomset_kib(cf.ready),
 	    (long long)(stored_env_mono_us() - cf.t0) / 1000);
-}
-
-static struct bloom *
-bloom_new(size_t n)
-{
-	struct bloom	*b;
-	uint64_t	 bits = CIDFILTER_BITS_MIN;
-
-	while (bits < CIDFILTER_BITS_MAX &&
-	    bits / CIDFILTER_BITS_PER_ID < 2 * (uint64_t)n)
-		bits <<= 1;
-	if ((b = calloc(1, sizeof(*b))) == NULL ||
-	    (b->words = calloc(bits / 64, sizeof(uint64_t))) == NULL)
-		fatal("Client-Id filter");
-	b->mask = bits - 1;
-	/* Unknown to depositors: they cannot choose ids that collide. */
-	if (RAND_bytes(b->salt, sizeof(b->salt)) != 1)
-		fatalx("Client-Id filter: no random salt");
-	return b;
-}
-
-static void
-bloom_free(struct bloom *b)
-{
-	if (b == NULL)
-		return;
-	free(b->words);
-	free(b);
-}
-
-static void
-bloom_probes(const struct bloom *b, const char *id, uint64_t *bit)
-{
-	uint8_t		 in[sizeof(b->salt) + CLIENT_ID_MAX];
-	uint8_t		 h[SHA256_DIGEST_LENGTH];
-	size_t		 len = strnlen(id, CLIENT_ID_MAX);
-	int		 i;
-
-	memcpy(in, b->salt, sizeof(b->salt));
-	memcpy(in + sizeof(b->salt), id, len);
-	SHA256(in, sizeof(b->salt) + len, h);
-	for (i = 0; i < CIDFILTER_PROBES; i++)
-		bit[i] = ((uint64_t)h[4 * i] << 24 | (uint64_t)h[4 * i + 1] <<
-		    16 | (uint64_t)h[4 * i + 2] << 8 | h[4 * i + 3]) & b->mask;
-}
-
-static void
-bloom_add(struct bloom *b, const char *id)
-{
-	uint64_t	 bit[CIDFILTER_PROBES], m, fresh = 0;
-	int		 i;
-
-	bloom_probes(b, id, bit);
-	for (i = 0; i < CIDFILTER_PROBES; i++) {
-		m = 1ULL << (bit[i] % 64);
-		fresh |= ~b->words[bit[i] / 64] & m;
-		b->words[bit[i] / 64] |= m;
-	}
-	if (fresh)
-		b->n++;		/* counted once, however often added */
-}
-
-static int
-bloom_has(const struct bloom *b, const char *id)
-{
-	uint64_t	 bit[CIDFILTER_PROBES];
-	int		 i;
-
-	bloom_probes(b, id, bit);
-	for (i = 0; i < CIDFILTER_PROBES; i++)
-		if ((b->words[bit[i] / 64] & 1ULL << (bit[i] % 64)) == 0)
-			return 0;
-	return 1;
 }
