@@ -178,7 +178,9 @@ query_status_json(size_t *lenp)
 	    PRIu64 ",\"lots\":%" PRIu64 ",\"oldest_age_s\":%lld},"
 	    "\"client_id_filter\":{\"state\":\"%s\",\"ids\":%zu,"
 	    "\"kib\":%zu},\"queued_events\":%zu,\"uptime_s\":%lld}",
-	    db_state(), sealerlink_ready() ? "up" : "down",
+	    /* "up" once deposits are taken: the numbering is read back. */
+	    db_ready() && !lotstate_ready() ? "connecting" : db_state(),
+	    sealerlink_ready() ? "up" : "down",
 	    audit_connected() ? "up" : "down", crypt_cipher(),
 	    lotstate_last_idevt(), lotstate_current(), lotstate_last_sealed(), lag, lots,
 	    oldest != 0 && now > oldest ? (long long)(now - oldest) / 1000 :

@@ -141,6 +141,11 @@ done
 t_ok "after the writer's loss the filter is loaded again" \
     grep -q "Client-Id filter: 20004 ids" "$T/stored.log"
 t_eq "with every id" "$(wait_filter)" "ready 20004"
+# The numbering is read back beside the filter: deposits wait for it.
+_n=100
+while [ $_n -gt 0 ] && ! st_client status | grep -q '"database_state":"up"'; do
+	sleep 0.1; _n=$((_n - 1))
+done
 t_match "the id stored before the loss is found" \
     "$(st_client deposit "$f@look-3")" "^ok idevt=20004 .* dup=1 "
 t_eq "each Client-Id stored once" \
