@@ -8,9 +8,9 @@
  *
  * Each layer holds 16 bits an id at capacity (about 0.05 % false
  * positives with 8 probes), so the whole set stays under a few tenths
- * of a percent with its few layers.  Past the total
- * bits given at creation no layer is added and the newest one only
- * fills up: more false positives, never a false negative.
+ * of a percent with its few layers.  Past the total bits given at
+ * creation no layer is added and the newest one only fills up: more
+ * false positives, never a false negative.
  *
  * The probes come from one SHA-256 of a random salt and the id, shared
  * by the layers: unknown to depositors, who cannot choose ids that
