@@ -237,10 +237,11 @@ export_request(uint64_t f, struct msg *m)
 	if (!req.by_time) {
 		dbval_param_u64(&p, req.from);
 		dbval_param_u64(&p, req.to);
-		db_job_query(job, "SELECT min(l.numero), max(l.numero), "
+		db_job_query(job, "WITH " EXPORT_LOTS_OF_IDEVT " "
+		    "SELECT min(l.numero), max(l.numero), "
 		    "min(l.first), max(l.last), sum(l.nevents)::bigint "
-		    "FROM lots l JOIN lot_seals s ON s.numero = l.numero "
-		    "WHERE l.last >= $1 AND l.first <= $2", &p,
+		    "FROM lots l JOIN lot_seals s ON s.numero = l.numero, r "
+		    "WHERE l.numero >= r.lo AND l.numero <= r.hi", &p,
 		    export_range_rows, ex);
 	} else {
 		/* whole lots holding an event received in [since, until] */

@@ -97,9 +97,7 @@ exportcert_query(struct db_job *job, int by_time, uint64_t from,
 	if (!by_time) {
 		dbval_param_u64(&p, from);
 		dbval_param_u64(&p, to);
-		range = "r AS (SELECT min(l.numero) AS lo, max(l.numero) AS hi "
-		    "FROM lots l JOIN lot_seals s ON s.numero = l.numero "
-		    "WHERE l.last >= $1 AND l.first <= $2)";
+		range = EXPORT_LOTS_OF_IDEVT;
 	} else {
 		dbval_param_time_ms(&p, since);
 		dbval_param_time_ms(&p, until);

@@ -14,6 +14,17 @@
 
 struct db_job;
 
+/*
+ * The lots of IDEvt $1 to $2, as a CTE r (lo, hi): lots follow IDEvt, so
+ * they run from the lot of the first event at or after $1 to the lot of
+ * the last one up to $2, both read through the events' primary key.  No
+ * index reads lots by first or last: a test on those scans every lot.
+ */
+#define EXPORT_LOTS_OF_IDEVT \
+	"r AS (SELECT (SELECT lot FROM events WHERE idevt >= $1 " \
+	"ORDER BY idevt LIMIT 1) AS lo, (SELECT lot FROM events " \
+	"WHERE idevt <= $2 ORDER BY idevt DESC LIMIT 1) AS hi)"
+
 struct exportcert {
 	char		*pem[2];	/* seal, tsa */
 	size_t		 len[2];
