@@ -51,6 +51,24 @@ t_ok "the reload journaled" grep -qF \
     '"event":"crl-reload","subject":"frontd","outcome":"ok","details":"client CAs: operator and regulator, 2 CRLs"' \
     "$SUITE"/journal/*.log
 
+# A CRL of 300 entries: the workers sort its entries at the first
+# lookup, inside their sandbox (glibc's qsort then asks sysinfo).
+n0=$(openssl crl -in "$P/crl.pem" -noout -text | grep -c 'Serial Number:')
+i=1
+while [ $i -le 300 ]; do
+	printf 'R\t351231000000Z\t241201000000Z\t%04X\tunknown\t/CN=gone-%d\n' \
+	    $((0x7000 + i)) $i
+	i=$((i + 1))
+done >> "$P/ca.db/index.txt"
+_pki_crl "$P" ca crl || exit 2
+t_eq "the long CRL: 300 entries more" "$(openssl crl -in "$P/crl.pem" -noout -text | grep -c 'Serial Number:')" "$((n0 + 300))"
+out=$(ctl reload 2>&1)
+t_match "the long CRL read" "$out" "frontd: client CAs: operator and regulator, 2 CRLs"
+for _ in 1 2 3 4; do
+	t_eq "the long CRL: the depositor served" "$(code depositor)" 200
+	t_eq "the long CRL: the revoked one refused" "$(code nobody)" 000
+done
+
 # A CRL not signed by its CA: refused whole, the lists in force stay.
 cp "$P/crl.pem" "$T/crl.good"
 cp "$P/regulator-crl.pem" "$P/crl.pem"
