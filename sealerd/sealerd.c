@@ -57,7 +57,7 @@ static const int sealerd_syscalls[] = {
 	SCMP_SYS(pread64), SCMP_SYS(flock), SCMP_SYS(statx),
 	SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(access),
 	SCMP_SYS(mlock), SCMP_SYS(munlock), SCMP_SYS(getuid),
-	SCMP_SYS(sysinfo), SCMP_SYS(uname), SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(uname), SCMP_SYS(sched_getaffinity),
 	SCMP_SYS(readlink), SCMP_SYS(stat), SCMP_SYS(lstat),
 	/* serial.c: the time-stamp serial block, written and synced. */
 	SCMP_SYS(pwrite64), SCMP_SYS(fsync), SCMP_SYS(fdatasync),

@@ -51,8 +51,9 @@ t_ok "the reload journaled" grep -qF \
     '"event":"crl-reload","subject":"frontd","outcome":"ok","details":"client CAs: operator and regulator, 2 CRLs"' \
     "$SUITE"/journal/*.log
 
-# A CRL of 300 entries: the workers sort its entries at the first
-# lookup, inside their sandbox (glibc's qsort then asks sysinfo).
+# A CRL of 300 entries: every daemon that reads it on reload (frontd
+# for clients, stored and auditd for administrators) sorts its entries
+# at the first lookup, inside its sandbox (glibc's qsort asks sysinfo).
 n0=$(openssl crl -in "$P/crl.pem" -noout -text | grep -c 'Serial Number:')
 i=1
 while [ $i -le 300 ]; do
