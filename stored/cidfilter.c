@@ -9,7 +9,9 @@
  * - loaded page by page on the read-only connection, once the writer
  *   session holds the advisory lock (db_job_begin_read): every id
  *   another session stored was committed before it let the lock go,
- *   and each page is a statement whose snapshot is taken after that;
+ *   and each page is a statement whose snapshot is taken after that.
+ *   A reader still being made is waited for: a load on the writer
+ *   would put its pages in the pipeline of the commits;
  * - seeded, when its load starts, with every id the cache holds (those
  *   of writes in flight), and given every id claimed from then on
  *   (cidcache_claim), whether its write commits or not;
@@ -50,6 +52,7 @@ static struct {
 	int		 more;		/* a page came full */
 	size_t		 estimate;	/* rows, said the planner */
 	int64_t		 t0;
+	int		 waiting;	/* for the reader, to load */
 } cf;
 
 static const struct db_stmt cidfilter_stmt = { "cfjl_client_id_page",
@@ -65,10 +68,12 @@ cidfilter_state(size_t *ids, size_t *kib)
 	*ids = b != NULL ? bloomset_ids(b) : 0;
 	*kib = (cf.ready != NULL ? bloomset_kib(cf.ready) : 0) +
 	    (cf.loading != NULL ? bloomset_kib(cf.loading) : 0);
-	return cf.ready != NULL ? "ready" : cf.loading != NULL ? "loading" :
-	    "off";
+	return cf.ready != NULL ? "ready" :
+	    cf.loading != NULL || cf.waiting ? "loading" : "off";
 }
 
+static void		 cidfilter_reader(void);
+static void		 cidfilter_load(void);
 static void		 cidfilter_start(size_t);
 static void		 cidfilter_seed(const char *);
 static void		 cidfilter_estimate(PGresult *, void *);
@@ -81,6 +86,7 @@ void
 cidfilter_init(void)
 {
 	db_prepare(&cidfilter_stmt, 1);
+	db_on_reader(cidfilter_reader);
 }
 
 /* 1: the id was certainly never stored (nor claimed by this process). */
@@ -99,13 +105,32 @@ cidfilter_add(const char *id)
 		bloomset_add(cf.loading, id);
 }
 
-/* The writer is up: load, sized from the planner's estimate. */
+/* The writer is up: load, once the reader is up or has failed. */
 void
 cidfilter_db_up(void)
 {
+	cidfilter_db_down();
+	if (db_reader_pending())
+		cf.waiting = 1;
+	else
+		cidfilter_load();
+}
+
+static void
+cidfilter_reader(void)
+{
+	if (!cf.waiting)
+		return;
+	cf.waiting = 0;
+	cidfilter_load();
+}
+
+/* Sized from the planner's estimate. */
+static void
+cidfilter_load(void)
+{
 	struct db_job	*job;
 
-	cidfilter_db_down();
 	if ((job = db_job_begin_read(cidfilter_estimated,
 	    (void *)(uintptr_t)cf.gen)) == NULL)
 		return;
@@ -122,6 +147,7 @@ cidfilter_db_down(void)
 	bloomset_free(cf.ready);
 	bloomset_free(cf.loading);
 	cf.ready = cf.loading = NULL;
+	cf.waiting = 0;
 	cf.gen++;
 }
 

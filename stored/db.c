@@ -102,6 +102,7 @@ struct db_conn {
 	int		 nstmts;
 	void		(*up)(void);
 	void		(*down)(void);
+	void		(*settled)(void);	/* up, or failed */
 };
 
 static struct {
@@ -181,6 +182,25 @@ db_conn_init(struct db_conn *c, const char *what, int readonly)
 	c->lock_tries = DB_LOCK_TRIES;
 	TAILQ_INIT(&c->jobs);
 	evtimer_set(&c->ev_retry, db_retry, c);
+}
+
+/*
+ * fn is called whenever the read-only connection comes up or fails: a
+ * caller that waited for it (db_reader_pending) goes on, on the reader
+ * or on the writer.
+ */
+void
+db_on_reader(void (*fn)(void))
+{
+	db.reader.settled = fn;
+}
+
+/* The read-only connection is being made: it is not down for long. */
+int
+db_reader_pending(void)
+{
+	return db.reader.state == DB_CONNECTING ||
+	    db.reader.state == DB_LOCKING;
 }
 
 /* The writer is up: deposits may be taken. */
@@ -383,6 +403,8 @@ db_locked(int ok, const char *err, void *arg)
 	c->state = DB_UP;
 	if (c->up != NULL)
 		c->up();
+	if (c->settled != NULL)
+		c->settled();
 }
 
 /*
@@ -414,6 +436,8 @@ db_fail(struct db_conn *c, const char *err)
 	}
 	if (was_up && c->down != NULL)
 		c->down();
+	if (c->settled != NULL)
+		c->settled();
 	if (env != NULL && env->stopping)
 		return;
 	tv.tv_sec = c->backoff / 1000;

@@ -25,6 +25,8 @@ void		 db_init(const char *conninfo, const char *dbname,
 void		 db_set_sync_commit(const char *);
 void		 db_start(void);
 int		 db_ready(void);
+void		 db_on_reader(void (*)(void));
+int		 db_reader_pending(void);
 const char	*db_state(void);
 void		 db_prepare(const struct db_stmt *, int reader);
 struct db_job	*db_job_begin(db_done_cb, void *);
