@@ -220,11 +220,15 @@ dep_eval(struct dreq *r)
 		if (t->h.client_id[0] == '\0' || t->dup || t->cid != NULL)
 			continue;
 		if ((c = cidcache_find(t->h.client_id)) == NULL) {
-			/* Certainly new: held, but not asked for. */
-			if (cidfilter_absent(t->h.client_id))
+			/*
+			 * Certainly new: held, to be stored by r, and not
+			 * asked for, even if another id of r is.
+			 */
+			if (cidfilter_absent(t->h.client_id)) {
 				t->cid = cidcache_claim(t->h.client_id,
 				    t->h.body_sha256, r);
-			else
+				t->cid->state = CID_PENDING;
+			} else
 				need++;
 			continue;
 		}

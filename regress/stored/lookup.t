@@ -150,4 +150,17 @@ t_match "the id stored before the loss is found" \
     "$(st_client deposit "$f@look-3")" "^ok idevt=20004 .* dup=1 "
 t_eq "each Client-Id stored once" \
     "$(st_sql "SELECT count(*), count(DISTINCT client_id) FROM client_ids")" "20004|20004"
+
+# A batch of an id known to the database only and a new one: only the
+# known one is looked up.
+n=$(lookups)
+mixed=$(st_client deposit -b "$f@bulk-7" "$f@mixed-1")
+t_match "a mixed batch: the known id found" "$mixed" \
+    "ok idevt=9 .* dup=1 .*client_id=bulk-7"
+t_match "the new one stored" "$mixed" "ok idevt=20005 .*dup=0 .*client_id=mixed-1"
+t_eq "one lookup" "$(lookups)" "$((n + 1))"
+asked=$(grep -A1 "execute cfjl_client_id_lookup" "$pglog" | tail -1)
+t_match "for the known id" "$asked" "bulk-7"
+t_not "not for the one the filter rules out" \
+    sh -c "echo '$asked' | grep -q mixed-1"
 t_done
