@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event.h>
@@ -22,6 +23,8 @@
 
 /* Memory freed by closes goes back to the system past this many. */
 #define IDLE_TRIM_CLOSES	64
+#define IDLE_TRIM_MIN		(4 * 1024 * 1024)	/* bytes free */
+#define IDLE_TRIM_EVERY		10			/* seconds */
 #define IDLE_LINGER_SECS	2
 #define IDLE_LINGER_BYTES	(16 * 1024 * 1024)
 
@@ -50,16 +53,24 @@ idle_shrink(struct conn *c)
 
 /*
  * After many closes, or the last one, give the freed memory back to the
- * system (glibc keeps the top of its heap otherwise, and a burst of
- * connections would hold its peak for good); once a second at most.
+ * system (glibc keeps it otherwise, and a burst of connections would
+ * hold its peak for good).  That is not cheap: one madvise for each
+ * free stretch of the heap, each of which flushes the TLB of every core
+ * the process ran on; on a virtual machine that is an interrupt of the
+ * other core each time.  After a thousand connections closed it was
+ * some 600 calls and 120 ms in which the worker answered nothing.  So:
+ * only when at least IDLE_TRIM_MIN is free, and at most once every
+ * IDLE_TRIM_EVERY seconds, however fast clients come and go.
  */
 static struct event	 trim_ev;
 static int		 trim_set;
 static unsigned int	 trim_closes;
+static time_t		 trim_last;
 
 void
 idle_trim_soon(void)
 {
+	struct timespec	 now;
 	struct timeval	 tv = { 1, 0 };
 
 	trim_closes++;
@@ -69,14 +80,26 @@ idle_trim_soon(void)
 		evtimer_set(&trim_ev, idle_trim, NULL);
 		trim_set = 1;
 	}
-	if (!evtimer_pending(&trim_ev, NULL))
-		evtimer_add(&trim_ev, &tv);
+	if (evtimer_pending(&trim_ev, NULL))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (trim_last != 0 && trim_last + IDLE_TRIM_EVERY > now.tv_sec + 1)
+		tv.tv_sec = trim_last + IDLE_TRIM_EVERY - now.tv_sec;
+	evtimer_add(&trim_ev, &tv);
 }
 
 static void
 idle_trim(int fd, short ev, void *arg)
 {
+	struct timespec	 now;
+	struct mallinfo2 mi;
+
 	trim_closes = 0;
+	mi = mallinfo2();
+	if (mi.fordblks < IDLE_TRIM_MIN)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	trim_last = now.tv_sec;
 	(void)malloc_trim(0);
 }
 
