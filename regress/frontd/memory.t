@@ -45,7 +45,15 @@ wait $IDLE
 sleep 2
 after=$(rss)
 t_log "# frontd RSS: $(mib "$before") MiB before, $(mib "$idle") MiB with 1000 idle TLS connections, $(mib "$after") MiB after they closed"
-t_ok "1000 idle connections: at most 64 MiB" [ "$idle" -le 65536 ]
-t_ok "after they closed: within 8 MiB of before" [ "$after" -le $((before + 8192)) ]
+# The sanitizers' allocator (make SAN=1) keeps shadow memory and a
+# quarantine of what is freed, and gives nothing back on a trim: its
+# figures are logged, not judged.
+if t_sanitized "$FRONTD"; then
+	t_log "# built with the sanitizers: the bounds are not judged"
+else
+	t_ok "1000 idle connections: at most 64 MiB" [ "$idle" -le 65536 ]
+	t_ok "after they closed: within 8 MiB of before" \
+	    [ "$after" -le $((before + 8192)) ]
+fi
 t_ok "frontd still runs" kill -0 "$FRONTD_PID"
 t_done
