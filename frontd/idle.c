@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event.h>
@@ -70,8 +69,8 @@ static time_t		 trim_last;
 void
 idle_trim_soon(void)
 {
-	struct timespec	 now;
 	struct timeval	 tv = { 1, 0 };
+	time_t		 now;
 
 	trim_closes++;
 	if (trim_closes < IDLE_TRIM_CLOSES && env->nconns > 0)
@@ -82,24 +81,22 @@ idle_trim_soon(void)
 	}
 	if (evtimer_pending(&trim_ev, NULL))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (trim_last != 0 && trim_last + IDLE_TRIM_EVERY > now.tv_sec + 1)
-		tv.tv_sec = trim_last + IDLE_TRIM_EVERY - now.tv_sec;
+	now = conn_now();
+	if (trim_last != 0 && trim_last + IDLE_TRIM_EVERY > now + 1)
+		tv.tv_sec = trim_last + IDLE_TRIM_EVERY - now;
 	evtimer_add(&trim_ev, &tv);
 }
 
 static void
 idle_trim(int fd, short ev, void *arg)
 {
-	struct timespec	 now;
 	struct mallinfo2 mi;
 
 	trim_closes = 0;
 	mi = mallinfo2();
 	if (mi.fordblks < IDLE_TRIM_MIN)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	trim_last = now.tv_sec;
+	trim_last = conn_now();
 	(void)malloc_trim(0);
 }
 
