@@ -62,6 +62,18 @@ struct journal_stats {
 	char		 error[256];	/* why the scan failed */
 };
 
+/* A .log being read a piece at a time (record.c). */
+struct record_scanner {
+	int			 fd;
+	struct evp_md_ctx_st	*md;
+	char			*buf;
+	size_t			 have;
+	size_t			 cap;
+	uint64_t		 lineno;
+	char			 name[JOURNAL_NAME_LEN];
+	struct journal_stats	*st;
+};
+
 /* The metadata of a closed file (meta.c). */
 struct journal_meta {
 	char		 file[JOURNAL_NAME_LEN];
@@ -91,6 +103,14 @@ int	 record_format(struct ctl_text *, uint64_t seq, int64_t now_ms,
 int	 record_parse(const char *line, size_t len, struct journal_line *,
 	    char *err, size_t errlen);
 int	 record_scan(int dirfd, const char *name, struct journal_stats *);
+int	 record_scan_begin(struct record_scanner *, int dirfd,
+	    const char *name, struct journal_stats *);
+int	 record_scan_step(struct record_scanner *, size_t max);
+void	 record_scan_end(struct record_scanner *);
+
+/* closecheck.c: a closed file read back, between other events */
+void	 closecheck_start(int dirfd, const struct journal_meta *);
+void	 closecheck_finish(void);
 void	 record_hex(const uint8_t *, size_t, char *);
 int	 record_unhex(const char *, uint8_t *, size_t);
 void	 record_journal_name(uint32_t n, const char *ext, char *buf);

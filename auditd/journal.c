@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <event.h>
+#include <openssl/evp.h>
 
 #include "audit.h"
 #include "auditd.h"
@@ -47,6 +48,11 @@ static struct {
 	uint64_t		 records;	/* in the current file */
 	uint64_t		 nextseq;
 	int64_t			 opened_ms;	/* first record's time */
+	/* What the current file holds, kept as it is written. */
+	uint64_t		 first_seq;
+	char			 first_time[JOURNAL_TIME_LEN + 8];
+	char			 last_time[JOURNAL_TIME_LEN + 8];
+	EVP_MD_CTX		*md;		/* SHA-256 of what is on disk */
 	struct journal_chain	 chain;		/* of the current file */
 	struct ctl_text		 wbuf;		/* lines not yet written */
 	struct journal_acks	 acks;		/* waiting for the sync */
@@ -62,6 +68,8 @@ static void	journal_create(uint32_t, const struct journal_chain *);
 static void	journal_write(const char *, const char *, const char *,
 		    const char *, const struct journal_chain *);
 static void	journal_flush(void);
+static void	journal_add(const struct ctl_text *, int64_t);
+static void	journal_rehash(const char *, off_t);
 static void	journal_commit_cb(int, short, void *);
 static void	journal_rotate_cb(int, short, void *);
 static void	journal_rotate_arm(void);
@@ -109,6 +117,8 @@ journal_open(const char *dir, uid_t owner, gid_t group,
 		fatal("journal: chmod %s", dir);
 	evtimer_set(&j.commit_ev, journal_commit_cb, NULL);
 	evtimer_set(&j.rotate_ev, journal_rotate_cb, NULL);
+	if ((j.md = EVP_MD_CTX_new()) == NULL)
+		fatal("journal");
 	journal_recover();
 }
 
@@ -188,6 +198,10 @@ journal_recover(void)
 		j.size = st.size;
 		j.records = st.records;
 		j.chain = st.chain;
+		j.first_seq = st.first_seq;
+		strlcpy(j.first_time, st.first_time, sizeof(j.first_time));
+		strlcpy(j.last_time, st.last_time, sizeof(j.last_time));
+		journal_rehash(name, st.size);
 		if (record_time_parse(st.first_time, &j.opened_ms) == -1)
 			j.opened_ms = record_now_ms();
 		log_info("journal: continuing %s at sequence %" PRIu64, name,
@@ -272,6 +286,8 @@ journal_create(uint32_t n, const struct journal_chain *chain)
 	j.records = 0;
 	j.chain = *chain;
 	j.opened_ms = record_now_ms();
+	if (EVP_DigestInit_ex(j.md, EVP_sha256(), NULL) != 1)
+		fatalx("journal: SHA-256 unavailable");
 	if (chain->prev_file[0] != '\0')
 		snprintf(details, sizeof(details), "follows %s",
 		    chain->prev_file);
@@ -301,13 +317,28 @@ journal_write(const char *event, const char *subject, const char *outcome,
 	if (record_format(&t, j.nextseq, r.time_ms, &r, geteuid(),
 	    chain) == -1)
 		fatalx("journal: cannot format a record");
-	control_text_printf(&j.wbuf, "%.*s", (int)t.len, t.buf);
+	journal_add(&t, r.time_ms);
+	control_text_free(&t);
+}
+
+/*
+ * A formatted record joins the lines to write, and the figures of the
+ * file that its metadata will give (time: the one the record carries).
+ */
+static void
+journal_add(const struct ctl_text *t, int64_t now_ms)
+{
+	control_text_printf(&j.wbuf, "%.*s", (int)t->len, t->buf);
 	if (j.wbuf.error)
 		fatalx("journal: out of memory");
-	j.size += (off_t)t.len;
+	if (j.records == 0) {
+		j.first_seq = j.nextseq;
+		record_time(now_ms, j.first_time, sizeof(j.first_time));
+	}
+	record_time(now_ms, j.last_time, sizeof(j.last_time));
+	j.size += (off_t)t->len;
 	j.records++;
 	j.nextseq++;
-	control_text_free(&t);
 }
 
 void
@@ -317,22 +348,21 @@ journal_append(const struct audit_record *r, uid_t uid, journal_ack_fn fn,
 	struct ctl_text		 t = { 0 };
 	struct journal_ack	*a;
 	struct timeval		 tv = { 0, 0 };
+	int64_t			 now = record_now_ms();
+	uint64_t		 seq;
 
-	if (record_format(&t, j.nextseq, record_now_ms(), r, uid, NULL) == -1)
+	if (record_format(&t, j.nextseq, now, r, uid, NULL) == -1)
 		fatalx("journal: cannot format a record");
 	if (j.conf.rotate_size > 0 && j.records > 1 &&
 	    (size_t)j.size + t.len > j.conf.rotate_size) {
 		journal_close_now("size");
 		t.len = 0;
-		if (record_format(&t, j.nextseq, record_now_ms(), r, uid,
-		    NULL) == -1)
+		now = record_now_ms();
+		if (record_format(&t, j.nextseq, now, r, uid, NULL) == -1)
 			fatalx("journal: cannot format a record");
 	}
-	control_text_printf(&j.wbuf, "%.*s", (int)t.len, t.buf);
-	if (j.wbuf.error)
-		fatalx("journal: out of memory");
-	j.size += (off_t)t.len;
-	j.records++;
+	seq = j.nextseq;
+	journal_add(&t, now);
 	control_text_free(&t);
 
 	if (fn != NULL) {
@@ -341,10 +371,9 @@ journal_append(const struct audit_record *r, uid_t uid, journal_ack_fn fn,
 		a->fn = fn;
 		a->ctx = ctx;
 		a->id = r->id;
-		a->seq = j.nextseq;
+		a->seq = seq;
 		TAILQ_INSERT_TAIL(&j.acks, a, entry);
 	}
-	j.nextseq++;
 	if (j.wbuf.len >= JOURNAL_WBUF_MAX)
 		journal_commit();
 	else if (!evtimer_pending(&j.commit_ev, NULL))
@@ -378,6 +407,8 @@ journal_flush(void)
 				continue;
 			fatal("journal: writing %08u.log", j.cur);
 		}
+		if (EVP_DigestUpdate(j.md, j.wbuf.buf + off, (size_t)n) != 1)
+			fatalx("journal: SHA-256 failed");
 		off += (size_t)n;
 	}
 	j.wbuf.len = 0;
@@ -417,10 +448,11 @@ journal_commit_cb(int fd, short event, void *arg)
 int
 journal_close_now(const char *reason)
 {
-	struct journal_stats	 st;
 	struct journal_meta	 m;
 	struct journal_chain	 chain;
+	EVP_MD_CTX		*md;
 	char			 name[JOURNAL_NAME_LEN], err[256];
+	unsigned int		 mdlen;
 	uint32_t		 old = j.cur;
 
 	if (old >= JOURNAL_FILE_MAX)
@@ -429,45 +461,77 @@ journal_close_now(const char *reason)
 	journal_write("journal-close", name, "ok", reason, NULL);
 	journal_commit();
 
-	if (record_scan(j.dirfd, name, &st) == -1)
-		fatalx("journal: %s", st.error);
-	if (st.size != j.size || st.torn != 0 || st.last_seq + 1 != j.nextseq)
-		fatalx("journal: %s changed behind our back (%lld bytes, "
-		    "expected %lld): the journal is damaged", name,
-		    (long long)st.size, (long long)j.size);
+	/*
+	 * The metadata gives what was written; closecheck.c then reads
+	 * the file back, between acknowledgements, and stops auditd if
+	 * the disk holds anything else.
+	 */
 	memset(&m, 0, sizeof(m));
 	strlcpy(m.file, name, sizeof(m.file));
-	m.size = (uint64_t)st.size;
-	m.records = st.records;
-	m.first_seq = st.first_seq;
-	m.last_seq = st.last_seq;
-	strlcpy(m.first_time, st.first_time, sizeof(m.first_time));
-	strlcpy(m.last_time, st.last_time, sizeof(m.last_time));
+	m.size = (uint64_t)j.size;
+	m.records = j.records;
+	m.first_seq = j.first_seq;
+	m.last_seq = j.nextseq - 1;
+	strlcpy(m.first_time, j.first_time, sizeof(m.first_time));
+	strlcpy(m.last_time, j.last_time, sizeof(m.last_time));
 	record_time(record_now_ms(), m.closed, sizeof(m.closed));
 	strlcpy(m.reason, reason, sizeof(m.reason));
-	memcpy(m.sha256, st.sha256, SHA256_LEN);
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_MD_CTX_copy_ex(md, j.md) != 1 ||
+	    EVP_DigestFinal_ex(md, m.sha256, &mdlen) != 1)
+		fatalx("journal: SHA-256 failed");
+	EVP_MD_CTX_free(md);
 	memcpy(m.prev_meta_sha256, j.chain.prev_meta_sha256, SHA256_LEN);
 	m.operator_id = j.conf.operator_id;
 	m.vault_id = j.conf.vault_id;
+	closecheck_finish();
 	if (meta_write(j.dirfd, &m) == -1)
 		fatal("journal: writing the metadata of %s", name);
 	if (meta_read(j.dirfd, old, &m, NULL, NULL, err, sizeof(err)) == -1)
 		fatalx("journal: %s", err);
 	close(j.fd);
 	j.fd = -1;
+	closecheck_start(j.dirfd, &m);
 
 	memset(&chain, 0, sizeof(chain));
 	strlcpy(chain.prev_file, name, sizeof(chain.prev_file));
-	memcpy(chain.prev_sha256, st.sha256, SHA256_LEN);
+	memcpy(chain.prev_sha256, m.sha256, SHA256_LEN);
 	memcpy(chain.prev_meta_sha256, m.digest, SHA256_LEN);
 	journal_create(old + 1, &chain);
 	j.closed++;
 	log_info("journal: closed %s (%s, %" PRIu64 " records), now "
-	    "writing %08u.log", name, reason, st.records, j.cur);
+	    "writing %08u.log", name, reason, m.records, j.cur);
 	filesign_pending_add(old);
 	if (j.started)
 		journal_rotate_arm();
 	return 0;
+}
+
+/* At start, in a file to go on with: the digest of what it holds. */
+static void
+journal_rehash(const char *name, off_t size)
+{
+	char		 buf[65536];
+	ssize_t		 n;
+	off_t		 left = size;
+	int		 fd;
+
+	if (EVP_DigestInit_ex(j.md, EVP_sha256(), NULL) != 1)
+		fatalx("journal: SHA-256 unavailable");
+	if ((fd = openat(j.dirfd, name, O_RDONLY | O_CLOEXEC)) == -1)
+		fatal("journal: %s", name);
+	while (left > 0) {
+		n = read(fd, buf, left < (off_t)sizeof(buf) ? (size_t)left :
+		    sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			fatalx("journal: %s: shorter than it was read", name);
+		if (EVP_DigestUpdate(j.md, buf, (size_t)n) != 1)
+			fatalx("journal: SHA-256 failed");
+		left -= n;
+	}
+	close(fd);
 }
 
 static void

@@ -400,98 +400,145 @@ record_parse(const char *line, size_t len, struct journal_line *jl,
 }
 
 /*
- * Read a whole .log: count and check its lines, hash its complete ones,
- * note a torn end (bytes after the last newline: a write cut short).
+ * Read a .log a piece at a time: count and check its lines, hash its
+ * complete ones, note a torn end (bytes after the last newline: a write
+ * cut short).  auditd reads a file it just closed this way, between
+ * acknowledgements; the other readers take it whole (record_scan).
  */
 int
-record_scan(int dirfd, const char *name, struct journal_stats *st)
+record_scan_begin(struct record_scanner *sc, int dirfd, const char *name,
+    struct journal_stats *st)
 {
-	struct journal_line	 jl;
-	EVP_MD_CTX		*md = NULL;
-	char			*buf = NULL, *line, *nl;
-	size_t			 have = 0, cap = JOURNAL_LINE_MAX, used;
-	ssize_t			 n;
-	uint64_t		 lineno = 0;
-	unsigned int		 mdlen;
-	char			 err[128];
-	int			 fd, ret = -1;
-
+	memset(sc, 0, sizeof(*sc));
 	memset(st, 0, sizeof(*st));
-	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1) {
+	sc->st = st;
+	sc->cap = JOURNAL_LINE_MAX;
+	strlcpy(sc->name, name, sizeof(sc->name));
+	if ((sc->fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(st->error, sizeof(st->error), "%s: %s", name,
 		    strerror(errno));
 		return -1;
 	}
-	if ((buf = malloc(cap)) == NULL || (md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	if ((sc->buf = malloc(sc->cap)) == NULL ||
+	    (sc->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(sc->md, EVP_sha256(), NULL) != 1) {
 		snprintf(st->error, sizeof(st->error), "out of memory");
-		goto done;
+		record_scan_end(sc);
+		return -1;
 	}
-	for (;;) {
-		if ((n = read(fd, buf + have, cap - have)) == -1) {
+	return 0;
+}
+
+/* One line, complete: checked, counted, hashed. */
+static int
+record_scan_line(struct record_scanner *sc, const char *line, size_t len)
+{
+	struct journal_stats	*st = sc->st;
+	struct journal_line	 jl;
+	char			 err[128];
+
+	sc->lineno++;
+	if (record_parse(line, len, &jl, err, sizeof(err)) == -1) {
+		snprintf(st->error, sizeof(st->error), "%s line %" PRIu64
+		    ": %s", sc->name, sc->lineno, err);
+		return -1;
+	}
+	if (st->records > 0 && jl.seq != st->last_seq + 1) {
+		snprintf(st->error, sizeof(st->error), "%s line %" PRIu64
+		    ": sequence %" PRIu64 " follows %" PRIu64, sc->name,
+		    sc->lineno, jl.seq, st->last_seq);
+		return -1;
+	}
+	if (st->records == 0) {
+		st->first_seq = jl.seq;
+		strlcpy(st->first_time, jl.time, sizeof(st->first_time));
+		if (jl.has_chain && strcmp(jl.event, "journal-open") == 0) {
+			st->has_chain = 1;
+			st->chain = jl.chain;
+		}
+	}
+	st->records++;
+	st->last_seq = jl.seq;
+	strlcpy(st->last_time, jl.time, sizeof(st->last_time));
+	strlcpy(st->last_event, jl.event, sizeof(st->last_event));
+	strlcpy(st->last_details, jl.details, sizeof(st->last_details));
+	EVP_DigestUpdate(sc->md, line, len + 1);
+	st->size += (off_t)len + 1;
+	return 0;
+}
+
+/*
+ * Read up to max bytes more: -1 on an error (st->error), 0 with more to
+ * read, 1 at the end of the file, st then complete.
+ */
+int
+record_scan_step(struct record_scanner *sc, size_t max)
+{
+	struct journal_stats	*st = sc->st;
+	char			*nl;
+	size_t			 used, done = 0;
+	ssize_t			 n;
+	unsigned int		 mdlen;
+
+	while (done < max) {
+		if ((n = read(sc->fd, sc->buf + sc->have, sc->cap -
+		    sc->have)) == -1) {
 			if (errno == EINTR)
 				continue;
-			snprintf(st->error, sizeof(st->error), "%s: %s", name,
-			    strerror(errno));
-			goto done;
+			snprintf(st->error, sizeof(st->error), "%s: %s",
+			    sc->name, strerror(errno));
+			return -1;
 		}
-		have += (size_t)n;
+		done += (size_t)n;
+		sc->have += (size_t)n;
 		used = 0;
-		while ((nl = memchr(buf + used, '\n', have - used)) != NULL) {
-			line = buf + used;
-			lineno++;
-			if (record_parse(line, (size_t)(nl - line), &jl, err,
-			    sizeof(err)) == -1) {
-				snprintf(st->error, sizeof(st->error),
-				    "%s line %" PRIu64 ": %s", name, lineno,
-				    err);
-				goto done;
-			}
-			if (st->records > 0 && jl.seq != st->last_seq + 1) {
-				snprintf(st->error, sizeof(st->error),
-				    "%s line %" PRIu64 ": sequence %" PRIu64
-				    " follows %" PRIu64, name, lineno, jl.seq,
-				    st->last_seq);
-				goto done;
-			}
-			if (st->records == 0) {
-				st->first_seq = jl.seq;
-				strlcpy(st->first_time, jl.time,
-				    sizeof(st->first_time));
-				if (jl.has_chain &&
-				    strcmp(jl.event, "journal-open") == 0) {
-					st->has_chain = 1;
-					st->chain = jl.chain;
-				}
-			}
-			st->records++;
-			st->last_seq = jl.seq;
-			strlcpy(st->last_time, jl.time, sizeof(st->last_time));
-			strlcpy(st->last_event, jl.event,
-			    sizeof(st->last_event));
-			strlcpy(st->last_details, jl.details,
-			    sizeof(st->last_details));
-			EVP_DigestUpdate(md, line, (size_t)(nl - line) + 1);
-			st->size += nl - line + 1;
-			used = (size_t)(nl - line) + 1 + (size_t)(line - buf);
+		while ((nl = memchr(sc->buf + used, '\n', sc->have - used)) !=
+		    NULL) {
+			if (record_scan_line(sc, sc->buf + used,
+			    (size_t)(nl - (sc->buf + used))) == -1)
+				return -1;
+			used = (size_t)(nl - sc->buf) + 1;
 		}
-		memmove(buf, buf + used, have - used);
-		have -= used;
-		if (n == 0)
-			break;
-		if (have == cap) {
+		memmove(sc->buf, sc->buf + used, sc->have - used);
+		sc->have -= used;
+		if (n == 0) {
+			st->torn = (off_t)sc->have;
+			EVP_DigestFinal_ex(sc->md, st->sha256, &mdlen);
+			return 1;
+		}
+		if (sc->have == sc->cap) {
 			snprintf(st->error, sizeof(st->error), "%s line %"
-			    PRIu64 ": longer than %d bytes", name, lineno + 1,
-			    JOURNAL_LINE_MAX);
-			goto done;
+			    PRIu64 ": longer than %d bytes", sc->name,
+			    sc->lineno + 1, JOURNAL_LINE_MAX);
+			return -1;
 		}
 	}
-	st->torn = (off_t)have;
-	EVP_DigestFinal_ex(md, st->sha256, &mdlen);
-	ret = 0;
- done:
-	EVP_MD_CTX_free(md);
-	free(buf);
-	close(fd);
-	return ret;
+	return 0;
+}
+
+void
+record_scan_end(struct record_scanner *sc)
+{
+	EVP_MD_CTX_free(sc->md);
+	free(sc->buf);
+	if (sc->fd != -1)
+		close(sc->fd);
+	sc->md = NULL;
+	sc->buf = NULL;
+	sc->fd = -1;
+}
+
+/* Read a whole .log (record_scan_step). */
+int
+record_scan(int dirfd, const char *name, struct journal_stats *st)
+{
+	struct record_scanner	 sc;
+	int			 rc;
+
+	if (record_scan_begin(&sc, dirfd, name, st) == -1)
+		return -1;
+	while ((rc = record_scan_step(&sc, SIZE_MAX)) == 0)
+		;
+	record_scan_end(&sc);
+	return rc == 1 ? 0 : -1;
 }
