@@ -66,6 +66,7 @@ struct journal_stats {
 struct record_scanner {
 	int			 fd;
 	struct evp_md_ctx_st	*md;
+	struct evp_md_ctx_st	*keep;		/* gets the open digest */
 	char			*buf;
 	size_t			 have;
 	size_t			 cap;
@@ -103,6 +104,8 @@ int	 record_format(struct ctl_text *, uint64_t seq, int64_t now_ms,
 int	 record_parse(const char *line, size_t len, struct journal_line *,
 	    char *err, size_t errlen);
 int	 record_scan(int dirfd, const char *name, struct journal_stats *);
+int	 record_scan_keep(int dirfd, const char *name, struct journal_stats *,
+	    struct evp_md_ctx_st *keep);
 int	 record_scan_begin(struct record_scanner *, int dirfd,
 	    const char *name, struct journal_stats *);
 int	 record_scan_step(struct record_scanner *, size_t max);

@@ -69,7 +69,6 @@ static void	journal_write(const char *, const char *, const char *,
 		    const char *, const struct journal_chain *);
 static void	journal_flush(void);
 static void	journal_add(const struct ctl_text *, int64_t);
-static void	journal_rehash(const char *, off_t);
 static void	journal_commit_cb(int, short, void *);
 static void	journal_rotate_cb(int, short, void *);
 static void	journal_rotate_arm(void);
@@ -172,7 +171,7 @@ journal_recover(void)
 	}
 
 	record_journal_name(last, "log", name);
-	if (record_scan(j.dirfd, name, &st) == -1)
+	if (record_scan_keep(j.dirfd, name, &st, j.md) == -1)
 		fatalx("journal: %s/%s: %s: the journal is damaged, see "
 		    "cfjlctl journal verify", j.dir, name, st.error);
 	if (st.records == 0 || !st.has_chain)
@@ -201,7 +200,6 @@ journal_recover(void)
 		j.first_seq = st.first_seq;
 		strlcpy(j.first_time, st.first_time, sizeof(j.first_time));
 		strlcpy(j.last_time, st.last_time, sizeof(j.last_time));
-		journal_rehash(name, st.size);
 		if (record_time_parse(st.first_time, &j.opened_ms) == -1)
 			j.opened_ms = record_now_ms();
 		log_info("journal: continuing %s at sequence %" PRIu64, name,
@@ -505,33 +503,6 @@ journal_close_now(const char *reason)
 	if (j.started)
 		journal_rotate_arm();
 	return 0;
-}
-
-/* At start, in a file to go on with: the digest of what it holds. */
-static void
-journal_rehash(const char *name, off_t size)
-{
-	char		 buf[65536];
-	ssize_t		 n;
-	off_t		 left = size;
-	int		 fd;
-
-	if (EVP_DigestInit_ex(j.md, EVP_sha256(), NULL) != 1)
-		fatalx("journal: SHA-256 unavailable");
-	if ((fd = openat(j.dirfd, name, O_RDONLY | O_CLOEXEC)) == -1)
-		fatal("journal: %s", name);
-	while (left > 0) {
-		n = read(fd, buf, left < (off_t)sizeof(buf) ? (size_t)left :
-		    sizeof(buf));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			fatalx("journal: %s: shorter than it was read", name);
-		if (EVP_DigestUpdate(j.md, buf, (size_t)n) != 1)
-			fatalx("journal: SHA-256 failed");
-		left -= n;
-	}
-	close(fd);
 }
 
 static void

@@ -503,6 +503,12 @@ record_scan_step(struct record_scanner *sc, size_t max)
 		sc->have -= used;
 		if (n == 0) {
 			st->torn = (off_t)sc->have;
+			if (sc->keep != NULL &&
+			    EVP_MD_CTX_copy_ex(sc->keep, sc->md) != 1) {
+				snprintf(st->error, sizeof(st->error),
+				    "out of memory");
+				return -1;
+			}
 			EVP_DigestFinal_ex(sc->md, st->sha256, &mdlen);
 			return 1;
 		}
@@ -532,11 +538,23 @@ record_scan_end(struct record_scanner *sc)
 int
 record_scan(int dirfd, const char *name, struct journal_stats *st)
 {
+	return record_scan_keep(dirfd, name, st, NULL);
+}
+
+/*
+ * The same, and keep the digest open in keep: the SHA-256 of the
+ * complete lines, to which a file continued goes on adding.
+ */
+int
+record_scan_keep(int dirfd, const char *name, struct journal_stats *st,
+    EVP_MD_CTX *keep)
+{
 	struct record_scanner	 sc;
 	int			 rc;
 
 	if (record_scan_begin(&sc, dirfd, name, st) == -1)
 		return -1;
+	sc.keep = keep;
 	while ((rc = record_scan_step(&sc, SIZE_MAX)) == 0)
 		;
 	record_scan_end(&sc);
