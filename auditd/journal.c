@@ -482,7 +482,6 @@ journal_close_now(const char *reason)
 	memcpy(m.prev_meta_sha256, j.chain.prev_meta_sha256, SHA256_LEN);
 	m.operator_id = j.conf.operator_id;
 	m.vault_id = j.conf.vault_id;
-	closecheck_finish();
 	if (meta_write(j.dirfd, &m) == -1)
 		fatal("journal: writing the metadata of %s", name);
 	if (meta_read(j.dirfd, old, &m, NULL, NULL, err, sizeof(err)) == -1)
